@@ -1,0 +1,85 @@
+import Foundation
+
+/// A message the control plane sends to a data plane.
+public enum ControlPlaneMessage: Sendable, Equatable {
+    /// The complete routing state to serve.
+    case snapshot(Snapshot)
+    /// Stop accepting connections, finish what is in flight, exit by the deadline.
+    case drain(deadlineSeconds: Double)
+
+    enum CodingKeys: String, CodingKey {
+        case type, snapshot
+        case deadlineSeconds = "deadline_s"
+    }
+
+    /// What a data plane makes of one frame: a message, or a snapshot it must NACK.
+    public enum Received: Sendable {
+        case message(ControlPlaneMessage)
+        /// A snapshot that failed validation; `version` is 0 when unreadable.
+        case invalidSnapshot(version: Int, error: ValidationError)
+    }
+
+    /// Decodes a frame, validating a snapshot with the shared validator.
+    ///
+    /// - Throws: ``ValidationError`` when the frame is not a message at all.
+    public static func decode(_ frame: Data) throws(ValidationError) -> Received {
+        let root = try ConfigNode.parseJSON(frame)
+        guard case .object(let members) = root.value,
+            case .string(let type)? = members.first(where: { $0.key == "type" })?.value.value
+        else {
+            throw ValidationError(field: "type", "message has no type")
+        }
+        let field = { (key: String) in members.first(where: { $0.key == key })?.value }
+        switch type {
+        case "snapshot":
+            guard let body = field("snapshot") else { throw ValidationError(field: "snapshot", "is required") }
+            do {
+                return .message(.snapshot(try Snapshot.validate(body)))
+            } catch {
+                return .invalidSnapshot(version: body.intMember("version") ?? 0, error: error)
+            }
+        case "drain":
+            let seconds: Double
+            switch field("deadline_s")?.value {
+            case .int(let value): seconds = Double(value)
+            case .double(let value): seconds = value
+            default: seconds = 30
+            }
+            return .message(.drain(deadlineSeconds: seconds))
+        default:
+            throw ValidationError(field: "type", "unknown message type '\(type)'")
+        }
+    }
+
+    /// The JSON body of this message's frame.
+    public func encoded() -> Data {
+        switch self {
+        case .snapshot(let snapshot):
+            return Snapshot.canonicalJSON(SnapshotFrame(type: "snapshot", snapshot: snapshot))
+        case .drain(let seconds):
+            return Snapshot.canonicalJSON(DrainFrame(type: "drain", deadlineSeconds: seconds))
+        }
+    }
+}
+
+private struct SnapshotFrame: Encodable {
+    var type: String
+    var snapshot: Snapshot
+}
+
+private struct DrainFrame: Encodable {
+    var type: String
+    var deadlineSeconds: Double
+    enum CodingKeys: String, CodingKey {
+        case type
+        case deadlineSeconds = "deadline_s"
+    }
+}
+
+extension ConfigNode {
+    func intMember(_ key: String) -> Int? {
+        guard case .object(let members) = value, case .int(let number)? = members.first(where: { $0.key == key })?.value.value
+        else { return nil }
+        return number
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+
+/// Frames are a 4-byte big-endian length followed by one JSON message of at most this size.
+public let maximumControlFrameSize = 16 * 1024 * 1024
+
+/// A message a data plane sends to the control plane.
+public enum DataPlaneMessage: Sendable, Equatable {
+    /// First message on a connection.
+    case hello(Hello)
+    /// The snapshot `version` was validated and is now serving.
+    case ack(version: Int)
+    /// The snapshot `version` was rejected; the replica keeps its previous one.
+    case nack(version: Int, error: String)
+    /// Periodic and on-change state of the replica.
+    case report(ReplicaReport)
+
+    public struct Hello: Sendable, Equatable, Codable {
+        public var replicaId: String
+        public var pid: Int
+        /// The snapshot version the replica holds (from its cache), if any.
+        public var version: Int?
+        /// Whether the replica was started by the control plane's supervisor.
+        public var supervised: Bool?
+
+        public init(replicaId: String, pid: Int, version: Int?, supervised: Bool? = nil) {
+            self.replicaId = replicaId
+            self.pid = pid
+            self.version = version
+            self.supervised = supervised
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case replicaId = "replica_id"
+            case pid, version, supervised
+        }
+    }
+}
+
+/// What a replica reports about itself.
+public struct ReplicaReport: Sendable, Equatable, Codable {
+    /// Requests served since start.
+    public var requests: Int?
+    /// Whether the replica is draining.
+    public var draining: Bool?
+
+    public init(requests: Int? = nil, draining: Bool? = nil) {
+        self.requests = requests
+        self.draining = draining
+    }
+}
+
+extension DataPlaneMessage: Codable {
+    enum CodingKeys: String, CodingKey {
+        case type, version, error, report
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        switch try container.decode(String.self, forKey: .type) {
+        case "hello": self = .hello(try Hello(from: decoder))
+        case "ack": self = .ack(version: try container.decode(Int.self, forKey: .version))
+        case "nack":
+            self = .nack(
+                version: try container.decode(Int.self, forKey: .version),
+                error: try container.decode(String.self, forKey: .error))
+        case "report": self = .report(try container.decode(ReplicaReport.self, forKey: .report))
+        case let other:
+            throw DecodingError.dataCorruptedError(
+                forKey: .type, in: container, debugDescription: "unknown message type '\(other)'")
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        switch self {
+        case .hello(let hello):
+            try container.encode("hello", forKey: .type)
+            try hello.encode(to: encoder)
+        case .ack(let version):
+            try container.encode("ack", forKey: .type)
+            try container.encode(version, forKey: .version)
+        case .nack(let version, let error):
+            try container.encode("nack", forKey: .type)
+            try container.encode(version, forKey: .version)
+            try container.encode(error, forKey: .error)
+        case .report(let report):
+            try container.encode("report", forKey: .type)
+            try container.encode(report, forKey: .report)
+        }
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+
+/// The complete routing state the control plane publishes to every data plane.
+public struct Snapshot: Sendable, Equatable, Codable {
+    /// Monotonically increasing, never reused.
+    public var version: Int
+    /// FNV-1a 64-bit hash of the canonical JSON of `endpoints`, as 16 hex digits.
+    public var checksum: String
+    /// When it was built, ISO 8601 UTC.
+    public var createdAt: String
+    /// What produced it (`startup`, `config reload`, `api: add x`, `rollback to 3`, ...).
+    public var cause: String
+    public var endpoints: [SnapshotEndpoint]
+
+    public init(version: Int, createdAt: String, cause: String, endpoints: [SnapshotEndpoint]) {
+        self.version = version
+        self.createdAt = createdAt
+        self.cause = cause
+        self.endpoints = endpoints
+        self.checksum = Self.checksum(of: endpoints)
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case version, checksum
+        case createdAt = "created_at"
+        case cause, endpoints
+    }
+
+    /// The checksum of a list of endpoints, as stored in ``checksum``.
+    public static func checksum(of endpoints: [SnapshotEndpoint]) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in Self.canonicalJSON(endpoints) {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01b3
+        }
+        let hex = String(hash, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+
+    /// Sorted-key JSON, the same bytes on both sides of the socket.
+    public static func canonicalJSON(_ value: some Encodable) -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Encoding plain structs of strings, numbers and arrays cannot fail.
+        return (try? encoder.encode(value)) ?? Data()
+    }
+}
+
+/// The health of an endpoint as seen by the control plane's prober.
+public enum EndpointHealth: String, Sendable, Codable, CaseIterable {
+    /// Not probed yet, or health checks disabled: traffic flows.
+    case unknown
+    case healthy
+    case unhealthy
+}
+
+/// The operator-set status of an endpoint (`PUT /registry/endpoints/{id}/status`).
+public enum AdminStatus: String, Sendable, Codable, CaseIterable {
+    /// Routes normally; health checks decide.
+    case active
+    /// Blocked: 503 `Endpoint is inactive`.
+    case inactive
+    /// Blocked: 503 `Endpoint is disabled`.
+    case disabled
+    /// Forced unhealthy: 503 `Endpoint is unhealthy` until set back to active.
+    case unhealthy
+}
+
+/// Who owns an endpoint: the config file (changed by editing it) or the admin API.
+public enum EndpointOwner: String, Sendable, Codable, CaseIterable {
+    case file
+    case api
+}
+
+/// One endpoint as a data plane needs it: its config with its policies resolved.
+public struct SnapshotEndpoint: Sendable, Equatable, Codable {
+    public var config: EndpointConfig
+    public var owner: EndpointOwner
+    public var circuitBreaker: BreakerPolicy
+    public var healthCheck: HealthCheckPolicy
+    public var health: EndpointHealth
+    public var status: AdminStatus
+
+    public init(
+        config: EndpointConfig,
+        owner: EndpointOwner,
+        circuitBreaker: BreakerPolicy,
+        healthCheck: HealthCheckPolicy,
+        health: EndpointHealth,
+        status: AdminStatus
+    ) {
+        self.config = config
+        self.owner = owner
+        self.circuitBreaker = circuitBreaker
+        self.healthCheck = healthCheck
+        self.health = health
+        self.status = status
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case config, owner
+        case circuitBreaker = "circuit_breaker"
+        case healthCheck = "health_check"
+        case health, status
+    }
+
+    public var name: String { config.name }
+}

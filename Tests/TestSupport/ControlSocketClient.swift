@@ -1,0 +1,94 @@
+import Foundation
+import NIOCore
+import NIOExtras
+import NIOPosix
+import Shared
+
+/// Speaks the snapshot protocol on the control socket the way a data plane does, so that tests
+/// can watch what the control plane publishes.
+public final class ControlSocketClient: @unchecked Sendable {
+    let channel: any Channel
+    var iterator: AsyncStream<ByteBuffer>.AsyncIterator
+
+    public static func connect(path: String) async throws -> ControlSocketClient {
+        let (stream, continuation) = AsyncStream.makeStream(of: ByteBuffer.self)
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        ByteToMessageHandler(LengthFieldBasedFrameDecoder(lengthFieldLength: .four)))
+                    try channel.pipeline.syncOperations.addHandler(LengthFieldPrepender(lengthFieldLength: .four))
+                    try channel.pipeline.syncOperations.addHandler(FrameCollector(continuation: continuation))
+                }
+            }
+            .connect(unixDomainSocketPath: path).get()
+        return ControlSocketClient(channel: channel, iterator: stream.makeAsyncIterator())
+    }
+
+    init(channel: any Channel, iterator: AsyncStream<ByteBuffer>.AsyncIterator) {
+        self.channel = channel
+        self.iterator = iterator
+    }
+
+    public func send(_ message: DataPlaneMessage) async throws {
+        let data = try JSONEncoder().encode(message)
+        try await channel.writeAndFlush(ByteBuffer(bytes: data))
+    }
+
+    /// Sends raw bytes as one frame (for malformed-message tests).
+    public func sendRaw(_ data: Data) async throws {
+        try await channel.writeAndFlush(ByteBuffer(bytes: data))
+    }
+
+    /// The next message from the control plane, or `nil` when the connection closed.
+    public func receive() async throws -> ControlPlaneMessage.Received? {
+        guard var frame = await iterator.next() else { return nil }
+        let data = Data(frame.readBytes(length: frame.readableBytes) ?? [])
+        return try ControlPlaneMessage.decode(data)
+    }
+
+    /// The next snapshot; fails on anything else.
+    public func receiveSnapshot(timeout: Double = 20) async throws -> Snapshot {
+        try await withThrowingTaskGroup(of: Snapshot.self) { group in
+            group.addTask {
+                guard let received = try await self.receive() else { throw TimedOut(description: "connection closed") }
+                guard case .message(.snapshot(let snapshot)) = received else {
+                    throw TimedOut(description: "expected a snapshot, got \(received)")
+                }
+                return snapshot
+            }
+            group.addTask {
+                try await Task.sleep(nanoseconds: UInt64(timeout * 1e9))
+                throw TimedOut(description: "no snapshot within \(timeout)s")
+            }
+            let snapshot = try await group.next()!
+            group.cancelAll()
+            return snapshot
+        }
+    }
+
+    public func close() async {
+        try? await channel.close()
+    }
+}
+
+/// Hands each decoded frame to an async stream; finishes it when the connection closes.
+private final class FrameCollector: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    let continuation: AsyncStream<ByteBuffer>.Continuation
+
+    init(continuation: AsyncStream<ByteBuffer>.Continuation) { self.continuation = continuation }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        continuation.yield(unwrapInboundIn(data))
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        continuation.finish()
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+}
