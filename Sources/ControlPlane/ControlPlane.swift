@@ -2,8 +2,8 @@ import Foundation
 import Hummingbird
 import Logging
 import ServiceLifecycle
-import UnixSignals
 import Shared
+import UnixSignals
 
 /// One control-plane process: opens the store, applies the config file, publishes snapshots on
 /// the control socket, serves the admin API, and watches the file, until SIGTERM or SIGINT.
@@ -42,7 +42,8 @@ package struct ControlPlane {
             host: settings.adminAddress.host, port: settings.adminAddress.port, logger: logger
         ) { [logger] adminAddress in
             do {
-                try directory.writeRuntime(adminAddress: adminAddress, proxyAddress: proxyText, controlSocket: socketPath)
+                try directory.writeRuntime(
+                    adminAddress: adminAddress, proxyAddress: proxyText, controlSocket: socketPath)
             } catch {
                 logger.error("cannot write runtime.json", metadata: ["error": "\(error)"])
             }

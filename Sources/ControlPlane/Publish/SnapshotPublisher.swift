@@ -26,7 +26,10 @@ package actor SnapshotPublisher {
         current = snapshot
         for (connection, outbox) in outboxes {
             outbox.yield(.snapshot(snapshot))
-            if let id = replicaOfConnection[connection] { replicas[id]?.behind = replicas[id]?.ackedVersion != snapshot.version }
+            if let id = replicaOfConnection[connection], var replica = replicas[id] {
+                replica.behind = replica.ackedVersion != snapshot.version
+                replicas[id] = replica
+            }
         }
     }
 
@@ -37,7 +40,9 @@ package actor SnapshotPublisher {
     }
 
     /// Registers a replica that said hello and sends it the current snapshot.
-    func connected(_ connection: UInt64, hello: DataPlaneMessage.Hello, outbox: AsyncStream<ControlPlaneMessage>.Continuation) {
+    func connected(
+        _ connection: UInt64, hello: DataPlaneMessage.Hello, outbox: AsyncStream<ControlPlaneMessage>.Continuation
+    ) {
         let now = Timestamp.string()
         outboxes[connection] = outbox
         replicaOfConnection[connection] = hello.replicaId
@@ -60,7 +65,8 @@ package actor SnapshotPublisher {
         case .ack(let version):
             replica.ackedVersion = max(version, replica.ackedVersion ?? 0)
             replica.behind = replica.ackedVersion != current?.version
-            logger.debug("replica acknowledged", metadata: ["orch.replica": "\(id)", "orch.snapshot.version": "\(version)"])
+            logger.debug(
+                "replica acknowledged", metadata: ["orch.replica": "\(id)", "orch.snapshot.version": "\(version)"])
         case .nack(let version, let error):
             replica.lastNack = .init(version: version, error: error, time: replica.lastContact)
             replica.behind = replica.ackedVersion != current?.version

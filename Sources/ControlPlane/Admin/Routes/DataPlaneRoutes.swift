@@ -20,7 +20,8 @@ struct DataPlaneRoutes {
     @Sendable func list(_ request: Request, context: BasicRequestContext) async throws -> JSONResponse<Listing> {
         JSONResponse(
             Listing(
-                current_version: await services.registry.current.version, dataplanes: await services.publisher.statuses(),
+                current_version: await services.registry.current.version,
+                dataplanes: await services.publisher.statuses(),
                 supervised: services.supervisedReplicas(), timestamp: Timestamp.string()))
     }
 }
