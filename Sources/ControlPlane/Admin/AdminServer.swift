@@ -16,6 +16,7 @@ package enum AdminServer {
         RouterRoutes(services: services).register(on: router)
         SnapshotRoutes(services: services).register(on: router)
         DataPlaneRoutes(services: services).register(on: router)
+        HealthRoutes(services: services).register(on: router)
         return router
     }
 
