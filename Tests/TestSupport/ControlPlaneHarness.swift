@@ -110,7 +110,7 @@ public final class ControlPlaneHarness: @unchecked Sendable {
     /// Stops the control plane (SIGTERM, then SIGKILL) and removes the directory.
     public func stop(keepDirectory: Bool = false) {
         process.stop()
-        if !keepDirectory { directory.remove() }
+        if !keepDirectory && ProcessInfo.processInfo.environment["ORCH_KEEP_TEST_DIRS"] == nil { directory.remove() }
     }
 
     /// Calls the admin API with the bearer token.
@@ -122,7 +122,8 @@ public final class ControlPlaneHarness: @unchecked Sendable {
     ) async throws -> TestResponse {
         var allHeaders = headers ?? [("Authorization", "Bearer \(token)")]
         if body != nil { allHeaders.append(("Content-Type", "application/json")) }
-        return try await TestHTTP.request(method, adminURL + path, headers: allHeaders, body: body.map { Data($0.utf8) })
+        return try await TestHTTP.request(
+            method, adminURL + path, headers: allHeaders, body: body.map { Data($0.utf8) })
     }
 
     /// Writes `text` to the watched config file in place.

@@ -78,7 +78,8 @@ private struct DrainFrame: Encodable {
 
 extension ConfigNode {
     func intMember(_ key: String) -> Int? {
-        guard case .object(let members) = value, case .int(let number)? = members.first(where: { $0.key == key })?.value.value
+        guard case .object(let members) = value,
+            case .int(let number)? = members.first(where: { $0.key == key })?.value.value
         else { return nil }
         return number
     }
