@@ -117,3 +117,19 @@ import Testing
         #expect(RequestID.choose(clientValue: nil) != RequestID.choose(clientValue: nil))
     }
 }
+
+@Suite struct GeneratedRequestIDTests {
+    @Test func generatedIDsAreVersion4UUIDs() {
+        var seen = Set<String>()
+        for _ in 0..<1000 {
+            let id = RequestID.generate()
+            let parts = id.split(separator: "-")
+            #expect(parts.map(\.count) == [8, 4, 4, 4, 12])
+            #expect(parts[2].first == "4")
+            #expect(["8", "9", "a", "b"].contains(parts[3].first))
+            #expect(id.allSatisfy { $0.isHexDigit || $0 == "-" } && id == id.lowercased())
+            seen.insert(id)
+        }
+        #expect(seen.count == 1000)
+    }
+}

@@ -69,10 +69,11 @@ public enum DataPlaneRawClient {
                 return false
             }
             let first = try await group.next()!
+            // Closing ends the close-waiting child, which cancellation alone would not.
+            if !first { channel.close(promise: nil) }
             group.cancelAll()
             return first
         }
-        if !closed { try? await channel.close() }
         return RawResponse(bytes: collector.bytes, closedByServer: closed)
     }
 }

@@ -10,6 +10,8 @@ package final class LoopState {
     package var requestsServed = 0
     /// Set once the replica starts draining.
     package var draining = false
+    /// Source of generated request ids.
+    package var random = FastRandom()
 
     package init(eventLoop: any EventLoop, environment: ProxyEnvironment) {
         self.pool = UpstreamConnectionPool(eventLoop: eventLoop, tlsContext: environment.tlsContext)

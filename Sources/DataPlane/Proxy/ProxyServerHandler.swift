@@ -20,6 +20,12 @@ package final class ProxyServerHandler: ChannelDuplexHandler {
     private var context: ChannelHandlerContext?
     private var clientIP: String?
     private var pendingRead = false
+    /// Parts of pipelined requests received while another request was in progress.
+    private var pipelined = CircularBuffer<HTTPServerRequestPart>(initialCapacity: 2)
+    /// The server is shutting down: finish the current request, then close.
+    private var quiescing = false
+    /// Bytes of the current response already went to the client.
+    private var responseStarted = false
 
     // The request in progress.
     private var requestID = ""
@@ -61,7 +67,22 @@ package final class ProxyServerHandler: ChannelDuplexHandler {
     // MARK: Client side
 
     package func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
+        let part = unwrapInboundIn(data)
+        // A pipelined request waits until the one in progress is answered.
+        if !pipelined.isEmpty || (machine.state != .idle && Self.isHead(part)) {
+            pipelined.append(part)
+            return
+        }
+        process(part, context: context)
+    }
+
+    private static func isHead(_ part: HTTPServerRequestPart) -> Bool {
+        if case .head = part { return true }
+        return false
+    }
+
+    private func process(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        switch part {
         case .head(let head):
             requestHead(head, context: context)
         case .body(let buffer):
@@ -79,12 +100,29 @@ package final class ProxyServerHandler: ChannelDuplexHandler {
                 upstream?.write(.end(trailers))
                 upstream?.flush()
                 startResponseTimer(context: context)
-            case .discard, .discardAndFinish:
+            case .discard:
                 break
+            case .discardAndFinish:
+                exchangeFinished(context: context)
             case .close:
                 context.close(promise: nil)
             }
         }
+    }
+
+    /// The request and its response are both complete: close, or go on with a pipelined request.
+    private func exchangeFinished(context: ChannelHandlerContext) {
+        guard keepAlive, !quiescing else {
+            pipelined.removeAll()
+            return
+        }
+        // Replay in order: the rest of a request follows its head; the next head waits until
+        // this exchange is over again.
+        while let part = pipelined.first, machine.state == .idle || !Self.isHead(part) {
+            pipelined.removeFirst()
+            process(part, context: context)
+        }
+        resumeClientReading()
     }
 
     package func channelReadComplete(context: ChannelHandlerContext) {
@@ -100,12 +138,14 @@ package final class ProxyServerHandler: ChannelDuplexHandler {
         }
     }
 
-    /// Client reads pause while its request body has nowhere to go.
+    /// Client reads pause while its request body has nowhere to go, and while pipelined
+    /// requests wait.
     private var shouldHoldClientReads: Bool {
+        if !pipelined.isEmpty { return true }
         switch machine.state {
-        case .connecting(requestEnded: false): true
-        case .forwarding(requestEnded: false, _): !(upstream?.isWritable ?? false)
-        default: false
+        case .connecting(requestEnded: false): return true
+        case .forwarding(requestEnded: false, _): return !(upstream?.isWritable ?? false)
+        default: return false
         }
     }
 
@@ -128,22 +168,39 @@ package final class ProxyServerHandler: ChannelDuplexHandler {
 
     package func errorCaught(context: ChannelHandlerContext, error: any Error) {
         logger.debug("client connection error", metadata: ["error": "\(error)"])
+        if error is HTTPParserError, machine.state == .idle || machine.state == .discardingRequest, !responseStarted {
+            // A request NIO could not parse: say so, then close (the stream is out of step).
+            machine.clientClosed()
+            abandonUpstream()
+            keepAlive = false
+            requestID = RequestID.generate(using: &loop.random)
+            endpointID = nil
+            respond(.detail(.badRequest, "Malformed HTTP request"), context: context)
+            return
+        }
         context.close(promise: nil)
     }
 
     package func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is ChannelShouldQuiesceEvent { keepAlive = false }
+        if event is ChannelShouldQuiesceEvent {
+            quiescing = true
+            keepAlive = false
+            if machine.state == .idle { context.close(promise: nil) }
+            return
+        }
         context.fireUserInboundEventTriggered(event)
     }
 
     // MARK: Requests
 
     private func requestHead(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
-        keepAlive = head.isKeepAlive && !loop.draining
-        requestID = RequestID.choose(clientValue: head.headers.first(name: "x-request-id"))
+        keepAlive = head.isKeepAlive && !loop.draining && !quiescing
+        responseStarted = false
+        requestID = RequestID.choose(clientValue: head.headers.first(name: "x-request-id"), random: &loop.random)
         endpointID = nil
 
-        switch RequestPlanner.plan(method: head.method, uri: head.uri, routes: loop.routes?.table) {
+        let routes = loop.routes
+        switch RequestPlanner.plan(method: head.method, uri: head.uri, routes: routes?.table) {
         case .health:
             machine.requestAnsweredLocally()
             respond(healthResponse(), context: context)
@@ -154,14 +211,14 @@ package final class ProxyServerHandler: ChannelDuplexHandler {
         case .forward(let forward):
             machine.requestForwarded()
             endpointID = forward.endpointID
-            let url = forward.route.url
+            let upstream = routes?.upstreams[forward.endpointID] ?? UpstreamTarget(forward.route.url)
             requestHasBody = Self.hasBody(head)
             let upstreamHead = HeaderRewriter.upstreamHead(
                 for: head, target: forward.target,
-                context: .init(clientIP: clientIP, upstreamAuthority: url.authority, requestID: requestID))
+                context: .init(clientIP: clientIP, upstreamAuthority: upstream.authority, requestID: requestID))
             self.upstreamHead = upstreamHead
             queued.append(.head(upstreamHead))
-            upstreamKey = .init(host: url.host, port: url.port, tls: url.isTLS)
+            upstreamKey = upstream.key
             retried = false
             responseTimeout = .seconds(Int64(forward.timeoutSeconds))
             if head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) {
@@ -270,6 +327,7 @@ package final class ProxyServerHandler: ChannelDuplexHandler {
 
     private func respond(_ response: GatewayResponse, context: ChannelHandlerContext) {
         let head = response.head(requestID: requestID, endpointID: endpointID, keepAlive: keepAlive)
+        responseStarted = true
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         if !response.body.isEmpty {
             context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: response.body)))), promise: nil)
@@ -281,6 +339,7 @@ package final class ProxyServerHandler: ChannelDuplexHandler {
         loop.requestsServed += 1
         if keepAlive {
             context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: nil)
+            if machine.state == .idle { exchangeFinished(context: context) }
         } else {
             context.writeAndFlush(wrapOutboundOut(.end(trailers))).assumeIsolated().whenComplete { _ in
                 context.close(promise: nil)
@@ -313,6 +372,7 @@ extension ProxyServerHandler: UpstreamResponseReceiver {
             upstreamKeepAlive = head.isKeepAlive
             let clientHead = HeaderRewriter.clientHead(
                 for: head, requestID: requestID, endpointID: endpointID ?? "", keepAlive: keepAlive)
+            responseStarted = true
             context.write(wrapOutboundOut(.head(clientHead)), promise: nil)
         case .body(let buffer):
             guard machine.upstreamResponseBody() == .write else { return }

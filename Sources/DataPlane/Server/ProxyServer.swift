@@ -74,7 +74,12 @@ package struct ProxyServer: Service {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations
-                    try pipeline.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: true)
+                    // Just the paired decoder and encoder: ProxyServerHandler orders pipelined
+                    // requests and answers parse errors itself, without the extra handlers' read
+                    // toggling. Outbound header validation is off: every header the proxy writes
+                    // was parsed by NIO's decoder or produced by the proxy from sanitized values.
+                    try pipeline.configureHTTPServerPipeline(
+                        withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false)
                     try pipeline.addHandler(
                         ProxyServerHandler(
                             loop: states.state(on: channel.eventLoop), environment: environment, logger: logger))

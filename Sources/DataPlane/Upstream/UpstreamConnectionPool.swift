@@ -86,7 +86,9 @@ package final class UpstreamConnectionPool {
                         try pipeline.addHandler(
                             NIOSSLClientHandler(context: tls, serverHostname: isAddress ? nil : host))
                     }
-                    try pipeline.addHTTPClientHandlers()
+                    // Request heads are the client's parsed headers plus sanitized ones (see
+                    // HeaderRewriter), so NIO's outbound header validation would only cost time.
+                    try pipeline.addHTTPClientHandlers(enableOutboundHeaderValidation: false)
                     try pipeline.addHandler(bound.value)
                 }
             }

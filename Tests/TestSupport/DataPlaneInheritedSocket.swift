@@ -1,0 +1,122 @@
+import Foundation
+import Shared
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A listening TCP socket on 127.0.0.1 with an ephemeral port, and a replica started with it as
+/// file descriptor 3 under the `LISTEN_FDS` convention, the way the control plane's supervisor
+/// hands its proxy socket to replicas. Foundation's `Process` cannot pass descriptors, so this
+/// spawns with `posix_spawn`.
+public final class DataPlaneInheritedSocket: @unchecked Sendable {
+    public let port: Int
+    public let pid: pid_t
+    public let directory: TestDirectory
+    let listener: Int32
+    public var stdoutPath: String { directory.file("replica.out").path }
+    public var stderrPath: String { directory.file("replica.err").path }
+
+    /// Binds the socket, starts `orch-data-plane` without `--listen`, and returns once it runs.
+    public static func start(cachedSnapshot: Snapshot?, extraEnvironment: [String: String] = [:]) throws
+        -> DataPlaneInheritedSocket
+    {
+        let directory = try TestDirectory()
+        if let cachedSnapshot { try DataPlaneHarness.writeCache(cachedSnapshot, in: directory) }
+        let (listener, port) = try bindListener()
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, listener, 3)
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(
+            &actions, 1, directory.file("replica.out").path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(
+            &actions, 2, directory.file("replica.err").path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+
+        let binary = TestBinaries.url("orch-data-plane").path
+        let arguments = [
+            binary, "--cache-dir", directory.file("cache").path, "--control-socket", directory.file("cp.sock").path,
+            "--replica-id", "inherited", "--log-level", "debug", "--drain-timeout", "2",
+        ]
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("ORCH_") }
+        environment["LISTEN_FDS"] = "1"
+        environment.merge(extraEnvironment) { $1 }
+        let argv = arguments.map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, binary, &actions, nil, argv, envp)
+        guard result == 0 else {
+            close(listener)
+            throw TimedOut(description: "posix_spawn failed: \(String(cString: strerror(result)))")
+        }
+        return DataPlaneInheritedSocket(port: port, pid: pid, directory: directory, listener: listener)
+    }
+
+    private init(port: Int, pid: pid_t, directory: TestDirectory, listener: Int32) {
+        self.port = port
+        self.pid = pid
+        self.directory = directory
+        self.listener = listener
+    }
+
+    public var output: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
+    public var errorOutput: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
+
+    private let listenerClosed = NSLock()
+    private var isListenerClosed = false
+
+    /// Closes the test's own copy of the listening socket (the replica keeps its copy). Only
+    /// once: a second `close` could hit a descriptor number reused by someone else.
+    public func closeListenerInTest() {
+        listenerClosed.withLock {
+            guard !isListenerClosed else { return }
+            isListenerClosed = true
+            close(listener)
+        }
+    }
+
+    /// SIGTERM, then SIGKILL after `grace` seconds; reaps the process and removes the directory.
+    public func stop(grace: Double = 10) {
+        closeListenerInTest()
+        kill(pid, SIGTERM)
+        var status: Int32 = 0
+        let deadline = Date().addingTimeInterval(grace)
+        while waitpid(pid, &status, WNOHANG) == 0 {
+            if Date() > deadline {
+                kill(pid, SIGKILL)
+                waitpid(pid, &status, 0)
+                break
+            }
+            usleep(20_000)
+        }
+        directory.remove()
+    }
+
+    static func bindListener() throws -> (Int32, Int) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw TimedOut(description: "socket() failed") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard bound == 0, listen(fd, 128) == 0 else {
+            close(fd)
+            throw TimedOut(description: "bind/listen failed")
+        }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        return (fd, Int(UInt16(bigEndian: address.sin_port)))
+    }
+}
