@@ -41,6 +41,9 @@ package struct DataPlaneCommand: AsyncParsableCommand {
     @Option(help: "Extra PEM trust roots for https upstreams (ORCH_CA_FILE).")
     var caFile: String?
 
+    @Option(help: "Event loop threads (ORCH_EVENT_LOOPS; default: one per CPU core).")
+    var eventLoops: Int = environment["ORCH_EVENT_LOOPS"].flatMap { Int($0) } ?? System.coreCount
+
     @Flag(help: "Set by the control plane's supervisor; reported in hello.")
     var supervised = false
 
@@ -57,6 +60,9 @@ package struct DataPlaneCommand: AsyncParsableCommand {
                 "--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
         if let listen = listenAddress { _ = try ListenTarget.parse(listen) }
+        guard (1...1024).contains(eventLoops) else {
+            throw ArgumentParser.ValidationError("--event-loops must be between 1 and 1024")
+        }
         guard drainTimeout >= 0 else { throw ArgumentParser.ValidationError("--drain-timeout must not be negative") }
         if let caFile = caFilePath, !FileManager.default.isReadableFile(atPath: caFile) {
             throw ArgumentParser.ValidationError("--ca-file \(caFile) is not a readable file")
@@ -77,7 +83,7 @@ package struct DataPlaneCommand: AsyncParsableCommand {
         let replicaID = replicaIdentifier ?? "\(Self.hostName())-\(pid)"
 
         let environment = ProxyEnvironment(replicaID: replicaID, tlsContext: try makeTLSContext(logger: logger))
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: eventLoops)
         let states = try await LoopStates.make(group: group, environment: environment)
         let server = ProxyServer(
             target: target, group: group, states: states, environment: environment,

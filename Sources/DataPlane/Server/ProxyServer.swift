@@ -105,3 +105,8 @@ package struct ProxyServer: Service {
         return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 }
+
+extension ProxyServer: CustomStringConvertible {
+    /// Short, for service-lifecycle logs.
+    package var description: String { "ProxyServer" }
+}

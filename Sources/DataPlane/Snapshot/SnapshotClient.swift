@@ -169,3 +169,8 @@ package struct SnapshotClient: Service {
         ByteBuffer(bytes: try JSONEncoder().encode(message))
     }
 }
+
+extension SnapshotClient: CustomStringConvertible {
+    /// Short, for service-lifecycle logs.
+    package var description: String { "SnapshotClient" }
+}
