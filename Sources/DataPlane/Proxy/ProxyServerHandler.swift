@@ -415,6 +415,13 @@ extension ProxyServerHandler: UpstreamResponseReceiver {
             obtainUpstream(context: context, allowPooled: false)
             return
         }
+        if let error {
+            logger.info(
+                "upstream connection failed before its response",
+                metadata: [
+                    "error": "\(error)", "orch.request.id": "\(requestID)", "orch.endpoint": "\(endpointID ?? "")",
+                ])
+        }
         upstreamFailed(.other(Self.describe(error)))
     }
 
@@ -422,8 +429,8 @@ extension ProxyServerHandler: UpstreamResponseReceiver {
         switch error {
         case nil: "upstream closed the connection"
         case let error as HTTPParserError: "invalid response from upstream (\(error))"
-        case let error as NIOSSLError: "TLS error (\(error))"
-        case let error as BoringSSLError: "TLS error (\(error))"
+        // The TLS library's text names files of the build; the log has the details.
+        case is NIOSSLError, is BoringSSLError: "TLS handshake with the upstream failed"
         case let error?: "\(error)"
         }
     }
