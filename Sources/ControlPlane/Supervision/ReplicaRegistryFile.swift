@@ -43,7 +43,7 @@ public enum ReplicaRegistryFile {
     }
 
     /// The running replicas among `statuses`, in slot order.
-    static func entries(_ statuses: [ReplicaStatus]) -> [Entry] {
+    static func entries(_ statuses: [ReplicaProcessStatus]) -> [Entry] {
         statuses.compactMap { status in
             guard let pid = status.pid else { return nil }
             return Entry(

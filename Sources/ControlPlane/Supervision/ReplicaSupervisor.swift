@@ -24,7 +24,7 @@ public final class ReplicaSupervisor: Service, Sendable {
     private let state: Mutex<State>
 
     private struct State: ~Copyable {
-        var slots: [ReplicaStatus]
+        var slots: [ReplicaProcessStatus]
         var stopping = false
         var killTask: Task<Void, Never>?
     }
@@ -32,11 +32,11 @@ public final class ReplicaSupervisor: Service, Sendable {
     public init(configuration: Configuration, logger: Logger = Logger(label: "orch.controlplane")) {
         self.configuration = configuration
         self.logger = logger
-        self.state = Mutex(State(slots: (0..<max(configuration.replicaCount, 0)).map { ReplicaStatus(slot: $0 + 1) }))
+        self.state = Mutex(State(slots: (0..<max(configuration.replicaCount, 0)).map { ReplicaProcessStatus(slot: $0 + 1) }))
     }
 
     /// The replicas as of now, in slot order.
-    public var replicas: [ReplicaStatus] {
+    public var replicas: [ReplicaProcessStatus] {
         state.withLock { $0.slots }
     }
 
@@ -204,13 +204,13 @@ public final class ReplicaSupervisor: Service, Sendable {
         }
     }
 
-    private func writeRegistry(_ slots: [ReplicaStatus]) throws {
+    private func writeRegistry(_ slots: [ReplicaProcessStatus]) throws {
         try ReplicaRegistryFile.write(
             ReplicaRegistryFile.entries(slots),
             to: ReplicaRegistryFile.url(dataDirectory: configuration.dataDirectory))
     }
 
-    private func writeRegistryLogging(_ slots: [ReplicaStatus]) {
+    private func writeRegistryLogging(_ slots: [ReplicaProcessStatus]) {
         do {
             try writeRegistry(slots)
         } catch {

@@ -2,12 +2,12 @@ import Foundation
 import Shared
 
 /// What the supervisor knows about one replica slot, for the admin API's `/dataplanes`.
-public struct ReplicaStatus: Sendable, Equatable, Encodable {
+public struct ReplicaProcessStatus: Sendable, Equatable, Encodable {
     /// Where the slot stands.
     public enum State: String, Sendable, Encodable {
         /// Not started yet.
         case pending
-        /// The process is running as ``ReplicaStatus/pid``.
+        /// The process is running as ``ReplicaProcessStatus/pid``.
         case running
         /// It exited or could not be started; it is started again after a backoff delay.
         case restarting
