@@ -1,1 +1,3 @@
-print("orch-control-plane")
+import ControlPlane
+
+await ControlPlaneCommand.start()

@@ -1,0 +1,60 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+
+/// The admin API on its own address (127.0.0.1:8001 by default), token-protected.
+package enum AdminServer {
+    /// Builds the router with every admin route and the auth and error middlewares.
+    package static func router(services: AdminServices, token: String) -> Router<BasicRequestContext> {
+        let router = Router()
+        router.add(middleware: ErrorMiddleware(logger: services.logger))
+        router.add(middleware: AuthMiddleware(token: token))
+        RootRoutes(services: services).register(on: router)
+        RegistryRoutes(services: services).register(on: router)
+        ConfigRoutes(services: services).register(on: router)
+        RouterRoutes(services: services).register(on: router)
+        SnapshotRoutes(services: services).register(on: router)
+        DataPlaneRoutes(services: services).register(on: router)
+        return router
+    }
+
+    /// The application serving `router` on `host:port`; `onListening` gets the bound address.
+    package static func application(
+        router: Router<BasicRequestContext>,
+        host: String,
+        port: Int,
+        logger: Logger,
+        onListening: @escaping @Sendable (String) async -> Void
+    ) -> some ApplicationProtocol {
+        Application(
+            router: router,
+            configuration: .init(address: .hostname(host, port: port), serverName: "orchestrator"),
+            onServerRunning: { channel in
+                let address = channel.localAddress.map(AddressText.describe) ?? "\(host):\(port)"
+                await onListening(address)
+            },
+            logger: logger
+        )
+    }
+}
+
+/// `host:port` text for socket addresses (IPv6 in brackets).
+package enum AddressText {
+    package static func describe(_ address: SocketAddress) -> String {
+        let host = address.ipAddress ?? "?"
+        let port = address.port ?? 0
+        return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+
+    /// Splits `HOST:PORT` (`[::1]:8001` for IPv6).
+    package static func parse(_ text: String) -> (host: String, port: Int)? {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+            (0...65_535).contains(port)
+        else { return nil }
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else { return nil }
+        return (host, port)
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import Hummingbird
+import Logging
+import Shared
+
+/// What the admin routes work with.
+package struct AdminServices: Sendable {
+    package let registry: EndpointRegistry
+    package let config: ConfigSource
+    package let publisher: SnapshotPublisher
+    package let store: Store
+    package let startedAt: Date
+    package let logger: Logger
+    /// Replicas the control plane started itself, for `/dataplanes`.
+    package let supervisedReplicas: @Sendable () -> [SupervisedReplicaInfo]
+
+    package init(
+        registry: EndpointRegistry, config: ConfigSource, publisher: SnapshotPublisher, store: Store, startedAt: Date,
+        logger: Logger, supervisedReplicas: @escaping @Sendable () -> [SupervisedReplicaInfo] = { [] }
+    ) {
+        self.registry = registry
+        self.config = config
+        self.publisher = publisher
+        self.store = store
+        self.startedAt = startedAt
+        self.logger = logger
+        self.supervisedReplicas = supervisedReplicas
+    }
+}
+
+/// A replica process the control plane supervises, as `/dataplanes` lists it.
+package struct SupervisedReplicaInfo: Sendable, Codable, Equatable {
+    package var pid: Int
+    package var slot: Int
+    package var startedAt: String
+    package var restarts: Int
+
+    package init(pid: Int, slot: Int, startedAt: String, restarts: Int) {
+        self.pid = pid
+        self.slot = slot
+        self.startedAt = startedAt
+        self.restarts = restarts
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case pid, slot
+        case startedAt = "started_at"
+        case restarts
+    }
+}
+
+/// The largest request body the admin API reads.
+let maximumAdminBodySize = 1024 * 1024
+
+extension Request {
+    /// The body parsed as JSON into a node tree; 400 when it is not JSON, 413 when too large.
+    func jsonBody() async throws -> ConfigNode {
+        var request = self
+        let buffer = try await request.collectBody(upTo: maximumAdminBodySize)
+        guard buffer.readableBytes > 0 else { throw APIError(.badRequest, "Request body is empty; send a JSON object") }
+        do {
+            return try ConfigNode.parseJSON(Data(buffer.readableBytesView))
+        } catch {
+            throw APIError(.badRequest, "Request body is not valid JSON: \(error.issues.first?.message ?? "")")
+        }
+    }
+
+    /// The body as UTF-8 text (a YAML document); 413 when too large.
+    func textBody() async throws -> String {
+        var request = self
+        let buffer = try await request.collectBody(upTo: maximumAdminBodySize)
+        guard let text = String(validating: buffer.readableBytesView, as: UTF8.self) else {
+            throw APIError(.badRequest, "Request body must be UTF-8 text")
+        }
+        return text
+    }
+}

@@ -1,0 +1,237 @@
+import Foundation
+import Hummingbird
+import Shared
+
+/// `/registry/*`: the original's endpoint registry, backed by the store.
+struct RegistryRoutes {
+    let services: AdminServices
+
+    func register(on router: Router<BasicRequestContext>) {
+        let group = router.group("registry")
+        group.get("endpoints", use: list)
+        group.get("endpoints/:id", use: get)
+        group.post("endpoints", use: create)
+        group.put("endpoints/:id", use: replace)
+        group.delete("endpoints/:id", use: remove)
+        group.put("endpoints/:id/status", use: setStatus)
+        group.get("stats", use: stats)
+        group.post("sync", use: sync)
+    }
+
+    struct ListResponse: Encodable, Sendable {
+        var endpoints: [EndpointDetails]
+        var total_count: Int
+        var active_count: Int
+        var unhealthy_count: Int
+        var disabled_count: Int
+    }
+
+    struct Stats: Encodable, Sendable {
+        var total = 0
+        var active = 0
+        var inactive = 0
+        var disabled = 0
+        var unhealthy = 0
+    }
+
+    func details() async throws -> [EndpointDetails] {
+        let records = try await services.registry.records()
+        var list: [EndpointDetails] = []
+        for record in records {
+            list.append(EndpointDetails(record, health: await services.registry.healthOf(record.name)))
+        }
+        return list
+    }
+
+    static func stats(_ details: [EndpointDetails]) -> Stats {
+        var stats = Stats()
+        for endpoint in details {
+            stats.total += 1
+            switch endpoint.status {
+            case "active": stats.active += 1
+            case "inactive": stats.inactive += 1
+            case "disabled": stats.disabled += 1
+            default: stats.unhealthy += 1
+            }
+        }
+        return stats
+    }
+
+    @Sendable func list(_ request: Request, context: BasicRequestContext) async throws -> JSONResponse<ListResponse> {
+        let query = request.uri.queryParameters
+        var issues: [ValidationIssue] = []
+        let status = query["status"].map(String.init)
+        let statuses = ["active", "inactive", "disabled", "unhealthy"]
+        if let status, !statuses.contains(status) {
+            issues.append(.init(field: "status", line: nil, message: "must be one of \(statuses.joined(separator: ", "))"))
+        }
+        let includeDisabled = QueryValue.bool(query["include_disabled"], default: true, field: "include_disabled", issues: &issues)
+        let limit = QueryValue.int(query["limit"], default: 100, range: 1...1000, field: "limit", issues: &issues)
+        let offset = QueryValue.int(query["offset"], default: 0, range: 0...Int.max, field: "offset", issues: &issues)
+        if !issues.isEmpty { throw APIError(validation: ValidationError(issues), location: ["query"]) }
+
+        let all = try await details()
+        let stats = Self.stats(all)
+        let matching = all.filter { endpoint in
+            (includeDisabled || !endpoint.disabled) && (status == nil || endpoint.status == status)
+        }
+        return JSONResponse(
+            ListResponse(
+                endpoints: Array(matching.dropFirst(offset).prefix(limit)), total_count: matching.count,
+                active_count: stats.active, unhealthy_count: stats.unhealthy, disabled_count: stats.disabled))
+    }
+
+    @Sendable func get(_ request: Request, context: BasicRequestContext) async throws -> JSONResponse<EndpointDetails> {
+        let id = try context.parameters.require("id")
+        guard let record = try await services.registry.record(id) else { throw APIError(.notFound, "Endpoint not found: \(id)") }
+        return JSONResponse(EndpointDetails(record, health: await services.registry.healthOf(id)))
+    }
+
+    struct Registered: Encodable, Sendable {
+        var success = true
+        var message: String
+        var endpoint_id: String
+        var endpoint_url: String
+    }
+
+    @Sendable func create(_ request: Request, context: BasicRequestContext) async throws -> JSONResponse<Registered> {
+        let node = try await request.jsonBody()
+        let config: EndpointConfig
+        do {
+            config = try EndpointConfig.validate(node)
+        } catch {
+            throw APIError(validation: error, location: ["body", "config"])
+        }
+        do {
+            let record = try await services.registry.register(config)
+            return JSONResponse(
+                Registered(message: "Endpoint registered successfully", endpoint_id: record.name, endpoint_url: record.config.url))
+        } catch let error as RegistryError {
+            throw APIError(error)
+        }
+    }
+
+    @Sendable func replace(_ request: Request, context: BasicRequestContext) async throws -> JSONResponse<Registered> {
+        let id = try context.parameters.require("id")
+        var node = try await request.jsonBody()
+        // The path names the endpoint; the body may omit `name`.
+        if case .object(var members) = node.value, !members.contains(where: { $0.key == "name" }),
+            !members.contains(where: { $0.key == "config" })
+        {
+            members.append(ConfigMember(key: "name", value: ConfigNode(.string(id))))
+            node.value = .object(members)
+        }
+        let config: EndpointConfig
+        do {
+            config = try EndpointConfig.validate(node)
+        } catch {
+            throw APIError(validation: error, location: ["body"])
+        }
+        guard config.name == id else {
+            throw APIError(
+                validation: ValidationError(field: "name", "must match the endpoint in the path ('\(id)')"), location: ["body"])
+        }
+        do {
+            let record = try await services.registry.replace(id, with: config)
+            return JSONResponse(
+                Registered(message: "Endpoint updated successfully", endpoint_id: record.name, endpoint_url: record.config.url))
+        } catch let error as RegistryError {
+            throw APIError(error)
+        }
+    }
+
+    struct Removed: Encodable, Sendable {
+        var success = true
+        var message: String
+        var endpoint_id: String
+    }
+
+    @Sendable func remove(_ request: Request, context: BasicRequestContext) async throws -> JSONResponse<Removed> {
+        let id = try context.parameters.require("id")
+        do {
+            try await services.registry.remove(id)
+        } catch let error as RegistryError {
+            throw APIError(error)
+        }
+        return JSONResponse(Removed(message: "Endpoint \(id) unregistered successfully", endpoint_id: id))
+    }
+
+    struct StatusUpdated: Encodable, Sendable {
+        var success = true
+        var message: String
+        var endpoint_id: String
+        var new_status: String
+    }
+
+    @Sendable func setStatus(_ request: Request, context: BasicRequestContext) async throws -> JSONResponse<StatusUpdated> {
+        let id = try context.parameters.require("id")
+        guard let text = request.uri.queryParameters["status"] else {
+            throw APIError(validation: ValidationError(field: "status", "is required (?status=active|inactive|disabled|unhealthy)"), location: ["query"])
+        }
+        guard let status = AdminStatus(rawValue: String(text)) else {
+            throw APIError(
+                validation: ValidationError(field: "status", "must be one of active, inactive, disabled, unhealthy"),
+                location: ["query"])
+        }
+        do {
+            try await services.registry.setStatus(id, status)
+        } catch let error as RegistryError {
+            throw APIError(error)
+        }
+        return JSONResponse(
+            StatusUpdated(message: "Endpoint status updated to \(status.rawValue)", endpoint_id: id, new_status: status.rawValue))
+    }
+
+    struct StatsResponse: Encodable, Sendable {
+        var registry_stats: Stats
+        var timestamp: String
+    }
+
+    @Sendable func stats(_ request: Request, context: BasicRequestContext) async throws -> JSONResponse<StatsResponse> {
+        JSONResponse(StatsResponse(registry_stats: Self.stats(try await details()), timestamp: Timestamp.string()))
+    }
+
+    struct Synced: Encodable, Sendable {
+        var success = true
+        var message = "Registry synchronized with configuration"
+        var sync_result: SyncResult
+        var timestamp: String
+    }
+
+    /// Re-applies the loaded config file (API-owned endpoints are untouched).
+    @Sendable func sync(_ request: Request, context: BasicRequestContext) async throws -> JSONResponse<Synced> {
+        guard let config = await services.config.config else { throw APIError(.notFound, "Configuration not loaded") }
+        do {
+            let result = try await services.registry.apply(config, cause: "api: registry sync")
+            return JSONResponse(Synced(sync_result: result, timestamp: Timestamp.string()))
+        } catch let error as ValidationError {
+            throw APIError(validation: error, location: ["config"])
+        }
+    }
+}
+
+/// Lenient parsing of query values, reporting bad ones as validation issues.
+enum QueryValue {
+    static func bool(_ raw: Substring?, default value: Bool, field: String, issues: inout [ValidationIssue]) -> Bool {
+        guard let raw else { return value }
+        switch raw.lowercased() {
+        case "true", "1", "yes", "on": return true
+        case "false", "0", "no", "off": return false
+        default:
+            issues.append(.init(field: field, line: nil, message: "must be true or false"))
+            return value
+        }
+    }
+
+    static func int(
+        _ raw: Substring?, default value: Int, range: ClosedRange<Int>, field: String, issues: inout [ValidationIssue]
+    ) -> Int {
+        guard let raw else { return value }
+        guard let number = Int(raw), range.contains(number) else {
+            let upper = range.upperBound == Int.max ? "" : " and at most \(range.upperBound)"
+            issues.append(.init(field: field, line: nil, message: "must be a whole number of at least \(range.lowerBound)\(upper)"))
+            return value
+        }
+        return number
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import Hummingbird
+import Shared
+
+/// `/snapshots`: the history of published snapshots and rollback.
+struct SnapshotRoutes {
+    let services: AdminServices
+
+    func register(on router: Router<BasicRequestContext>) {
+        let group = router.group("snapshots")
+        group.get("", use: list)
+        group.get(":version", use: get)
+        group.post(":version/rollback", use: rollback)
+    }
+
+    struct Listing: Encodable, Sendable {
+        var current_version: Int
+        var snapshots: [SnapshotRecord.Summary]
+        var total_count: Int
+    }
+
+    @Sendable func list(_ request: Request, context: BasicRequestContext) async throws -> JSONResponse<Listing> {
+        var issues: [ValidationIssue] = []
+        let limit = QueryValue.int(request.uri.queryParameters["limit"], default: 50, range: 1...1000, field: "limit", issues: &issues)
+        let offset = QueryValue.int(request.uri.queryParameters["offset"], default: 0, range: 0...Int.max, field: "offset", issues: &issues)
+        if !issues.isEmpty { throw APIError(validation: ValidationError(issues), location: ["query"]) }
+        let (summaries, count) = try await services.store.read { db in
+            (try SnapshotRecord.list(db, limit: limit, offset: offset), try SnapshotRecord.count(db))
+        }
+        return JSONResponse(
+            Listing(current_version: await services.registry.current.version, snapshots: summaries, total_count: count))
+    }
+
+    func version(_ context: BasicRequestContext) throws -> Int {
+        let text = try context.parameters.require("version")
+        guard let version = Int(text), version > 0 else {
+            throw APIError(validation: ValidationError(field: "version", "must be a positive whole number"), location: ["path"])
+        }
+        return version
+    }
+
+    @Sendable func get(_ request: Request, context: BasicRequestContext) async throws -> JSONResponse<Snapshot> {
+        let version = try version(context)
+        guard let snapshot = try await services.store.read({ db in try SnapshotRecord.find(db, version: version) }) else {
+            throw APIError(.notFound, "Snapshot not found: \(version)")
+        }
+        return JSONResponse(snapshot)
+    }
+
+    struct RolledBack: Encodable, Sendable {
+        var success = true
+        var message: String
+        var version: Int
+        var restored_from: Int
+    }
+
+    @Sendable func rollback(_ request: Request, context: BasicRequestContext) async throws -> JSONResponse<RolledBack> {
+        let version = try version(context)
+        do {
+            let snapshot = try await services.registry.rollback(to: version)
+            return JSONResponse(
+                RolledBack(
+                    message: "Rolled back to the endpoints of snapshot \(version) (now version \(snapshot.version))",
+                    version: snapshot.version, restored_from: version))
+        } catch let error as RegistryError {
+            throw APIError(error)
+        }
+    }
+}

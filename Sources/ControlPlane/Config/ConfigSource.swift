@@ -1,0 +1,119 @@
+import Foundation
+import Logging
+import Shared
+
+/// The config file as the control plane last read it: loads it, applies valid changes to the
+/// registry, and remembers the last error for `/config/status`.
+package actor ConfigSource {
+    /// Outcome of one load.
+    package enum LoadResult: Sendable {
+        case applied(GatewayConfig, SyncResult)
+        /// The file is absent: no file-owned endpoints.
+        case missing(SyncResult)
+        case invalid(ValidationError)
+        /// The file's content is the same as last applied.
+        case unchanged
+    }
+
+    package let path: String
+    let registry: EndpointRegistry
+    let logger: Logger
+    /// The last successfully applied document, if any.
+    package private(set) var config: GatewayConfig?
+    package private(set) var lastError: ValidationError?
+    package private(set) var lastReloadTime: String?
+    package private(set) var fileHash: String?
+    package var watching = false
+    /// The text seen by the last load, valid or not (`.some(nil)`: the file was absent).
+    private var lastSeenText: String??
+
+    package init(path: String, registry: EndpointRegistry, logger: Logger) {
+        self.path = path
+        self.registry = registry
+        self.logger = logger
+    }
+
+    package func setWatching(_ value: Bool) { watching = value }
+
+    /// Reads the file and applies it when valid. With `force`, applies even if unchanged.
+    @discardableResult
+    package func load(cause: String, force: Bool = false) async -> LoadResult {
+        let text: String?
+        do {
+            text = try Self.read(path)
+        } catch {
+            return record(.invalid(ValidationError(field: nil, "cannot read \(path): \(error.localizedDescription)")))
+        }
+        if !force, let lastSeenText, lastSeenText == text { return .unchanged }
+        lastSeenText = .some(text)
+        guard let text else {
+            do {
+                let result = try await registry.apply(GatewayConfig(), cause: "\(cause): \(path) absent")
+                config = nil
+                fileHash = nil
+                return record(.missing(result))
+            } catch {
+                return record(.invalid(Self.asValidationError(error)))
+            }
+        }
+        do {
+            let parsed = try GatewayConfig.parse(yaml: text)
+            let result = try await registry.apply(parsed, cause: cause)
+            config = parsed
+            fileHash = Snapshot.checksum(ofText: text)
+            return record(.applied(parsed, result))
+        } catch {
+            return record(.invalid(Self.asValidationError(error)))
+        }
+    }
+
+    private func record(_ result: LoadResult) -> LoadResult {
+        lastReloadTime = Timestamp.string()
+        switch result {
+        case .applied(let config, let sync):
+            lastError = nil
+            logger.info(
+                "config applied",
+                metadata: [
+                    "path": "\(path)", "endpoints": "\(config.endpoints.count)", "added": "\(sync.added)",
+                    "updated": "\(sync.updated)", "removed": "\(sync.removed)",
+                ])
+        case .missing(let sync):
+            lastError = nil
+            logger.info("config file absent: no file-owned endpoints", metadata: ["path": "\(path)", "removed": "\(sync.removed)"])
+        case .invalid(let error):
+            lastError = error
+            logger.error("config rejected, previous state keeps serving", metadata: ["path": "\(path)", "error": "\(error)"])
+        case .unchanged:
+            break
+        }
+        return result
+    }
+
+    /// The file's text, or `nil` when it does not exist. Refuses files over 10 MiB.
+    static func read(_ path: String) throws -> String? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        let url = URL(fileURLWithPath: path)
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        guard size <= 10 * 1024 * 1024 else { throw ControlPlaneError("file is larger than 10 MiB") }
+        return try String(contentsOf: url, encoding: .utf8)
+    }
+
+    static func asValidationError(_ error: any Error) -> ValidationError {
+        if let error = error as? ValidationError { return error }
+        return ValidationError(field: nil, "\(error)")
+    }
+}
+
+extension Snapshot {
+    /// The FNV-1a hash of a text, in the same form as snapshot checksums.
+    static func checksum(ofText text: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01b3
+        }
+        let hex = String(hash, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+}

@@ -1,0 +1,118 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Shared
+
+/// `orch-control-plane`: every flag defaults from its `ORCH_*` environment variable, then from
+/// the built-in default, so that running it with no flags starts a working gateway.
+package struct ControlPlaneCommand: AsyncParsableCommand {
+    package static let configuration = CommandConfiguration(
+        commandName: "orch-control-plane",
+        abstract: "Orchestrator control plane: endpoints, config, admin API, snapshots, replicas.",
+        version: ControlPlaneVersion.string
+    )
+
+    static let environment = ProcessInfo.processInfo.environment
+
+    @Option(help: "Directory for SQLite, the admin token, the control socket and caches (ORCH_DATA_DIR).")
+    var dataDir: String = environment["ORCH_DATA_DIR"] ?? "data"
+
+    @Option(help: "The watched YAML config file (ORCH_CONFIG).")
+    var config: String = environment["ORCH_CONFIG"] ?? "config/config.yaml"
+
+    @Option(help: "Admin API address, HOST:PORT (ORCH_ADMIN_ADDRESS).")
+    var adminAddress: String = environment["ORCH_ADMIN_ADDRESS"] ?? "127.0.0.1:8001"
+
+    @Option(help: "Proxy address the data-plane replicas serve, HOST:PORT (ORCH_PROXY_ADDRESS).")
+    var proxyAddress: String = environment["ORCH_PROXY_ADDRESS"] ?? "0.0.0.0:8000"
+
+    @Option(help: "Data-plane replicas to start; 0 starts none (ORCH_REPLICAS).")
+    var replicas: Int = Int(environment["ORCH_REPLICAS"] ?? "") ?? 1
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical (ORCH_LOG_LEVEL; else the config's log_level; else info).")
+    var logLevel: String?
+
+    @Option(help: "The orch-data-plane executable (ORCH_DATA_PLANE_BINARY; default: next to this one).")
+    var dataPlaneBinary: String?
+
+    @Option(help: "Seconds a replica may take to drain on shutdown (ORCH_DRAIN_TIMEOUT).")
+    var drainTimeout: Double = Double(environment["ORCH_DRAIN_TIMEOUT"] ?? "") ?? 30
+
+    package init() {}
+
+    package func validate() throws {
+        guard AddressText.parse(adminAddress) != nil else {
+            throw ValidationError("--admin-address must be HOST:PORT, not '\(adminAddress)'")
+        }
+        guard AddressText.parse(proxyAddress) != nil else {
+            throw ValidationError("--proxy-address must be HOST:PORT, not '\(proxyAddress)'")
+        }
+        guard replicas >= 0, replicas <= 64 else { throw ValidationError("--replicas must be between 0 and 64") }
+        if let level = resolvedLogLevel(fileLevel: nil), Logger.Level(rawValue: level) == nil {
+            throw ValidationError("--log-level must be one of \(GatewayConfig.logLevels.joined(separator: ", "))")
+        }
+    }
+
+    /// Flag, then `ORCH_LOG_LEVEL`, then the config file's `log_level`.
+    func resolvedLogLevel(fileLevel: String?) -> String? {
+        (logLevel ?? Self.environment["ORCH_LOG_LEVEL"] ?? fileLevel)?.lowercased()
+    }
+
+    package func run() async throws {
+        let fileLevel = (try? ConfigSource.read(config)).flatMap { $0 }.flatMap { try? GatewayConfig.parse(yaml: $0).logLevel }
+        let level = Logger.Level(rawValue: resolvedLogLevel(fileLevel: fileLevel) ?? "info") ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let settings = ControlPlaneSettings(
+            dataDir: dataDir, configPath: config, adminAddress: AddressText.parse(adminAddress)!,
+            proxyAddress: AddressText.parse(proxyAddress)!, replicas: replicas, logLevel: level,
+            dataPlaneBinary: dataPlaneBinary ?? Self.environment["ORCH_DATA_PLANE_BINARY"] ?? Self.siblingDataPlane(),
+            drainTimeout: drainTimeout)
+        do {
+            try await ControlPlane(settings: settings).run()
+        } catch let error as ControlPlaneError {
+            FileHandle.standardError.write(Data("orch-control-plane: \(error.description)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+
+    /// `orch-data-plane` in the same directory as this executable.
+    static func siblingDataPlane() -> String {
+        let me = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        if me.pathComponents.count > 1 {
+            return me.deletingLastPathComponent().appendingPathComponent("orch-data-plane").path
+        }
+        return "orch-data-plane"
+    }
+}
+
+/// Resolved settings of one control-plane run.
+package struct ControlPlaneSettings: Sendable {
+    package var dataDir: String
+    package var configPath: String
+    package var adminAddress: (host: String, port: Int)
+    package var proxyAddress: (host: String, port: Int)
+    package var replicas: Int
+    package var logLevel: Logger.Level
+    package var dataPlaneBinary: String
+    package var drainTimeout: Double
+}
+
+extension ControlPlaneCommand {
+    /// Parses the command line and runs, exiting with ArgumentParser's message on bad flags.
+    package static func start() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOExtras
+import NIOPosix
+import ServiceLifecycle
+import Shared
+
+/// Listens on the control socket (mode 0600) and runs one conversation per data-plane replica:
+/// `hello` first, then snapshots out and `ack`/`nack`/`report` in.
+package struct ControlSocketServer: Service {
+    let path: String
+    let publisher: SnapshotPublisher
+    let logger: Logger
+    private let bound: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
+
+    /// Binds the socket now, so that replicas can connect as soon as the control plane starts.
+    package init(path: String, publisher: SnapshotPublisher, logger: Logger) async throws {
+        self.path = path
+        self.publisher = publisher
+        self.logger = logger
+        bound = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        ByteToMessageHandler(
+                            LengthFieldBasedFrameDecoder(lengthFieldLength: .four),
+                            maximumBufferSize: maximumControlFrameSize + 4))
+                    try channel.pipeline.syncOperations.addHandler(LengthFieldPrepender(lengthFieldLength: .four))
+                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+        guard chmod(path, 0o600) == 0 else {
+            try? await bound.channel.close()
+            throw ControlPlaneError("cannot set the mode of \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    package func run() async throws {
+        let counter = ConnectionCounter()
+        try await withGracefulShutdownHandler {
+            try await bound.executeThenClose { connections in
+                try await withThrowingDiscardingTaskGroup { group in
+                    for try await connection in connections {
+                        let id = counter.next()
+                        group.addTask { await self.converse(connection, id: id) }
+                    }
+                }
+            }
+        } onGracefulShutdown: {
+            bound.channel.close(promise: nil)
+        }
+    }
+
+    private func converse(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>, id: UInt64) async {
+        let (outbox, continuation) = AsyncStream.makeStream(of: ControlPlaneMessage.self)
+        do {
+            try await connection.executeThenClose { inbound, outbound in
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        for await message in outbox {
+                            try await outbound.write(ByteBuffer(bytes: message.encoded()))
+                        }
+                    }
+                    group.addTask {
+                        var greeted = false
+                        for try await var frame in inbound {
+                            let data = Data(frame.readBytes(length: frame.readableBytes) ?? [])
+                            let message: DataPlaneMessage
+                            do {
+                                message = try JSONDecoder().decode(DataPlaneMessage.self, from: data)
+                            } catch {
+                                logger.warning("malformed message on control socket, closing", metadata: ["error": "\(error)"])
+                                return
+                            }
+                            if case .hello(let hello) = message, !greeted {
+                                greeted = true
+                                await publisher.connected(id, hello: hello, outbox: continuation)
+                            } else if greeted {
+                                await publisher.received(id, message)
+                            } else {
+                                logger.warning("control socket peer did not say hello first, closing")
+                                return
+                            }
+                        }
+                    }
+                    // Whichever side ends first ends the conversation.
+                    try await group.next()
+                    group.cancelAll()
+                    continuation.finish()
+                }
+            }
+        } catch {
+            logger.debug("control socket connection ended", metadata: ["error": "\(error)"])
+        }
+        continuation.finish()
+        await publisher.disconnected(id)
+    }
+}
+
+/// Hands out connection ids.
+private final class ConnectionCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: UInt64 = 0
+    func next() -> UInt64 { lock.withLock { value += 1; return value } }
+}

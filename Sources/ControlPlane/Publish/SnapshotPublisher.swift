@@ -1,0 +1,109 @@
+import Foundation
+import Logging
+import Shared
+
+/// Keeps the current snapshot and every connected replica; pushes each new snapshot to all of
+/// them and records their answers.
+package actor SnapshotPublisher {
+    private var current: Snapshot?
+    private var outboxes: [UInt64: AsyncStream<ControlPlaneMessage>.Continuation] = [:]
+    private var replicaOfConnection: [UInt64: String] = [:]
+    private var replicas: [String: ReplicaStatus] = [:]
+    private var disconnectedAt: [String: Date] = [:]
+    private let logger: Logger
+    /// How long a replica that went away stays listed (as not connected).
+    private let goneRetention: TimeInterval = 300
+
+    package init(logger: Logger) {
+        self.logger = logger
+    }
+
+    package var currentVersion: Int { current?.version ?? 0 }
+
+    /// Makes `snapshot` current (if newer) and sends it to every connected replica.
+    package func publish(_ snapshot: Snapshot) {
+        guard snapshot.version > currentVersion else { return }
+        current = snapshot
+        for (connection, outbox) in outboxes {
+            outbox.yield(.snapshot(snapshot))
+            if let id = replicaOfConnection[connection] { replicas[id]?.behind = replicas[id]?.ackedVersion != snapshot.version }
+        }
+    }
+
+    /// Sends the current snapshot again to every replica (`POST /router/refresh`).
+    package func resend() {
+        guard let current else { return }
+        for outbox in outboxes.values { outbox.yield(.snapshot(current)) }
+    }
+
+    /// Registers a replica that said hello and sends it the current snapshot.
+    func connected(_ connection: UInt64, hello: DataPlaneMessage.Hello, outbox: AsyncStream<ControlPlaneMessage>.Continuation) {
+        let now = Timestamp.string()
+        outboxes[connection] = outbox
+        replicaOfConnection[connection] = hello.replicaId
+        disconnectedAt[hello.replicaId] = nil
+        replicas[hello.replicaId] = ReplicaStatus(
+            replicaId: hello.replicaId, pid: hello.pid, supervised: hello.supervised ?? false, connected: true,
+            ackedVersion: hello.version, behind: hello.version != current?.version, lastNack: nil,
+            connectedAt: now, lastContact: now, requests: nil, draining: false)
+        logger.info(
+            "replica connected",
+            metadata: ["orch.replica": "\(hello.replicaId)", "pid": "\(hello.pid)", "holds": "\(hello.version ?? 0)"])
+        if let current { outbox.yield(.snapshot(current)) }
+    }
+
+    /// Records a message from a replica.
+    func received(_ connection: UInt64, _ message: DataPlaneMessage) {
+        guard let id = replicaOfConnection[connection], var replica = replicas[id] else { return }
+        replica.lastContact = Timestamp.string()
+        switch message {
+        case .ack(let version):
+            replica.ackedVersion = max(version, replica.ackedVersion ?? 0)
+            replica.behind = replica.ackedVersion != current?.version
+            logger.debug("replica acknowledged", metadata: ["orch.replica": "\(id)", "orch.snapshot.version": "\(version)"])
+        case .nack(let version, let error):
+            replica.lastNack = .init(version: version, error: error, time: replica.lastContact)
+            replica.behind = replica.ackedVersion != current?.version
+            logger.warning(
+                "replica rejected snapshot",
+                metadata: ["orch.replica": "\(id)", "orch.snapshot.version": "\(version)", "error": "\(error)"])
+        case .report(let report):
+            replica.requests = report.requests ?? replica.requests
+            replica.draining = report.draining ?? replica.draining
+        case .hello:
+            break
+        }
+        replicas[id] = replica
+    }
+
+    /// Forgets a connection; its replica stays listed as not connected for a while.
+    func disconnected(_ connection: UInt64) {
+        outboxes.removeValue(forKey: connection)?.finish()
+        guard let id = replicaOfConnection.removeValue(forKey: connection) else { return }
+        // A replica that reconnected on a new connection is still connected.
+        guard !replicaOfConnection.values.contains(id) else { return }
+        replicas[id]?.connected = false
+        disconnectedAt[id] = Date()
+        logger.info("replica disconnected", metadata: ["orch.replica": "\(id)"])
+    }
+
+    /// Every replica, connected ones first, then those that went away recently.
+    package func statuses() -> [ReplicaStatus] {
+        let cutoff = Date().addingTimeInterval(-goneRetention)
+        for (id, time) in disconnectedAt where time < cutoff {
+            replicas[id] = nil
+            disconnectedAt[id] = nil
+        }
+        return replicas.values.sorted { ($0.connected ? 0 : 1, $0.replicaId) < ($1.connected ? 0 : 1, $1.replicaId) }
+    }
+
+    /// Asks one replica (or all, when `replicaId` is nil) to drain.
+    package func drain(replicaId: String?, deadlineSeconds: Double) -> Int {
+        var count = 0
+        for (connection, outbox) in outboxes where replicaId == nil || replicaOfConnection[connection] == replicaId {
+            outbox.yield(.drain(deadlineSeconds: deadlineSeconds))
+            count += 1
+        }
+        return count
+    }
+}

@@ -1,0 +1,218 @@
+import Foundation
+import GRDB
+import Logging
+import Shared
+
+/// The one writer of endpoint state. Every change is one SQLite transaction that also stores the
+/// resulting snapshot (when the content changed); the snapshot is handed to the publisher only
+/// after the commit, so what replicas serve is always durable.
+package actor EndpointRegistry {
+    let store: Store
+    let configPath: String
+    let publisher: SnapshotPublisher
+    let logger: Logger
+    /// The newest published snapshot.
+    package private(set) var current: Snapshot
+    private let health = HealthTable()
+
+    /// Opens the registry on `store` and publishes the current state: the newest stored snapshot
+    /// if the store still matches it, else a new version with cause `startup`.
+    package init(store: Store, configPath: String, publisher: SnapshotPublisher, logger: Logger) async throws {
+        self.store = store
+        self.configPath = configPath
+        self.publisher = publisher
+        self.logger = logger
+        let latest = try await store.read { db in try SnapshotRecord.latest(db) }
+        current = latest ?? Snapshot(version: 0, createdAt: Timestamp.string(), cause: "empty", endpoints: [])
+        try await commit(cause: "startup") { _ in }
+        await publisher.publish(current)
+    }
+
+    // MARK: Reading
+
+    package func records() async throws -> [EndpointRecord] {
+        try await store.read { db in try EndpointRecord.all(db) }
+    }
+
+    package func record(_ name: String) async throws -> EndpointRecord? {
+        try await store.read { db in try EndpointRecord.find(db, name: name) }
+    }
+
+    package func healthOf(_ name: String) -> EndpointHealth { health[name] ?? .unknown }
+
+    // MARK: API-owned endpoints
+
+    /// Creates an API-owned endpoint, or updates one with the same name and URL (the original's
+    /// upsert). Refuses file-owned endpoints and URL or name conflicts.
+    @discardableResult
+    package func register(_ config: EndpointConfig) async throws -> EndpointRecord {
+        let path = configPath
+        return try await commit(cause: "api: register \(config.name)") { db in
+            let now = Timestamp.string()
+            if let existing = try EndpointRecord.find(db, name: config.name) {
+                guard existing.owner == .api else { throw RegistryError.ownedByFile(config.name, path: path) }
+                guard existing.config.url == config.url else {
+                    throw RegistryError.conflict("Endpoint ID '\(config.name)' already exists with different URL")
+                }
+                var updated = existing
+                updated.config = config
+                updated.registeredAt = now
+                updated.seq = try EndpointRecord.nextSeq(db)
+                try updated.save(db)
+                return updated
+            }
+            if let other = try EndpointRecord.find(db, url: config.url) {
+                throw RegistryError.conflict("URL '\(config.url)' already registered with different ID '\(other.name)'")
+            }
+            let record = EndpointRecord(
+                config: config, owner: .api, status: .active, registeredAt: now, seq: try EndpointRecord.nextSeq(db))
+            try record.save(db)
+            return record
+        }
+    }
+
+    /// Replaces an API-owned endpoint's config (its URL may change).
+    @discardableResult
+    package func replace(_ name: String, with config: EndpointConfig) async throws -> EndpointRecord {
+        let path = configPath
+        return try await commit(cause: "api: update \(name)") { db in
+            guard var record = try EndpointRecord.find(db, name: name) else { throw RegistryError.notFound(name) }
+            guard record.owner == .api else { throw RegistryError.ownedByFile(name, path: path) }
+            if let other = try EndpointRecord.find(db, url: config.url), other.name != name {
+                throw RegistryError.conflict("URL '\(config.url)' already registered with different ID '\(other.name)'")
+            }
+            record.config = config
+            try record.save(db)
+            return record
+        }
+    }
+
+    /// Removes an API-owned endpoint.
+    package func remove(_ name: String) async throws {
+        let path = configPath
+        try await commit(cause: "api: remove \(name)") { db in
+            guard let record = try EndpointRecord.find(db, name: name) else { throw RegistryError.notFound(name) }
+            guard record.owner == .api else { throw RegistryError.ownedByFile(name, path: path) }
+            try EndpointRecord.delete(db, name: name)
+        }
+        health[name] = nil
+    }
+
+    /// Sets the operator status of any endpoint (file- or API-owned): it is runtime state, not config.
+    package func setStatus(_ name: String, _ status: AdminStatus) async throws {
+        try await commit(cause: "api: status of \(name) = \(status.rawValue)") { db in
+            guard var record = try EndpointRecord.find(db, name: name) else { throw RegistryError.notFound(name) }
+            record.status = status
+            try record.save(db)
+        }
+    }
+
+    // MARK: The config file
+
+    /// Makes the file-owned endpoints and the global policies match `config`, in one transaction.
+    /// API-owned endpoints are untouched; a file endpoint that collides with one fails the whole
+    /// change.
+    package func apply(_ config: GatewayConfig, cause: String) async throws -> SyncResult {
+        try await commit(cause: cause) { db in
+            try GlobalPolicies(circuitBreaker: config.circuitBreaker, healthCheck: config.healthCheck).save(db)
+            let existing = try EndpointRecord.all(db)
+            let fileOwned = Dictionary(uniqueKeysWithValues: existing.filter { $0.owner == .file }.map { ($0.name, $0) })
+            let apiOwned = existing.filter { $0.owner == .api }
+            var result = SyncResult()
+            var issues: [ValidationIssue] = []
+            for (index, endpoint) in config.endpoints.enumerated() {
+                if apiOwned.contains(where: { $0.name == endpoint.name }) {
+                    issues.append(ValidationIssue(
+                        field: "endpoints[\(index)].name", line: nil,
+                        message: "'\(endpoint.name)' is already registered through the admin API; remove it there first"))
+                } else if let other = apiOwned.first(where: { $0.config.url == endpoint.url }) {
+                    issues.append(ValidationIssue(
+                        field: "endpoints[\(index)].url", line: nil,
+                        message: "URL '\(endpoint.url)' is already registered through the admin API as '\(other.name)'"))
+                }
+            }
+            if !issues.isEmpty { throw ValidationError(issues) }
+            // Delete and re-insert so that URLs may move between file endpoints in one change.
+            try db.execute(sql: "DELETE FROM endpoint WHERE owner = 'file'")
+            var seq = try EndpointRecord.nextSeq(db)
+            let now = Timestamp.string()
+            for endpoint in config.endpoints {
+                if let old = fileOwned[endpoint.name] {
+                    var record = old
+                    if old.config != endpoint {
+                        record.config = endpoint
+                        result.updated.append(endpoint.name)
+                    }
+                    try record.save(db)
+                } else {
+                    try EndpointRecord(config: endpoint, owner: .file, status: .active, registeredAt: now, seq: seq)
+                        .save(db)
+                    seq += 1
+                    result.added.append(endpoint.name)
+                }
+            }
+            let names = Set(config.endpoints.map(\.name))
+            result.removed = fileOwned.keys.filter { !names.contains($0) }.sorted()
+            return result
+        }
+    }
+
+    // MARK: Snapshots
+
+    /// Restores the endpoints (config, owner, status) of a stored snapshot as a new version.
+    /// Global policies stay as the config file sets them.
+    package func rollback(to version: Int) async throws -> Snapshot {
+        try await commit(cause: "rollback to \(version)") { db in
+            guard let target = try SnapshotRecord.find(db, version: version) else {
+                throw RegistryError(kind: .notFound, description: "Snapshot not found: \(version)")
+            }
+            let now = Timestamp.string()
+            try db.execute(sql: "DELETE FROM endpoint")
+            for (index, endpoint) in target.endpoints.enumerated() {
+                try EndpointRecord(
+                    config: endpoint.config, owner: endpoint.owner, status: endpoint.status, registeredAt: now,
+                    seq: index + 1
+                ).save(db)
+            }
+        }
+        return current
+    }
+
+    /// Records a health flip and publishes it.
+    package func setHealth(_ name: String, _ value: EndpointHealth) async throws {
+        guard health[name] ?? .unknown != value else { return }
+        health[name] = value
+        try await commit(cause: "health: \(name) \(value.rawValue)") { _ in }
+    }
+
+    /// Runs `mutate` and stores a new snapshot in the same transaction when the content changed,
+    /// then publishes it.
+    @discardableResult
+    private func commit<T: Sendable>(
+        cause: String,
+        _ mutate: @escaping @Sendable (Database) throws -> T
+    ) async throws -> T {
+        let health = self.health
+        let (result, snapshot) = try await store.write { db -> (T, Snapshot?) in
+            let result = try mutate(db)
+            let endpoints = try SnapshotBuilder.endpoints(db, health: health.all)
+            // Compare with the newest stored snapshot, not `current`: another change may have
+            // committed while this one waited for the writer.
+            let newest = try Row.fetchOne(db, sql: "SELECT version, checksum FROM snapshot ORDER BY version DESC LIMIT 1")
+            let newestVersion: Int = newest?["version"] ?? 0
+            let newestChecksum: String? = newest?["checksum"]
+            guard Snapshot.checksum(of: endpoints) != newestChecksum else { return (result, nil) }
+            let snapshot = Snapshot(
+                version: newestVersion + 1, createdAt: Timestamp.string(), cause: cause, endpoints: endpoints)
+            try SnapshotRecord.insert(db, snapshot)
+            return (result, snapshot)
+        }
+        if let snapshot, snapshot.version > current.version {
+            current = snapshot
+            logger.info(
+                "published snapshot", metadata: ["orch.snapshot.version": "\(snapshot.version)", "cause": "\(cause)"])
+            await publisher.publish(snapshot)
+        }
+        return result
+    }
+}

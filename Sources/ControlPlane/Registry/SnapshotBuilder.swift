@@ -1,0 +1,28 @@
+import GRDB
+import Shared
+
+/// Builds the snapshot content from the store's rows, the global policies and current health.
+enum SnapshotBuilder {
+    static func endpoints(
+        _ records: [EndpointRecord],
+        policies: GlobalPolicies,
+        health: [String: EndpointHealth]
+    ) -> [SnapshotEndpoint] {
+        records.map { record in
+            let breaker = record.config.circuitBreaker?.applied(to: policies.circuitBreaker) ?? policies.circuitBreaker
+            let probing = record.config.healthCheck?.applied(to: policies.healthCheck) ?? policies.healthCheck
+            return SnapshotEndpoint(
+                config: record.config,
+                owner: record.owner,
+                circuitBreaker: breaker,
+                healthCheck: probing,
+                health: probing.enabled ? health[record.name] ?? .unknown : .unknown,
+                status: record.status
+            )
+        }
+    }
+
+    static func endpoints(_ db: Database, health: [String: EndpointHealth]) throws -> [SnapshotEndpoint] {
+        endpoints(try EndpointRecord.all(db), policies: try GlobalPolicies.load(db), health: health)
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+
+/// The control plane's data directory (mode 0700): SQLite, token, socket, runtime file, caches.
+/// Held with an exclusive lock so that two control planes never share one.
+package final class DataDirectory: Sendable {
+    package let path: String
+    private let lockFD: Int32
+
+    package init(path: String) throws {
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        self.path = absolute
+        do {
+            try FileManager.default.createDirectory(
+                atPath: absolute, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw ControlPlaneError("cannot create data directory \(absolute): \(error.localizedDescription)")
+        }
+        chmod(absolute, 0o700)
+        let lockPath = (absolute as NSString).appendingPathComponent("control-plane.lock")
+        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw ControlPlaneError("cannot open \(lockPath): \(AtomicFile.errnoText())") }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
+            throw ControlPlaneError("another orch-control-plane is already using \(absolute)")
+        }
+        lockFD = fd
+    }
+
+    package func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
+
+    /// The admin token: `ORCH_ADMIN_TOKEN` if set, else `admin.token`, generated (0600) when absent.
+    package func adminToken(environment: [String: String]) throws -> String {
+        if let token = environment["ORCH_ADMIN_TOKEN"], !token.isEmpty { return token }
+        let tokenPath = file("admin.token")
+        if let existing = try? String(contentsOfFile: tokenPath, encoding: .utf8) {
+            let token = existing.trimmingCharacters(in: .whitespacesAndNewlines)
+            if !token.isEmpty { return token }
+        }
+        var generator = SystemRandomNumberGenerator()
+        let token = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        try AtomicFile.write(Data((token + "\n").utf8), to: tokenPath, mode: 0o600)
+        return token
+    }
+
+    /// Writes `runtime.json`: where this control plane listens, for tests, scripts and orchctl.
+    package func writeRuntime(adminAddress: String, proxyAddress: String, controlSocket: String) throws {
+        let runtime: [String: String] = [
+            "admin_address": adminAddress, "proxy_address": proxyAddress, "control_socket": controlSocket,
+            "started_at": ISO8601DateFormatter().string(from: Date()),
+        ]
+        var object: [String: Any] = runtime
+        object["pid"] = Int(getpid())
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        try AtomicFile.write(data, to: file("runtime.json"))
+    }
+
+    package func removeRuntime() {
+        unlink(file("runtime.json"))
+    }
+
+    deinit { close(lockFD) }
+}

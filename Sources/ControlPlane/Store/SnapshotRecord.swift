@@ -1,0 +1,57 @@
+import Foundation
+import GRDB
+import Shared
+
+/// Published snapshots, kept for history and rollback.
+package enum SnapshotRecord {
+    /// Summary of a stored snapshot, without its body.
+    package struct Summary: Sendable, Codable {
+        package var version: Int
+        package var createdAt: String
+        package var cause: String
+        package var checksum: String
+        package var endpointsCount: Int
+
+        enum CodingKeys: String, CodingKey {
+            case version
+            case createdAt = "created_at"
+            case cause, checksum
+            case endpointsCount = "endpoints_count"
+        }
+    }
+
+    static func insert(_ db: Database, _ snapshot: Snapshot) throws {
+        let body = String(decoding: Snapshot.canonicalJSON(snapshot), as: UTF8.self)
+        try db.execute(
+            sql: "INSERT INTO snapshot (version, created_at, cause, checksum, body) VALUES (?, ?, ?, ?, ?)",
+            arguments: [snapshot.version, snapshot.createdAt, snapshot.cause, snapshot.checksum, body])
+    }
+
+    static func latest(_ db: Database) throws -> Snapshot? {
+        try String.fetchOne(db, sql: "SELECT body FROM snapshot ORDER BY version DESC LIMIT 1").map(decode)
+    }
+
+    static func find(_ db: Database, version: Int) throws -> Snapshot? {
+        try String.fetchOne(db, sql: "SELECT body FROM snapshot WHERE version = ?", arguments: [version]).map(decode)
+    }
+
+    static func list(_ db: Database, limit: Int, offset: Int) throws -> [Summary] {
+        try Row.fetchAll(
+            db, sql: "SELECT version, created_at, cause, checksum, body FROM snapshot ORDER BY version DESC LIMIT ? OFFSET ?",
+            arguments: [limit, offset]
+        ).map { row in
+            let snapshot = try decode(row["body"])
+            return Summary(
+                version: row["version"], createdAt: row["created_at"], cause: row["cause"], checksum: row["checksum"],
+                endpointsCount: snapshot.endpoints.count)
+        }
+    }
+
+    static func count(_ db: Database) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM snapshot") ?? 0
+    }
+
+    static func decode(_ body: String) throws -> Snapshot {
+        try JSONDecoder().decode(Snapshot.self, from: Data(body.utf8))
+    }
+}

@@ -1,0 +1,28 @@
+import Foundation
+import GRDB
+import Shared
+
+/// The global policies in force (from the config file's `circuit_breaker:` and `health_check:`).
+package struct GlobalPolicies: Sendable, Equatable, Codable {
+    package var circuitBreaker: BreakerPolicy = .defaults
+    package var healthCheck: HealthCheckPolicy = .defaults
+
+    package init(circuitBreaker: BreakerPolicy = .defaults, healthCheck: HealthCheckPolicy = .defaults) {
+        self.circuitBreaker = circuitBreaker
+        self.healthCheck = healthCheck
+    }
+
+    static func load(_ db: Database) throws -> GlobalPolicies {
+        guard let json = try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = 'policies'") else {
+            return GlobalPolicies()
+        }
+        return (try? JSONDecoder().decode(GlobalPolicies.self, from: Data(json.utf8))) ?? GlobalPolicies()
+    }
+
+    func save(_ db: Database) throws {
+        let json = String(decoding: Snapshot.canonicalJSON(self), as: UTF8.self)
+        try db.execute(
+            sql: "INSERT INTO setting (key, value) VALUES ('policies', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            arguments: [json])
+    }
+}
