@@ -104,10 +104,4 @@ extension Duration {
         if attoseconds == 0 { return String(seconds) }
         return String(Double(seconds) + Double(attoseconds) / 1e18)
     }
-
-    /// Seconds as a `Double`, for logs.
-    var seconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
-    }
 }

@@ -32,7 +32,8 @@ public final class ReplicaSupervisor: Service, Sendable {
     public init(configuration: Configuration, logger: Logger = Logger(label: "orch.controlplane")) {
         self.configuration = configuration
         self.logger = logger
-        self.state = Mutex(State(slots: (0..<max(configuration.replicaCount, 0)).map { ReplicaProcessStatus(slot: $0 + 1) }))
+        self.state = Mutex(
+            State(slots: (0..<max(configuration.replicaCount, 0)).map { ReplicaProcessStatus(slot: $0 + 1) }))
     }
 
     /// The replicas as of now, in slot order.
