@@ -285,7 +285,7 @@ answers() { # URL SECONDS
 log "starting orch-control-plane --replicas 1 (proxy 127.0.0.1:$ORCH_PORT, admin 127.0.0.1:$ADMIN_PORT)"
 ORCH_ADMIN_TOKEN=bench "$BIN/orch-control-plane" --data-dir "$WORK/orch/data" --config "$WORK/orch/config.yaml" \
     --admin-address "127.0.0.1:$ADMIN_PORT" --proxy-address "127.0.0.1:$ORCH_PORT" --replicas 1 \
-    --drain-timeout 5 --log-level warning &
+    --drain-timeout 5 --log-level warning >/dev/null &
 PIDS+=($!)
 wait_for "http://127.0.0.1:$ADMIN_PORT/health" 120
 if answers "http://127.0.0.1:$ORCH_PORT/orchestrator/bench/1k" 20 && [ -s "$WORK/orch/data/replicas.json" ]; then
@@ -331,9 +331,13 @@ measure() { # NAME URL -> sets RPS P50 P99
     TRANSFER=$(echo "$out" | awk '/^Transfer\/sec:/ {print $2}')
 }
 
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+RSS_IDLE=$(rss_kb "$DATA_PLANE_PID")
+
 declare -A RESULT
 echo
-echo "machine: $(nproc) cores, $(uname -sr); wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s (after ${WARMUP}s warm-up)"
+echo "machine: $(nproc) cores, $(uname -sr), load average $(cut -d' ' -f1-3 /proc/loadavg) before the run"
+echo "tools: $("$NGINX" -v 2>&1 | sed 's/.*version: //'), $("$HAPROXY" -v | head -1 | awk '{print "HAProxy " $3}'), wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s after ${WARMUP}s warm-up"
 echo "orchestrator: $ORCH_MODE"
 echo
 printf '%-6s %-14s %12s %10s %10s %12s\n' "body" "target" "requests/s" "p50 ms" "p99 ms" "transfer/s"
@@ -365,7 +369,6 @@ for size in $SIZES; do
 done
 
 # --- memory while streaming 1 GiB ---------------------------------------------------------------
-rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
 # Runs a curl command in the background, sampling the data plane's RSS until it finishes.
 stream_and_sample() { # LABEL OUTPUT-FILE curl-args...
@@ -395,7 +398,10 @@ stream_and_sample() { # LABEL OUTPUT-FILE curl-args...
 
 if [ "$MEMORY" = 1 ]; then
     echo
-    echo "data-plane memory (pid $DATA_PLANE_PID) while streaming 1 GiB through it:"
+    echo "data-plane memory (pid $DATA_PLANE_PID; RSS $((RSS_IDLE / 1024)) MB when idle before the wrk runs) while streaming 1 GiB through it:"
     stream_and_sample "1 GiB download" /dev/null "http://127.0.0.1:$ORCH_PORT/orchestrator/bench/1g"
     stream_and_sample "1 GiB upload" "$WORK/curl.out" -T "$WORK/www/1g" "http://127.0.0.1:$ORCH_PORT/orchestrator/sink/upload"
 fi
+
+echo
+echo "load average $(cut -d' ' -f1-3 /proc/loadavg) after the run"
