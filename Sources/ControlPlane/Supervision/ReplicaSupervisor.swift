@@ -49,6 +49,7 @@ public final class ReplicaSupervisor: Service, Sendable {
         let executable = configuration.executable.path
         guard access(executable, X_OK) == 0 else { throw SupervisionError.executableNotFound(executable) }
         try FileManager.default.createDirectory(at: configuration.dataDirectory, withIntermediateDirectories: true)
+        warnAboutSurvivors()
         try writeRegistry(state.withLock { $0.slots })
         guard configuration.replicaCount > 0 else {
             logger.info("no data-plane replicas to supervise")
@@ -177,8 +178,8 @@ public final class ReplicaSupervisor: Service, Sendable {
     /// SIGTERM to every replica; SIGKILL to those still running after the drain timeout + margin.
     private func beginShutdown() {
         let grace = configuration.drainTimeout + configuration.killMargin
-        let pids = state.withLock { state -> [pid_t] in
-            guard !state.stopping else { return [] }
+        let pids = state.withLock { state -> [pid_t]? in
+            guard !state.stopping else { return nil }
             state.stopping = true
             let pids = state.slots.compactMap(\.pid)
             for pid in pids { kill(pid, SIGTERM) }
@@ -188,6 +189,7 @@ public final class ReplicaSupervisor: Service, Sendable {
             }
             return pids
         }
+        guard let pids else { return }
         logger.info(
             "stopping data-plane replicas",
             metadata: ["orch.replica.pids": "\(pids)", "orch.kill_after_s": "\(grace.secondsText)"])
@@ -202,6 +204,18 @@ public final class ReplicaSupervisor: Service, Sendable {
         if !pids.isEmpty {
             logger.warning(
                 "data-plane replicas did not drain in time; sent SIGKILL", metadata: ["orch.replica.pids": "\(pids)"])
+        }
+    }
+
+    /// Replicas a previous control plane left running (it was killed) keep serving on their own
+    /// socket; this one does not manage them, so say so before their record is replaced.
+    private func warnAboutSurvivors() {
+        let url = ReplicaRegistryFile.url(dataDirectory: configuration.dataDirectory)
+        let survivors = ((try? ReplicaRegistryFile.read(from: url)) ?? []).filter { kill($0.pid, 0) == 0 }
+        if !survivors.isEmpty {
+            logger.warning(
+                "replicas started by a previous control plane are still running; stop them by hand",
+                metadata: ["orch.replica.pids": "\(survivors.map(\.pid))"])
         }
     }
 
