@@ -57,7 +57,7 @@ struct EndpointDetails: Encodable, Sendable {
         try container.encode(health, forKey: .health)
     }
 
-    init(_ record: EndpointRecord, health: EndpointHealth, probe: HealthRecord?) {
+    init(_ record: EndpointRecord, health: EndpointHealth, probe: HealthRecord?, breaker: String) {
         endpointId = record.name
         url = record.config.url
         name = record.name
@@ -66,7 +66,7 @@ struct EndpointDetails: Encodable, Sendable {
         authType = record.config.authType
         disabled = record.config.disabled
         status = Self.runtimeStatus(record, health: health)
-        circuitBreakerState = "closed"
+        circuitBreakerState = breaker
         registrationTime = record.registeredAt
         lastHealthCheck = probe?.lastCheckTime
         consecutiveFailures = probe?.consecutiveFailures ?? 0
@@ -93,7 +93,8 @@ extension AdminServices {
     /// The registry's view of one endpoint with its latest probe.
     func details(_ record: EndpointRecord) async -> EndpointDetails {
         EndpointDetails(
-            record, health: await registry.healthOf(record.name), probe: await checker.record(record.name))
+            record, health: await registry.healthOf(record.name), probe: await checker.record(record.name),
+            breaker: await breakerState(record.name))
     }
 
     /// Every endpoint, in registration order.
