@@ -29,7 +29,10 @@ package struct ControlPlaneCommand: AsyncParsableCommand {
     @Option(help: "Data-plane replicas to start; 0 starts none (ORCH_REPLICAS).")
     var replicas: Int = Int(environment["ORCH_REPLICAS"] ?? "") ?? 1
 
-    @Option(help: "trace, debug, info, notice, warning, error or critical (ORCH_LOG_LEVEL; else the config's log_level; else info).")
+    @Option(
+        help:
+            "trace, debug, info, notice, warning, error or critical (ORCH_LOG_LEVEL; else the config's log_level; else info)."
+    )
     var logLevel: String?
 
     @Option(help: "The orch-data-plane executable (ORCH_DATA_PLANE_BINARY; default: next to this one).")
@@ -59,7 +62,9 @@ package struct ControlPlaneCommand: AsyncParsableCommand {
     }
 
     package func run() async throws {
-        let fileLevel = (try? ConfigSource.read(config)).flatMap { $0 }.flatMap { try? GatewayConfig.parse(yaml: $0).logLevel }
+        let fileLevel = (try? ConfigSource.read(config)).flatMap { $0 }.flatMap {
+            try? GatewayConfig.parse(yaml: $0).logLevel
+        }
         let level = Logger.Level(rawValue: resolvedLogLevel(fileLevel: fileLevel) ?? "info") ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)

@@ -82,9 +82,11 @@ package struct DataPlaneCommand: AsyncParsableCommand {
         let server = ProxyServer(
             target: target, group: group, states: states, environment: environment,
             drainTimeout: .milliseconds(Int64(drainTimeout * 1000)), logger: logger)
+        let cache = SnapshotCache(directory: cacheDir)
+        let cachedVersion = await SnapshotClient.loadCache(cache, into: states, logger: logger)
         let client = SnapshotClient(
             configuration: .init(socketPath: controlSocket, replicaID: replicaID, supervised: supervised),
-            cache: SnapshotCache(directory: cacheDir), states: states, group: group, logger: logger)
+            initialVersion: cachedVersion, cache: cache, states: states, group: group, logger: logger)
         let services = ServiceGroup(
             services: [server, client], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         do {

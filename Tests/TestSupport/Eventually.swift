@@ -22,7 +22,9 @@ public func eventually<T>(
             lastError = error
         }
         if Date() > deadline {
-            throw TimedOut(description: "timed out after \(timeout)s waiting for \(what)" + (lastError.map { " (last error: \($0))" } ?? ""))
+            throw TimedOut(
+                description: "timed out after \(timeout)s waiting for \(what)"
+                    + (lastError.map { " (last error: \($0))" } ?? ""))
         }
         try await Task.sleep(nanoseconds: UInt64(interval * 1e9))
     }

@@ -18,7 +18,8 @@ public final class TestDirectory: Sendable {
 
     public func write(_ text: String, to name: String) throws {
         let target = file(name)
-        try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
         try text.write(to: target, atomically: false, encoding: .utf8)
     }
 

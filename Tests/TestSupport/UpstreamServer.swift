@@ -141,31 +141,77 @@ public final class UpstreamServer: Sendable {
         var remaining = count
         while remaining > 0 {
             let take = min(remaining, patternChunk.count)
-            hasher.update(patternChunk[0..<take])
+            patternChunk.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<take])) }
             remaining -= take
         }
         return hasher.value
     }
 }
 
-/// FNV-1a 64-bit, fed incrementally.
+/// A 64-bit FNV-1a style hash over little-endian 64-bit words (the last partial word padded
+/// with its length), fed incrementally: the result does not depend on how the bytes were split
+/// into chunks. Word-wise so that hashing 100 MiB stays quick in debug builds.
 public struct FNV1a: Sendable {
-    public private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
+    private var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    private var pending: UInt64 = 0
+    private var pendingCount = 0
+    private var total: UInt64 = 0
 
     public init() {}
 
-    public mutating func update<C: Collection>(_ bytes: C) where C.Element == UInt8 {
-        var hash = value
-        for byte in bytes {
-            hash ^= UInt64(byte)
-            hash &*= 0x0000_0100_0000_01b3
+    public var value: UInt64 {
+        var hash = self.hash
+        hash ^= pending ^ (UInt64(pendingCount) << 56)
+        hash &*= 0x0000_0100_0000_01b3
+        hash ^= total
+        hash &*= 0x0000_0100_0000_01b3
+        return hash
+    }
+
+    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+        var index = 0
+        let count = bytes.count
+        total &+= UInt64(count)
+        while pendingCount > 0 && pendingCount < 8 && index < count {
+            pending |= UInt64(bytes[index]) << (UInt64(pendingCount) * 8)
+            pendingCount += 1
+            index += 1
         }
-        value = hash
+        if pendingCount == 8 {
+            mix(pending)
+            pending = 0
+            pendingCount = 0
+        }
+        while index + 8 <= count {
+            mix(UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)))
+            index += 8
+        }
+        while index < count {
+            pending |= UInt64(bytes[index]) << (UInt64(pendingCount) * 8)
+            pendingCount += 1
+            index += 1
+        }
+    }
+
+    public mutating func update<C: Collection>(_ bytes: C) where C.Element == UInt8 {
+        let done: Void? = bytes.withContiguousStorageIfAvailable { update(UnsafeRawBufferPointer($0)) }
+        if done == nil { Array(bytes).withUnsafeBytes { update($0) } }
+    }
+
+    private mutating func mix(_ word: UInt64) {
+        hash ^= word
+        hash &*= 0x0000_0100_0000_01b3
     }
 
     public static func hash<C: Collection>(_ bytes: C) -> UInt64 where C.Element == UInt8 {
         var hasher = FNV1a()
         hasher.update(bytes)
+        return hasher.value
+    }
+
+    public static func hash(_ data: Data) -> UInt64 {
+        var hasher = FNV1a()
+        data.withUnsafeBytes { hasher.update($0) }
         return hasher.value
     }
 }
@@ -194,7 +240,7 @@ private final class UpstreamRequestHandler: ChannelInboundHandler {
             bytes = 0
             body = Data()
         case .body(let buffer):
-            hasher.update(buffer.readableBytesView)
+            buffer.withUnsafeReadableBytes { hasher.update($0) }
             bytes += buffer.readableBytes
             if bytes <= 65_536 { body.append(contentsOf: buffer.readableBytesView) }
         case .end:

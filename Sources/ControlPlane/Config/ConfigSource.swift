@@ -80,10 +80,13 @@ package actor ConfigSource {
                 ])
         case .missing(let sync):
             lastError = nil
-            logger.info("config file absent: no file-owned endpoints", metadata: ["path": "\(path)", "removed": "\(sync.removed)"])
+            logger.info(
+                "config file absent: no file-owned endpoints",
+                metadata: ["path": "\(path)", "removed": "\(sync.removed)"])
         case .invalid(let error):
             lastError = error
-            logger.error("config rejected, previous state keeps serving", metadata: ["path": "\(path)", "error": "\(error)"])
+            logger.error(
+                "config rejected, previous state keeps serving", metadata: ["path": "\(path)", "error": "\(error)"])
         case .unchanged:
             break
         }

@@ -11,7 +11,10 @@ package struct ConfigWatcher: Service {
     let debounce: Duration
     let logger: Logger
 
-    package init(source: ConfigSource, interval: Duration = .milliseconds(200), debounce: Duration = .milliseconds(300), logger: Logger) {
+    package init(
+        source: ConfigSource, interval: Duration = .milliseconds(200), debounce: Duration = .milliseconds(300),
+        logger: Logger
+    ) {
         self.source = source
         self.interval = interval
         self.debounce = debounce

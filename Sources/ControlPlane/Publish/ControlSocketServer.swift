@@ -70,7 +70,8 @@ package struct ControlSocketServer: Service {
                             do {
                                 message = try JSONDecoder().decode(DataPlaneMessage.self, from: data)
                             } catch {
-                                logger.warning("malformed message on control socket, closing", metadata: ["error": "\(error)"])
+                                logger.warning(
+                                    "malformed message on control socket, closing", metadata: ["error": "\(error)"])
                                 return
                             }
                             if case .hello(let hello) = message, !greeted {
@@ -102,5 +103,9 @@ package struct ControlSocketServer: Service {
 private final class ConnectionCounter: @unchecked Sendable {
     private let lock = NSLock()
     private var value: UInt64 = 0
-    func next() -> UInt64 { lock.withLock { value += 1; return value } }
+    func next() -> UInt64 {
+        lock.withLock {
+            value += 1; return value
+        }
+    }
 }

@@ -116,19 +116,25 @@ package actor EndpointRegistry {
         try await commit(cause: cause) { db in
             try GlobalPolicies(circuitBreaker: config.circuitBreaker, healthCheck: config.healthCheck).save(db)
             let existing = try EndpointRecord.all(db)
-            let fileOwned = Dictionary(uniqueKeysWithValues: existing.filter { $0.owner == .file }.map { ($0.name, $0) })
+            let fileOwned = Dictionary(
+                uniqueKeysWithValues: existing.filter { $0.owner == .file }.map { ($0.name, $0) })
             let apiOwned = existing.filter { $0.owner == .api }
             var result = SyncResult()
             var issues: [ValidationIssue] = []
             for (index, endpoint) in config.endpoints.enumerated() {
                 if apiOwned.contains(where: { $0.name == endpoint.name }) {
-                    issues.append(ValidationIssue(
-                        field: "endpoints[\(index)].name", line: nil,
-                        message: "'\(endpoint.name)' is already registered through the admin API; remove it there first"))
+                    issues.append(
+                        ValidationIssue(
+                            field: "endpoints[\(index)].name", line: nil,
+                            message:
+                                "'\(endpoint.name)' is already registered through the admin API; remove it there first")
+                    )
                 } else if let other = apiOwned.first(where: { $0.config.url == endpoint.url }) {
-                    issues.append(ValidationIssue(
-                        field: "endpoints[\(index)].url", line: nil,
-                        message: "URL '\(endpoint.url)' is already registered through the admin API as '\(other.name)'"))
+                    issues.append(
+                        ValidationIssue(
+                            field: "endpoints[\(index)].url", line: nil,
+                            message:
+                                "URL '\(endpoint.url)' is already registered through the admin API as '\(other.name)'"))
                 }
             }
             if !issues.isEmpty { throw ValidationError(issues) }
@@ -198,7 +204,8 @@ package actor EndpointRegistry {
             let endpoints = try SnapshotBuilder.endpoints(db, health: health.all)
             // Compare with the newest stored snapshot, not `current`: another change may have
             // committed while this one waited for the writer.
-            let newest = try Row.fetchOne(db, sql: "SELECT version, checksum FROM snapshot ORDER BY version DESC LIMIT 1")
+            let newest = try Row.fetchOne(
+                db, sql: "SELECT version, checksum FROM snapshot ORDER BY version DESC LIMIT 1")
             let newestVersion: Int = newest?["version"] ?? 0
             let newestChecksum: String? = newest?["checksum"]
             guard Snapshot.checksum(of: endpoints) != newestChecksum else { return (result, nil) }

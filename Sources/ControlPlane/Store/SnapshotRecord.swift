@@ -37,7 +37,9 @@ package enum SnapshotRecord {
 
     static func list(_ db: Database, limit: Int, offset: Int) throws -> [Summary] {
         try Row.fetchAll(
-            db, sql: "SELECT version, created_at, cause, checksum, body FROM snapshot ORDER BY version DESC LIMIT ? OFFSET ?",
+            db,
+            sql:
+                "SELECT version, created_at, cause, checksum, body FROM snapshot ORDER BY version DESC LIMIT ? OFFSET ?",
             arguments: [limit, offset]
         ).map { row in
             let snapshot = try decode(row["body"])

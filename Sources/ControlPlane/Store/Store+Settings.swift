@@ -22,7 +22,8 @@ package struct GlobalPolicies: Sendable, Equatable, Codable {
     func save(_ db: Database) throws {
         let json = String(decoding: Snapshot.canonicalJSON(self), as: UTF8.self)
         try db.execute(
-            sql: "INSERT INTO setting (key, value) VALUES ('policies', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            sql:
+                "INSERT INTO setting (key, value) VALUES ('policies', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             arguments: [json])
     }
 }

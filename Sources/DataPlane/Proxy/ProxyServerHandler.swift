@@ -27,7 +27,9 @@ package final class ProxyServerHandler: ChannelDuplexHandler {
     private var keepAlive = true
     private var upstreamHead: HTTPRequestHead?
     private var upstreamKey: UpstreamConnectionPool.Key?
-    private var connectTimeout = TimeAmount.seconds(30)
+    /// The endpoint's `timeout`: bounds the connect, then the wait for the response head once the
+    /// whole request went upstream (a long upload does not eat into it).
+    private var responseTimeout = TimeAmount.seconds(30)
     private var queued = CircularBuffer<HTTPClientRequestPart>(initialCapacity: 4)
     private var upstream: UpstreamClientHandler?
     private var upstreamKeepAlive = false
@@ -76,6 +78,7 @@ package final class ProxyServerHandler: ChannelDuplexHandler {
             case .forward:
                 upstream?.write(.end(trailers))
                 upstream?.flush()
+                startResponseTimer(context: context)
             case .discard, .discardAndFinish:
                 break
             case .close:
@@ -160,12 +163,7 @@ package final class ProxyServerHandler: ChannelDuplexHandler {
             queued.append(.head(upstreamHead))
             upstreamKey = .init(host: url.host, port: url.port, tls: url.isTLS)
             retried = false
-            let seconds = TimeAmount.seconds(Int64(forward.timeoutSeconds))
-            connectTimeout = seconds
-            timeout = context.eventLoop.assumeIsolated().scheduleTask(in: seconds) { [self] in
-                timeout = nil
-                upstreamFailed(.timeout)
-            }
+            responseTimeout = .seconds(Int64(forward.timeoutSeconds))
             if head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) {
                 context.writeAndFlush(
                     wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
@@ -188,7 +186,7 @@ package final class ProxyServerHandler: ChannelDuplexHandler {
             return
         }
         reusedConnection = false
-        let (handler, connected) = loop.pool.connect(key, timeout: connectTimeout)
+        let (handler, connected) = loop.pool.connect(key, timeout: responseTimeout)
         upstream = handler
         connected.assumeIsolated().whenComplete { [self] result in
             switch result {
@@ -220,7 +218,19 @@ package final class ProxyServerHandler: ChannelDuplexHandler {
         guard machine.upstreamReady() else { return }
         while let part = queued.popFirst() { handler.write(part) }
         handler.flush()
+        if case .forwarding(requestEnded: true, responseStarted: false) = machine.state, let context {
+            startResponseTimer(context: context)
+        }
         resumeClientReading()
+    }
+
+    /// The whole request went upstream: the response head must arrive within the endpoint's timeout.
+    private func startResponseTimer(context: ChannelHandlerContext) {
+        timeout?.cancel()
+        timeout = context.eventLoop.assumeIsolated().scheduleTask(in: responseTimeout) { [self] in
+            timeout = nil
+            upstreamFailed(.timeout)
+        }
     }
 
     /// Closes the upstream connection of an exchange that will not complete normally.

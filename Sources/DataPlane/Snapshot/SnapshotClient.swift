@@ -28,16 +28,19 @@ package struct SnapshotClient: Service {
     }
 
     let configuration: Configuration
+    /// The version loaded from the cache at start, if any.
+    let initialVersion: Int?
     let cache: SnapshotCache
     let states: LoopStates
     let group: any EventLoopGroup
     let logger: Logger
 
     package init(
-        configuration: Configuration, cache: SnapshotCache, states: LoopStates, group: any EventLoopGroup,
-        logger: Logger
+        configuration: Configuration, initialVersion: Int?, cache: SnapshotCache, states: LoopStates,
+        group: any EventLoopGroup, logger: Logger
     ) {
         self.configuration = configuration
+        self.initialVersion = initialVersion
         self.cache = cache
         self.states = states
         self.group = group
@@ -45,8 +48,9 @@ package struct SnapshotClient: Service {
     }
 
     package func run() async throws {
+        let initial = initialVersion
         try? await cancelWhenGracefulShutdown {
-            var held = await loadCache()
+            var held = initial
             var backoff = configuration.initialBackoff
             while !Task.isCancelled {
                 do {
@@ -65,8 +69,9 @@ package struct SnapshotClient: Service {
         }
     }
 
-    /// Serves the cached snapshot, if any; returns its version.
-    private func loadCache() async -> Int? {
+    /// Installs the cached snapshot, if any, and returns its version. Called before the proxy
+    /// starts listening, so a replica started while the control plane is down serves at once.
+    package static func loadCache(_ cache: SnapshotCache, into states: LoopStates, logger: Logger) async -> Int? {
         do {
             guard let snapshot = try cache.load() else { return nil }
             try await states.install(snapshot)
@@ -134,6 +139,9 @@ package struct SnapshotClient: Service {
                 "rejected invalid snapshot; keeping the current routes",
                 metadata: ["orch.snapshot.version": "\(version)", "error": "\(error)"])
             return .nack(version: version, error: error.description)
+        case .message(.resetBreaker(let endpoint)):
+            logger.info("breaker reset requested; this replica has no breakers yet", metadata: ["orch.endpoint": "\(endpoint ?? "*")"])
+            return nil
         case .message(.drain(let seconds)):
             logger.info("drain requested; not supported yet, ignoring", metadata: ["deadline_s": "\(seconds)"])
             return nil

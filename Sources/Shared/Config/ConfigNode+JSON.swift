@@ -31,7 +31,8 @@ private struct JSONValue: Decodable {
         if let object = try? decoder.container(keyedBy: AnyKey.self) {
             value = .object(
                 try object.allKeys.sorted { $0.stringValue < $1.stringValue }.map { key in
-                    ConfigMember(key: key.stringValue, value: ConfigNode(try object.decode(JSONValue.self, forKey: key).value))
+                    ConfigMember(
+                        key: key.stringValue, value: ConfigNode(try object.decode(JSONValue.self, forKey: key).value))
                 }
             )
             return

@@ -104,9 +104,12 @@ extension EndpointConfig {
         }
 
         var methods = ["GET"]
-        if let list = reader.list("methods", { node, _ in
-            if case .string(let text) = node.value { return text } else { return "" }
-        }) {
+        if let list = reader.list(
+            "methods",
+            { node, _ in
+                if case .string(let text) = node.value { return text } else { return "" }
+            })
+        {
             methods = list
             if list.isEmpty { reader.fail("methods", "must list at least one method") }
             if let bad = list.first(where: { !allowedMethods.contains($0) }) {

@@ -58,7 +58,9 @@ public struct GatewayConfig: Sendable, Equatable {
             var urls: [String: String] = [:]
             for (index, item) in items.enumerated() {
                 let path = "endpoints[\(index)]"
-                guard let entry = ObjectReader(item, path: path, allowedKeys: EndpointConfig.allowedKeys, context: context),
+                guard
+                    let entry = ObjectReader(
+                        item, path: path, allowedKeys: EndpointConfig.allowedKeys, context: context),
                     let endpoint = EndpointConfig.read(entry)
                 else { continue }
                 if let first = names[endpoint.name] {

@@ -40,7 +40,9 @@ public struct RouteTable: Sendable {
         order.flatMap { name -> [(pattern: String, route: Route)] in
             guard let route = routes[name] else { return [] }
             var list = [(pattern: "/\(name)", route: route)]
-            if let version = route.endpoint.config.version { list.append((pattern: "/\(version)/\(name)", route: route)) }
+            if let version = route.endpoint.config.version {
+                list.append((pattern: "/\(version)/\(name)", route: route))
+            }
             return list
         }
     }
@@ -49,7 +51,9 @@ public struct RouteTable: Sendable {
     public func resolve(_ path: Substring) -> Resolution {
         var trimmed = path
         while trimmed.first == "/" { trimmed = trimmed.dropFirst() }
-        if trimmed.split(separator: "/", omittingEmptySubsequences: true).contains(where: { PathSegment.isDotSegment($0) }) {
+        if trimmed.split(separator: "/", omittingEmptySubsequences: true).contains(where: {
+            PathSegment.isDotSegment($0)
+        }) {
             return .rejected("Path must not contain '.' or '..' segments")
         }
         let parts = trimmed.split(separator: "/", maxSplits: 2, omittingEmptySubsequences: false)

@@ -36,7 +36,8 @@ extension Snapshot {
             endpoints: endpoints
         )
         if let checksum, checksum != snapshot.checksum {
-            throw ValidationError(field: "snapshot.checksum", "checksum mismatch: says \(checksum), content is \(snapshot.checksum)")
+            throw ValidationError(
+                field: "snapshot.checksum", "checksum mismatch: says \(checksum), content is \(snapshot.checksum)")
         }
         return snapshot
     }
@@ -51,9 +52,11 @@ extension SnapshotEndpoint {
             return nil
         }
         let config = EndpointConfig.read(configReader)
-        let breaker = reader.object("circuit_breaker", allowedKeys: BreakerPolicy.allowedKeys)
+        let breaker =
+            reader.object("circuit_breaker", allowedKeys: BreakerPolicy.allowedKeys)
             .map { BreakerPolicyOverride.read($0).applied(to: .defaults) } ?? .defaults
-        let health = reader.object("health_check", allowedKeys: HealthCheckPolicy.allowedKeys)
+        let health =
+            reader.object("health_check", allowedKeys: HealthCheckPolicy.allowedKeys)
             .map { HealthCheckPolicyOverride.read($0).applied(to: .defaults) } ?? .defaults
         let owner = reader.enumeration("owner", EndpointOwner.self) ?? .api
         let healthState = reader.enumeration("health", EndpointHealth.self) ?? .unknown

@@ -138,7 +138,9 @@ package struct ObjectReader {
             return nil
         }
         guard range.contains(number) else {
-            fail(key, "must be between \(range.lowerBound.compact) and \(range.upperBound.compact), not \(number.compact)")
+            fail(
+                key,
+                "must be between \(range.lowerBound.compact) and \(range.upperBound.compact), not \(number.compact)")
             return nil
         }
         return number

@@ -129,7 +129,8 @@ struct ConfigRoutes {
         let text = try await request.textBody()
         do {
             let config = try GatewayConfig.parse(yaml: text)
-            return JSONResponse(Validated(valid: true, error_message: nil, errors: [], endpoints_count: config.endpoints.count))
+            return JSONResponse(
+                Validated(valid: true, error_message: nil, errors: [], endpoints_count: config.endpoints.count))
         } catch {
             return JSONResponse(
                 Validated(valid: false, error_message: "Validation error: \(error.description)", errors: error.issues))
@@ -161,7 +162,8 @@ struct ConfigRoutes {
             throw APIError(validation: error, location: ["body"])
         }
         let records = try await services.registry.records()
-        let fileOwned = Dictionary(uniqueKeysWithValues: records.filter { $0.owner == .file }.map { ($0.name, $0.config) })
+        let fileOwned = Dictionary(
+            uniqueKeysWithValues: records.filter { $0.owner == .file }.map { ($0.name, $0.config) })
         let apiOwned = records.filter { $0.owner == .api }
         var diff = Diff(added: [], changed: [], removed: [], unchanged: [], conflicts: [], policies_changed: false)
         for endpoint in proposed.endpoints {
@@ -169,7 +171,11 @@ struct ConfigRoutes {
                 diff.conflicts.append("'\(endpoint.name)' collides with API-owned endpoint '\(api.name)'")
             } else if let current = fileOwned[endpoint.name] {
                 let fields = Self.changedFields(current, endpoint)
-                if fields.isEmpty { diff.unchanged.append(endpoint.name) } else { diff.changed.append(Changed(name: endpoint.name, fields: fields)) }
+                if fields.isEmpty {
+                    diff.unchanged.append(endpoint.name)
+                } else {
+                    diff.changed.append(Changed(name: endpoint.name, fields: fields))
+                }
             } else {
                 diff.added.append(endpoint.name)
             }

@@ -13,14 +13,15 @@ struct DataPlaneRoutes {
     struct Listing: Encodable, Sendable {
         var current_version: Int
         var dataplanes: [ReplicaStatus]
-        var supervised: [SupervisedReplicaInfo]
+        var supervised: [ReplicaProcessStatus]
         var timestamp: String
     }
 
     @Sendable func list(_ request: Request, context: BasicRequestContext) async throws -> JSONResponse<Listing> {
         JSONResponse(
             Listing(
-                current_version: await services.registry.current.version, dataplanes: await services.publisher.statuses(),
+                current_version: await services.registry.current.version,
+                dataplanes: await services.publisher.statuses(),
                 supervised: services.supervisedReplicas(), timestamp: Timestamp.string()))
     }
 }

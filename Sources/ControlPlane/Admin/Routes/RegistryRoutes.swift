@@ -34,14 +34,7 @@ struct RegistryRoutes {
         var unhealthy = 0
     }
 
-    func details() async throws -> [EndpointDetails] {
-        let records = try await services.registry.records()
-        var list: [EndpointDetails] = []
-        for record in records {
-            list.append(EndpointDetails(record, health: await services.registry.healthOf(record.name)))
-        }
-        return list
-    }
+    func details() async throws -> [EndpointDetails] { try await services.allDetails() }
 
     static func stats(_ details: [EndpointDetails]) -> Stats {
         var stats = Stats()
@@ -63,9 +56,11 @@ struct RegistryRoutes {
         let status = query["status"].map(String.init)
         let statuses = ["active", "inactive", "disabled", "unhealthy"]
         if let status, !statuses.contains(status) {
-            issues.append(.init(field: "status", line: nil, message: "must be one of \(statuses.joined(separator: ", "))"))
+            issues.append(
+                .init(field: "status", line: nil, message: "must be one of \(statuses.joined(separator: ", "))"))
         }
-        let includeDisabled = QueryValue.bool(query["include_disabled"], default: true, field: "include_disabled", issues: &issues)
+        let includeDisabled = QueryValue.bool(
+            query["include_disabled"], default: true, field: "include_disabled", issues: &issues)
         let limit = QueryValue.int(query["limit"], default: 100, range: 1...1000, field: "limit", issues: &issues)
         let offset = QueryValue.int(query["offset"], default: 0, range: 0...Int.max, field: "offset", issues: &issues)
         if !issues.isEmpty { throw APIError(validation: ValidationError(issues), location: ["query"]) }
@@ -83,8 +78,10 @@ struct RegistryRoutes {
 
     @Sendable func get(_ request: Request, context: BasicRequestContext) async throws -> JSONResponse<EndpointDetails> {
         let id = try context.parameters.require("id")
-        guard let record = try await services.registry.record(id) else { throw APIError(.notFound, "Endpoint not found: \(id)") }
-        return JSONResponse(EndpointDetails(record, health: await services.registry.healthOf(id)))
+        guard let record = try await services.registry.record(id) else {
+            throw APIError(.notFound, "Endpoint not found: \(id)")
+        }
+        return JSONResponse(await services.details(record))
     }
 
     struct Registered: Encodable, Sendable {
@@ -105,7 +102,9 @@ struct RegistryRoutes {
         do {
             let record = try await services.registry.register(config)
             return JSONResponse(
-                Registered(message: "Endpoint registered successfully", endpoint_id: record.name, endpoint_url: record.config.url))
+                Registered(
+                    message: "Endpoint registered successfully", endpoint_id: record.name,
+                    endpoint_url: record.config.url))
         } catch let error as RegistryError {
             throw APIError(error)
         }
@@ -129,12 +128,15 @@ struct RegistryRoutes {
         }
         guard config.name == id else {
             throw APIError(
-                validation: ValidationError(field: "name", "must match the endpoint in the path ('\(id)')"), location: ["body"])
+                validation: ValidationError(field: "name", "must match the endpoint in the path ('\(id)')"),
+                location: ["body"])
         }
         do {
             let record = try await services.registry.replace(id, with: config)
             return JSONResponse(
-                Registered(message: "Endpoint updated successfully", endpoint_id: record.name, endpoint_url: record.config.url))
+                Registered(
+                    message: "Endpoint updated successfully", endpoint_id: record.name, endpoint_url: record.config.url)
+            )
         } catch let error as RegistryError {
             throw APIError(error)
         }
@@ -163,10 +165,14 @@ struct RegistryRoutes {
         var new_status: String
     }
 
-    @Sendable func setStatus(_ request: Request, context: BasicRequestContext) async throws -> JSONResponse<StatusUpdated> {
+    @Sendable func setStatus(_ request: Request, context: BasicRequestContext) async throws -> JSONResponse<
+        StatusUpdated
+    > {
         let id = try context.parameters.require("id")
         guard let text = request.uri.queryParameters["status"] else {
-            throw APIError(validation: ValidationError(field: "status", "is required (?status=active|inactive|disabled|unhealthy)"), location: ["query"])
+            throw APIError(
+                validation: ValidationError(
+                    field: "status", "is required (?status=active|inactive|disabled|unhealthy)"), location: ["query"])
         }
         guard let status = AdminStatus(rawValue: String(text)) else {
             throw APIError(
@@ -179,7 +185,8 @@ struct RegistryRoutes {
             throw APIError(error)
         }
         return JSONResponse(
-            StatusUpdated(message: "Endpoint status updated to \(status.rawValue)", endpoint_id: id, new_status: status.rawValue))
+            StatusUpdated(
+                message: "Endpoint status updated to \(status.rawValue)", endpoint_id: id, new_status: status.rawValue))
     }
 
     struct StatsResponse: Encodable, Sendable {
@@ -229,7 +236,9 @@ enum QueryValue {
         guard let raw else { return value }
         guard let number = Int(raw), range.contains(number) else {
             let upper = range.upperBound == Int.max ? "" : " and at most \(range.upperBound)"
-            issues.append(.init(field: field, line: nil, message: "must be a whole number of at least \(range.lowerBound)\(upper)"))
+            issues.append(
+                .init(
+                    field: field, line: nil, message: "must be a whole number of at least \(range.lowerBound)\(upper)"))
             return value
         }
         return number

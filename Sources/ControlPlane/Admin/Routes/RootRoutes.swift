@@ -55,16 +55,14 @@ struct RootRoutes {
     /// `healthy` when the config applied and every endpoint is active; `degraded` when the last
     /// reload failed or an endpoint is unhealthy; 503 when the store cannot be read.
     @Sendable func health(_ request: Request, context: BasicRequestContext) async throws -> Response {
-        let records: [EndpointRecord]
+        let details: [EndpointDetails]
         do {
-            records = try await services.registry.records()
+            details = try await services.allDetails()
         } catch {
             return JSONBody.response(
                 ["status": "unhealthy", "error": "store unavailable", "timestamp": Timestamp.string()],
                 status: .serviceUnavailable)
         }
-        var details: [EndpointDetails] = []
-        for record in records { details.append(EndpointDetails(record, health: await services.registry.healthOf(record.name))) }
         let stats = RegistryRoutes.stats(details)
         let config = await services.config.config
         let reloadOK = await services.config.lastError == nil
@@ -75,8 +73,10 @@ struct RootRoutes {
             timestamp: Timestamp.string(),
             uptime_s: Int(Date().timeIntervalSince(services.startedAt)),
             snapshot_version: await services.registry.current.version,
-            configuration: .init(loaded: config != nil, endpoints_count: config?.endpoints.count ?? 0, last_reload_ok: reloadOK),
-            registry: .init(total_endpoints: stats.total, active_endpoints: stats.active, unhealthy_endpoints: stats.unhealthy),
+            configuration: .init(
+                loaded: config != nil, endpoints_count: config?.endpoints.count ?? 0, last_reload_ok: reloadOK),
+            registry: .init(
+                total_endpoints: stats.total, active_endpoints: stats.active, unhealthy_endpoints: stats.unhealthy),
             health_monitoring: .init(
                 enabled: (config?.healthCheck ?? .defaults).enabled, monitored_endpoints: monitored.count,
                 healthy_endpoints: healthy,

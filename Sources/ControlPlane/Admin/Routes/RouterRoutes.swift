@@ -46,10 +46,13 @@ struct RouterRoutes {
         let entries = table.patterns.map { pattern, route in
             RouteEntry(
                 pattern: pattern, endpoint_id: route.endpoint.name, target_url: route.url.description,
-                methods: route.endpoint.config.methods, status: Self.status(of: route.endpoint), circuit_breaker_state: "closed")
+                methods: route.endpoint.config.methods, status: Self.status(of: route.endpoint),
+                circuit_breaker_state: "closed")
         }
         return JSONResponse(
-            Routes(routes: entries, total_count: entries.count, snapshot_version: snapshot.version, timestamp: Timestamp.string()))
+            Routes(
+                routes: entries, total_count: entries.count, snapshot_version: snapshot.version,
+                timestamp: Timestamp.string()))
     }
 
     struct TestResult: Encodable, Sendable {
@@ -87,7 +90,8 @@ struct RouterRoutes {
         }
         let target = ProbeTarget.url(url, healthCheckPath: record.config.healthCheckPath)
         let started = ContinuousClock.now
-        var result = TestResult(endpoint_id: id, url: target, status_code: nil, response_time: 0, success: false, error: nil)
+        var result = TestResult(
+            endpoint_id: id, url: target, status_code: nil, response_time: 0, success: false, error: nil)
         do {
             let response = try await ProbeClient.shared.execute(HTTPClientRequest(url: target), timeout: .seconds(10))
             result.status_code = Int(response.status.code)
@@ -147,7 +151,9 @@ struct RouterRoutes {
             }
         }
 
-        enum CodingKeys: CodingKey { case input_path, normalized_path, matched_endpoint, relative_path, would_forward_to, error }
+        enum CodingKeys: CodingKey {
+            case input_path, normalized_path, matched_endpoint, relative_path, would_forward_to, error
+        }
     }
 
     /// Explains how a path (what follows `/orchestrator/`) resolves, with the exact upstream URL
@@ -161,7 +167,8 @@ struct RouterRoutes {
         case .matched(let route, let rest):
             let endpoint = route.endpoint
             result.matched_endpoint = Matched(
-                endpoint_id: endpoint.name, name: endpoint.name, url: route.url.description, methods: endpoint.config.methods,
+                endpoint_id: endpoint.name, name: endpoint.name, url: route.url.description,
+                methods: endpoint.config.methods,
                 status: Self.status(of: endpoint))
             result.relative_path = rest.map(String.init) ?? ""
             let target = route.url.target(rest: rest, query: request.uri.query.map { Substring($0) })

@@ -21,8 +21,10 @@ struct SnapshotRoutes {
 
     @Sendable func list(_ request: Request, context: BasicRequestContext) async throws -> JSONResponse<Listing> {
         var issues: [ValidationIssue] = []
-        let limit = QueryValue.int(request.uri.queryParameters["limit"], default: 50, range: 1...1000, field: "limit", issues: &issues)
-        let offset = QueryValue.int(request.uri.queryParameters["offset"], default: 0, range: 0...Int.max, field: "offset", issues: &issues)
+        let limit = QueryValue.int(
+            request.uri.queryParameters["limit"], default: 50, range: 1...1000, field: "limit", issues: &issues)
+        let offset = QueryValue.int(
+            request.uri.queryParameters["offset"], default: 0, range: 0...Int.max, field: "offset", issues: &issues)
         if !issues.isEmpty { throw APIError(validation: ValidationError(issues), location: ["query"]) }
         let (summaries, count) = try await services.store.read { db in
             (try SnapshotRecord.list(db, limit: limit, offset: offset), try SnapshotRecord.count(db))
@@ -34,14 +36,16 @@ struct SnapshotRoutes {
     func version(_ context: BasicRequestContext) throws -> Int {
         let text = try context.parameters.require("version")
         guard let version = Int(text), version > 0 else {
-            throw APIError(validation: ValidationError(field: "version", "must be a positive whole number"), location: ["path"])
+            throw APIError(
+                validation: ValidationError(field: "version", "must be a positive whole number"), location: ["path"])
         }
         return version
     }
 
     @Sendable func get(_ request: Request, context: BasicRequestContext) async throws -> JSONResponse<Snapshot> {
         let version = try version(context)
-        guard let snapshot = try await services.store.read({ db in try SnapshotRecord.find(db, version: version) }) else {
+        guard let snapshot = try await services.store.read({ db in try SnapshotRecord.find(db, version: version) })
+        else {
             throw APIError(.notFound, "Snapshot not found: \(version)")
         }
         return JSONResponse(snapshot)

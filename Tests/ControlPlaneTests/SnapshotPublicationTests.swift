@@ -1,0 +1,90 @@
+import Foundation
+import Shared
+import TestSupport
+import Testing
+
+/// Snapshots reach a replica over the control socket, and its answers show in `/dataplanes`.
+@Suite struct SnapshotPublicationTests {
+    @Test func helloGetsTheCurrentSnapshotAndChangesArrivePromptly() async throws {
+        let gateway = try await ControlPlaneHarness.start(config: nil)
+        defer { gateway.stop() }
+        let attributes = try FileManager.default.attributesOfItem(atPath: gateway.socketPath)
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+
+        let client = try await ControlSocketClient.connect(path: gateway.socketPath)
+        try await client.send(.hello(.init(replicaId: "test-replica", pid: 1234, version: nil)))
+        let first = try await client.receiveSnapshot()
+        #expect(first.version == 1)
+        #expect(first.endpoints.isEmpty)
+        try await client.send(.ack(version: first.version))
+
+        let started = ContinuousClock.now
+        let created = try await gateway.admin(
+            .POST, "/registry/endpoints", json: #"{"config": {"name": "svc", "url": "http://127.0.0.1:9/x"}}"#)
+        #expect(created.status == 200)
+        let second = try await client.receiveSnapshot(timeout: 5)
+        let elapsed = ContinuousClock.now - started
+        #expect(second.version == 2)
+        #expect(second.endpoints.map(\.name) == ["svc"])
+        #expect(elapsed < .seconds(1), "v2 took \(elapsed)")
+        try await client.send(.ack(version: 2))
+
+        let replica = try await eventually("ack of v2 in /dataplanes") { () -> [String: Any]? in
+            let list = try await gateway.admin(.GET, "/dataplanes").json["dataplanes"] as? [[String: Any]] ?? []
+            return list.first { $0["replica_id"] as? String == "test-replica" && $0["acked_version"] as? Int == 2 }
+        }
+        #expect(replica["pid"] as? Int == 1234)
+        #expect(replica["connected"] as? Bool == true)
+        #expect(replica["behind"] as? Bool == false)
+
+        try await client.send(.nack(version: 2, error: "test rejection"))
+        let nacked = try await eventually("nack in /dataplanes") { () -> [String: Any]? in
+            let list = try await gateway.admin(.GET, "/dataplanes").json["dataplanes"] as? [[String: Any]] ?? []
+            return list.first { ($0["last_nack"] as? [String: Any])?["error"] as? String == "test rejection" }
+        }
+        #expect((nacked["last_nack"] as? [String: Any])?["version"] as? Int == 2)
+
+        await client.close()
+        _ = try await eventually("replica shown as gone") { () -> Bool? in
+            let list = try await gateway.admin(.GET, "/dataplanes").json["dataplanes"] as? [[String: Any]] ?? []
+            return list.first { $0["replica_id"] as? String == "test-replica" }?["connected"] as? Bool == false
+                ? true : nil
+        }
+    }
+
+    @Test func peerThatDoesNotSayHelloIsDisconnected() async throws {
+        let gateway = try await ControlPlaneHarness.start(config: nil)
+        defer { gateway.stop() }
+        let client = try await ControlSocketClient.connect(path: gateway.socketPath)
+        try await client.sendRaw(Data("not json".utf8))
+        #expect(try await client.receive() == nil)
+        // The control plane still serves others.
+        let other = try await ControlSocketClient.connect(path: gateway.socketPath)
+        try await other.send(.hello(.init(replicaId: "ok", pid: 1, version: nil)))
+        #expect(try await other.receiveSnapshot().version >= 1)
+        await other.close()
+    }
+
+    @Test func snapshotHistoryAndRollback() async throws {
+        let gateway = try await ControlPlaneHarness.start(config: nil)
+        defer { gateway.stop() }
+        _ = try await gateway.admin(
+            .POST, "/registry/endpoints", json: #"{"name": "a", "url": "http://127.0.0.1:9/a"}"#)
+        _ = try await gateway.admin(
+            .POST, "/registry/endpoints", json: #"{"name": "b", "url": "http://127.0.0.1:9/b"}"#)
+        let list = try await gateway.admin(.GET, "/snapshots").json
+        #expect(list["current_version"] as? Int == 3)
+        let v2 = try await gateway.admin(.GET, "/snapshots/2").json
+        #expect((v2["endpoints"] as? [Any])?.count == 1)
+        #expect(try await gateway.admin(.GET, "/snapshots/99").status == 404)
+
+        let rolled = try await gateway.admin(.POST, "/snapshots/2/rollback")
+        #expect(rolled.status == 200)
+        #expect(rolled.json["version"] as? Int == 4)
+        #expect(ConfigFileTests.names(try await gateway.admin(.GET, "/registry/endpoints")) == ["a"])
+    }
+}
+
+extension ControlPlaneMessage.Received: Equatable {
+    public static func == (lhs: Self, rhs: Self) -> Bool { "\(lhs)" == "\(rhs)" }
+}

@@ -1,0 +1,65 @@
+import Shared
+import Testing
+
+@Suite struct RouteTableTests {
+    static func endpoint(_ name: String, _ url: String, version: String? = nil) -> SnapshotEndpoint {
+        SnapshotEndpoint(
+            config: EndpointConfig(name: name, url: url, version: version), owner: .api, circuitBreaker: .defaults,
+            healthCheck: .defaults, health: .unknown, status: .active)
+    }
+
+    let table = RouteTable([
+        endpoint("users", "http://u.internal/api", version: "v1"),
+        endpoint("v1", "http://other.internal/"),
+        endpoint("q", "http://q.internal/search?fixed=1"),
+    ])
+
+    func resolve(_ path: String) -> (String, String?)? {
+        if case .matched(let route, let rest) = table.resolve(Substring(path)) {
+            return (route.endpoint.name, rest.map(String.init))
+        }
+        return nil
+    }
+
+    @Test func matchesByNameWithSubPath() {
+        #expect(resolve("users/a/b")! == ("users", "a/b"))
+        #expect(resolve("users")! == ("users", nil))
+        #expect(resolve("users/")! == ("users", ""))
+    }
+
+    @Test func versionedFormWinsOverANameCollision() {
+        #expect(resolve("v1/users/x")! == ("users", "x"))
+        #expect(resolve("v1/nothing")! == ("v1", "nothing"))
+    }
+
+    @Test func matchingIsBySegmentNotPrefix() {
+        #expect(resolve("usersX/a") == nil)
+        #expect(resolve("use") == nil)
+    }
+
+    @Test(arguments: ["users/../admin", "users/%2e%2e/admin", "users/./x", "users/%2E/x", "../users"])
+    func dotSegmentsAreRejected(path: String) {
+        guard case .rejected = table.resolve(Substring(path)) else {
+            Issue.record("\(path) was not rejected")
+            return
+        }
+    }
+
+    @Test func upstreamTargetAppendsAndKeepsQueries() {
+        let users = table.routes["users"]!.url
+        #expect(users.target(rest: "a/b", query: "x=1&x=2") == "/api/a/b?x=1&x=2")
+        #expect(users.target(rest: nil, query: nil) == "/api")
+        #expect(users.target(rest: "", query: nil) == "/api/")
+        let search = table.routes["q"]!.url
+        #expect(search.target(rest: "more", query: "a=1&a=2") == "/search/more?fixed=1&a=1&a=2")
+        #expect(search.target(rest: nil, query: nil) == "/search?fixed=1")
+    }
+
+    @Test func absoluteURLInThePathStaysOnTheEndpointsHost() {
+        let (name, rest) = resolve("users/http://evil.example/x")!
+        #expect(name == "users")
+        let target = table.routes["users"]!.url.target(rest: Substring(rest!), query: nil)
+        #expect(target == "/api/http://evil.example/x")
+        #expect(table.routes["users"]!.url.authority == "u.internal")
+    }
+}
