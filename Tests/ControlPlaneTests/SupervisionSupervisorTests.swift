@@ -114,6 +114,19 @@ import Testing
         }
     }
 
+    @Test func withZeroReplicasRunNeedsNoExecutableAndReturnsOnShutdown() async throws {
+        let directory = try TestDirectory()
+        defer { directory.remove() }
+        let supervisor = ReplicaSupervisor(
+            configuration: .init(
+                executable: directory.file("missing"), replicaCount: 0, listenSocket: -1,
+                controlSocketPath: directory.file("control.sock").path, dataDirectory: directory.file("data")))
+        let task = Task { try await supervisor.run() }
+        task.cancel()
+        try await task.value
+        #expect(supervisor.replicas.isEmpty)
+    }
+
     @Test func theRegistryFileIsReplacedAtomicallyAndReadBack() throws {
         let directory = try TestDirectory()
         defer { directory.remove() }

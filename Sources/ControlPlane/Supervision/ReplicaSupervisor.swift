@@ -44,18 +44,20 @@ public final class ReplicaSupervisor: Service, Sendable {
     /// Starts the replicas and keeps them running until graceful shutdown or cancellation, then
     /// stops them all.
     ///
+    /// With ``Configuration/replicaCount`` 0 it only waits for shutdown (the executable need not exist).
+    ///
     /// - Throws: ``SupervisionError`` when the data-plane executable is missing.
     public func run() async throws {
-        let executable = configuration.executable.path
-        guard access(executable, X_OK) == 0 else { throw SupervisionError.executableNotFound(executable) }
-        try FileManager.default.createDirectory(at: configuration.dataDirectory, withIntermediateDirectories: true)
-        warnAboutSurvivors()
-        try writeRegistry(state.withLock { $0.slots })
         guard configuration.replicaCount > 0 else {
             logger.info("no data-plane replicas to supervise")
             try? await gracefulShutdown()
             return
         }
+        let executable = configuration.executable.path
+        guard access(executable, X_OK) == 0 else { throw SupervisionError.executableNotFound(executable) }
+        try FileManager.default.createDirectory(at: configuration.dataDirectory, withIntermediateDirectories: true)
+        warnAboutSurvivors()
+        try writeRegistry(state.withLock { $0.slots })
         logger.info(
             "starting data-plane replicas",
             metadata: ["orch.replicas": "\(configuration.replicaCount)", "orch.executable": "\(executable)"])
