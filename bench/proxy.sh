@@ -18,7 +18,7 @@ MEMORY=1
 KEEP=0
 BIN=""
 
-usage() { sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; }
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -41,12 +41,14 @@ log() { printf '[bench] %s\n' "$*" >&2; }
 die() { printf '[bench] error: %s\n' "$*" >&2; exit 1; }
 
 # --- tools --------------------------------------------------------------------------------------
+# nginx and haproxy live in /usr/sbin, which a user's PATH may lack.
+have() { command -v "$1" >/dev/null || [ -x "/usr/sbin/$1" ]; }
 missing=()
-command -v wrk >/dev/null || missing+=(wrk)
-command -v nginx >/dev/null || missing+=(nginx-light)
-command -v haproxy >/dev/null || missing+=(haproxy)
-command -v curl >/dev/null || missing+=(curl)
-command -v python3 >/dev/null || missing+=(python3-minimal)
+have wrk || missing+=(wrk)
+have nginx || missing+=(nginx-light)
+have haproxy || missing+=(haproxy)
+have curl || missing+=(curl)
+have python3 || missing+=(python3-minimal)
 if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]}"
     SUDO=""
@@ -54,8 +56,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-NGINX="$(command -v nginx)"
-[ -x "$NGINX" ] || NGINX=/usr/sbin/nginx
+NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
 HAPROXY="$(command -v haproxy || echo /usr/sbin/haproxy)"
 
 # --- build --------------------------------------------------------------------------------------
@@ -90,15 +91,16 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# A free loopback port (a refused connection means nobody listens there).
-free_port() {
+# Sets variable NAME to a free loopback port (a refused connection means nobody listens there).
+USED_PORTS=""
+free_port() { # NAME
     local port
     while :; do
         port=$((20000 + RANDOM % 40000))
+        case " $USED_PORTS " in *" $port "*) continue ;; esac
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-            case " ${USED_PORTS:-} " in *" $port "*) continue ;; esac
-            USED_PORTS="${USED_PORTS:-} $port"
-            echo "$port"
+            USED_PORTS="$USED_PORTS $port"
+            printf -v "$1" '%s' "$port"
             return
         fi
     done
@@ -112,12 +114,7 @@ wait_for() { # URL [seconds]
     done
 }
 
-UPSTREAM_PORT=$(free_port)
-SINK_PORT=$(free_port)
-NGINX_PORT=$(free_port)
-HAPROXY_PORT=$(free_port)
-ORCH_PORT=$(free_port)
-ADMIN_PORT=$(free_port)
+for name in UPSTREAM_PORT SINK_PORT NGINX_PORT HAPROXY_PORT ORCH_PORT ADMIN_PORT; do free_port "$name"; done
 
 # --- upstream: nginx serving static bodies ------------------------------------------------------
 mkdir -p "$WORK/www" "$WORK/upstream" "$WORK/nginx-proxy" "$WORK/orch"
@@ -248,14 +245,17 @@ PY
 
 log "starting upstream nginx on 127.0.0.1:$UPSTREAM_PORT"
 "$NGINX" -p "$WORK/upstream" -c "$WORK/upstream/nginx.conf" -e "$WORK/upstream/error.log" &
+UPSTREAM_PID=$!
 PIDS+=($!)
 python3 "$WORK/sink.py" "$SINK_PORT" &
 PIDS+=($!)
 log "starting nginx proxy on 127.0.0.1:$NGINX_PORT"
 "$NGINX" -p "$WORK/nginx-proxy" -c "$WORK/nginx-proxy/nginx.conf" -e "$WORK/nginx-proxy/error.log" &
+NGINX_PID=$!
 PIDS+=($!)
 log "starting haproxy on 127.0.0.1:$HAPROXY_PORT"
 "$HAPROXY" -db -f "$WORK/haproxy.cfg" &
+HAPROXY_PID=$!
 PIDS+=($!)
 
 # --- Orchestrator ------------------------------------------------------------------------------
@@ -317,10 +317,26 @@ to_ms() {
     }'
 }
 
-measure() { # NAME URL -> sets RPS P50 P99
-    local url="$2" out
+# CPU time (clock ticks, all threads) of a process and its children (nginx's workers).
+cpu_ticks() { # PID
+    local pids="$1" total=0 pid
+    pids="$pids $(cat /proc/"$1"/task/*/children 2>/dev/null)"
+    for pid in $pids; do
+        [ -r "/proc/$pid/stat" ] || continue
+        total=$((total + $(sed 's/.*) //' "/proc/$pid/stat" | awk '{print $12 + $13}')))
+    done
+    echo "$total"
+}
+TICKS_PER_SECOND=$(getconf CLK_TCK)
+
+measure() { # NAME URL PID -> sets RPS P50 P99 TRANSFER CPU_US (CPU of PID per request)
+    local url="$2" out before requests
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" "$url" >/dev/null
+    before=$(cpu_ticks "$3")
     out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "$url")
+    requests=$(echo "$out" | awk '/requests in/ {print $1}')
+    CPU_US=$(awk -v t="$(($(cpu_ticks "$3") - before))" -v hz="$TICKS_PER_SECOND" -v n="$requests" \
+        'BEGIN { printf "%.1f", (n > 0 ? t / hz * 1e6 / n : 0) }')
     if echo "$out" | grep -q "Non-2xx"; then
         echo "$out" >&2
         die "$1 answered errors for $url"
@@ -340,18 +356,20 @@ echo "machine: $(nproc) cores, $(uname -sr), load average $(cut -d' ' -f1-3 /pro
 echo "tools: $("$NGINX" -v 2>&1 | sed 's/.*version: //'), $("$HAPROXY" -v | head -1 | awk '{print "HAProxy " $3}'), wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s after ${WARMUP}s warm-up"
 echo "orchestrator: $ORCH_MODE"
 echo
-printf '%-6s %-14s %12s %10s %10s %12s\n' "body" "target" "requests/s" "p50 ms" "p99 ms" "transfer/s"
+echo "cpu us/req: CPU time of the server under test (all its threads and workers) per request"
+echo
+printf '%-6s %-14s %12s %10s %10s %12s %12s\n' "body" "target" "requests/s" "p50 ms" "p99 ms" "transfer/s" "cpu us/req"
 for size in $SIZES; do
     for target in upstream nginx haproxy orchestrator; do
         case $target in
-            upstream) url="http://127.0.0.1:$UPSTREAM_PORT/$size" ;;
-            nginx) url="http://127.0.0.1:$NGINX_PORT/$size" ;;
-            haproxy) url="http://127.0.0.1:$HAPROXY_PORT/$size" ;;
-            orchestrator) url="http://127.0.0.1:$ORCH_PORT/orchestrator/bench/$size" ;;
+            upstream) url="http://127.0.0.1:$UPSTREAM_PORT/$size" pid=$UPSTREAM_PID ;;
+            nginx) url="http://127.0.0.1:$NGINX_PORT/$size" pid=$NGINX_PID ;;
+            haproxy) url="http://127.0.0.1:$HAPROXY_PORT/$size" pid=$HAPROXY_PID ;;
+            orchestrator) url="http://127.0.0.1:$ORCH_PORT/orchestrator/bench/$size" pid=$DATA_PLANE_PID ;;
         esac
-        measure "$target" "$url"
+        measure "$target" "$url" "$pid"
         RESULT[$size,$target]="$RPS $P50 $P99"
-        printf '%-6s %-14s %12s %10s %10s %12s\n' "$size" "$target" "$RPS" "$P50" "$P99" "$TRANSFER"
+        printf '%-6s %-14s %12s %10s %10s %12s %12s\n' "$size" "$target" "$RPS" "$P50" "$P99" "$TRANSFER" "$CPU_US"
     done
 done
 
