@@ -5,21 +5,21 @@
 /// A TCP address to listen on, written `HOST:PORT`: an IPv4 literal (`0.0.0.0:8000`), an IPv6
 /// literal in brackets (`[::1]:8000`) or `localhost` (which means `127.0.0.1`). Port 0 asks the
 /// kernel for a free port.
-public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
+package struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
     /// The numeric host, IPv6 without brackets.
-    public let host: String
-    public let port: Int
+    package let host: String
+    package let port: Int
 
     /// Whether ``host`` is an IPv6 literal.
-    public var isIPv6: Bool { host.contains(":") }
+    package var isIPv6: Bool { host.contains(":") }
 
     /// `HOST:PORT`, IPv6 hosts in brackets.
-    public var description: String { isIPv6 ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    package var description: String { isIPv6 ? "[\(host)]:\(port)" : "\(host):\(port)" }
 
     /// Parses `HOST:PORT`.
     ///
     /// - Throws: ``SupervisionError`` saying what is wrong with the text.
-    public init(parsing text: String) throws(SupervisionError) {
+    package init(parsing text: String) throws(SupervisionError) {
         let hostPart: Substring
         let portPart: Substring
         if text.hasPrefix("[") {

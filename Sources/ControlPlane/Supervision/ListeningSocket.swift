@@ -10,20 +10,20 @@ import Synchronization
 ///
 /// The descriptor is close-on-exec in this process; ``ProcessSpawner`` hands it to each child
 /// explicitly. Keep the socket open for as long as replicas may be (re)started.
-public final class ListeningSocket: Sendable {
+package final class ListeningSocket: Sendable {
     /// The listening descriptor.
-    public let fileDescriptor: Int32
+    package let fileDescriptor: Int32
     /// The address the kernel bound (the real port when port 0 was asked for).
-    public let address: ListenAddress
+    package let address: ListenAddress
     private let closed = Atomic<Bool>(false)
 
     /// The accept queue asked for; the kernel caps it at `net.core.somaxconn`.
-    public static let defaultBacklog: Int32 = 4096
+    package static let defaultBacklog: Int32 = 4096
 
     /// Creates, binds and listens.
     ///
     /// - Throws: ``SupervisionError`` naming the address and the system's reason.
-    public init(address: ListenAddress, backlog: Int32 = ListeningSocket.defaultBacklog) throws(SupervisionError) {
+    package init(address: ListenAddress, backlog: Int32 = ListeningSocket.defaultBacklog) throws(SupervisionError) {
         let family = address.isIPv6 ? AF_INET6 : AF_INET
         let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw .socketFailed("create a socket for", address.description, errno: errno) }
@@ -45,12 +45,12 @@ public final class ListeningSocket: Sendable {
     }
 
     /// Parses `HOST:PORT` and listens there.
-    public convenience init(_ text: String) throws(SupervisionError) {
+    package convenience init(_ text: String) throws(SupervisionError) {
         try self.init(address: try ListenAddress(parsing: text))
     }
 
     /// Closes the descriptor (once). Replicas keep their own copies and keep accepting.
-    public func close() {
+    package func close() {
         if !closed.exchange(true, ordering: .acquiringAndReleasing) {
             _ = Glibc.close(fileDescriptor)
         }

@@ -5,7 +5,7 @@ import Foundation
 #endif
 
 /// How a child process ended.
-public enum ProcessExit: Sendable, Equatable, Encodable, CustomStringConvertible {
+package enum ProcessExit: Sendable, Equatable, Encodable, CustomStringConvertible {
     /// It called `exit` with this code.
     case exited(Int32)
     /// A signal ended it.
@@ -20,7 +20,7 @@ public enum ProcessExit: Sendable, Equatable, Encodable, CustomStringConvertible
     }
 
     /// `exit status 1`, `signal 9 (SIGKILL)`.
-    public var description: String {
+    package var description: String {
         switch self {
         case .exited(let code): "exit status \(code)"
         case .signaled(let signal): "signal \(signal)" + (Self.signalNames[signal].map { " (\($0))" } ?? "")
@@ -29,7 +29,7 @@ public enum ProcessExit: Sendable, Equatable, Encodable, CustomStringConvertible
     }
 
     /// Whether the process ended with exit status 0.
-    public var isSuccess: Bool { self == .exited(0) }
+    package var isSuccess: Bool { self == .exited(0) }
 
     private static let signalNames: [Int32: String] = [
         SIGHUP: "SIGHUP", SIGINT: "SIGINT", SIGQUIT: "SIGQUIT", SIGILL: "SIGILL", SIGTRAP: "SIGTRAP",
@@ -37,7 +37,7 @@ public enum ProcessExit: Sendable, Equatable, Encodable, CustomStringConvertible
         SIGPIPE: "SIGPIPE", SIGTERM: "SIGTERM",
     ]
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(description)
     }

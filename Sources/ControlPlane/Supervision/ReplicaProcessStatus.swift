@@ -2,9 +2,9 @@ import Foundation
 import Shared
 
 /// What the supervisor knows about one replica slot, for the admin API's `/dataplanes`.
-public struct ReplicaProcessStatus: Sendable, Equatable, Encodable {
+package struct ReplicaProcessStatus: Sendable, Equatable, Encodable {
     /// Where the slot stands.
-    public enum State: String, Sendable, Encodable {
+    package enum State: String, Sendable, Encodable {
         /// Not started yet.
         case pending
         /// The process is running as ``ReplicaProcessStatus/pid``.
@@ -16,19 +16,19 @@ public struct ReplicaProcessStatus: Sendable, Equatable, Encodable {
     }
 
     /// 1-based slot number; a restarted replica keeps its slot.
-    public var slot: Int
-    public var state: State
+    package var slot: Int
+    package var state: State
     /// The running process, `nil` when none runs in this slot.
-    public var pid: Int32?
+    package var pid: Int32?
     /// When the current (or last) process of this slot was started.
-    public var startedAt: Date?
+    package var startedAt: Date?
     /// How many times this slot has been restarted after its first start.
-    public var restarts: Int
+    package var restarts: Int
     /// How the last process of this slot ended.
-    public var lastExit: ProcessExit?
-    public var lastExitAt: Date?
+    package var lastExit: ProcessExit?
+    package var lastExitAt: Date?
     /// Why the last start failed, when it did.
-    public var lastError: String?
+    package var lastError: String?
 
     init(slot: Int) {
         self.slot = slot
@@ -45,7 +45,7 @@ public struct ReplicaProcessStatus: Sendable, Equatable, Encodable {
         case lastError = "last_error"
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(slot, forKey: .slot)
         try container.encode(state, forKey: .state)

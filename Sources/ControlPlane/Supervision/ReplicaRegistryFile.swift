@@ -8,16 +8,16 @@ import Shared
 /// `<dataDir>/replicas.json`: every replica process the supervisor currently runs, so that tests,
 /// operators and a restarted control plane can find them:
 /// `{"replicas":[{"pid":123,"slot":1,"started_at":"2026-11-26T14:02:38Z","restarts":0}]}`.
-public enum ReplicaRegistryFile {
+package enum ReplicaRegistryFile {
     /// One running replica.
-    public struct Entry: Sendable, Equatable, Codable {
-        public var pid: Int32
-        public var slot: Int
+    package struct Entry: Sendable, Equatable, Codable {
+        package var pid: Int32
+        package var slot: Int
         /// ISO 8601 UTC.
-        public var startedAt: String
-        public var restarts: Int
+        package var startedAt: String
+        package var restarts: Int
 
-        public init(pid: Int32, slot: Int, startedAt: String, restarts: Int) {
+        package init(pid: Int32, slot: Int, startedAt: String, restarts: Int) {
             self.pid = pid
             self.slot = slot
             self.startedAt = startedAt
@@ -35,10 +35,10 @@ public enum ReplicaRegistryFile {
         var replicas: [Entry]
     }
 
-    public static let fileName = "replicas.json"
+    package static let fileName = "replicas.json"
 
     /// The file's location in a data directory.
-    public static func url(dataDirectory: URL) -> URL {
+    package static func url(dataDirectory: URL) -> URL {
         dataDirectory.appendingPathComponent(fileName)
     }
 
@@ -53,7 +53,7 @@ public enum ReplicaRegistryFile {
     }
 
     /// Replaces the file atomically: a temporary file in the same directory, fsync, rename.
-    public static func write(_ entries: [Entry], to url: URL) throws {
+    package static func write(_ entries: [Entry], to url: URL) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let data = try encoder.encode(Document(replicas: entries))
@@ -71,7 +71,7 @@ public enum ReplicaRegistryFile {
     }
 
     /// Reads the file; a missing file means no replicas.
-    public static func read(from url: URL) throws -> [Entry] {
+    package static func read(from url: URL) throws -> [Entry] {
         guard FileManager.default.fileExists(atPath: url.path) else { return [] }
         return try JSONDecoder().decode(Document.self, from: Data(contentsOf: url)).replicas
     }

@@ -18,33 +18,33 @@ extension ReplicaSupervisor {
     ///     logger: logger)
     /// // add `supervisor` to the ServiceGroup after the snapshot publisher; close `socket` after the group ends.
     /// ```
-    public struct Configuration: Sendable {
+    package struct Configuration: Sendable {
         /// The `orch-data-plane` executable.
-        public var executable: URL
+        package var executable: URL
         /// Replicas to keep running (0 starts none).
-        public var replicaCount: Int
+        package var replicaCount: Int
         /// The listening socket every replica inherits as fd 3; owned by the caller and kept open.
-        public var listenSocket: Int32
+        package var listenSocket: Int32
         /// The control socket replicas connect to (`--control-socket`).
-        public var controlSocketPath: String
+        package var controlSocketPath: String
         /// Where `replicas.json` is kept.
-        public var dataDirectory: URL
+        package var dataDirectory: URL
         /// The replicas' snapshot cache (`--cache-dir`); shared by all of them.
-        public var cacheDirectory: URL
+        package var cacheDirectory: URL
         /// Passed to each replica as `--log-level`.
-        public var logLevel: Logger.Level
+        package var logLevel: Logger.Level
         /// How long a replica may drain after SIGTERM (`--drain-timeout`).
-        public var drainTimeout: Duration
+        package var drainTimeout: Duration
         /// Extra time after ``drainTimeout`` before a replica that has not exited gets SIGKILL.
-        public var killMargin: Duration
+        package var killMargin: Duration
         /// Restart delay after the first unexpected exit; doubles with each further one.
-        public var restartDelay: Duration
+        package var restartDelay: Duration
         /// Longest restart delay.
-        public var maximumRestartDelay: Duration
+        package var maximumRestartDelay: Duration
         /// A replica that ran this long before dying is restarted after ``restartDelay`` again.
-        public var restartResetAfter: Duration
+        package var restartResetAfter: Duration
 
-        public init(
+        package init(
             executable: URL,
             replicaCount: Int,
             listenSocket: Int32,

@@ -18,8 +18,8 @@ import Synchronization
 /// - Replicas do not die with the control plane: after a `kill -9` of this process they keep
 ///   serving (they lead their own process groups and get no parent-death signal).
 /// - `<dataDir>/replicas.json` always lists the running replicas (``ReplicaRegistryFile``).
-public final class ReplicaSupervisor: Service, Sendable {
-    public let configuration: Configuration
+package final class ReplicaSupervisor: Service, Sendable {
+    package let configuration: Configuration
     private let logger: Logger
     private let state: Mutex<State>
 
@@ -29,7 +29,7 @@ public final class ReplicaSupervisor: Service, Sendable {
         var killTask: Task<Void, Never>?
     }
 
-    public init(configuration: Configuration, logger: Logger = Logger(label: "orch.controlplane")) {
+    package init(configuration: Configuration, logger: Logger = Logger(label: "orch.controlplane")) {
         self.configuration = configuration
         self.logger = logger
         self.state = Mutex(
@@ -37,7 +37,7 @@ public final class ReplicaSupervisor: Service, Sendable {
     }
 
     /// The replicas as of now, in slot order.
-    public var replicas: [ReplicaProcessStatus] {
+    package var replicas: [ReplicaProcessStatus] {
         state.withLock { $0.slots }
     }
 
@@ -47,7 +47,7 @@ public final class ReplicaSupervisor: Service, Sendable {
     /// With ``Configuration/replicaCount`` 0 it only waits for shutdown (the executable need not exist).
     ///
     /// - Throws: ``SupervisionError`` when the data-plane executable is missing.
-    public func run() async throws {
+    package func run() async throws {
         guard configuration.replicaCount > 0 else {
             logger.info("no data-plane replicas to supervise")
             try? await gracefulShutdown()

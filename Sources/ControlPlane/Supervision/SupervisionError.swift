@@ -3,7 +3,7 @@
 #endif
 
 /// Why the proxy socket could not be opened or a replica could not be started.
-public struct SupervisionError: Error, Sendable, Equatable, CustomStringConvertible {
+package struct SupervisionError: Error, Sendable, Equatable, CustomStringConvertible {
     private enum Kind: Sendable, Equatable {
         case invalidAddress
         case socketFailed
@@ -13,7 +13,7 @@ public struct SupervisionError: Error, Sendable, Equatable, CustomStringConverti
 
     private let kind: Kind
     /// One line an operator can act on.
-    public let description: String
+    package let description: String
 
     private init(_ kind: Kind, _ description: String) {
         self.kind = kind
@@ -21,7 +21,7 @@ public struct SupervisionError: Error, Sendable, Equatable, CustomStringConverti
     }
 
     /// `HOST:PORT` text that is not an address this process can listen on.
-    public static func invalidAddress(_ text: String, _ reason: String) -> SupervisionError {
+    package static func invalidAddress(_ text: String, _ reason: String) -> SupervisionError {
         SupervisionError(.invalidAddress, "invalid listen address '\(text)': \(reason)")
     }
 
@@ -41,7 +41,7 @@ public struct SupervisionError: Error, Sendable, Equatable, CustomStringConverti
     }
 
     /// Whether this is an ``invalidAddress(_:_:)`` error.
-    public var isInvalidAddress: Bool { kind == .invalidAddress }
+    package var isInvalidAddress: Bool { kind == .invalidAddress }
 
     static func errorText(_ code: Int32) -> String {
         String(cString: strerror(code))
