@@ -33,10 +33,12 @@ package struct ControlPlane {
         let socketPath = directory.file("control.sock")
         let socketServer = try await ControlSocketServer(path: socketPath, publisher: publisher, logger: logger)
         let watcher = ConfigWatcher(source: source, logger: logger)
+        let checker = HealthChecker(registry: registry, logger: logger)
         let proxyText = AddressText.describe(host: settings.proxyAddress.host, port: settings.proxyAddress.port)
 
         let services = AdminServices(
-            registry: registry, config: source, publisher: publisher, store: store, startedAt: Date(), logger: logger)
+            registry: registry, config: source, publisher: publisher, store: store, checker: checker, startedAt: Date(),
+            logger: logger)
         let application = AdminServer.application(
             router: AdminServer.router(services: services, token: token),
             host: settings.adminAddress.host, port: settings.adminAddress.port, logger: logger
@@ -54,7 +56,8 @@ package struct ControlPlane {
         let group = ServiceGroup(
             configuration: .init(
                 services: [
-                    .init(service: socketServer), .init(service: watcher), .init(service: application),
+                    .init(service: socketServer), .init(service: watcher), .init(service: checker),
+                    .init(service: application),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))

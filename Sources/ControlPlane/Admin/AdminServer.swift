@@ -16,6 +16,8 @@ package enum AdminServer {
         RouterRoutes(services: services).register(on: router)
         SnapshotRoutes(services: services).register(on: router)
         DataPlaneRoutes(services: services).register(on: router)
+        HealthRoutes(services: services).register(on: router)
+        BreakerRoutes(services: services).register(on: router)
         return router
     }
 

@@ -9,19 +9,22 @@ package struct AdminServices: Sendable {
     package let config: ConfigSource
     package let publisher: SnapshotPublisher
     package let store: Store
+    package let checker: HealthChecker
     package let startedAt: Date
     package let logger: Logger
     /// Replicas the control plane started itself, for `/dataplanes`.
     package let supervisedReplicas: @Sendable () -> [SupervisedReplicaInfo]
 
     package init(
-        registry: EndpointRegistry, config: ConfigSource, publisher: SnapshotPublisher, store: Store, startedAt: Date,
+        registry: EndpointRegistry, config: ConfigSource, publisher: SnapshotPublisher, store: Store,
+        checker: HealthChecker, startedAt: Date,
         logger: Logger, supervisedReplicas: @escaping @Sendable () -> [SupervisedReplicaInfo] = { [] }
     ) {
         self.registry = registry
         self.config = config
         self.publisher = publisher
         self.store = store
+        self.checker = checker
         self.startedAt = startedAt
         self.logger = logger
         self.supervisedReplicas = supervisedReplicas

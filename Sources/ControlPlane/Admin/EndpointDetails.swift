@@ -57,7 +57,7 @@ struct EndpointDetails: Encodable, Sendable {
         try container.encode(health, forKey: .health)
     }
 
-    init(_ record: EndpointRecord, health: EndpointHealth) {
+    init(_ record: EndpointRecord, health: EndpointHealth, probe: HealthRecord?, breaker: String) {
         endpointId = record.name
         url = record.config.url
         name = record.name
@@ -66,10 +66,10 @@ struct EndpointDetails: Encodable, Sendable {
         authType = record.config.authType
         disabled = record.config.disabled
         status = Self.runtimeStatus(record, health: health)
-        circuitBreakerState = "closed"
+        circuitBreakerState = breaker
         registrationTime = record.registeredAt
-        lastHealthCheck = nil
-        consecutiveFailures = 0
+        lastHealthCheck = probe?.lastCheckTime
+        consecutiveFailures = probe?.consecutiveFailures ?? 0
         lastFailureTime = nil
         timeout = record.config.timeout
         healthCheckPath = record.config.healthCheckPath
@@ -86,5 +86,21 @@ struct EndpointDetails: Encodable, Sendable {
         case .unhealthy: return "unhealthy"
         case .active: return health == .unhealthy ? "unhealthy" : "active"
         }
+    }
+}
+
+extension AdminServices {
+    /// The registry's view of one endpoint with its latest probe.
+    func details(_ record: EndpointRecord) async -> EndpointDetails {
+        EndpointDetails(
+            record, health: await registry.healthOf(record.name), probe: await checker.record(record.name),
+            breaker: await breakerState(record.name))
+    }
+
+    /// Every endpoint, in registration order.
+    func allDetails() async throws -> [EndpointDetails] {
+        var list: [EndpointDetails] = []
+        for record in try await registry.records() { list.append(await details(record)) }
+        return list
     }
 }

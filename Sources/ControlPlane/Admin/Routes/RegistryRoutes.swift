@@ -34,14 +34,7 @@ struct RegistryRoutes {
         var unhealthy = 0
     }
 
-    func details() async throws -> [EndpointDetails] {
-        let records = try await services.registry.records()
-        var list: [EndpointDetails] = []
-        for record in records {
-            list.append(EndpointDetails(record, health: await services.registry.healthOf(record.name)))
-        }
-        return list
-    }
+    func details() async throws -> [EndpointDetails] { try await services.allDetails() }
 
     static func stats(_ details: [EndpointDetails]) -> Stats {
         var stats = Stats()
@@ -88,7 +81,7 @@ struct RegistryRoutes {
         guard let record = try await services.registry.record(id) else {
             throw APIError(.notFound, "Endpoint not found: \(id)")
         }
-        return JSONResponse(EndpointDetails(record, health: await services.registry.healthOf(id)))
+        return JSONResponse(await services.details(record))
     }
 
     struct Registered: Encodable, Sendable {

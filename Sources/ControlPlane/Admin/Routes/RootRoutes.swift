@@ -55,17 +55,13 @@ struct RootRoutes {
     /// `healthy` when the config applied and every endpoint is active; `degraded` when the last
     /// reload failed or an endpoint is unhealthy; 503 when the store cannot be read.
     @Sendable func health(_ request: Request, context: BasicRequestContext) async throws -> Response {
-        let records: [EndpointRecord]
+        let details: [EndpointDetails]
         do {
-            records = try await services.registry.records()
+            details = try await services.allDetails()
         } catch {
             return JSONBody.response(
                 ["status": "unhealthy", "error": "store unavailable", "timestamp": Timestamp.string()],
                 status: .serviceUnavailable)
-        }
-        var details: [EndpointDetails] = []
-        for record in records {
-            details.append(EndpointDetails(record, health: await services.registry.healthOf(record.name)))
         }
         let stats = RegistryRoutes.stats(details)
         let config = await services.config.config

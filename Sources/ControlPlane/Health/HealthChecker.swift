@@ -1,0 +1,122 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import ServiceLifecycle
+import Shared
+
+/// Probes every enabled, not disabled endpoint of the current snapshot at its interval, one probe
+/// in flight per endpoint, and publishes health flips through the registry. One prober per
+/// control plane, whatever the number of replicas. Policies are re-read from the snapshot on every
+/// tick, so config changes take effect without a restart.
+package actor HealthChecker: Service {
+    let registry: EndpointRegistry
+    let logger: Logger
+    private var trackers: [String: HealthTracker] = [:]
+    private var records: [String: HealthRecord] = [:]
+    private var nextDue: [String: ContinuousClock.Instant] = [:]
+    private var inFlight: Set<String> = []
+    private let clock = ContinuousClock()
+
+    package init(registry: EndpointRegistry, logger: Logger) {
+        self.registry = registry
+        self.logger = logger
+    }
+
+    /// Latest probe results, by endpoint.
+    package func allRecords() -> [HealthRecord] { records.values.sorted { $0.endpointId < $1.endpointId } }
+
+    package func record(_ name: String) -> HealthRecord? { records[name] }
+
+    package func run() async throws {
+        await withDiscardingTaskGroup { group in
+            while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                for endpoint in await dueEndpoints() {
+                    group.addTask { _ = await self.probe(endpoint) }
+                }
+                try? await Task.sleep(for: .milliseconds(50))
+            }
+            group.cancelAll()
+        }
+    }
+
+    /// Endpoints whose probe is due now; forgets endpoints that left the snapshot or stopped being probed.
+    private func dueEndpoints() async -> [SnapshotEndpoint] {
+        let snapshot = await registry.current
+        let probed = snapshot.endpoints.filter { $0.healthCheck.enabled && !$0.config.disabled }
+        let names = Set(probed.map(\.name))
+        for name in trackers.keys where !names.contains(name) {
+            trackers[name] = nil
+            records[name] = nil
+            nextDue[name] = nil
+            // No longer probed: its last verdict no longer holds.
+            try? await registry.setHealth(name, .unknown)
+        }
+        let now = clock.now
+        var due: [SnapshotEndpoint] = []
+        for endpoint in probed where !inFlight.contains(endpoint.name) {
+            let at = nextDue[endpoint.name] ?? now  // the first probe runs at once (config load)
+            if at <= now {
+                inFlight.insert(endpoint.name)
+                nextDue[endpoint.name] = now + .milliseconds(Int64(endpoint.healthCheck.interval * 1000))
+                due.append(endpoint)
+            }
+        }
+        return due
+    }
+
+    /// Probes one endpoint now and records the result (also used by `POST /health/check/{id}`).
+    @discardableResult
+    package func probe(_ endpoint: SnapshotEndpoint) async -> HealthRecord {
+        guard let base = endpoint.config.endpointURL else {
+            inFlight.remove(endpoint.name)
+            return HealthRecord(
+                endpointId: endpoint.name, status: "unknown", lastCheckTime: Timestamp.string(), responseTime: nil,
+                errorMessage: "invalid URL", consecutiveFailures: 0, consecutiveSuccesses: 0, url: endpoint.config.url)
+        }
+        let url = ProbeTarget.url(base, healthCheckPath: endpoint.config.healthCheckPath)
+        let started = clock.now
+        var failure: String?
+        do {
+            let response = try await ProbeClient.shared.execute(
+                HTTPClientRequest(url: url), timeout: .milliseconds(Int64(endpoint.healthCheck.timeout * 1000)))
+            _ = try? await response.body.collect(upTo: 1024 * 1024)
+            if !(200..<400).contains(response.status.code) { failure = "HTTP \(response.status.code)" }
+        } catch {
+            failure = ProbeClient.describe(error)
+        }
+        return await finish(endpoint, url: url, error: failure, elapsed: (clock.now - started).seconds)
+    }
+
+    private func finish(_ endpoint: SnapshotEndpoint, url: String, error: String?, elapsed: Double) async
+        -> HealthRecord
+    {
+        inFlight.remove(endpoint.name)
+        var tracker = trackers[endpoint.name] ?? HealthTracker()
+        let flipped = tracker.record(success: error == nil, policy: endpoint.healthCheck)
+        trackers[endpoint.name] = tracker
+        let record = HealthRecord(
+            endpointId: endpoint.name,
+            status: tracker.health == .unhealthy ? "unhealthy" : tracker.health == .healthy ? "active" : "unknown",
+            lastCheckTime: Timestamp.string(), responseTime: elapsed, errorMessage: error,
+            consecutiveFailures: tracker.consecutiveFailures, consecutiveSuccesses: tracker.consecutiveSuccesses,
+            url: url)
+        records[endpoint.name] = record
+        if let flipped {
+            logger.notice(
+                "endpoint health changed",
+                metadata: [
+                    "orch.endpoint": "\(endpoint.name)", "health": "\(flipped.rawValue)", "error": "\(error ?? "")",
+                ])
+            do {
+                try await registry.setHealth(endpoint.name, flipped)
+            } catch {
+                logger.error(
+                    "cannot publish health change",
+                    metadata: ["orch.endpoint": "\(endpoint.name)", "error": "\(error)"])
+            }
+        }
+        return record
+    }
+}
