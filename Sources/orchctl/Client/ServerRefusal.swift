@@ -18,7 +18,8 @@ struct ServerRefusal {
                 detail = text
                 issues = []
             case .issues(let items):
-                issues = items.map { ValidationIssue(field: $0.field ?? $0.loc?.last, line: $0.line, message: $0.msg) }
+                issues = ValidationIssue.inLineOrder(
+                    items.map { ValidationIssue(field: $0.field ?? $0.loc?.last, line: $0.line, message: $0.msg) })
                 detail = issues.map(\.description).joined(separator: "; ")
             }
         } else {
@@ -73,5 +74,14 @@ private struct ErrorBody: Decodable {
         } else {
             detail = .issues(try container.decode([Item].self, forKey: .detail))
         }
+    }
+}
+
+extension ValidationIssue {
+    /// Issues sorted by line (those without a line last), keeping the server's order otherwise.
+    static func inLineOrder(_ issues: [ValidationIssue]) -> [ValidationIssue] {
+        issues.enumerated().sorted { left, right in
+            (left.element.line ?? Int.max, left.offset) < (right.element.line ?? Int.max, right.offset)
+        }.map(\.element)
     }
 }

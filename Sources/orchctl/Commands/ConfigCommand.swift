@@ -37,7 +37,7 @@ extension ConfigCommand {
                     let count = result.endpointsCount.map { " (\($0) endpoints)" } ?? ""
                     return "\(document.name): " + terminal.paint("valid", .good) + count
                 }
-                return result.errors.map { document.locate($0) }.joined(separator: "\n")
+                return ValidationIssue.inLineOrder(result.errors).map { document.locate($0) }.joined(separator: "\n")
             }
             if !result.valid {
                 let count = result.errors.count

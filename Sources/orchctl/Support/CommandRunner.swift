@@ -19,6 +19,8 @@ enum CommandRunner {
             }
             exit(ExitStatus.ok.rawValue)
         } catch let error as OrchctlError {
+            // What the command printed comes before the error line, also when both go to one pipe.
+            fflush(nil)
             FileHandle.standardError.write(Data("orchctl: \(error.message)\n".utf8))
             exit(error.status.rawValue)
         } catch let error as ExitCode {
