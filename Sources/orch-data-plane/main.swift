@@ -1,1 +1,3 @@
-print("orch-data-plane")
+import DataPlane
+
+await DataPlaneCommand.runFromCommandLine()

@@ -1,0 +1,125 @@
+import ArgumentParser
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import ServiceLifecycle
+import UnixSignals
+
+/// `orch-data-plane`: the proxy replica. Every option defaults from its `ORCH_*` variable.
+package struct DataPlaneCommand: AsyncParsableCommand {
+    package static let configuration = CommandConfiguration(
+        commandName: "orch-data-plane",
+        abstract: "Orchestrator data plane: proxies /orchestrator/... to the endpoints of the current snapshot."
+    )
+
+    static var environment: [String: String] { ProcessInfo.processInfo.environment }
+
+    @Option(help: "Unix socket of the control plane (ORCH_CONTROL_SOCKET).")
+    var controlSocket: String = environment["ORCH_CONTROL_SOCKET"] ?? "data/control.sock"
+
+    @Option(
+        help: """
+            HOST:PORT to bind with SO_REUSEPORT (ORCH_LISTEN). Without it, a socket inherited through \
+            LISTEN_FDS is used, else 0.0.0.0:8000.
+            """)
+    var listen: String?
+
+    @Option(help: "Directory of the snapshot cache (ORCH_CACHE_DIR).")
+    var cacheDir: String = environment["ORCH_CACHE_DIR"] ?? "data/cache"
+
+    @Option(help: "Replica id reported to the control plane (ORCH_REPLICA_ID; default host name and pid).")
+    var replicaId: String?
+
+    @Option(help: "Seconds open connections get to finish on shutdown (ORCH_DRAIN_TIMEOUT).")
+    var drainTimeout: Double = environment["ORCH_DRAIN_TIMEOUT"].flatMap(Double.init) ?? 30
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical (ORCH_LOG_LEVEL).")
+    var logLevel: String = environment["ORCH_LOG_LEVEL"] ?? "info"
+
+    @Option(help: "Extra PEM trust roots for https upstreams (ORCH_CA_FILE).")
+    var caFile: String?
+
+    @Flag(help: "Set by the control plane's supervisor; reported in hello.")
+    var supervised = false
+
+    package init() {}
+
+    /// Options that have no default, filled from their environment variables.
+    var listenAddress: String? { listen ?? Self.environment["ORCH_LISTEN"] }
+    var replicaIdentifier: String? { replicaId ?? Self.environment["ORCH_REPLICA_ID"] }
+    var caFilePath: String? { caFile ?? Self.environment["ORCH_CA_FILE"] }
+
+    package func validate() throws {
+        guard Logger.Level(rawValue: logLevel.lowercased()) != nil else {
+            throw ArgumentParser.ValidationError(
+                "--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        if let listen = listenAddress { _ = try ListenTarget.parse(listen) }
+        guard drainTimeout >= 0 else { throw ArgumentParser.ValidationError("--drain-timeout must not be negative") }
+        if let caFile = caFilePath, !FileManager.default.isReadableFile(atPath: caFile) {
+            throw ArgumentParser.ValidationError("--ca-file \(caFile) is not a readable file")
+        }
+    }
+
+    package func run() async throws {
+        let level = Logger.Level(rawValue: logLevel.lowercased()) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "orch.dataplane")
+        let pid = ProcessInfo.processInfo.processIdentifier
+        let target = try ListenTarget.choose(
+            explicit: listenAddress, fallback: "0.0.0.0:8000", environment: Self.environment, pid: pid)
+        let replicaID = replicaIdentifier ?? "\(Self.hostName())-\(pid)"
+
+        let environment = ProxyEnvironment(replicaID: replicaID, tlsContext: try makeTLSContext(logger: logger))
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        let states = try await LoopStates.make(group: group, environment: environment)
+        let server = ProxyServer(
+            target: target, group: group, states: states, environment: environment,
+            drainTimeout: .milliseconds(Int64(drainTimeout * 1000)), logger: logger)
+        let cache = SnapshotCache(directory: cacheDir)
+        let cachedVersion = await SnapshotClient.loadCache(cache, into: states, logger: logger)
+        let client = SnapshotClient(
+            configuration: .init(socketPath: controlSocket, replicaID: replicaID, supervised: supervised),
+            initialVersion: cachedVersion, cache: cache, states: states, group: group, logger: logger)
+        let services = ServiceGroup(
+            services: [server, client], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        do {
+            try await services.run()
+        } catch {
+            logger.error("data plane stopped: \(error)")
+            try? await group.shutdownGracefully()
+            throw ExitCode.failure
+        }
+        try await group.shutdownGracefully()
+    }
+
+    /// TLS for `https` upstreams: the system trust store plus `--ca-file`.
+    private func makeTLSContext(logger: Logger) throws -> NIOSSLContext? {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let caFile = caFilePath { tls.additionalTrustRoots = [.file(caFile)] }
+        do {
+            return try NIOSSLContext(configuration: tls)
+        } catch {
+            if caFilePath != nil { throw error }
+            logger.warning("https upstreams unavailable: cannot load the system trust store (\(error))")
+            return nil
+        }
+    }
+
+    static func hostName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count) == 0 else { return "localhost" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// Runs the command with the process's arguments (the executable's entry point).
+    package static func runFromCommandLine() async {
+        await main()
+    }
+}

@@ -1,0 +1,94 @@
+import NIOHTTP1
+
+/// Rewrites message heads as they cross the proxy: hop-by-hop headers go, forwarding headers
+/// are added, everything else passes untouched (repeated headers stay separate lines).
+package enum HeaderRewriter {
+    /// Headers that describe one connection, not the message (RFC 9110 §7.6.1), plus the
+    /// de-facto `Proxy-Connection` and `Keep-Alive`.
+    package static let hopByHop: [String] = [
+        "connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization", "te",
+        "trailer", "transfer-encoding", "upgrade",
+    ]
+
+    /// Removes hop-by-hop headers and every header named in `Connection`.
+    package static func removeHopByHop(_ headers: inout HTTPHeaders) {
+        for name in headers[canonicalForm: "connection"] where !name.isEmpty {
+            headers.remove(name: String(name))
+        }
+        for name in hopByHop where headers.contains(name: name) {
+            headers.remove(name: name)
+        }
+    }
+
+    /// What the upstream needs to know about the client side of a request.
+    package struct ForwardingContext: Sendable {
+        /// The client's IP address, if the connection has one.
+        package var clientIP: String?
+        /// `Host` as sent upstream: the endpoint's authority.
+        package var upstreamAuthority: String
+        /// The request id the client keeps seeing.
+        package var requestID: String
+
+        package init(clientIP: String?, upstreamAuthority: String, requestID: String) {
+            self.clientIP = clientIP
+            self.upstreamAuthority = upstreamAuthority
+            self.requestID = requestID
+        }
+    }
+
+    /// The head to send upstream for a client's request head.
+    ///
+    /// Framing: a client body announced with `Content-Length` keeps it; a chunked client body is
+    /// sent chunked; a request with no body announces none (`Content-Length: 0` for methods that
+    /// usually carry one, so the encoder does not invent a chunked body).
+    package static func upstreamHead(
+        for client: HTTPRequestHead,
+        target: String,
+        context: ForwardingContext
+    ) -> HTTPRequestHead {
+        var headers = client.headers
+        let chunked = headers[canonicalForm: "transfer-encoding"].contains { $0.lowercased() == "chunked" }
+        let clientHost = headers.first(name: "host")
+        removeHopByHop(&headers)
+        // `Expect: 100-continue` is answered by the proxy itself; the upstream gets the body directly.
+        headers.remove(name: "expect")
+
+        headers.replaceOrAdd(name: "host", value: context.upstreamAuthority)
+        if let clientIP = context.clientIP {
+            let previous = headers[canonicalForm: "x-forwarded-for"]
+            let value = previous.isEmpty ? clientIP : previous.joined(separator: ", ") + ", " + clientIP
+            headers.replaceOrAdd(name: "x-forwarded-for", value: value)
+        }
+        headers.replaceOrAdd(name: "x-forwarded-proto", value: "http")
+        if let clientHost {
+            headers.replaceOrAdd(name: "x-forwarded-host", value: clientHost)
+        } else {
+            headers.remove(name: "x-forwarded-host")
+        }
+        headers.replaceOrAdd(name: "x-request-id", value: context.requestID)
+
+        if chunked {
+            headers.remove(name: "content-length")
+            headers.add(name: "transfer-encoding", value: "chunked")
+        } else if !headers.contains(name: "content-length"), [.POST, .PUT, .PATCH].contains(client.method) {
+            headers.add(name: "content-length", value: "0")
+        }
+
+        return HTTPRequestHead(version: .http1_1, method: client.method, uri: target, headers: headers)
+    }
+
+    /// The head to send the client for an upstream response head.
+    package static func clientHead(
+        for upstream: HTTPResponseHead,
+        requestID: String,
+        endpointID: String,
+        keepAlive: Bool
+    ) -> HTTPResponseHead {
+        var headers = upstream.headers
+        removeHopByHop(&headers)
+        headers.replaceOrAdd(name: "x-request-id", value: requestID)
+        headers.replaceOrAdd(name: "x-endpoint-id", value: endpointID)
+        if !keepAlive { headers.add(name: "connection", value: "close") }
+        return HTTPResponseHead(version: .http1_1, status: upstream.status, headers: headers)
+    }
+}

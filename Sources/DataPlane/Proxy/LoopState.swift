@@ -1,0 +1,62 @@
+import NIOCore
+
+/// Everything one event loop owns: its reference to the current route table, its pool of
+/// upstream connections and its counters. Touched only on that loop, so it needs no lock.
+package final class LoopState {
+    /// The current routes; `nil` until the first snapshot.
+    package var routes: ProxyRoutes?
+    package let pool: UpstreamConnectionPool
+    /// Responses completed on this loop since start.
+    package var requestsServed = 0
+    /// Set once the replica starts draining.
+    package var draining = false
+
+    package init(eventLoop: any EventLoop, environment: ProxyEnvironment) {
+        self.pool = UpstreamConnectionPool(eventLoop: eventLoop, tlsContext: environment.tlsContext)
+    }
+}
+
+@available(*, unavailable)
+extension LoopState: Sendable {}
+
+/// One ``LoopState`` per event loop of the group, created up front; a channel finds its own by
+/// its event loop.
+package struct LoopStates: Sendable {
+    private let states: [ObjectIdentifier: NIOLoopBound<LoopState>]
+    private let loops: [any EventLoop]
+
+    private init(states: [ObjectIdentifier: NIOLoopBound<LoopState>], loops: [any EventLoop]) {
+        self.states = states
+        self.loops = loops
+    }
+
+    /// Creates each loop's state on that loop.
+    package static func make(group: any EventLoopGroup, environment: ProxyEnvironment) async throws -> LoopStates {
+        var states: [ObjectIdentifier: NIOLoopBound<LoopState>] = [:]
+        var loops: [any EventLoop] = []
+        for loop in group.makeIterator() {
+            states[ObjectIdentifier(loop)] = try await loop.submit {
+                NIOLoopBound(LoopState(eventLoop: loop, environment: environment), eventLoop: loop)
+            }.get()
+            loops.append(loop)
+        }
+        return LoopStates(states: states, loops: loops)
+    }
+
+    /// The state of `loop`; call only on that loop.
+    package func state(on loop: any EventLoop) -> LoopState {
+        guard let state = states[ObjectIdentifier(loop)] else {
+            preconditionFailure("event loop \(loop) is not part of the proxy's group")
+        }
+        return state.value
+    }
+
+    /// Runs `body` on every loop with that loop's state; completes when all have run.
+    package func forEach<T: Sendable>(_ body: @escaping @Sendable (LoopState) -> T) -> EventLoopFuture<[T]> {
+        let futures = loops.map { loop in
+            let bound = states[ObjectIdentifier(loop)]!
+            return loop.submit { body(bound.value) }
+        }
+        return EventLoopFuture.whenAllSucceed(futures, on: loops[0])
+    }
+}

@@ -1,0 +1,373 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+import Shared
+
+/// The proxy's hot path: one per client connection, after NIO's HTTP/1.1 server pipeline.
+/// Plans each request against this loop's route table, answers gateway errors itself, and glues
+/// forwarded requests to a pooled upstream connection on the same event loop, streaming both
+/// bodies with back-pressure (each side reads only while the other can take the bytes).
+package final class ProxyServerHandler: ChannelDuplexHandler {
+    package typealias InboundIn = HTTPServerRequestPart
+    package typealias OutboundIn = HTTPServerResponsePart
+    package typealias OutboundOut = HTTPServerResponsePart
+
+    private let loop: LoopState
+    private let environment: ProxyEnvironment
+    private let logger: Logger
+    private var machine = ProxyExchangeStateMachine()
+    private var context: ChannelHandlerContext?
+    private var clientIP: String?
+    private var pendingRead = false
+
+    // The request in progress.
+    private var requestID = ""
+    private var endpointID: String?
+    private var keepAlive = true
+    private var upstreamHead: HTTPRequestHead?
+    private var upstreamKey: UpstreamConnectionPool.Key?
+    /// The endpoint's `timeout`: bounds the connect, then the wait for the response head once the
+    /// whole request went upstream (a long upload does not eat into it).
+    private var responseTimeout = TimeAmount.seconds(30)
+    private var queued = CircularBuffer<HTTPClientRequestPart>(initialCapacity: 4)
+    private var upstream: UpstreamClientHandler?
+    private var upstreamKeepAlive = false
+    private var reusedConnection = false
+    private var requestHasBody = false
+    private var retried = false
+    private var timeout: Scheduled<Void>?
+
+    package init(loop: LoopState, environment: ProxyEnvironment, logger: Logger) {
+        self.loop = loop
+        self.environment = environment
+        self.logger = logger
+    }
+
+    package func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        if context.channel.isActive { clientIP = context.channel.remoteAddress?.ipAddress }
+    }
+
+    package func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    package func channelActive(context: ChannelHandlerContext) {
+        clientIP = context.channel.remoteAddress?.ipAddress
+        context.fireChannelActive()
+    }
+
+    // MARK: Client side
+
+    package func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            requestHead(head, context: context)
+        case .body(let buffer):
+            switch machine.requestBodyReceived() {
+            case .queue: queued.append(.body(.byteBuffer(buffer)))
+            case .forward: upstream?.write(.body(.byteBuffer(buffer)))
+            case .discard, .discardAndFinish: break
+            case .close: context.close(promise: nil)
+            }
+        case .end(let trailers):
+            switch machine.requestEndReceived() {
+            case .queue:
+                queued.append(.end(trailers))
+            case .forward:
+                upstream?.write(.end(trailers))
+                upstream?.flush()
+                startResponseTimer(context: context)
+            case .discard, .discardAndFinish:
+                break
+            case .close:
+                context.close(promise: nil)
+            }
+        }
+    }
+
+    package func channelReadComplete(context: ChannelHandlerContext) {
+        upstream?.flush()
+        context.fireChannelReadComplete()
+    }
+
+    package func read(context: ChannelHandlerContext) {
+        if shouldHoldClientReads {
+            pendingRead = true
+        } else {
+            context.read()
+        }
+    }
+
+    /// Client reads pause while its request body has nowhere to go.
+    private var shouldHoldClientReads: Bool {
+        switch machine.state {
+        case .connecting(requestEnded: false): true
+        case .forwarding(requestEnded: false, _): !(upstream?.isWritable ?? false)
+        default: false
+        }
+    }
+
+    private func resumeClientReading() {
+        guard pendingRead, let context, !shouldHoldClientReads else { return }
+        pendingRead = false
+        context.read()
+    }
+
+    package func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { upstream?.resumeReading() }
+        context.fireChannelWritabilityChanged()
+    }
+
+    package func channelInactive(context: ChannelHandlerContext) {
+        machine.clientClosed()
+        abandonUpstream()
+        context.fireChannelInactive()
+    }
+
+    package func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        logger.debug("client connection error", metadata: ["error": "\(error)"])
+        context.close(promise: nil)
+    }
+
+    package func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent { keepAlive = false }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    // MARK: Requests
+
+    private func requestHead(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        keepAlive = head.isKeepAlive && !loop.draining
+        requestID = RequestID.choose(clientValue: head.headers.first(name: "x-request-id"))
+        endpointID = nil
+
+        switch RequestPlanner.plan(method: head.method, uri: head.uri, routes: loop.routes?.table) {
+        case .health:
+            machine.requestAnsweredLocally()
+            respond(healthResponse(), context: context)
+        case .respond(let response, let endpoint):
+            endpointID = endpoint
+            machine.requestAnsweredLocally()
+            respond(response, context: context)
+        case .forward(let forward):
+            machine.requestForwarded()
+            endpointID = forward.endpointID
+            let url = forward.route.url
+            requestHasBody = Self.hasBody(head)
+            let upstreamHead = HeaderRewriter.upstreamHead(
+                for: head, target: forward.target,
+                context: .init(clientIP: clientIP, upstreamAuthority: url.authority, requestID: requestID))
+            self.upstreamHead = upstreamHead
+            queued.append(.head(upstreamHead))
+            upstreamKey = .init(host: url.host, port: url.port, tls: url.isTLS)
+            retried = false
+            responseTimeout = .seconds(Int64(forward.timeoutSeconds))
+            if head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) {
+                context.writeAndFlush(
+                    wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
+            }
+            obtainUpstream(context: context, allowPooled: true)
+        }
+    }
+
+    private static func hasBody(_ head: HTTPRequestHead) -> Bool {
+        if head.headers.contains(name: "transfer-encoding") { return true }
+        if let length = head.headers.first(name: "content-length") { return length != "0" }
+        return false
+    }
+
+    private func obtainUpstream(context: ChannelHandlerContext, allowPooled: Bool) {
+        guard let key = upstreamKey else { return }
+        if allowPooled, let pooled = loop.pool.lease(key) {
+            reusedConnection = true
+            attach(pooled)
+            return
+        }
+        reusedConnection = false
+        let (handler, connected) = loop.pool.connect(key, timeout: responseTimeout)
+        upstream = handler
+        connected.assumeIsolated().whenComplete { [self] result in
+            switch result {
+            case .success(let channel):
+                if upstream === handler, machine.isExchangingWithUpstream {
+                    attach(handler)
+                } else {
+                    channel.close(promise: nil)
+                }
+            case .failure(let error):
+                guard upstream === handler else { return }
+                upstream = nil
+                logger.debug(
+                    "upstream connect failed", metadata: ["error": "\(error)", "orch.request.id": "\(requestID)"])
+                if case ChannelError.connectTimeout = error {
+                    upstreamFailed(.timeout)
+                } else if let error = error as? UpstreamTLSUnavailable {
+                    upstreamFailed(.other(error.description))
+                } else {
+                    upstreamFailed(.connect)
+                }
+            }
+        }
+    }
+
+    private func attach(_ handler: UpstreamClientHandler) {
+        upstream = handler
+        handler.attach(self)
+        guard machine.upstreamReady() else { return }
+        while let part = queued.popFirst() { handler.write(part) }
+        handler.flush()
+        if case .forwarding(requestEnded: true, responseStarted: false) = machine.state, let context {
+            startResponseTimer(context: context)
+        }
+        resumeClientReading()
+    }
+
+    /// The whole request went upstream: the response head must arrive within the endpoint's timeout.
+    private func startResponseTimer(context: ChannelHandlerContext) {
+        timeout?.cancel()
+        timeout = context.eventLoop.assumeIsolated().scheduleTask(in: responseTimeout) { [self] in
+            timeout = nil
+            upstreamFailed(.timeout)
+        }
+    }
+
+    /// Closes the upstream connection of an exchange that will not complete normally.
+    private func abandonUpstream() {
+        timeout?.cancel()
+        timeout = nil
+        queued.removeAll()
+        if let upstream {
+            self.upstream = nil
+            upstream.close()
+        }
+    }
+
+    private func upstreamFailed(_ failure: ProxyExchangeStateMachine.UpstreamFailure) {
+        abandonUpstream()
+        guard let context else { return }
+        switch machine.upstreamFailed(failure) {
+        case .respond(let failure, _):
+            respond(Self.response(for: failure), context: context)
+            resumeClientReading()
+        case .closeClient:
+            context.close(promise: nil)
+        case .ignore:
+            break
+        }
+    }
+
+    static func response(for failure: ProxyExchangeStateMachine.UpstreamFailure) -> GatewayResponse {
+        switch failure {
+        case .connect: .detail(.badGateway, "Bad gateway - connection error")
+        case .timeout: .detail(.gatewayTimeout, "Gateway timeout")
+        case .other(let reason): .detail(.badGateway, "Orchestration error - \(reason)")
+        }
+    }
+
+    // MARK: Responses
+
+    private func respond(_ response: GatewayResponse, context: ChannelHandlerContext) {
+        let head = response.head(requestID: requestID, endpointID: endpointID, keepAlive: keepAlive)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        if !response.body.isEmpty {
+            context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: response.body)))), promise: nil)
+        }
+        writeEnd(nil, context: context)
+    }
+
+    private func writeEnd(_ trailers: HTTPHeaders?, context: ChannelHandlerContext) {
+        loop.requestsServed += 1
+        if keepAlive {
+            context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: nil)
+        } else {
+            context.writeAndFlush(wrapOutboundOut(.end(trailers))).assumeIsolated().whenComplete { _ in
+                context.close(promise: nil)
+            }
+        }
+    }
+
+    private func healthResponse() -> GatewayResponse {
+        let routes = loop.routes
+        let status = loop.draining ? "draining" : (routes == nil ? "starting" : "ok")
+        let uptime = (NIODeadline.now() - environment.startedAt).nanoseconds / 1_000_000_000
+        let version = routes.map { String($0.version) } ?? "null"
+        let body =
+            #"{"status":"\#(status)","snapshot_version":\#(version),"endpoints":\#(routes?.endpointCount ?? 0),"#
+            + #""replica_id":\#(JSONText.quoted(environment.replicaID)),"uptime_s":\#(uptime)}"#
+        return GatewayResponse(status: status == "ok" ? .ok : .serviceUnavailable, body: body)
+    }
+}
+
+extension ProxyServerHandler: UpstreamResponseReceiver {
+    package var clientIsWritable: Bool { context?.channel.isWritable ?? false }
+
+    package func upstreamReceived(_ part: HTTPClientResponsePart) {
+        guard let context else { return }
+        switch part {
+        case .head(let head):
+            guard machine.upstreamResponseHead() == .write else { return }
+            timeout?.cancel()
+            timeout = nil
+            upstreamKeepAlive = head.isKeepAlive
+            let clientHead = HeaderRewriter.clientHead(
+                for: head, requestID: requestID, endpointID: endpointID ?? "", keepAlive: keepAlive)
+            context.write(wrapOutboundOut(.head(clientHead)), promise: nil)
+        case .body(let buffer):
+            guard machine.upstreamResponseBody() == .write else { return }
+            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        case .end(let trailers):
+            guard case .writeEnd(let reuse, let requestComplete) = machine.upstreamResponseEnd() else { return }
+            if let upstream {
+                self.upstream = nil
+                if reuse && upstreamKeepAlive {
+                    loop.pool.release(upstream)
+                } else {
+                    upstream.close()
+                }
+            }
+            writeEnd(trailers, context: context)
+            if !requestComplete { resumeClientReading() }
+        }
+    }
+
+    package func upstreamReadComplete() {
+        context?.flush()
+    }
+
+    package func upstreamWritabilityChanged() {
+        resumeClientReading()
+    }
+
+    package func upstreamClosed(error: (any Error)?) {
+        upstream = nil
+        // A pooled connection the upstream closed just as it was reused: try once on a fresh
+        // connection when nothing but the head (no body) went out.
+        if reusedConnection, !retried, !requestHasBody, let context, let upstreamHead,
+            machine.state == .forwarding(requestEnded: true, responseStarted: false)
+        {
+            retried = true
+            machine.retryUpstream()
+            queued.removeAll()
+            queued.append(.head(upstreamHead))
+            queued.append(.end(nil))
+            obtainUpstream(context: context, allowPooled: false)
+            return
+        }
+        upstreamFailed(.other(Self.describe(error)))
+    }
+
+    static func describe(_ error: (any Error)?) -> String {
+        switch error {
+        case nil: "upstream closed the connection"
+        case let error as HTTPParserError: "invalid response from upstream (\(error))"
+        case let error as NIOSSLError: "TLS error (\(error))"
+        case let error as BoringSSLError: "TLS error (\(error))"
+        case let error?: "\(error)"
+        }
+    }
+}
+
+@available(*, unavailable)
+extension ProxyServerHandler: Sendable {}

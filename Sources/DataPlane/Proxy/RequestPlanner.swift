@@ -1,0 +1,81 @@
+import NIOHTTP1
+import Shared
+
+/// Decides what to do with a request head: answer it from the gateway or forward it to an
+/// endpoint. Pure: the route table comes in, a decision comes out.
+package enum RequestPlanner {
+    /// Where a forwarded request goes.
+    package struct Forward: Sendable {
+        package var route: RouteTable.Route
+        /// Origin-form request target on the upstream: base path + sub-path + merged query.
+        package var target: String
+        package var endpointID: String { route.endpoint.name }
+        /// Seconds the upstream has to deliver the response head.
+        package var timeoutSeconds: Int { route.endpoint.config.timeout }
+    }
+
+    package enum Decision: Sendable {
+        /// Answer with a gateway response; `endpointID` when an endpoint was matched.
+        case respond(GatewayResponse, endpointID: String?)
+        case forward(Forward)
+        /// The proxy's own `GET /health`.
+        case health
+    }
+
+    static let prefix = "/orchestrator"
+
+    /// Plans a request. `routes` is `nil` until the first snapshot arrives.
+    package static func plan(method: HTTPMethod, uri: String, routes: RouteTable?) -> Decision {
+        let (path, query) = split(uri)
+        if path == "/health" && (method == .GET || method == .HEAD) { return .health }
+
+        guard path.hasPrefix(prefix) else { return notFound(path) }
+        let afterPrefix = path.dropFirst(prefix.count)
+        guard afterPrefix.isEmpty || afterPrefix.first == "/" else { return notFound(path) }
+        let rest = afterPrefix.drop(while: { $0 == "/" })
+        guard let routes else {
+            return .respond(.detail(.serviceUnavailable, "No routing snapshot loaded yet"), endpointID: nil)
+        }
+
+        switch routes.resolve(rest) {
+        case .rejected(let reason):
+            return .respond(.detail(.badRequest, reason), endpointID: nil)
+        case .notFound:
+            return notFound(rest)
+        case .matched(let route, let subPath):
+            let endpoint = route.endpoint
+            let config = endpoint.config
+            if !config.methods.contains(method.rawValue) {
+                let allowed = config.methods.joined(separator: ", ")
+                let response = GatewayResponse.detail(
+                    .methodNotAllowed, "Method \(method.rawValue) not allowed. Allowed: \(allowed)",
+                    headers: [("allow", allowed)])
+                return .respond(response, endpointID: endpoint.name)
+            }
+            if let blocked = unavailability(of: endpoint) {
+                return .respond(.detail(.serviceUnavailable, blocked), endpointID: endpoint.name)
+            }
+            return .forward(Forward(route: route, target: route.url.target(rest: subPath, query: query)))
+        }
+    }
+
+    /// Why an endpoint must not receive traffic, as the 503 detail; `nil` when it may.
+    package static func unavailability(of endpoint: SnapshotEndpoint) -> String? {
+        if endpoint.config.disabled || endpoint.status == .disabled { return "Endpoint is disabled" }
+        if endpoint.status == .inactive { return "Endpoint is inactive" }
+        if endpoint.status == .unhealthy || endpoint.health == .unhealthy { return "Endpoint is unhealthy" }
+        return nil
+    }
+
+    /// The path and the raw query (without `?`; `nil` when the URI has no `?`).
+    static func split(_ uri: String) -> (path: Substring, query: Substring?) {
+        let whole = Substring(uri)
+        guard let mark = whole.firstIndex(of: "?") else { return (whole, nil) }
+        return (whole[..<mark], whole[whole.index(after: mark)...])
+    }
+
+    static func notFound(_ path: Substring) -> Decision {
+        .respond(
+            .detail(.notFound, "No endpoint found for path: \(PathSegment.percentDecoded(path))"), endpointID: nil)
+    }
+}

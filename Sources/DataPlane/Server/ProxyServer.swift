@@ -1,0 +1,102 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOExtras
+import NIOHTTP1
+import NIOPosix
+import ServiceLifecycle
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// The proxy listener: binds (or adopts) the listening socket, gives every accepted connection
+/// the HTTP/1.1 pipeline and a ``ProxyServerHandler`` bound to its event loop's state, and on
+/// graceful shutdown stops accepting and lets open connections finish.
+package struct ProxyServer: Service {
+    let target: ListenTarget
+    let group: any EventLoopGroup
+    let states: LoopStates
+    let environment: ProxyEnvironment
+    let drainTimeout: Duration
+    let logger: Logger
+
+    package init(
+        target: ListenTarget, group: any EventLoopGroup, states: LoopStates, environment: ProxyEnvironment,
+        drainTimeout: Duration, logger: Logger
+    ) {
+        self.target = target
+        self.group = group
+        self.states = states
+        self.environment = environment
+        self.drainTimeout = drainTimeout
+        self.logger = logger
+    }
+
+    package func run() async throws {
+        let quiesce = ServerQuiescingHelper(group: group)
+        let channel = try await bind(quiesce: quiesce)
+        let address = channel.localAddress.map(Self.describe) ?? "unknown"
+        logger.info("listening on \(address)", metadata: ["replica": "\(environment.replicaID)"])
+        FileHandle.standardOutput.write(Data("listening on \(address)\n".utf8))
+
+        try? await gracefulShutdown()
+
+        logger.info("shutting down: no new connections, finishing open ones")
+        _ = try? await states.forEach { state in state.draining = true }.get()
+        let drained = group.any().makePromise(of: Void.self)
+        quiesce.initiateShutdown(promise: drained)
+        let deadline = drainTimeout
+        try? await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await drained.futureResult.get() }
+            tasks.addTask { try await Task.sleep(for: deadline) }
+            _ = try await tasks.next()
+            tasks.cancelAll()
+        }
+        _ = try? await states.forEach { state in state.pool.closeAll() }.get()
+    }
+
+    private func bind(quiesce: ServerQuiescingHelper) async throws -> any Channel {
+        let states = states
+        let environment = environment
+        let logger = logger
+        var bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(quiesce.makeServerChannelHandler(channel: channel))
+                }
+            }
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let pipeline = channel.pipeline.syncOperations
+                    try pipeline.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: true)
+                    try pipeline.addHandler(
+                        ProxyServerHandler(
+                            loop: states.state(on: channel.eventLoop), environment: environment, logger: logger))
+                }
+            }
+        switch target {
+        case .bind(let host, let port):
+            bootstrap =
+                bootstrap
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .serverChannelOption(ChannelOptions.socketOption(.init(rawValue: SO_REUSEPORT)), value: 1)
+            return try await bootstrap.bind(host: host, port: port).get()
+        case .inherited(let descriptor):
+            let channel = try await bootstrap.withBoundSocket(descriptor).get()
+            ListenTarget.clearInheritanceEnvironment()
+            return channel
+        }
+    }
+
+    static func describe(_ address: SocketAddress) -> String {
+        let host = address.ipAddress ?? "unknown"
+        let port = address.port ?? 0
+        return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+}

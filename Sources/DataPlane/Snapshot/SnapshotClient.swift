@@ -1,0 +1,171 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOExtras
+import NIOPosix
+import ServiceLifecycle
+import Shared
+
+/// The data plane's side of the snapshot protocol: connects to the control socket, says
+/// `hello`, installs each valid snapshot on every event loop and ACKs it (NACKs an invalid one,
+/// keeping the old routes), caches good snapshots on disk, reports once a second, and reconnects
+/// with capped exponential backoff while the current routes keep serving.
+package struct SnapshotClient: Service {
+    package struct Configuration: Sendable {
+        package var socketPath: String
+        package var replicaID: String
+        package var supervised: Bool
+        /// First reconnect delay; doubles up to ``maximumBackoff``.
+        package var initialBackoff: Duration = .milliseconds(100)
+        package var maximumBackoff: Duration = .seconds(5)
+        package var reportInterval: Duration = .seconds(1)
+
+        package init(socketPath: String, replicaID: String, supervised: Bool) {
+            self.socketPath = socketPath
+            self.replicaID = replicaID
+            self.supervised = supervised
+        }
+    }
+
+    let configuration: Configuration
+    /// The version loaded from the cache at start, if any.
+    let initialVersion: Int?
+    let cache: SnapshotCache
+    let states: LoopStates
+    let group: any EventLoopGroup
+    let logger: Logger
+
+    package init(
+        configuration: Configuration, initialVersion: Int?, cache: SnapshotCache, states: LoopStates,
+        group: any EventLoopGroup, logger: Logger
+    ) {
+        self.configuration = configuration
+        self.initialVersion = initialVersion
+        self.cache = cache
+        self.states = states
+        self.group = group
+        self.logger = logger
+    }
+
+    package func run() async throws {
+        let initial = initialVersion
+        try? await cancelWhenGracefulShutdown {
+            var held = initial
+            var backoff = configuration.initialBackoff
+            while !Task.isCancelled {
+                do {
+                    try await session(held: &held) { backoff = configuration.initialBackoff }
+                    logger.warning("control plane closed the connection; serving the current snapshot")
+                } catch is CancellationError {
+                    return
+                } catch {
+                    logger.debug(
+                        "cannot reach the control plane",
+                        metadata: ["error": "\(error)", "socket": "\(configuration.socketPath)"])
+                }
+                try await Task.sleep(for: backoff)
+                backoff = min(backoff * 2, configuration.maximumBackoff)
+            }
+        }
+    }
+
+    /// Installs the cached snapshot, if any, and returns its version. Called before the proxy
+    /// starts listening, so a replica started while the control plane is down serves at once.
+    package static func loadCache(_ cache: SnapshotCache, into states: LoopStates, logger: Logger) async -> Int? {
+        do {
+            guard let snapshot = try cache.load() else { return nil }
+            try await states.install(snapshot)
+            logger.info(
+                "serving cached snapshot",
+                metadata: ["orch.snapshot.version": "\(snapshot.version)", "path": "\(cache.path)"])
+            return snapshot.version
+        } catch {
+            logger.error("ignoring unusable snapshot cache", metadata: ["path": "\(cache.path)", "error": "\(error)"])
+            return nil
+        }
+    }
+
+    /// One connection: hello, then snapshots in and ACKs and reports out until it closes.
+    private func session(held: inout Int?, connected: () -> Void) async throws {
+        let channel = try await ClientBootstrap(group: group)
+            .connect(unixDomainSocketPath: configuration.socketPath) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let pipeline = channel.pipeline.syncOperations
+                    try pipeline.addHandler(
+                        ByteToMessageHandler(
+                            LengthFieldBasedFrameDecoder(lengthFieldLength: .four),
+                            maximumBufferSize: maximumControlFrameSize + 4))
+                    try pipeline.addHandler(LengthFieldPrepender(lengthFieldLength: .four))
+                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+        connected()
+        logger.info("connected to the control plane", metadata: ["socket": "\(configuration.socketPath)"])
+        try await channel.executeThenClose { inbound, outbound in
+            let hello = DataPlaneMessage.Hello(
+                replicaId: configuration.replicaID, pid: Int(ProcessInfo.processInfo.processIdentifier),
+                version: held, supervised: configuration.supervised)
+            try await outbound.write(Self.frame(.hello(hello)))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { [states, interval = configuration.reportInterval] in
+                    while true {
+                        try await Task.sleep(for: interval)
+                        let served = try await states.requestsServed()
+                        try await outbound.write(Self.frame(.report(ReplicaReport(requests: served, draining: false))))
+                    }
+                }
+                for try await frame in inbound {
+                    if let reply = await handle(frame, held: &held) {
+                        try await outbound.write(Self.frame(reply))
+                    }
+                }
+                group.cancelAll()
+            }
+        }
+    }
+
+    /// Acts on one frame from the control plane; returns the reply to send, if any.
+    private func handle(_ frame: ByteBuffer, held: inout Int?) async -> DataPlaneMessage? {
+        let received: ControlPlaneMessage.Received
+        do {
+            received = try ControlPlaneMessage.decode(Data(frame.readableBytesView))
+        } catch {
+            logger.warning("ignoring unreadable control message", metadata: ["error": "\(error)"])
+            return nil
+        }
+        switch received {
+        case .invalidSnapshot(let version, let error):
+            logger.error(
+                "rejected invalid snapshot; keeping the current routes",
+                metadata: ["orch.snapshot.version": "\(version)", "error": "\(error)"])
+            return .nack(version: version, error: error.description)
+        case .message(.drain(let seconds)):
+            logger.info("drain requested; not supported yet, ignoring", metadata: ["deadline_s": "\(seconds)"])
+            return nil
+        case .message(.snapshot(let snapshot)):
+            if let current = held, snapshot.version <= current {
+                return .ack(version: snapshot.version)
+            }
+            do {
+                try await states.install(snapshot)
+            } catch {
+                logger.error("cannot install snapshot", metadata: ["error": "\(error)"])
+                return .nack(version: snapshot.version, error: "cannot install: \(error)")
+            }
+            held = snapshot.version
+            logger.info(
+                "serving snapshot",
+                metadata: ["orch.snapshot.version": "\(snapshot.version)", "endpoints": "\(snapshot.endpoints.count)"])
+            do {
+                try cache.store(snapshot)
+            } catch {
+                logger.warning("cannot cache snapshot", metadata: ["error": "\(error)"])
+            }
+            return .ack(version: snapshot.version)
+        }
+    }
+
+    static func frame(_ message: DataPlaneMessage) throws -> ByteBuffer {
+        ByteBuffer(bytes: try JSONEncoder().encode(message))
+    }
+}

@@ -1,0 +1,130 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+
+/// Keep-alive connections to upstreams, owned by one event loop: every connection in it lives
+/// on that loop, so a request and its upstream connection never cross threads and the pool
+/// needs no lock.
+package final class UpstreamConnectionPool {
+    /// Connections are shared by upstreams with the same host, port and transport.
+    package struct Key: Hashable, Sendable {
+        package var host: String
+        package var port: Int
+        package var tls: Bool
+
+        package init(host: String, port: Int, tls: Bool) {
+            self.host = host
+            self.port = port
+            self.tls = tls
+        }
+    }
+
+    /// Idle connections kept per key; more are closed when they come back.
+    static let maximumIdlePerKey = 256
+    /// An idle connection unused for this long is closed (well under common upstream
+    /// keep-alive timeouts, so the proxy rarely reuses a connection the upstream is closing).
+    static let idleTimeout = TimeAmount.seconds(30)
+
+    private let eventLoop: any EventLoop
+    private let tlsContext: NIOSSLContext?
+    private var idle: [Key: [UpstreamClientHandler]] = [:]
+    private var sweeper: RepeatedTask?
+
+    init(eventLoop: any EventLoop, tlsContext: NIOSSLContext?) {
+        self.eventLoop = eventLoop
+        self.tlsContext = tlsContext
+    }
+
+    /// An idle connection for `key`, if one is open.
+    func lease(_ key: Key) -> UpstreamClientHandler? {
+        while let connection = idle[key]?.popLast() {
+            if connection.isActive { return connection }
+        }
+        return nil
+    }
+
+    /// Takes a connection back after a complete exchange.
+    func release(_ connection: UpstreamClientHandler) {
+        connection.detach()
+        guard connection.isActive else { return }
+        var list = idle[connection.key, default: []]
+        guard list.count < Self.maximumIdlePerKey else {
+            connection.close()
+            return
+        }
+        connection.idleSince = .now()
+        list.append(connection)
+        idle[connection.key] = list
+        startSweeping()
+    }
+
+    /// Forgets a connection that closed.
+    func remove(_ connection: UpstreamClientHandler) {
+        idle[connection.key]?.removeAll { $0 === connection }
+    }
+
+    /// Opens a new connection for `key` on this pool's loop. The handler is returned at once;
+    /// the future completes when the TCP connection is up (TLS finishes on its own: writes wait
+    /// for the handshake).
+    func connect(_ key: Key, timeout: TimeAmount) -> (UpstreamClientHandler, EventLoopFuture<any Channel>) {
+        let handler = UpstreamClientHandler(key: key, pool: self)
+        if key.tls && tlsContext == nil {
+            return (handler, eventLoop.makeFailedFuture(UpstreamTLSUnavailable()))
+        }
+        let bound = NIOLoopBound(handler, eventLoop: eventLoop)
+        let tls = key.tls ? tlsContext : nil
+        let host = key.host
+        let future = ClientBootstrap(group: eventLoop)
+            .connectTimeout(timeout)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let pipeline = channel.pipeline.syncOperations
+                    if let tls {
+                        let isAddress = (try? SocketAddress(ipAddress: host, port: 0)) != nil
+                        try pipeline.addHandler(
+                            NIOSSLClientHandler(context: tls, serverHostname: isAddress ? nil : host))
+                    }
+                    try pipeline.addHTTPClientHandlers()
+                    try pipeline.addHandler(bound.value)
+                }
+            }
+            .connect(host: key.host, port: key.port)
+        return (handler, future)
+    }
+
+    private func startSweeping() {
+        guard sweeper == nil else { return }
+        sweeper = eventLoop.scheduleRepeatedTask(initialDelay: Self.idleTimeout, delay: .seconds(5)) {
+            [bound = NIOLoopBound(self, eventLoop: eventLoop)] _ in
+            bound.value.closeExpired()
+        }
+    }
+
+    private func closeExpired() {
+        let cutoff = NIODeadline.now() - Self.idleTimeout
+        for (key, list) in idle {
+            let (expired, kept) = (list.filter { $0.idleSince < cutoff }, list.filter { $0.idleSince >= cutoff })
+            idle[key] = kept.isEmpty ? nil : kept
+            for connection in expired { connection.close() }
+        }
+    }
+
+    /// Closes every idle connection (shutdown).
+    func closeAll() {
+        sweeper?.cancel()
+        sweeper = nil
+        let all = idle.values.flatMap { $0 }
+        idle = [:]
+        for connection in all { connection.close() }
+    }
+}
+
+@available(*, unavailable)
+extension UpstreamConnectionPool: Sendable {}
+
+/// An `https` upstream was requested but no TLS context could be built at start.
+struct UpstreamTLSUnavailable: Error, CustomStringConvertible {
+    var description: String { "TLS is unavailable: the system trust store could not be loaded" }
+}

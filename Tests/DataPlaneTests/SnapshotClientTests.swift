@@ -1,0 +1,181 @@
+import Foundation
+import NIOHTTP1
+import Shared
+import TestSupport
+import Testing
+
+/// The snapshot protocol against a real Unix socket: hello, ACK/NACK, cache, reconnects.
+@Suite struct SnapshotClientTests {
+    /// A control server, an upstream and a replica in one directory; all stopped at the end.
+    static func with(
+        cachedSnapshot: ((String) -> Snapshot)? = nil,
+        startControl: Bool = true,
+        _ body: (DataPlaneHarness, UpstreamServer, DataPlaneControlServer?) async throws -> Void
+    ) async throws {
+        let directory = try TestDirectory()
+        let upstream = try await UpstreamServer.start()
+        let socket = directory.file("control.sock").path
+        let control = startControl ? try await DataPlaneControlServer.start(path: socket) : nil
+        let dataPlane: DataPlaneHarness
+        do {
+            dataPlane = try await DataPlaneHarness.start(
+                cachedSnapshot: cachedSnapshot?(upstream.baseURL), controlSocket: socket, directory: directory)
+        } catch {
+            await control?.stop()
+            await upstream.stop()
+            directory.remove()
+            throw error
+        }
+        do {
+            try await body(dataPlane, upstream, control)
+        } catch {
+            print(dataPlane.process.logTail)
+            dataPlane.stop()
+            await control?.stop()
+            await upstream.stop()
+            throw error
+        }
+        dataPlane.stop()
+        await control?.stop()
+        await upstream.stop()
+    }
+
+    static func snapshot(_ version: Int, _ base: String, names: [String] = ["svc"]) -> Snapshot {
+        .testing(version: version, names.map { .testing($0, url: base + "/\($0)") })
+    }
+
+    @Test func replicaSaysHelloServesAfterTheFirstSnapshotAndCachesIt() async throws {
+        try await Self.with { dataPlane, upstream, control in
+            let control = try #require(control)
+            let before = try await TestHTTP.request(.GET, dataPlane.url("/health"))
+            #expect(before.status == 503)
+            #expect(before.json["status"] as? String == "starting")
+
+            let replica = try await control.accept()
+            guard case .hello(let hello) = try await replica.receiveSkippingReports() else {
+                Issue.record("expected hello first")
+                return
+            }
+            #expect(hello.replicaId == "test-replica")
+            #expect(hello.version == nil)
+            #expect(hello.pid == Int(dataPlane.process.pid))
+            #expect(hello.supervised == false)
+
+            try await replica.send(.snapshot(Self.snapshot(1, upstream.baseURL)))
+            #expect(try await replica.receiveSkippingReports() == .ack(version: 1))
+            let health = try await TestHTTP.request(.GET, dataPlane.url("/health"))
+            #expect(health.status == 200)
+            #expect(health.json["snapshot_version"] as? Int == 1)
+            #expect(try await TestHTTP.request(.GET, dataPlane.url("/orchestrator/svc/a")).status == 200)
+
+            let cached = try Data(contentsOf: dataPlane.cacheDir.appendingPathComponent("snapshot.json"))
+            #expect(try Snapshot.validate(ConfigNode.parseJSON(cached)).version == 1)
+        }
+    }
+
+    @Test func invalidSnapshotIsNackedAndTheOldRoutesKeepServing() async throws {
+        try await Self.with { dataPlane, upstream, control in
+            let replica = try await #require(control).accept()
+            _ = try await replica.receiveSkippingReports()
+            try await replica.send(.snapshot(Self.snapshot(1, upstream.baseURL)))
+            #expect(try await replica.receiveSkippingReports() == .ack(version: 1))
+
+            var bad = Self.snapshot(2, upstream.baseURL, names: ["other"])
+            bad.checksum = "0000000000000000"
+            try await replica.send(.snapshot(bad))
+            guard case .nack(let version, let error) = try await replica.receiveSkippingReports() else {
+                Issue.record("expected a NACK")
+                return
+            }
+            #expect(version == 2)
+            #expect(error.contains("checksum"))
+
+            try await replica.sendRaw(Data(#"{"type":"snapshot","snapshot":{"version":3,"endpoints":"nope"}}"#.utf8))
+            guard case .nack(3, _) = try await replica.receiveSkippingReports() else {
+                Issue.record("expected a NACK for version 3")
+                return
+            }
+
+            #expect(try await TestHTTP.request(.GET, dataPlane.url("/orchestrator/svc/a")).status == 200)
+            #expect(try await TestHTTP.request(.GET, dataPlane.url("/orchestrator/other/a")).status == 404)
+            let health = try await TestHTTP.request(.GET, dataPlane.url("/health"))
+            #expect(health.json["snapshot_version"] as? Int == 1)
+        }
+    }
+
+    @Test func olderOrSameVersionIsAckedWithoutASwap() async throws {
+        try await Self.with { dataPlane, upstream, control in
+            let replica = try await #require(control).accept()
+            _ = try await replica.receiveSkippingReports()
+            try await replica.send(.snapshot(Self.snapshot(5, upstream.baseURL)))
+            #expect(try await replica.receiveSkippingReports() == .ack(version: 5))
+            try await replica.send(.snapshot(Self.snapshot(4, upstream.baseURL, names: ["older"])))
+            #expect(try await replica.receiveSkippingReports() == .ack(version: 4))
+            #expect(try await TestHTTP.request(.GET, dataPlane.url("/orchestrator/older/a")).status == 404)
+            #expect(try await TestHTTP.request(.GET, dataPlane.url("/orchestrator/svc/a")).status == 200)
+        }
+    }
+
+    @Test func replicaReportsEverySecond() async throws {
+        try await Self.with { dataPlane, upstream, control in
+            let replica = try await #require(control).accept()
+            _ = try await replica.receiveSkippingReports()
+            try await replica.send(.snapshot(Self.snapshot(1, upstream.baseURL)))
+            #expect(try await replica.receiveSkippingReports() == .ack(version: 1))
+            _ = try await TestHTTP.request(.GET, dataPlane.url("/orchestrator/svc/a"))
+            let served = try await eventually("a report counting the request", timeout: 30) { () -> Int? in
+                guard case .report(let report) = try await replica.receive(timeout: 10) else { return nil }
+                return (report.requests ?? 0) >= 1 ? report.requests : nil
+            }
+            #expect(served >= 1)
+        }
+    }
+
+    @Test func replicaKeepsServingWithoutTheControlPlaneAndCatchesUpWhenItReturns() async throws {
+        try await Self.with { dataPlane, upstream, control in
+            let control = try #require(control)
+            let replica = try await control.accept()
+            _ = try await replica.receiveSkippingReports()
+            try await replica.send(.snapshot(Self.snapshot(1, upstream.baseURL)))
+            #expect(try await replica.receiveSkippingReports() == .ack(version: 1))
+
+            await replica.close()
+            await control.stop()
+            #expect(try await TestHTTP.request(.GET, dataPlane.url("/orchestrator/svc/a")).status == 200)
+
+            let returned = try await DataPlaneControlServer.start(path: dataPlane.controlSocket)
+            defer { Task { await returned.stop() } }
+            let again = try await returned.accept()
+            guard case .hello(let hello) = try await again.receiveSkippingReports() else {
+                Issue.record("expected hello on reconnect")
+                return
+            }
+            #expect(hello.version == 1)
+            try await again.send(.snapshot(Self.snapshot(2, upstream.baseURL, names: ["svc", "added"])))
+            #expect(try await again.receiveSkippingReports() == .ack(version: 2))
+            #expect(try await TestHTTP.request(.GET, dataPlane.url("/orchestrator/added/a")).status == 200)
+            await returned.stop()
+        }
+    }
+
+    @Test func replicaStartedWhileTheControlPlaneIsDownServesFromItsCache() async throws {
+        try await Self.with(cachedSnapshot: { Self.snapshot(7, $0) }, startControl: false) { dataPlane, upstream, _ in
+            #expect(try await TestHTTP.request(.GET, dataPlane.url("/orchestrator/svc/a")).status == 200)
+            let health = try await TestHTTP.request(.GET, dataPlane.url("/health"))
+            #expect(health.json["snapshot_version"] as? Int == 7)
+
+            let control = try await DataPlaneControlServer.start(path: dataPlane.controlSocket)
+            defer { Task { await control.stop() } }
+            let replica = try await control.accept()
+            guard case .hello(let hello) = try await replica.receiveSkippingReports() else {
+                Issue.record("expected hello")
+                return
+            }
+            #expect(hello.version == 7)
+            try await replica.send(.snapshot(Self.snapshot(8, upstream.baseURL, names: ["svc", "new"])))
+            #expect(try await replica.receiveSkippingReports() == .ack(version: 8))
+            #expect(try await TestHTTP.request(.GET, dataPlane.url("/orchestrator/new/a")).status == 200)
+            await control.stop()
+        }
+    }
+}
