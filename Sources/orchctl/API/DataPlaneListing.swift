@@ -29,18 +29,34 @@ struct DataPlaneListing: Decodable, Sendable {
         }
     }
 
+    /// A replica process the control plane started itself (one slot of its supervisor).
     struct Supervised: Decodable, Sendable {
-        var pid: Int
         var slot: Int
-        var restarts: Int
+        var state: String?
+        var pid: Int?
+        var restarts: Int?
+        var lastError: String?
+
+        enum CodingKeys: String, CodingKey {
+            case slot, state, pid, restarts
+            case lastError = "last_error"
+        }
     }
 
     var currentVersion: Int
     var dataplanes: [Replica]
+    /// Supervised slots; informational, so a shape this version does not know is ignored.
     var supervised: [Supervised]?
 
     enum CodingKeys: String, CodingKey {
         case currentVersion = "current_version"
         case dataplanes, supervised
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        currentVersion = try container.decode(Int.self, forKey: .currentVersion)
+        dataplanes = try container.decode([Replica].self, forKey: .dataplanes)
+        supervised = try? container.decodeIfPresent([Supervised].self, forKey: .supervised)
     }
 }

@@ -27,20 +27,30 @@ enum StatusRendering {
             lines.append("  none connected (start orch-data-plane, or the control plane with --replicas N)")
         } else {
             let restarts = Dictionary(
-                (report.dataplanes.value.supervised ?? []).map { ($0.pid, $0.restarts) }, uniquingKeysWith: { $1 })
-            var table = Table(["REPLICA", "PID", "ACKED", "STATE", "LAST CONTACT"], indent: "  ")
+                (report.dataplanes.value.supervised ?? []).compactMap { slot in
+                    slot.pid.map { ($0, slot.restarts ?? 0) }
+                }, uniquingKeysWith: { $1 })
+            let supervised = !(report.dataplanes.value.supervised ?? []).isEmpty
+            var table = Table(
+                ["REPLICA", "PID", "ACKED", "STATE", "LAST CONTACT"] + (supervised ? ["RESTARTS"] : []), indent: "  ")
             for replica in replicas {
                 let state = ReplicaState(replica, currentVersion: current)
-                table.add([
-                    Table.Cell(replica.replicaId),
-                    Table.Cell(
-                        String(replica.pid) + (restarts[replica.pid].map { $0 > 0 ? " (\($0) restarts)" : "" } ?? "")),
-                    Table.Cell(replica.ackedVersion.map(String.init) ?? "-"),
-                    Table.Cell(state.text, state.style),
+                var cells = [
+                    Table.Cell(replica.replicaId), Table.Cell(String(replica.pid)),
+                    Table.Cell(replica.ackedVersion.map(String.init) ?? "-"), Table.Cell(state.text, state.style),
                     Table.Cell(replica.lastContact ?? "-", .dim),
-                ])
+                ]
+                if supervised { cells.append(Table.Cell(restarts[replica.pid].map(String.init) ?? "-")) }
+                table.add(cells)
             }
             lines.append(table.render(terminal))
+        }
+
+        for slot in report.dataplanes.value.supervised ?? [] where slot.state != nil && slot.state != "running" {
+            let state = slot.state ?? "-"
+            var text = "  slot \(slot.slot): " + terminal.paint(state, state == "stopped" ? .dim : .warning)
+            if let error = slot.lastError { text += " (\(error))" }
+            lines.append(text)
         }
 
         let endpoints = report.endpoints.value
