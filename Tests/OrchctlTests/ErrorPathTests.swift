@@ -126,6 +126,11 @@ import Testing
             (["endpoint", "add", "x", "--url", "http://h", "--timeout", "soon"], "--timeout"),
             (["status", "--output", "xml"], "--output"),
             (["snapshots", "rollback", "0"], "VERSION must be 1 or more"),
+            (["snapshots", "list", "--limit", "0"], "--limit must be between 1 and 1000"),
+            (
+                ["endpoint", "list", "--status", "sleepy"],
+                "--status must be one of active, inactive, disabled, unhealthy"
+            ),
             (["nonsense"], "Unexpected argument 'nonsense'"),
             (["status", "--admin-url", "localhost:8001"], "'localhost:8001' is not an http(s) URL"),
             (["config", "validate", "/nonexistent/config.yaml"], "cannot read /nonexistent/config.yaml: no such file"),

@@ -33,6 +33,16 @@ extension EndpointCommand {
         @Option(help: "At most this many endpoints (1-1000).")
         var limit: Int = 1000
 
+        func validate() throws {
+            guard (1...1000).contains(limit) else {
+                throw ArgumentParser.ValidationError("--limit must be between 1 and 1000")
+            }
+            let statuses = ["active", "inactive", "disabled", "unhealthy"]
+            if let status, !statuses.contains(status) {
+                throw ArgumentParser.ValidationError("--status must be one of \(statuses.joined(separator: ", "))")
+            }
+        }
+
         func run() async throws {
             var query = "?limit=\(limit)"
             if let status { query += "&status=\(PathComponent.encode(status))" }

@@ -24,6 +24,12 @@ extension SnapshotsCommand {
         @Option(help: "At most this many snapshots (1-1000).")
         var limit: Int = 20
 
+        func validate() throws {
+            guard (1...1000).contains(limit) else {
+                throw ArgumentParser.ValidationError("--limit must be between 1 and 1000")
+            }
+        }
+
         func run() async throws {
             let fetched = try await AdminClient.with(global) { client in
                 try await client.fetch(SnapshotListing.self, "/snapshots?limit=\(limit)", action: "list snapshots")
