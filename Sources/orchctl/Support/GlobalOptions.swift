@@ -27,7 +27,7 @@ struct GlobalOptions: ParsableArguments {
 
     static let defaultAdminURL = "http://127.0.0.1:8001"
 
-    /// The environment the options fall back to; injectable for tests of the resolution rules.
+    /// The process environment the options fall back to.
     var environment: [String: String] { ProcessInfo.processInfo.environment }
 
     /// `--admin-url`, else `ORCH_ADMIN_URL`, else the default; checked and without a trailing `/`.
@@ -59,7 +59,7 @@ struct GlobalOptions: ParsableArguments {
             return AdminToken(value: nil, source: .missingFile(path))
         }
         let value = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        return AdminToken(value: value.isEmpty ? nil : value, source: .file(path))
+        return AdminToken(value: value.isEmpty ? nil : value, source: value.isEmpty ? .missingFile(path) : .file(path))
     }
 }
 
