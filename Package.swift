@@ -113,7 +113,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ControlPlaneTests",
-            dependencies: ["ControlPlane", "TestSupport", "orch-control-plane", "orch-data-plane"],
+            dependencies: [
+                "ControlPlane", "TestSupport", "orch-control-plane", "orch-data-plane",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
