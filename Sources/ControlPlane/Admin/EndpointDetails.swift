@@ -20,6 +20,9 @@ struct EndpointDetails: Encodable, Sendable {
     var healthCheckPath: String?
     var owner: String
     var health: String
+    /// The endpoint's own policy overrides, as written (absent when it has none).
+    var circuitBreaker: BreakerPolicyOverride?
+    var healthCheck: HealthCheckPolicyOverride?
 
     enum CodingKeys: String, CodingKey {
         case endpointId = "endpoint_id"
@@ -34,6 +37,8 @@ struct EndpointDetails: Encodable, Sendable {
         case timeout
         case healthCheckPath = "health_check_path"
         case owner, health
+        case circuitBreaker = "circuit_breaker"
+        case healthCheck = "health_check"
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -55,6 +60,8 @@ struct EndpointDetails: Encodable, Sendable {
         try container.encode(healthCheckPath, forKey: .healthCheckPath)
         try container.encode(owner, forKey: .owner)
         try container.encode(health, forKey: .health)
+        try container.encodeIfPresent(circuitBreaker, forKey: .circuitBreaker)
+        try container.encodeIfPresent(healthCheck, forKey: .healthCheck)
     }
 
     init(_ record: EndpointRecord, health: EndpointHealth, probe: HealthRecord?, breaker: String) {
@@ -75,6 +82,8 @@ struct EndpointDetails: Encodable, Sendable {
         healthCheckPath = record.config.healthCheckPath
         owner = record.owner.rawValue
         self.health = health.rawValue
+        circuitBreaker = record.config.circuitBreaker
+        healthCheck = record.config.healthCheck
     }
 
     /// `disabled` (config flag or operator), `inactive`, `unhealthy` (operator or probes), else `active`.
