@@ -34,11 +34,15 @@ package struct ControlPlane {
         let socketServer = try await ControlSocketServer(path: socketPath, publisher: publisher, logger: logger)
         let watcher = ConfigWatcher(source: source, logger: logger)
         let checker = HealthChecker(registry: registry, logger: logger)
-        let proxyText = AddressText.describe(host: settings.proxyAddress.host, port: settings.proxyAddress.port)
+        let (supervisor, proxySocket) = try startSupervision(directory: directory, socketPath: socketPath)
+        defer { proxySocket?.close() }
+        let proxyText =
+            proxySocket?.address.description
+            ?? AddressText.describe(host: settings.proxyAddress.host, port: settings.proxyAddress.port)
 
         let services = AdminServices(
             registry: registry, config: source, publisher: publisher, store: store, checker: checker, startedAt: Date(),
-            logger: logger)
+            logger: logger, supervisedReplicas: { supervisor.replicas })
         let application = AdminServer.application(
             router: AdminServer.router(services: services, token: token),
             host: settings.adminAddress.host, port: settings.adminAddress.port, logger: logger
@@ -57,7 +61,7 @@ package struct ControlPlane {
             configuration: .init(
                 services: [
                     .init(service: socketServer), .init(service: watcher), .init(service: checker),
-                    .init(service: application),
+                    .init(service: application), .init(service: supervisor),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
@@ -66,6 +70,35 @@ package struct ControlPlane {
             unlink(socketPath)
         }
         try await group.run()
+    }
+}
+
+extension ControlPlane {
+    /// Binds the proxy address once (when replicas are wanted) and prepares the supervisor that
+    /// hands that socket to every replica it starts.
+    func startSupervision(directory: DataDirectory, socketPath: String) throws -> (ReplicaSupervisor, ListeningSocket?)
+    {
+        var socket: ListeningSocket?
+        if settings.replicas > 0 {
+            let address = try ListenAddress(
+                parsing: AddressText.describe(host: settings.proxyAddress.host, port: settings.proxyAddress.port))
+            do {
+                socket = try ListeningSocket(address: address)
+            } catch {
+                throw ControlPlaneError("cannot listen on \(address) for the proxy: \(error)")
+            }
+        }
+        let supervisor = ReplicaSupervisor(
+            configuration: .init(
+                executable: URL(fileURLWithPath: settings.dataPlaneBinary),
+                replicaCount: settings.replicas,
+                listenSocket: socket?.fileDescriptor ?? -1,
+                controlSocketPath: socketPath,
+                dataDirectory: URL(fileURLWithPath: directory.path),
+                logLevel: settings.logLevel,
+                drainTimeout: .milliseconds(Int64(settings.drainTimeout * 1000))),
+            logger: logger)
+        return (supervisor, socket)
     }
 }
 

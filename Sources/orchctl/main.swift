@@ -1,1 +1,1 @@
-print("orchctl")
+await CommandRunner.main(Array(CommandLine.arguments.dropFirst()))

@@ -49,3 +49,73 @@ import Testing
         #expect(try await gateway.admin(.POST, "/health/check/nope").detail == "Endpoint not found: nope")
     }
 }
+
+/// Health flips reach every replica, and probing does not multiply with replicas.
+@Suite struct HealthEnforcementTests {
+    static func config(_ upstream: UpstreamServer) -> String {
+        """
+        endpoints:
+          - name: svc
+            url: \(upstream.baseURL)/api
+            health_check_path: /healthz
+        health_check:
+          interval: 0.5
+          timeout: 1
+          unhealthy_threshold: 2
+          healthy_threshold: 2
+        """
+    }
+
+    @Test func unhealthyUpstreamGets503EverywhereAndComesBack() async throws {
+        let upstream = try await UpstreamServer.start()
+        let gateway = try await ControlPlaneHarness.start(config: Self.config(upstream), replicas: 2)
+        defer { gateway.stop() }
+        let proxy = "http://127.0.0.1:\(gateway.proxyPort)/orchestrator/svc/x"
+        _ = try await eventually("healthy and routed") { () -> Bool? in
+            try await TestHTTP.request(.GET, proxy).status == 200 ? true : nil
+        }
+
+        upstream.behaviour = .fixed(status: 500, headers: [], body: "down")
+        let flipped = ContinuousClock.now
+        let refused = try await eventually("503 from the gateway") { () -> TestResponse? in
+            let response = try await TestHTTP.request(.GET, proxy)
+            return response.status == 503 ? response : nil
+        }
+        print("unhealthy endpoint refused \(ContinuousClock.now - flipped) after the upstream failed")
+        #expect(refused.detail == "Endpoint is unhealthy")
+        // Every replica serves the same snapshot: both acknowledged the version with the flip.
+        let version = try await gateway.admin(.GET, "/snapshots").json["current_version"] as? Int
+        _ = try await eventually("both replicas acked the unhealthy snapshot") { () -> Bool? in
+            let list = try await gateway.admin(.GET, "/dataplanes").json["dataplanes"] as? [[String: Any]] ?? []
+            let acked = list.filter { $0["connected"] as? Bool == true && $0["acked_version"] as? Int == version }
+            return acked.count == 2 ? true : nil
+        }
+        for _ in 0..<6 { #expect(try await TestHTTP.request(.GET, proxy).status == 503) }
+
+        upstream.behaviour = .echo
+        _ = try await eventually("healthy again") { () -> Bool? in
+            try await TestHTTP.request(.GET, proxy).status == 200 ? true : nil
+        }
+        await upstream.stop()
+    }
+
+    @Test func threeReplicasMeanOneProber() async throws {
+        let upstream = try await UpstreamServer.start()
+        let gateway = try await ControlPlaneHarness.start(config: Self.config(upstream), replicas: 3)
+        defer { gateway.stop() }
+        _ = try await eventually("three replicas connected") { () -> Bool? in
+            let list = try await gateway.admin(.GET, "/dataplanes").json["dataplanes"] as? [[String: Any]] ?? []
+            return list.filter { $0["connected"] as? Bool == true }.count == 3 ? true : nil
+        }
+        let probes = { upstream.requests.filter { $0.uri == "/api/healthz" }.count }
+        let before = probes()
+        let started = ContinuousClock.now
+        try await Task.sleep(for: .seconds(3))
+        let seconds = (ContinuousClock.now - started).components.seconds
+        let count = probes() - before
+        // One prober at 0.5 s makes at most about 2 per second; three would make about 6.
+        #expect(count >= 2)
+        #expect(count <= Int(seconds) * 2 + 2, "\(count) probes in \(seconds) s")
+        await upstream.stop()
+    }
+}

@@ -110,7 +110,34 @@ public final class ControlPlaneHarness: @unchecked Sendable {
     /// Stops the control plane (SIGTERM, then SIGKILL) and removes the directory.
     public func stop(keepDirectory: Bool = false) {
         process.stop()
+        killReplicas()
         if !keepDirectory && ProcessInfo.processInfo.environment["ORCH_KEEP_TEST_DIRS"] == nil { directory.remove() }
+    }
+
+    /// Pids in `data/replicas.json`: the replicas the supervisor started (and did not stop).
+    public var replicaPids: [Int32] {
+        struct Document: Decodable {
+            struct Entry: Decodable { var pid: Int32 }
+            var replicas: [Entry]
+        }
+        guard let data = try? Data(contentsOf: dataDir.appendingPathComponent("replicas.json")),
+            let document = try? JSONDecoder().decode(Document.self, from: data)
+        else { return [] }
+        return document.replicas.map(\.pid)
+    }
+
+    /// Stops replicas left running (after a `kill -9` of the control plane, say).
+    public func killReplicas() {
+        let pids = replicaPids.filter { kill($0, 0) == 0 }
+        for pid in pids { kill(pid, SIGTERM) }
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline, pids.contains(where: { kill($0, 0) == 0 && !isZombie($0) }) { usleep(20_000) }
+        for pid in pids where kill(pid, 0) == 0 { kill(pid, SIGKILL) }
+    }
+
+    private func isZombie(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return true }
+        return stat.split(separator: ")").last?.split(separator: " ").first == "Z"
     }
 
     /// Calls the admin API with the bearer token.

@@ -17,6 +17,7 @@ package enum AdminServer {
         SnapshotRoutes(services: services).register(on: router)
         DataPlaneRoutes(services: services).register(on: router)
         HealthRoutes(services: services).register(on: router)
+        BreakerRoutes(services: services).register(on: router)
         return router
     }
 

@@ -12,13 +12,13 @@ package struct AdminServices: Sendable {
     package let checker: HealthChecker
     package let startedAt: Date
     package let logger: Logger
-    /// Replicas the control plane started itself, for `/dataplanes`.
-    package let supervisedReplicas: @Sendable () -> [SupervisedReplicaInfo]
+    /// Replica processes the control plane started itself, for `/dataplanes`.
+    package let supervisedReplicas: @Sendable () -> [ReplicaProcessStatus]
 
     package init(
         registry: EndpointRegistry, config: ConfigSource, publisher: SnapshotPublisher, store: Store,
         checker: HealthChecker, startedAt: Date,
-        logger: Logger, supervisedReplicas: @escaping @Sendable () -> [SupervisedReplicaInfo] = { [] }
+        logger: Logger, supervisedReplicas: @escaping @Sendable () -> [ReplicaProcessStatus] = { [] }
     ) {
         self.registry = registry
         self.config = config
@@ -28,27 +28,6 @@ package struct AdminServices: Sendable {
         self.startedAt = startedAt
         self.logger = logger
         self.supervisedReplicas = supervisedReplicas
-    }
-}
-
-/// A replica process the control plane supervises, as `/dataplanes` lists it.
-package struct SupervisedReplicaInfo: Sendable, Codable, Equatable {
-    package var pid: Int
-    package var slot: Int
-    package var startedAt: String
-    package var restarts: Int
-
-    package init(pid: Int, slot: Int, startedAt: String, restarts: Int) {
-        self.pid = pid
-        self.slot = slot
-        self.startedAt = startedAt
-        self.restarts = restarts
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case pid, slot
-        case startedAt = "started_at"
-        case restarts
     }
 }
 

@@ -20,6 +20,9 @@ struct EndpointDetails: Encodable, Sendable {
     var healthCheckPath: String?
     var owner: String
     var health: String
+    /// The endpoint's own policy overrides, as written (absent when it has none).
+    var circuitBreaker: BreakerPolicyOverride?
+    var healthCheck: HealthCheckPolicyOverride?
 
     enum CodingKeys: String, CodingKey {
         case endpointId = "endpoint_id"
@@ -34,6 +37,8 @@ struct EndpointDetails: Encodable, Sendable {
         case timeout
         case healthCheckPath = "health_check_path"
         case owner, health
+        case circuitBreaker = "circuit_breaker"
+        case healthCheck = "health_check"
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -55,9 +60,11 @@ struct EndpointDetails: Encodable, Sendable {
         try container.encode(healthCheckPath, forKey: .healthCheckPath)
         try container.encode(owner, forKey: .owner)
         try container.encode(health, forKey: .health)
+        try container.encodeIfPresent(circuitBreaker, forKey: .circuitBreaker)
+        try container.encodeIfPresent(healthCheck, forKey: .healthCheck)
     }
 
-    init(_ record: EndpointRecord, health: EndpointHealth, probe: HealthRecord?) {
+    init(_ record: EndpointRecord, health: EndpointHealth, probe: HealthRecord?, breaker: String) {
         endpointId = record.name
         url = record.config.url
         name = record.name
@@ -66,7 +73,7 @@ struct EndpointDetails: Encodable, Sendable {
         authType = record.config.authType
         disabled = record.config.disabled
         status = Self.runtimeStatus(record, health: health)
-        circuitBreakerState = "closed"
+        circuitBreakerState = breaker
         registrationTime = record.registeredAt
         lastHealthCheck = probe?.lastCheckTime
         consecutiveFailures = probe?.consecutiveFailures ?? 0
@@ -75,6 +82,8 @@ struct EndpointDetails: Encodable, Sendable {
         healthCheckPath = record.config.healthCheckPath
         owner = record.owner.rawValue
         self.health = health.rawValue
+        circuitBreaker = record.config.circuitBreaker
+        healthCheck = record.config.healthCheck
     }
 
     /// `disabled` (config flag or operator), `inactive`, `unhealthy` (operator or probes), else `active`.
@@ -93,7 +102,8 @@ extension AdminServices {
     /// The registry's view of one endpoint with its latest probe.
     func details(_ record: EndpointRecord) async -> EndpointDetails {
         EndpointDetails(
-            record, health: await registry.healthOf(record.name), probe: await checker.record(record.name))
+            record, health: await registry.healthOf(record.name), probe: await checker.record(record.name),
+            breaker: await breakerState(record.name))
     }
 
     /// Every endpoint, in registration order.

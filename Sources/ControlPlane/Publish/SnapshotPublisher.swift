@@ -10,6 +10,8 @@ package actor SnapshotPublisher {
     private var replicaOfConnection: [UInt64: String] = [:]
     private var replicas: [String: ReplicaStatus] = [:]
     private var disconnectedAt: [String: Date] = [:]
+    /// The latest breaker states each connected replica reported.
+    private var breakers: [String: [BreakerReport]] = [:]
     private let logger: Logger
     /// How long a replica that went away stays listed (as not connected).
     private let goneRetention: TimeInterval = 300
@@ -76,6 +78,7 @@ package actor SnapshotPublisher {
         case .report(let report):
             replica.requests = report.requests ?? replica.requests
             replica.draining = report.draining ?? replica.draining
+            if let reported = report.breakers { breakers[id] = reported }
         case .hello:
             break
         }
@@ -89,6 +92,7 @@ package actor SnapshotPublisher {
         // A replica that reconnected on a new connection is still connected.
         guard !replicaOfConnection.values.contains(id) else { return }
         replicas[id]?.connected = false
+        breakers[id] = nil
         disconnectedAt[id] = Date()
         logger.info("replica disconnected", metadata: ["orch.replica": "\(id)"])
     }
@@ -101,6 +105,18 @@ package actor SnapshotPublisher {
             disconnectedAt[id] = nil
         }
         return replicas.values.sorted { ($0.connected ? 0 : 1, $0.replicaId) < ($1.connected ? 0 : 1, $1.replicaId) }
+    }
+
+    /// Breaker states of every connected replica, by replica id.
+    package func breakerReports() -> [(replicaId: String, breaker: BreakerReport)] {
+        breakers.keys.sorted().flatMap { id in breakers[id, default: []].map { (replicaId: id, breaker: $0) } }
+    }
+
+    /// Asks every replica to close the breaker of `endpoint` (all breakers when nil); returns
+    /// how many replicas were asked.
+    package func resetBreaker(endpoint: String?) -> Int {
+        for outbox in outboxes.values { outbox.yield(.resetBreaker(endpoint: endpoint)) }
+        return outboxes.count
     }
 
     /// Asks one replica (or all, when `replicaId` is nil) to drain.

@@ -37,8 +37,8 @@ package struct ProxyServer: Service {
 
     package func run() async throws {
         let quiesce = ServerQuiescingHelper(group: group)
-        let channel = try await bind(quiesce: quiesce)
-        let address = channel.localAddress.map(Self.describe) ?? "unknown"
+        let listener = try await listen(quiesce: quiesce)
+        let address = listener.address
         logger.info("listening on \(address)", metadata: ["replica": "\(environment.replicaID)"])
         FileHandle.standardOutput.write(Data("listening on \(address)\n".utf8))
 
@@ -47,7 +47,13 @@ package struct ProxyServer: Service {
         logger.info("shutting down: no new connections, finishing open ones")
         _ = try? await states.forEach { state in state.draining = true }.get()
         let drained = group.any().makePromise(of: Void.self)
-        quiesce.initiateShutdown(promise: drained)
+        switch listener {
+        case .channel:
+            quiesce.initiateShutdown(promise: drained)
+        case .shared(let acceptor):
+            acceptor.stop()
+            drained.completeWith(acceptor.connections.quiesce(on: group.any()))
+        }
         let deadline = drainTimeout
         try? await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await drained.futureResult.get() }
@@ -58,10 +64,32 @@ package struct ProxyServer: Service {
         _ = try? await states.forEach { state in state.pool.closeAll() }.get()
     }
 
-    private func bind(quiesce: ServerQuiescingHelper) async throws -> any Channel {
+    /// What accepts connections: NIO's server channel for a socket of our own, or a
+    /// ``SharedSocketAcceptor`` for one shared with other replicas.
+    enum Listener {
+        case channel(any Channel)
+        case shared(SharedSocketAcceptor)
+
+        var address: String {
+            switch self {
+            case .channel(let channel): channel.localAddress.map(ProxyServer.describe) ?? "unknown"
+            case .shared(let acceptor): acceptor.localAddress ?? "inherited socket"
+            }
+        }
+    }
+
+    private func listen(quiesce: ServerQuiescingHelper) async throws -> Listener {
         let states = states
         let environment = environment
         let logger = logger
+        if case .inherited(let descriptor) = target {
+            let acceptor = SharedSocketAcceptor(descriptor: descriptor, group: group, logger: logger) { channel in
+                Self.configure(channel, states: states, environment: environment, logger: logger)
+            }
+            acceptor.start()
+            ListenTarget.clearInheritanceEnvironment()
+            return .shared(acceptor)
+        }
         var bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelInitializer { channel in
@@ -72,18 +100,7 @@ package struct ProxyServer: Service {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let pipeline = channel.pipeline.syncOperations
-                    // Just the paired decoder and encoder: ProxyServerHandler orders pipelined
-                    // requests and answers parse errors itself, without the extra handlers' read
-                    // toggling. Outbound header validation is off: every header the proxy writes
-                    // was parsed by NIO's decoder or produced by the proxy from sanitized values.
-                    try pipeline.configureHTTPServerPipeline(
-                        withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false)
-                    try pipeline.addHandler(
-                        ProxyServerHandler(
-                            loop: states.state(on: channel.eventLoop), environment: environment, logger: logger))
-                }
+                Self.configure(channel, states: states, environment: environment, logger: logger)
             }
         switch target {
         case .bind(let host, let port):
@@ -91,11 +108,28 @@ package struct ProxyServer: Service {
                 bootstrap
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .serverChannelOption(ChannelOptions.socketOption(.init(rawValue: SO_REUSEPORT)), value: 1)
-            return try await bootstrap.bind(host: host, port: port).get()
+            return .channel(try await bootstrap.bind(host: host, port: port).get())
         case .inherited(let descriptor):
             let channel = try await bootstrap.withBoundSocket(descriptor).get()
             ListenTarget.clearInheritanceEnvironment()
-            return channel
+            return .channel(channel)
+        }
+    }
+
+    /// The pipeline of every accepted connection: HTTP/1.1 and the proxy handler of its loop.
+    static func configure(
+        _ channel: any Channel, states: LoopStates, environment: ProxyEnvironment, logger: Logger
+    ) -> EventLoopFuture<Void> {
+        channel.eventLoop.makeCompletedFuture {
+            let pipeline = channel.pipeline.syncOperations
+            // Just the paired decoder and encoder: ProxyServerHandler orders pipelined requests and
+            // answers parse errors itself, without the extra handlers' read toggling. Outbound header
+            // validation is off: every header the proxy writes was parsed by NIO's decoder or
+            // produced by the proxy from sanitized values.
+            try pipeline.configureHTTPServerPipeline(
+                withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false)
+            try pipeline.addHandler(
+                ProxyServerHandler(loop: states.state(on: channel.eventLoop), environment: environment, logger: logger))
         }
     }
 

@@ -139,6 +139,9 @@ package struct SnapshotClient: Service {
                 "rejected invalid snapshot; keeping the current routes",
                 metadata: ["orch.snapshot.version": "\(version)", "error": "\(error)"])
             return .nack(version: version, error: error.description)
+        case .message(.resetBreaker(let endpoint)):
+            logger.info("breaker reset requested; this replica has no breakers yet", metadata: ["orch.endpoint": "\(endpoint ?? "*")"])
+            return nil
         case .message(.drain(let seconds)):
             logger.info("drain requested; not supported yet, ignoring", metadata: ["deadline_s": "\(seconds)"])
             return nil

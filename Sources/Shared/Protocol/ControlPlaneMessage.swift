@@ -6,9 +6,11 @@ public enum ControlPlaneMessage: Sendable, Equatable {
     case snapshot(Snapshot)
     /// Stop accepting connections, finish what is in flight, exit by the deadline.
     case drain(deadlineSeconds: Double)
+    /// Close the breaker of one endpoint (every endpoint when `nil`).
+    case resetBreaker(endpoint: String?)
 
     enum CodingKeys: String, CodingKey {
-        case type, snapshot
+        case type, snapshot, endpoint
         case deadlineSeconds = "deadline_s"
     }
 
@@ -46,6 +48,9 @@ public enum ControlPlaneMessage: Sendable, Equatable {
             default: seconds = 30
             }
             return .message(.drain(deadlineSeconds: seconds))
+        case "reset_breaker":
+            if case .string(let name)? = field("endpoint")?.value { return .message(.resetBreaker(endpoint: name)) }
+            return .message(.resetBreaker(endpoint: nil))
         default:
             throw ValidationError(field: "type", "unknown message type '\(type)'")
         }
@@ -58,6 +63,8 @@ public enum ControlPlaneMessage: Sendable, Equatable {
             return Snapshot.canonicalJSON(SnapshotFrame(type: "snapshot", snapshot: snapshot))
         case .drain(let seconds):
             return Snapshot.canonicalJSON(DrainFrame(type: "drain", deadlineSeconds: seconds))
+        case .resetBreaker(let endpoint):
+            return Snapshot.canonicalJSON(ResetFrame(type: "reset_breaker", endpoint: endpoint))
         }
     }
 }
@@ -65,6 +72,11 @@ public enum ControlPlaneMessage: Sendable, Equatable {
 private struct SnapshotFrame: Encodable {
     var type: String
     var snapshot: Snapshot
+}
+
+private struct ResetFrame: Encodable {
+    var type: String
+    var endpoint: String?
 }
 
 private struct DrainFrame: Encodable {

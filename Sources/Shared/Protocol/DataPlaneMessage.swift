@@ -42,10 +42,13 @@ public struct ReplicaReport: Sendable, Equatable, Codable {
     public var requests: Int?
     /// Whether the replica is draining.
     public var draining: Bool?
+    /// Every breaker the replica has (sent every second, and at once after a transition).
+    public var breakers: [BreakerReport]?
 
-    public init(requests: Int? = nil, draining: Bool? = nil) {
+    public init(requests: Int? = nil, draining: Bool? = nil, breakers: [BreakerReport]? = nil) {
         self.requests = requests
         self.draining = draining
+        self.breakers = breakers
     }
 }
 

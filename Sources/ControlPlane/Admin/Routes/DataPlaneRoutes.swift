@@ -13,7 +13,7 @@ struct DataPlaneRoutes {
     struct Listing: Encodable, Sendable {
         var current_version: Int
         var dataplanes: [ReplicaStatus]
-        var supervised: [SupervisedReplicaInfo]
+        var supervised: [ReplicaProcessStatus]
         var timestamp: String
     }
 

@@ -53,7 +53,7 @@ struct HealthRoutes {
         }
     }
 
-    /// Breaker state lives in the data-plane replicas, which do not report it yet: none to count.
+    /// Breakers by endpoint, aggregated over replicas (see ``BreakerRoutes``).
     struct BreakerSummary: Encodable, Sendable {
         var total_circuit_breakers = 0
         var open_breakers = 0
@@ -89,7 +89,7 @@ struct HealthRoutes {
 
     @Sendable func status(_ request: Request, context: BasicRequestContext) async throws -> JSONResponse<Status> {
         let summary = try await makeSummary()
-        let breakers = BreakerSummary()
+        let breakers = BreakerRoutes.summary(BreakerRoutes.aggregate(await services.breakerEntries()))
         let overall = min(summary.health_percentage, breakers.health_percentage)
         let system = overall >= 90 ? "healthy" : overall >= 70 ? "degraded" : "unhealthy"
         return JSONResponse(

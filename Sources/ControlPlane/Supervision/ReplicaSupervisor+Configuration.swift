@@ -1,0 +1,107 @@
+import Foundation
+import Logging
+
+extension ReplicaSupervisor {
+    /// What the supervisor starts and how.
+    ///
+    /// Wiring in `orch-control-plane`:
+    /// ```swift
+    /// let socket = try ListeningSocket(options.proxyAddress)          // bound once, kept open
+    /// let supervisor = ReplicaSupervisor(
+    ///     configuration: .init(
+    ///         executable: dataPlaneExecutable,                       // sibling of this executable
+    ///         replicaCount: options.replicas,
+    ///         listenSocket: socket.fileDescriptor,
+    ///         controlSocketPath: dataDir.appendingPathComponent("control.sock").path,
+    ///         dataDirectory: dataDir,
+    ///         logLevel: logger.logLevel),
+    ///     logger: logger)
+    /// // add `supervisor` to the ServiceGroup after the snapshot publisher; close `socket` after the group ends.
+    /// ```
+    package struct Configuration: Sendable {
+        /// The `orch-data-plane` executable.
+        package var executable: URL
+        /// Replicas to keep running (0 starts none).
+        package var replicaCount: Int
+        /// The listening socket every replica inherits as fd 3; owned by the caller and kept open.
+        package var listenSocket: Int32
+        /// The control socket replicas connect to (`--control-socket`).
+        package var controlSocketPath: String
+        /// Where `replicas.json` is kept.
+        package var dataDirectory: URL
+        /// The replicas' snapshot cache (`--cache-dir`); shared by all of them.
+        package var cacheDirectory: URL
+        /// Passed to each replica as `--log-level`.
+        package var logLevel: Logger.Level
+        /// How long a replica may drain after SIGTERM (`--drain-timeout`).
+        package var drainTimeout: Duration
+        /// Extra time after ``drainTimeout`` before a replica that has not exited gets SIGKILL.
+        package var killMargin: Duration
+        /// Restart delay after the first unexpected exit; doubles with each further one.
+        package var restartDelay: Duration
+        /// Longest restart delay.
+        package var maximumRestartDelay: Duration
+        /// A replica that ran this long before dying is restarted after ``restartDelay`` again.
+        package var restartResetAfter: Duration
+
+        package init(
+            executable: URL,
+            replicaCount: Int,
+            listenSocket: Int32,
+            controlSocketPath: String,
+            dataDirectory: URL,
+            cacheDirectory: URL? = nil,
+            logLevel: Logger.Level = .info,
+            drainTimeout: Duration = .seconds(30),
+            killMargin: Duration = .seconds(2),
+            restartDelay: Duration = .milliseconds(100),
+            maximumRestartDelay: Duration = .seconds(10),
+            restartResetAfter: Duration = .seconds(30)
+        ) {
+            self.executable = executable
+            self.replicaCount = replicaCount
+            self.listenSocket = listenSocket
+            self.controlSocketPath = controlSocketPath
+            self.dataDirectory = dataDirectory
+            self.cacheDirectory = cacheDirectory ?? dataDirectory.appendingPathComponent("cache")
+            self.logLevel = logLevel
+            self.drainTimeout = drainTimeout
+            self.killMargin = killMargin
+            self.restartDelay = restartDelay
+            self.maximumRestartDelay = maximumRestartDelay
+            self.restartResetAfter = restartResetAfter
+        }
+
+        /// The data plane's arguments for a supervised replica.
+        var arguments: [String] {
+            [
+                "--control-socket", controlSocketPath,
+                "--cache-dir", cacheDirectory.path,
+                "--supervised",
+                "--log-level", logLevel.rawValue,
+                "--drain-timeout", drainTimeout.secondsText,
+            ]
+        }
+
+        /// This process's environment with the socket-activation variables of one inherited socket.
+        /// Variables that would make a replica bind its own socket or share an id are removed.
+        func environment(from parent: [String: String]) -> [String: String] {
+            var environment = parent
+            for key in ["LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES", "ORCH_LISTEN", "ORCH_REPLICA_ID"] {
+                environment[key] = nil
+            }
+            environment["LISTEN_FDS"] = "1"
+            environment["LISTEN_FDNAMES"] = "proxy"
+            return environment
+        }
+    }
+}
+
+extension Duration {
+    /// Seconds as a command-line argument: `30`, `2.5`.
+    var secondsText: String {
+        let (seconds, attoseconds) = components
+        if attoseconds == 0 { return String(seconds) }
+        return String(Double(seconds) + Double(attoseconds) / 1e18)
+    }
+}

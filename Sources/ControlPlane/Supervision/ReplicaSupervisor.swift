@@ -1,0 +1,237 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Keeps ``Configuration/replicaCount`` `orch-data-plane` replicas running on one shared
+/// listening socket (see ``ListeningSocket``), started like systemd socket activation: fd 3,
+/// `LISTEN_FDS=1`, `LISTEN_FDNAMES=proxy`.
+///
+/// - A replica that exits is logged with its status and restarted after a backoff delay
+///   (``RestartBackoff``).
+/// - `run()` returns after graceful shutdown or cancellation: every replica gets SIGTERM, then
+///   SIGKILL if it is still running after the drain timeout plus a margin; all are reaped.
+/// - Replicas do not die with the control plane: after a `kill -9` of this process they keep
+///   serving (they lead their own process groups and get no parent-death signal).
+/// - `<dataDir>/replicas.json` always lists the running replicas (``ReplicaRegistryFile``).
+package final class ReplicaSupervisor: Service, Sendable {
+    package let configuration: Configuration
+    private let logger: Logger
+    private let state: Mutex<State>
+
+    private struct State: ~Copyable {
+        var slots: [ReplicaProcessStatus]
+        var stopping = false
+        var killTask: Task<Void, Never>?
+    }
+
+    package init(configuration: Configuration, logger: Logger = Logger(label: "orch.controlplane")) {
+        self.configuration = configuration
+        self.logger = logger
+        self.state = Mutex(
+            State(slots: (0..<max(configuration.replicaCount, 0)).map { ReplicaProcessStatus(slot: $0 + 1) }))
+    }
+
+    /// The replicas as of now, in slot order.
+    package var replicas: [ReplicaProcessStatus] {
+        state.withLock { $0.slots }
+    }
+
+    /// Starts the replicas and keeps them running until graceful shutdown or cancellation, then
+    /// stops them all.
+    ///
+    /// With ``Configuration/replicaCount`` 0 it only waits for shutdown (the executable need not exist).
+    ///
+    /// - Throws: ``SupervisionError`` when the data-plane executable is missing.
+    package func run() async throws {
+        guard configuration.replicaCount > 0 else {
+            logger.info("no data-plane replicas to supervise")
+            try? await gracefulShutdown()
+            return
+        }
+        let executable = configuration.executable.path
+        guard access(executable, X_OK) == 0 else { throw SupervisionError.executableNotFound(executable) }
+        try FileManager.default.createDirectory(at: configuration.dataDirectory, withIntermediateDirectories: true)
+        warnAboutSurvivors()
+        try writeRegistry(state.withLock { $0.slots })
+        logger.info(
+            "starting data-plane replicas",
+            metadata: ["orch.replicas": "\(configuration.replicaCount)", "orch.executable": "\(executable)"])
+        await cancelWhenGracefulShutdown {
+            await withTaskCancellationHandler {
+                await withDiscardingTaskGroup { group in
+                    for slot in 1...self.configuration.replicaCount {
+                        group.addTask { await self.supervise(slot: slot) }
+                    }
+                }
+            } onCancel: {
+                self.beginShutdown()
+            }
+        }
+        let slots = state.withLock { state in
+            state.killTask?.cancel()
+            // Every slot task has returned, so every replica has been reaped.
+            for index in state.slots.indices { state.slots[index].state = .stopped }
+            return state.slots
+        }
+        try? writeRegistry(slots)
+        logger.info("all data-plane replicas stopped")
+    }
+
+    /// Runs one slot: start, wait for the exit, back off, start again, until shutdown.
+    private func supervise(slot: Int) async {
+        var backoff = RestartBackoff<ContinuousClock.Instant>(
+            initial: configuration.restartDelay, maximum: configuration.maximumRestartDelay,
+            resetAfter: configuration.restartResetAfter)
+        let clock = ContinuousClock()
+        var logger = self.logger
+        logger[metadataKey: "orch.replica.slot"] = "\(slot)"
+        while !isStopping {
+            let startedAt = clock.now
+            backoff.started(at: startedAt)
+            let pid: pid_t
+            do {
+                pid = try ProcessSpawner.spawn(
+                    .init(
+                        executable: configuration.executable.path,
+                        arguments: configuration.arguments,
+                        environment: configuration.environment(from: ProcessInfo.processInfo.environment),
+                        inheritedSocket: configuration.listenSocket))
+            } catch {
+                let delay = backoff.exited(at: clock.now)
+                recordStartFailure(slot: slot, error: error)
+                logger.error(
+                    "cannot start data-plane replica",
+                    metadata: ["orch.error": "\(error)", "orch.restart_in_ms": "\(Int(delay.seconds * 1000))"])
+                do { try await Task.sleep(for: delay) } catch { return }
+                continue
+            }
+            register(pid: pid, slot: slot, logger: logger)
+            await ProcessExit.waitForExit(pid)
+            let exit = recordExit(pid: pid, slot: slot)
+            let ran = startedAt.duration(to: clock.now)
+            if isStopping {
+                logger.info(
+                    "data-plane replica stopped", metadata: ["orch.replica.pid": "\(pid)", "orch.exit": "\(exit)"])
+                return
+            }
+            let delay = backoff.exited(at: clock.now)
+            logger.error(
+                "data-plane replica exited; restarting",
+                metadata: [
+                    "orch.replica.pid": "\(pid)", "orch.exit": "\(exit)",
+                    "orch.ran_s": "\(ran.seconds.formatted(.number.precision(.fractionLength(1))))",
+                    "orch.restart_in_ms": "\(Int(delay.seconds * 1000))",
+                ])
+            do { try await Task.sleep(for: delay) } catch { return }
+        }
+    }
+
+    private var isStopping: Bool {
+        state.withLock { $0.stopping } || Task.isCancelled
+    }
+
+    /// Records a started replica. A replica started while shutdown began is told to stop at once.
+    private func register(pid: pid_t, slot: Int, logger: Logger) {
+        let stopping = state.withLock { state in
+            let started = state.slots[slot - 1].state != .pending
+            state.slots[slot - 1].pid = pid
+            state.slots[slot - 1].state = .running
+            state.slots[slot - 1].startedAt = Date()
+            state.slots[slot - 1].lastError = nil
+            if started { state.slots[slot - 1].restarts += 1 }
+            if state.stopping { kill(pid, SIGTERM) }
+            writeRegistryLogging(state.slots)
+            return state.stopping
+        }
+        logger.info(
+            "data-plane replica started",
+            metadata: ["orch.replica.pid": "\(pid)", "orch.replica.restarts": "\(replicas[slot - 1].restarts)"])
+        if stopping { logger.debug("replica started during shutdown; sent SIGTERM") }
+    }
+
+    /// Forgets an exited replica's pid, then reaps it: a pid is never signalled after it may
+    /// have been reused.
+    private func recordExit(pid: pid_t, slot: Int) -> ProcessExit {
+        state.withLock { state in
+            state.slots[slot - 1].pid = nil
+            let exit = ProcessExit.reap(pid)
+            state.slots[slot - 1].lastExit = exit
+            state.slots[slot - 1].lastExitAt = Date()
+            state.slots[slot - 1].state = state.stopping ? .stopped : .restarting
+            writeRegistryLogging(state.slots)
+            return exit
+        }
+    }
+
+    private func recordStartFailure(slot: Int, error: SupervisionError) {
+        state.withLock { state in
+            // A failed start counts as a (re)start attempt for the restart counter.
+            if state.slots[slot - 1].state != .pending { state.slots[slot - 1].restarts += 1 }
+            state.slots[slot - 1].state = state.stopping ? .stopped : .restarting
+            state.slots[slot - 1].lastError = error.description
+        }
+    }
+
+    /// SIGTERM to every replica; SIGKILL to those still running after the drain timeout + margin.
+    private func beginShutdown() {
+        let grace = configuration.drainTimeout + configuration.killMargin
+        let pids = state.withLock { state -> [pid_t]? in
+            guard !state.stopping else { return nil }
+            state.stopping = true
+            let pids = state.slots.compactMap(\.pid)
+            for pid in pids { kill(pid, SIGTERM) }
+            state.killTask = Task { [self] in
+                do { try await Task.sleep(for: grace) } catch { return }
+                killRemaining()
+            }
+            return pids
+        }
+        guard let pids else { return }
+        logger.info(
+            "stopping data-plane replicas",
+            metadata: ["orch.replica.pids": "\(pids)", "orch.kill_after_s": "\(grace.secondsText)"])
+    }
+
+    private func killRemaining() {
+        let pids = state.withLock { state -> [pid_t] in
+            let pids = state.slots.compactMap(\.pid)
+            for pid in pids { kill(pid, SIGKILL) }
+            return pids
+        }
+        if !pids.isEmpty {
+            logger.warning(
+                "data-plane replicas did not drain in time; sent SIGKILL", metadata: ["orch.replica.pids": "\(pids)"])
+        }
+    }
+
+    /// Replicas a previous control plane left running (it was killed) keep serving on their own
+    /// socket; this one does not manage them, so say so before their record is replaced.
+    private func warnAboutSurvivors() {
+        let url = ReplicaRegistryFile.url(dataDirectory: configuration.dataDirectory)
+        let survivors = ((try? ReplicaRegistryFile.read(from: url)) ?? []).filter { kill($0.pid, 0) == 0 }
+        if !survivors.isEmpty {
+            logger.warning(
+                "replicas started by a previous control plane are still running; stop them by hand",
+                metadata: ["orch.replica.pids": "\(survivors.map(\.pid))"])
+        }
+    }
+
+    private func writeRegistry(_ slots: [ReplicaProcessStatus]) throws {
+        try ReplicaRegistryFile.write(
+            ReplicaRegistryFile.entries(slots),
+            to: ReplicaRegistryFile.url(dataDirectory: configuration.dataDirectory))
+    }
+
+    private func writeRegistryLogging(_ slots: [ReplicaProcessStatus]) {
+        do {
+            try writeRegistry(slots)
+        } catch {
+            logger.error("cannot write replicas.json", metadata: ["orch.error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import NIOConcurrencyHelpers
+import Shared
+
+/// The circuit breakers of one replica, one per endpoint, shared by all its event loops (state
+/// lives where the traffic is, and a replica is one place). Each call takes the lock for a few
+/// field updates; the upstream call itself runs outside it.
+package final class BreakerRegistry: Sendable {
+    private struct Cell {
+        var machine: BreakerStateMachine<ContinuousClock.Instant>
+        var lastFailure: Date?
+        var lastSuccess: Date?
+        var stateChanged = Date()
+        var rejected = 0
+        var transitions = 0
+    }
+
+    private let cells = NIOLockedValueBox([String: Cell]())
+    /// Called (outside the lock) after every state change, so the replica can report at once.
+    private let onTransition: @Sendable (String, String) -> Void
+
+    package init(onTransition: @escaping @Sendable (String, String) -> Void = { _, _ in }) {
+        self.onTransition = onTransition
+    }
+
+    /// Whether a request to `endpoint` may go upstream now.
+    package func admit(_ endpoint: String, policy: BreakerPolicy) -> BreakerStateMachine<ContinuousClock.Instant>.Admission {
+        let now = ContinuousClock.now
+        let (admission, changed) = cells.withLockedValue { cells -> (BreakerStateMachine<ContinuousClock.Instant>.Admission, String?) in
+            var cell = cells[endpoint] ?? Cell(machine: BreakerStateMachine(policy: policy))
+            if cell.machine.policy != policy { cell.machine.update(policy: policy) }
+            let (admission, transition) = cell.machine.admit(now: now)
+            if case .rejected = admission { cell.rejected += 1 }
+            if transition != nil { Self.noteTransition(&cell) }
+            cells[endpoint] = cell
+            return (admission, transition.map { _ in cell.machine.stateName })
+        }
+        if let changed { onTransition(endpoint, changed) }
+        return admission
+    }
+
+    /// Records how an admitted request ended.
+    package func record(
+        _ endpoint: String, _ outcome: BreakerStateMachine<ContinuousClock.Instant>.Outcome, trial: UInt64?
+    ) {
+        let now = ContinuousClock.now
+        let changed = cells.withLockedValue { cells -> String? in
+            guard var cell = cells[endpoint] else { return nil }
+            switch outcome {
+            case .success: cell.lastSuccess = Date()
+            case .failure: cell.lastFailure = Date()
+            case .ignored: break
+            }
+            let transition = cell.machine.record(outcome, trial: trial, now: now)
+            if transition != nil { Self.noteTransition(&cell) }
+            cells[endpoint] = cell
+            return transition.map { _ in cell.machine.stateName }
+        }
+        if let changed { onTransition(endpoint, changed) }
+    }
+
+    /// Closes the breaker of `endpoint`, or of every endpoint when `nil` (operator reset).
+    package func reset(_ endpoint: String?) {
+        let changed = cells.withLockedValue { cells -> [String] in
+            var changed: [String] = []
+            for name in cells.keys where endpoint == nil || name == endpoint {
+                if cells[name]!.machine.reset() != nil {
+                    Self.noteTransition(&cells[name]!)
+                    changed.append(name)
+                }
+            }
+            return changed
+        }
+        for name in changed { onTransition(name, "closed") }
+    }
+
+    /// Forgets the breakers of endpoints that are no longer in the snapshot.
+    package func retain(only endpoints: Set<String>) {
+        cells.withLockedValue { cells in
+            for name in cells.keys where !endpoints.contains(name) { cells[name] = nil }
+        }
+    }
+
+    /// The current state of `endpoint`'s breaker (`closed` when it has none yet).
+    package func state(of endpoint: String) -> String {
+        cells.withLockedValue { $0[endpoint]?.machine.stateName ?? "closed" }
+    }
+
+    /// Every breaker, for the periodic report.
+    package func reports() -> [BreakerReport] {
+        cells.withLockedValue { cells in
+            cells.keys.sorted().map { name in
+                let cell = cells[name]!
+                let policy = cell.machine.policy
+                return BreakerReport(
+                    endpoint: name, state: cell.machine.stateName, failureCount: cell.machine.consecutiveFailures,
+                    lastFailureTime: cell.lastFailure.map(Timestamp.string),
+                    lastSuccessTime: cell.lastSuccess.map(Timestamp.string),
+                    stateChangedTime: Timestamp.string(cell.stateChanged), halfOpenCalls: cell.machine.trialsInFlight,
+                    rejected: cell.rejected, transitions: cell.transitions, failureThreshold: policy.failureThreshold,
+                    resetTimeout: policy.resetTimeout, halfOpenMaxCalls: policy.halfOpenMaxCalls)
+            }
+        }
+    }
+
+    private static func noteTransition(_ cell: inout Cell) {
+        cell.transitions += 1
+        cell.stateChanged = Date()
+    }
+}

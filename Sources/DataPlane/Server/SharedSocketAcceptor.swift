@@ -1,0 +1,143 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Accepts connections on a listening socket that other replica processes share (inherited
+/// through `LISTEN_FDS`), on a thread of its own, and hands each one to an event loop.
+///
+/// Why not NIO's server channel: when several processes wait on one listening socket with
+/// epoll, every one of them is woken for each new connection and all but one find nothing to
+/// accept. NIO treats such an empty wake-up as impossible (an assertion in debug builds). Here a
+/// losing `accept` is simply `EAGAIN`. The cost is one thread hop per connection, never per request.
+package final class SharedSocketAcceptor: Sendable {
+    private let descriptor: Int32
+    private let group: any EventLoopGroup
+    private let initializer: @Sendable (any Channel) -> EventLoopFuture<Void>
+    private let logger: Logger
+    private let stopped = NIOLockedValueBox(false)
+    private let finished = NIOLockedValueBox(false)
+    package let connections = ConnectionTracker()
+
+    package init(
+        descriptor: Int32, group: any EventLoopGroup, logger: Logger,
+        initializer: @escaping @Sendable (any Channel) -> EventLoopFuture<Void>
+    ) {
+        self.descriptor = descriptor
+        self.group = group
+        self.logger = logger
+        self.initializer = initializer
+    }
+
+    /// The address the shared socket is bound to, as `host:port`.
+    package var localAddress: String? {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let result = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+        }
+        guard result == 0 else { return nil }
+        var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
+        var service = [CChar](repeating: 0, count: Int(NI_MAXSERV))
+        let named = withUnsafePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                getnameinfo(
+                    $0, length, &host, socklen_t(host.count), &service, socklen_t(service.count),
+                    NI_NUMERICHOST | NI_NUMERICSERV)
+            }
+        }
+        guard named == 0 else { return nil }
+        let hostText = String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let port = String(decoding: service.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return hostText.contains(":") ? "[\(hostText)]:\(port)" : "\(hostText):\(port)"
+    }
+
+    /// Starts accepting on a dedicated thread.
+    package func start() {
+        let flags = fcntl(descriptor, F_GETFL)
+        _ = fcntl(descriptor, F_SETFL, flags | O_NONBLOCK)
+        let thread = Thread { [self] in acceptLoop() }
+        thread.name = "orch-acceptor"
+        thread.start()
+    }
+
+    /// Stops accepting new connections (within about 100 ms); the shared socket stays open for
+    /// the other replicas.
+    package func stop() {
+        stopped.withLockedValue { $0 = true }
+    }
+
+    private func acceptLoop() {
+        var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        while !stopped.withLockedValue({ $0 }) {
+            poller.revents = 0
+            let ready = poll(&poller, 1, 100)
+            guard ready > 0 else { continue }
+            while !stopped.withLockedValue({ $0 }) {
+                let client = accept(descriptor, nil, nil)
+                if client < 0 {
+                    switch errno {
+                    case EAGAIN, EWOULDBLOCK: break  // another replica took it
+                    case EINTR, ECONNABORTED: continue
+                    default:
+                        logger.warning("accept failed", metadata: ["errno": "\(errno)"])
+                        usleep(10_000)  // EMFILE and friends: let connections close
+                    }
+                    break
+                }
+                _ = fcntl(client, F_SETFD, FD_CLOEXEC)
+                adopt(client)
+            }
+        }
+        finished.withLockedValue { $0 = true }
+    }
+
+    private func adopt(_ client: Int32) {
+        let loop = group.next()
+        let connections = connections
+        let initializer = initializer
+        let adopted = ClientBootstrap(group: loop)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.maxMessagesPerRead, value: 16)
+            .channelInitializer { channel in
+                connections.add(channel)
+                return initializer(channel)
+            }
+            .withConnectedSocket(client)
+        adopted.whenFailure { [logger] error in
+            logger.debug("could not adopt an accepted connection", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+/// The open connections of a replica, so that draining can ask each to finish and wait for all.
+package final class ConnectionTracker: Sendable {
+    private let channels = NIOLockedValueBox([ObjectIdentifier: any Channel]())
+
+    package init() {}
+
+    package var count: Int { channels.withLockedValue { $0.count } }
+
+    func add(_ channel: any Channel) {
+        let key = ObjectIdentifier(channel)
+        channels.withLockedValue { $0[key] = channel }
+        channel.closeFuture.whenComplete { [channels] _ in
+            _ = channels.withLockedValue { $0.removeValue(forKey: key) }
+        }
+    }
+
+    /// Tells every open connection to finish its current request and close (HTTP/1.1: the next
+    /// response gets `Connection: close`, idle connections close); completes when all are closed.
+    package func quiesce(on loop: any EventLoop) -> EventLoopFuture<Void> {
+        let open = channels.withLockedValue { Array($0.values) }
+        for channel in open {
+            channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        }
+        return EventLoopFuture.andAllComplete(open.map(\.closeFuture), on: loop)
+    }
+}

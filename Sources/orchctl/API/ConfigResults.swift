@@ -1,0 +1,54 @@
+import Shared
+
+/// `POST /config/reload`.
+struct ReloadResult: Decodable, Sendable {
+    struct Sync: Decodable, Sendable {
+        var added: [String]
+        var updated: [String]
+        var removed: [String]
+    }
+
+    var message: String
+    var endpointsCount: Int
+    var syncResult: Sync
+
+    enum CodingKeys: String, CodingKey {
+        case message
+        case endpointsCount = "endpoints_count"
+        case syncResult = "sync_result"
+    }
+}
+
+/// `POST /config/validate`: whether an uploaded document is acceptable, with every problem.
+struct ValidationResult: Decodable, Sendable {
+    var valid: Bool
+    var errors: [ValidationIssue]
+    var endpointsCount: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case valid, errors
+        case endpointsCount = "endpoints_count"
+    }
+}
+
+/// `POST /config/diff`: what applying an uploaded document would change.
+struct ConfigDiff: Decodable, Sendable {
+    struct Changed: Decodable, Sendable {
+        var name: String
+        var fields: [String]
+    }
+
+    var added: [String]
+    var changed: [Changed]
+    var removed: [String]
+    var unchanged: [String]
+    var conflicts: [String]
+    var policiesChanged: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case added, changed, removed, unchanged, conflicts
+        case policiesChanged = "policies_changed"
+    }
+
+    var isEmpty: Bool { added.isEmpty && changed.isEmpty && removed.isEmpty && !policiesChanged }
+}

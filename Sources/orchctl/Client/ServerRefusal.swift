@@ -1,0 +1,87 @@
+import Foundation
+import Shared
+
+/// An answer that is not 2xx, turned into one line that says what happened and what to do
+/// (exit 1). The body is the admin API's `{"detail": "..."}`, or for 422 a list of issues with
+/// `field`, `msg` and `line`.
+struct ServerRefusal {
+    let status: Int
+    /// The `detail` text, or every validation issue joined with `; `.
+    let detail: String
+    let issues: [ValidationIssue]
+
+    init(status: Int, body: Data) {
+        self.status = status
+        if let decoded = try? JSONDecoder().decode(ErrorBody.self, from: body) {
+            switch decoded.detail {
+            case .text(let text):
+                detail = text
+                issues = []
+            case .issues(let items):
+                issues = ValidationIssue.inLineOrder(
+                    items.map { ValidationIssue(field: $0.field ?? $0.loc?.last, line: $0.line, message: $0.msg) })
+                detail = issues.map(\.description).joined(separator: "; ")
+            }
+        } else {
+            let text = String(decoding: body.prefix(200), as: UTF8.self)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            detail = text.isEmpty ? "no details given" : text
+            issues = []
+        }
+    }
+
+    func error(action: String, url: String, token: AdminToken, notFoundHint: String?) -> OrchctlError {
+        let head = "could not \(action) (\(status))"
+        switch status {
+        case 401:
+            return .failure("the control plane at \(url) answered 401 (\(detail)): \(token.hint)")
+        case 404:
+            return .failure("\(head): \(detail)" + (notFoundHint.map { "; \($0)" } ?? ""))
+        case 409:
+            return .failure("\(head): \(detail)")
+        case 422:
+            return .failure("\(head): \(detail)")
+        case 500...:
+            return .failure("\(head): \(detail); the control plane's log says more")
+        default:
+            return .failure("\(head): \(detail)")
+        }
+    }
+}
+
+/// The admin API's error body.
+private struct ErrorBody: Decodable {
+    enum Detail {
+        case text(String)
+        case issues([Item])
+    }
+
+    struct Item: Decodable {
+        var loc: [String]?
+        var msg: String
+        var field: String?
+        var line: Int?
+    }
+
+    let detail: Detail
+
+    enum CodingKeys: CodingKey { case detail }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        if let text = try? container.decode(String.self, forKey: .detail) {
+            detail = .text(text)
+        } else {
+            detail = .issues(try container.decode([Item].self, forKey: .detail))
+        }
+    }
+}
+
+extension ValidationIssue {
+    /// Issues sorted by line (those without a line last), keeping the server's order otherwise.
+    static func inLineOrder(_ issues: [ValidationIssue]) -> [ValidationIssue] {
+        issues.enumerated().sorted { left, right in
+            (left.element.line ?? Int.max, left.offset) < (right.element.line ?? Int.max, right.offset)
+        }.map(\.element)
+    }
+}

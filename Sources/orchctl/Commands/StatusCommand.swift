@@ -1,0 +1,47 @@
+import ArgumentParser
+import Foundation
+
+/// `orchctl status`: one screen that answers "is my gateway OK?".
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show the control plane, every data-plane replica and every endpoint on one screen.",
+        discussion:
+            "Replicas are marked 'behind' when they have not acknowledged the current snapshot, 'NACK' with"
+            + " the reason when their last answer was a rejection, and 'gone' when their connection closed."
+            + " With --output json the four answers (/, /health, /dataplanes, /registry/endpoints) are printed"
+            + " under the keys service, health, dataplanes and endpoints.")
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let report = try await AdminClient.with(global) { client in
+            async let service = client.fetch(ServiceInfo.self, "/", action: "read the service description")
+            async let health = client.fetch(ServiceHealth.self, "/health", action: "read /health")
+            async let dataplanes = client.fetch(DataPlaneListing.self, "/dataplanes", action: "list replicas")
+            async let endpoints = client.fetch(
+                EndpointList.self, "/registry/endpoints?limit=1000", action: "list endpoints")
+            return StatusReport(
+                adminURL: client.baseURL, service: try await service, health: try await health,
+                dataplanes: try await dataplanes, endpoints: try await endpoints)
+        }
+        Printer(global).show(report.json) { StatusRendering.render(report, $0) }
+    }
+}
+
+/// What `orchctl status` gathered.
+struct StatusReport: Sendable {
+    var adminURL: String
+    var service: Fetched<ServiceInfo>
+    var health: Fetched<ServiceHealth>
+    var dataplanes: Fetched<DataPlaneListing>
+    var endpoints: Fetched<EndpointList>
+
+    /// The four answers as one JSON object, each verbatim.
+    var json: Data {
+        JSONPrinter.object([
+            ("service", service.raw), ("health", health.raw), ("dataplanes", dataplanes.raw),
+            ("endpoints", endpoints.raw),
+        ])
+    }
+}

@@ -1,0 +1,34 @@
+import ArgumentParser
+
+/// The root command: `orchctl <group> <command>`.
+struct Orchctl: AsyncParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "orchctl",
+        abstract: "Operate an Orchestrator gateway through the control plane's admin API.",
+        discussion: """
+            orchctl talks only to the admin API of orch-control-plane.
+
+            Every command takes these options (before or after the command):
+              --admin-url URL      or ORCH_ADMIN_URL (default \(GlobalOptions.defaultAdminURL))
+              --token TOKEN        or ORCH_ADMIN_TOKEN; else the file data/admin.token
+                                   below the current directory
+              --data-dir DIR       or ORCH_DATA_DIR: where admin.token is (default data)
+              --output table|json  json prints the API's JSON as is, for jq
+
+            Colour is used only when stdout is a terminal and NO_COLOR is not set.
+
+            Exit codes:
+              0  ok
+              1  the control plane reported a failure (401, 404, 409, 422, 5xx,
+                 an invalid config document)
+              2  usage error (unknown command or option, bad value, unreadable file)
+              3  the control plane could not be reached
+
+            Shell completion: orchctl --generate-completion-script bash|zsh|fish
+            Version: orchctl --version
+            """,
+        subcommands: [StatusCommand.self, EndpointCommand.self, ConfigCommand.self, SnapshotsCommand.self]
+    )
+}

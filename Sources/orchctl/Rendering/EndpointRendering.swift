@@ -1,0 +1,45 @@
+/// How endpoints look in a terminal.
+enum EndpointRendering {
+    static func list(_ list: EndpointList, _ terminal: Terminal) -> String {
+        guard !list.endpoints.isEmpty else {
+            return "No endpoints. Add one with 'orchctl endpoint add NAME --url URL' or in the config file."
+        }
+        var table = Table(["NAME", "VERSION", "STATUS", "HEALTH", "OWNER", "METHODS", "URL"])
+        for endpoint in list.endpoints {
+            table.add([
+                Table.Cell(endpoint.name, .bold), Table.Cell(endpoint.version ?? "-"),
+                Table.Cell(endpoint.status, Style.of(endpoint.status)),
+                Table.Cell(endpoint.health ?? "-", Style.of(endpoint.health ?? "")),
+                Table.Cell(endpoint.owner ?? "-"), Table.Cell(endpoint.methods.joined(separator: ",")),
+                Table.Cell(endpoint.url),
+            ])
+        }
+        var text = table.render(terminal)
+        if list.totalCount > list.endpoints.count {
+            text += "\n(\(list.endpoints.count) of \(list.totalCount) shown; use --limit)"
+        }
+        return text
+    }
+
+    static func details(_ endpoint: EndpointDetails, _ terminal: Terminal) -> String {
+        var fields = Fields()
+        fields.add("name", endpoint.name, .bold)
+        fields.add("url", endpoint.url)
+        fields.add("version", endpoint.version ?? "-")
+        fields.add("methods", endpoint.methods.joined(separator: ", "))
+        fields.add("auth_type", endpoint.authType)
+        fields.add("timeout", "\(endpoint.timeout)s")
+        fields.add("health_check_path", endpoint.healthCheckPath ?? "-")
+        fields.add("disabled", endpoint.disabled ? "yes" : "no", endpoint.disabled ? .bad : .plain)
+        fields.add("owner", endpoint.owner ?? "-")
+        fields.add("status", endpoint.status, Style.of(endpoint.status))
+        fields.add("health", endpoint.health ?? "-", Style.of(endpoint.health ?? ""))
+        let breaker = endpoint.circuitBreakerState ?? "-"
+        fields.add("circuit_breaker_state", breaker, Style.of(breaker))
+        fields.add("consecutive_failures", endpoint.consecutiveFailures.map(String.init) ?? "-")
+        fields.add("last_health_check", endpoint.lastHealthCheck ?? "-")
+        fields.add("last_failure_time", endpoint.lastFailureTime ?? "-")
+        fields.add("registration_time", endpoint.registrationTime ?? "-")
+        return fields.render(terminal)
+    }
+}

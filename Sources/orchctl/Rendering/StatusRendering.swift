@@ -1,0 +1,124 @@
+/// The `orchctl status` screen.
+enum StatusRendering {
+    static func render(_ report: StatusReport, _ terminal: Terminal) -> String {
+        let health = report.health.value
+        let current = report.dataplanes.value.currentVersion
+        var lines: [String] = []
+
+        var summary = Fields()
+        summary.add(
+            "Control plane",
+            "\(report.adminURL)  \(report.service.value.service) \(report.service.value.version)"
+                + (health.uptimeSeconds.map { ", up \(Uptime.text($0))" } ?? ""))
+        summary.add("Status", health.status, Style.of(health.status))
+        var snapshot = "version \(current)"
+        if let configuration = health.configuration {
+            snapshot += configuration.loaded ? ", config file loaded" : ", no config file loaded"
+            if configuration.lastReloadOK == false { snapshot += " (last reload FAILED: see /config/status)" }
+        }
+        summary.add("Snapshot", snapshot, health.configuration?.lastReloadOK == false ? .bad : .plain)
+        lines.append(summary.render(terminal))
+
+        let replicas = report.dataplanes.value.dataplanes
+        let connected = replicas.filter(\.connected).count
+        lines.append("")
+        lines.append(terminal.paint("Replicas", .bold) + "  \(connected) connected, \(replicas.count - connected) gone")
+        if replicas.isEmpty {
+            lines.append("  none connected (start orch-data-plane, or the control plane with --replicas N)")
+        } else {
+            let restarts = Dictionary(
+                (report.dataplanes.value.supervised ?? []).compactMap { slot in
+                    slot.pid.map { ($0, slot.restarts ?? 0) }
+                }, uniquingKeysWith: { $1 })
+            let supervised = !(report.dataplanes.value.supervised ?? []).isEmpty
+            var table = Table(
+                ["REPLICA", "PID", "ACKED", "STATE", "LAST CONTACT"] + (supervised ? ["RESTARTS"] : []), indent: "  ")
+            for replica in replicas {
+                let state = ReplicaState(replica, currentVersion: current)
+                var cells = [
+                    Table.Cell(replica.replicaId), Table.Cell(String(replica.pid)),
+                    Table.Cell(replica.ackedVersion.map(String.init) ?? "-"), Table.Cell(state.text, state.style),
+                    Table.Cell(replica.lastContact ?? "-", .dim),
+                ]
+                if supervised { cells.append(Table.Cell(restarts[replica.pid].map(String.init) ?? "-")) }
+                table.add(cells)
+            }
+            lines.append(table.render(terminal))
+        }
+
+        for slot in report.dataplanes.value.supervised ?? [] where slot.state != nil && slot.state != "running" {
+            let state = slot.state ?? "-"
+            var text = "  slot \(slot.slot): " + terminal.paint(state, state == "stopped" ? .dim : .warning)
+            if let error = slot.lastError { text += " (\(error))" }
+            lines.append(text)
+        }
+
+        let endpoints = report.endpoints.value
+        lines.append("")
+        var counts = "\(endpoints.totalCount) total"
+        if let active = endpoints.activeCount { counts += ", \(active) active" }
+        if let unhealthy = endpoints.unhealthyCount, unhealthy > 0 { counts += ", \(unhealthy) unhealthy" }
+        if let disabled = endpoints.disabledCount, disabled > 0 { counts += ", \(disabled) disabled" }
+        lines.append(terminal.paint("Endpoints", .bold) + "  " + counts)
+        if endpoints.endpoints.isEmpty {
+            lines.append("  none (add one with 'orchctl endpoint add NAME --url URL')")
+        } else {
+            var table = Table(["NAME", "STATUS", "HEALTH", "BREAKER", "OWNER", "URL"], indent: "  ")
+            for endpoint in endpoints.endpoints {
+                let breaker = endpoint.circuitBreakerState ?? "-"
+                table.add([
+                    Table.Cell(endpoint.name), Table.Cell(endpoint.status, Style.of(endpoint.status)),
+                    Table.Cell(endpoint.health ?? "-", Style.of(endpoint.health ?? "")),
+                    Table.Cell(breaker, Style.of(breaker)), Table.Cell(endpoint.owner ?? "-"), Table.Cell(endpoint.url),
+                ])
+            }
+            lines.append(table.render(terminal))
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// The STATE column of a replica: `ok`, or its marks (`gone`, `behind`, `NACK vN: reason`, `draining`).
+struct ReplicaState {
+    let text: String
+    let style: Style
+
+    init(_ replica: DataPlaneListing.Replica, currentVersion: Int) {
+        var marks: [String] = []
+        var style = Style.good
+        if !replica.connected {
+            marks.append("gone")
+            style = .bad
+        } else if replica.behind {
+            marks.append("behind")
+            style = .warning
+        }
+        // A NACK matters while the replica has not acknowledged anything newer since.
+        if let nack = replica.lastNack, nack.version > (replica.ackedVersion ?? 0) {
+            marks.append("NACK v\(nack.version): \(nack.error)")
+            style = .bad
+        }
+        if replica.draining == true {
+            marks.append("draining")
+            if style == .good { style = .warning }
+        }
+        self.text = marks.isEmpty ? "ok" : marks.joined(separator: ", ")
+        self.style = style
+    }
+}
+
+/// `3d 4h`, `2h 05m`, `4m 12s`, `9s`.
+enum Uptime {
+    static func text(_ seconds: Int) -> String {
+        let days = seconds / 86_400
+        let hours = seconds % 86_400 / 3600
+        let minutes = seconds % 3600 / 60
+        let rest = seconds % 60
+        if days > 0 { return "\(days)d \(hours)h" }
+        if hours > 0 { return "\(hours)h \(twoDigits(minutes))m" }
+        if minutes > 0 { return "\(minutes)m \(twoDigits(rest))s" }
+        return "\(rest)s"
+    }
+
+    private static func twoDigits(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+}

@@ -1,0 +1,35 @@
+import Foundation
+import Testing
+
+@testable import ControlPlane
+
+@Suite struct SupervisionConfigurationTests {
+    let configuration = ReplicaSupervisor.Configuration(
+        executable: URL(fileURLWithPath: "/opt/orch/orch-data-plane"), replicaCount: 2, listenSocket: 7,
+        controlSocketPath: "/var/lib/orch/control.sock", dataDirectory: URL(fileURLWithPath: "/var/lib/orch"),
+        drainTimeout: .milliseconds(2500))
+
+    @Test func replicasGetTheControlSocketTheSharedCacheAndTheDrainTimeout() {
+        #expect(
+            configuration.arguments == [
+                "--control-socket", "/var/lib/orch/control.sock", "--cache-dir", "/var/lib/orch/cache", "--supervised",
+                "--log-level", "info", "--drain-timeout", "2.5",
+            ])
+    }
+
+    @Test func theEnvironmentCarriesOneInheritedSocketAndNoAddressOrIdentityOfItsOwn() {
+        let environment = configuration.environment(from: [
+            "PATH": "/usr/bin", "ORCH_LOG_LEVEL": "debug", "ORCH_LISTEN": "0.0.0.0:9000", "ORCH_REPLICA_ID": "fixed",
+            "LISTEN_FDS": "4", "LISTEN_PID": "1", "LISTEN_FDNAMES": "a:b:c:d",
+        ])
+        #expect(
+            environment == [
+                "PATH": "/usr/bin", "ORCH_LOG_LEVEL": "debug", "LISTEN_FDS": "1", "LISTEN_FDNAMES": "proxy",
+            ])
+    }
+
+    @Test func wholeSecondsArePrintedWithoutAFraction() {
+        #expect(Duration.seconds(30).secondsText == "30")
+        #expect(Duration.milliseconds(100).secondsText == "0.1")
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import NIOHTTP1
+import TestSupport
+import Testing
+
+@testable import ControlPlane
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `orch-control-plane --replicas N` end to end: it binds the proxy port, its replicas serve it,
+/// they outlive a `kill -9` of the control plane, and SIGTERM stops them.
+@Suite(.serialized) struct SupervisionControlPlaneTests {
+    @Test func replicasServeTheProxyPortAndOutliveAKill9OfTheControlPlane() async throws {
+        try await withSupervisingControlPlane(replicas: 2) { control, upstream in
+            let entries = try await waitForReplicaFile(control) { $0.count == 2 }
+            defer { for entry in entries { kill(entry.pid, SIGKILL) } }
+            let url = "http://127.0.0.1:\(control.proxyPort)/orchestrator/svc/item?id=7"
+            _ = try await eventually("a proxied request", timeout: 60) { () -> TestResponse? in
+                let response = try await TestHTTP.request(.GET, url, headers: [("Connection", "close")])
+                return response.status == 200 ? response : nil
+            }
+            #expect(upstream.requests.last?.uri == "/api/item?id=7")
+
+            let listing = try await control.admin(.GET, "/dataplanes")
+            #expect(listing.status == 200)
+            let supervised = listing.json["supervised"] as? [[String: Any]] ?? []
+            #expect(supervised.compactMap { $0["pid"] as? Int }.sorted() == entries.map { Int($0.pid) }.sorted())
+
+            control.kill9()
+            let pids = try await waitForReplicaFile(control) { $0.count == 2 }.map(\.pid)
+            #expect(pids.allSatisfy(isAlive))
+            for _ in 0..<10 {
+                let response = try await TestHTTP.request(.GET, url, headers: [("Connection", "close")])
+                #expect(response.status == 200)
+            }
+            #expect(pids.allSatisfy(isAlive))
+        }
+    }
+
+    @Test func sigtermStopsEveryReplica() async throws {
+        try await withSupervisingControlPlane(replicas: 2) { control, _ in
+            let entries = try await waitForReplicaFile(control) { $0.count == 2 }
+            defer { for entry in entries where isAlive(entry.pid) { kill(entry.pid, SIGKILL) } }
+            _ = try await eventually("replicas answering", timeout: 60) { () -> Bool? in
+                let health = try await TestHTTP.request(
+                    .GET, "http://127.0.0.1:\(control.proxyPort)/health", headers: [("Connection", "close")])
+                return health.status == 200 ? true : nil
+            }
+            control.process.stop()
+            #expect(control.process.process.terminationStatus == 0)
+            #expect(entries.allSatisfy { !isAlive($0.pid) })
+            #expect(try ReplicaRegistryFile.read(from: replicaFile(control)).isEmpty)
+        }
+    }
+}
+
+func replicaFile(_ control: ControlPlaneHarness) -> URL {
+    ReplicaRegistryFile.url(dataDirectory: control.dataDir)
+}
+
+func waitForReplicaFile(
+    _ control: ControlPlaneHarness, _ condition: @escaping ([ReplicaRegistryFile.Entry]) -> Bool
+) async throws -> [ReplicaRegistryFile.Entry] {
+    try await eventually("replicas.json", timeout: 60) { () -> [ReplicaRegistryFile.Entry]? in
+        let entries = try ReplicaRegistryFile.read(from: replicaFile(control))
+        return condition(entries) ? entries : nil
+    }
+}
+
+/// A control plane supervising `replicas` data planes in front of an upstream; stops all after.
+func withSupervisingControlPlane(
+    replicas: Int, _ body: (ControlPlaneHarness, UpstreamServer) async throws -> Void
+) async throws {
+    let upstream = try await UpstreamServer.start(.echo)
+    let control: ControlPlaneHarness
+    do {
+        control = try await ControlPlaneHarness.start(
+            config: """
+                health_check:
+                  enabled: false
+                endpoints:
+                  - name: svc
+                    url: \(upstream.baseURL)/api
+                """, replicas: replicas)
+    } catch {
+        await upstream.stop()
+        throw error
+    }
+    var failure: (any Error)?
+    do {
+        try await body(control, upstream)
+    } catch {
+        failure = error
+    }
+    control.stop()
+    await upstream.stop()
+    if let failure { throw failure }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import Shared
+import TestSupport
+import Testing
+
+/// `orchctl status`: control plane, replicas and endpoints on one screen.
+@Suite struct StatusCommandTests {
+    @Test func showsControlPlaneSnapshotAndEndpoints() async throws {
+        let gateway = try await ControlPlaneHarness.start(config: OrchctlFixtures.config)
+        defer { gateway.stop() }
+        let version = try await OrchctlFixtures.currentVersion(gateway)
+        let result = try await gateway.orchctl("status")
+        #expect(result.status == 0, "\(result)")
+        let lines = result.lines
+        #expect(
+            lines.first?.hasPrefix("Control plane  \(gateway.adminURL)  Orchestrator API 0.1.0, up ") == true,
+            "\(result)")
+        #expect(lines.contains("Status         healthy"), "\(result)")
+        #expect(lines.contains("Snapshot       version \(version), config file loaded"), "\(result)")
+        #expect(lines.contains("Replicas  0 connected, 0 gone"), "\(result)")
+        #expect(lines.contains("Endpoints  3 total, 3 active"), "\(result)")
+        let header = try #require(lines.first { $0.hasPrefix("  NAME") })
+        #expect(header.split(separator: " ") == ["NAME", "STATUS", "HEALTH", "BREAKER", "OWNER", "URL"])
+        let row = try #require(lines.first { $0.hasPrefix("  order_service") })
+        #expect(
+            row.split(separator: " ") == [
+                "order_service", "active", "unknown", "closed", "file", "http://127.0.0.1:9/orders",
+            ])
+        // Columns line up: every row's URL starts where the header's does.
+        let urlColumn = header.range(of: "URL")!.lowerBound.utf16Offset(in: header)
+        for line in lines where line.hasPrefix("  ") && line.contains("http://") {
+            #expect(line.range(of: "http://")!.lowerBound.utf16Offset(in: line) == urlColumn, "\(line)")
+        }
+
+        let json = try await gateway.orchctl("status", "--output", "json").json
+        #expect(Set(json.keys) == ["service", "health", "dataplanes", "endpoints"])
+        #expect((json["health"] as? [String: Any])?["snapshot_version"] as? Int == version)
+        #expect(((json["endpoints"] as? [String: Any])?["endpoints"] as? [Any])?.count == 3)
+    }
+
+    @Test func marksReplicasThatAreBehindNackedOrGone() async throws {
+        let gateway = try await ControlPlaneHarness.start(config: OrchctlFixtures.config)
+        defer { gateway.stop() }
+        // A peer speaking the data plane's side of the snapshot protocol.
+        let replica = try await ControlSocketClient.connect(path: gateway.socketPath)
+        try await replica.send(.hello(.init(replicaId: "edge-a", pid: 4242, version: nil)))
+        let first = try await replica.receiveSnapshot()
+        try await replica.send(.ack(version: first.version))
+        let ok = try await eventually("edge-a ok") { () -> String? in
+            let row = try await gateway.orchctl("status").lines.first { $0.hasPrefix("  edge-a") }
+            return row?.contains(" ok ") == true ? row : nil
+        }
+        #expect(ok.split(separator: " ").prefix(4) == ["edge-a", "4242", "\(first.version)", "ok"])
+
+        #expect(try await gateway.orchctl("endpoint", "add", "more", "--url", "http://127.0.0.1:9/more").status == 0)
+        let second = try await replica.receiveSnapshot()
+        try await replica.send(.nack(version: second.version, error: "checksum mismatch"))
+        let nacked = try await eventually("edge-a nacked") { () -> String? in
+            let row = try await gateway.orchctl("status").lines.first { $0.hasPrefix("  edge-a") }
+            return row?.contains("NACK") == true ? row : nil
+        }
+        #expect(nacked.contains(" \(first.version) "), "\(nacked)")
+        #expect(nacked.contains("behind, NACK v\(second.version): checksum mismatch"), "\(nacked)")
+
+        await replica.close()
+        let gone = try await eventually("edge-a gone", timeout: 10) { () -> String? in
+            let row = try await gateway.orchctl("status").lines.first { $0.hasPrefix("  edge-a") }
+            return row?.contains("gone") == true ? row : nil
+        }
+        #expect(gone.contains("gone"))
+        #expect(try await gateway.orchctl("status").lines.contains("Replicas  0 connected, 1 gone"))
+    }
+}

@@ -1,0 +1,425 @@
+#!/usr/bin/env bash
+# Compares Orchestrator's data plane with nginx and HAProxy as reverse proxies, on loopback:
+# requests/s and p50/p99 latency with wrk for 1 KiB and 1 MiB responses (direct upstream, nginx,
+# HAProxy, Orchestrator with one replica), then the data plane's RSS while it streams a 1 GiB
+# download and a 1 GiB upload. Documented in docs/developer-guide/benchmarks.md.
+#
+# Usage: bench/proxy.sh [--duration SECONDS] [--warmup SECONDS] [--connections N] [--threads N]
+#                       [--sizes "1k 1m"] [--skip-build] [--bin-dir DIR] [--skip-memory] [--keep]
+set -euo pipefail
+
+DURATION=10
+WARMUP=2
+CONNECTIONS=64
+THREADS=2
+SIZES="1k 1m"
+BUILD=1
+MEMORY=1
+KEEP=0
+BIN=""
+
+usage() { sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; }
+
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --duration) DURATION="$2"; shift 2 ;;
+        --warmup) WARMUP="$2"; shift 2 ;;
+        --connections) CONNECTIONS="$2"; shift 2 ;;
+        --threads) THREADS="$2"; shift 2 ;;
+        --sizes) SIZES="$2"; shift 2 ;;
+        --skip-build) BUILD=0; shift ;;
+        --bin-dir) BIN="$2"; BUILD=0; shift 2 ;;
+        --skip-memory) MEMORY=0; shift ;;
+        --keep) KEEP=1; shift ;;
+        -h|--help) usage; exit 0 ;;
+        *) echo "unknown option: $1" >&2; usage >&2; exit 2 ;;
+    esac
+done
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+log() { printf '[bench] %s\n' "$*" >&2; }
+die() { printf '[bench] error: %s\n' "$*" >&2; exit 1; }
+
+# --- tools --------------------------------------------------------------------------------------
+# nginx and haproxy live in /usr/sbin, which a user's PATH may lack.
+have() { command -v "$1" >/dev/null || [ -x "/usr/sbin/$1" ]; }
+missing=()
+have wrk || missing+=(wrk)
+have nginx || missing+=(nginx-light)
+have haproxy || missing+=(haproxy)
+have curl || missing+=(curl)
+have python3 || missing+=(python3-minimal)
+if [ ${#missing[@]} -gt 0 ]; then
+    log "installing ${missing[*]}"
+    SUDO=""
+    [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
+HAPROXY="$(command -v haproxy || echo /usr/sbin/haproxy)"
+
+# --- build --------------------------------------------------------------------------------------
+cd "$ROOT"
+if [ "$BUILD" = 1 ]; then
+    log "building orch-control-plane and orch-data-plane (release)"
+    swift build -c release --product orch-data-plane >&2
+    swift build -c release --product orch-control-plane >&2
+fi
+[ -n "$BIN" ] || BIN="$(swift build -c release --show-bin-path)"
+[ -x "$BIN/orch-data-plane" ] || die "no orch-data-plane in $BIN (run without --skip-build)"
+
+# --- workspace and cleanup ----------------------------------------------------------------------
+WORK="$(mktemp -d /tmp/orch-bench-XXXXXX)"
+PIDS=()
+cleanup() {
+    local pid
+    # SIGTERM first: the control plane stops the replicas it started.
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${PIDS[@]}"; do
+        for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -9 "$pid" 2>/dev/null || true
+    done
+    # Anything the control plane still lists as running did not stop with it.
+    if [ -s "$WORK/orch/data/replicas.json" ]; then
+        for pid in $(grep -o '"pid":[0-9]*' "$WORK/orch/data/replicas.json" | cut -d: -f2); do
+            kill -9 "$pid" 2>/dev/null || true
+        done
+    fi
+    if [ "$KEEP" = 1 ]; then log "kept $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Sets variable NAME to a free loopback port (a refused connection means nobody listens there).
+USED_PORTS=""
+free_port() { # NAME
+    local port
+    while :; do
+        port=$((20000 + RANDOM % 40000))
+        case " $USED_PORTS " in *" $port "*) continue ;; esac
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            USED_PORTS="$USED_PORTS $port"
+            printf -v "$1" '%s' "$port"
+            return
+        fi
+    done
+}
+
+wait_for() { # URL [seconds]
+    local url="$1" deadline=$((SECONDS + ${2:-60}))
+    until curl -fsS -o /dev/null "$url" 2>/dev/null; do
+        [ $SECONDS -lt $deadline ] || die "nothing answered at $url"
+        sleep 0.2
+    done
+}
+
+for name in UPSTREAM_PORT SINK_PORT NGINX_PORT HAPROXY_PORT ORCH_PORT ADMIN_PORT; do free_port "$name"; done
+
+# --- upstream: nginx serving static bodies ------------------------------------------------------
+mkdir -p "$WORK/www" "$WORK/upstream" "$WORK/nginx-proxy" "$WORK/orch"
+head -c 1024 /dev/urandom >"$WORK/www/1k"
+head -c 1048576 /dev/urandom >"$WORK/www/1m"
+truncate -s 1G "$WORK/www/1g"
+# nginx workers run as an unprivileged user when started as root: let them read the bodies.
+chmod 755 "$WORK" "$WORK/www"
+chmod 644 "$WORK/www/"*
+
+nginx_common() { # DIR
+    cat <<CONF
+daemon off;
+worker_processes 1;
+pid $1/nginx.pid;
+error_log $1/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $1/body;
+    proxy_temp_path $1/proxy;
+    fastcgi_temp_path $1/fastcgi;
+    uwsgi_temp_path $1/uwsgi;
+    scgi_temp_path $1/scgi;
+    keepalive_requests 1000000;
+    keepalive_timeout 300s;
+CONF
+}
+
+{
+    nginx_common "$WORK/upstream"
+    cat <<CONF
+    sendfile on;
+    tcp_nopush on;
+    open_file_cache max=100;
+    server {
+        listen 127.0.0.1:$UPSTREAM_PORT;
+        root $WORK/www;
+        default_type application/octet-stream;
+    }
+}
+CONF
+} >"$WORK/upstream/nginx.conf"
+
+{
+    nginx_common "$WORK/nginx-proxy"
+    cat <<CONF
+    upstream backend {
+        server 127.0.0.1:$UPSTREAM_PORT;
+        keepalive 128;
+        keepalive_requests 1000000;
+    }
+    server {
+        listen 127.0.0.1:$NGINX_PORT;
+        location / {
+            proxy_pass http://backend;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+        }
+    }
+}
+CONF
+} >"$WORK/nginx-proxy/nginx.conf"
+
+cat >"$WORK/haproxy.cfg" <<CONF
+global
+    nbthread 1
+    maxconn 4000
+defaults
+    mode http
+    option http-keep-alive
+    http-reuse always
+    timeout connect 5s
+    timeout client 60s
+    timeout server 60s
+frontend bench
+    bind 127.0.0.1:$HAPROXY_PORT
+    default_backend upstream
+backend upstream
+    server up 127.0.0.1:$UPSTREAM_PORT
+CONF
+
+# Upload sink: reads a whole request body (Content-Length or chunked) and answers with its size.
+cat >"$WORK/sink.py" <<'PY'
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+class Sink(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_PUT(self):
+        total = 0
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            while True:
+                size = int(self.rfile.readline().split(b";")[0], 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    break
+                while size:
+                    chunk = self.rfile.read(min(size, 1 << 20))
+                    if not chunk:
+                        return
+                    total += len(chunk)
+                    size -= len(chunk)
+                self.rfile.readline()
+        else:
+            left = int(self.headers.get("Content-Length", "0"))
+            while left:
+                chunk = self.rfile.read(min(left, 1 << 20))
+                if not chunk:
+                    break
+                total += len(chunk)
+                left -= len(chunk)
+        body = str(total).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_POST = do_PUT
+
+    def log_message(self, *args):
+        pass
+
+ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Sink).serve_forever()
+PY
+
+log "starting upstream nginx on 127.0.0.1:$UPSTREAM_PORT"
+"$NGINX" -p "$WORK/upstream" -c "$WORK/upstream/nginx.conf" -e "$WORK/upstream/error.log" &
+UPSTREAM_PID=$!
+PIDS+=($!)
+python3 "$WORK/sink.py" "$SINK_PORT" &
+PIDS+=($!)
+log "starting nginx proxy on 127.0.0.1:$NGINX_PORT"
+"$NGINX" -p "$WORK/nginx-proxy" -c "$WORK/nginx-proxy/nginx.conf" -e "$WORK/nginx-proxy/error.log" &
+NGINX_PID=$!
+PIDS+=($!)
+log "starting haproxy on 127.0.0.1:$HAPROXY_PORT"
+"$HAPROXY" -db -f "$WORK/haproxy.cfg" &
+HAPROXY_PID=$!
+PIDS+=($!)
+
+# --- Orchestrator ------------------------------------------------------------------------------
+cat >"$WORK/orch/config.yaml" <<CONF
+health_check:
+  enabled: false
+endpoints:
+  - name: bench
+    url: http://127.0.0.1:$UPSTREAM_PORT/
+    methods: [GET, HEAD]
+    timeout: 300
+  - name: sink
+    url: http://127.0.0.1:$SINK_PORT/
+    methods: [PUT, POST]
+    timeout: 300
+CONF
+
+# Answers within N seconds? (no failure)
+answers() { # URL SECONDS
+    local deadline=$((SECONDS + $2))
+    until curl -fsS -o /dev/null "$1" 2>/dev/null; do
+        [ $SECONDS -lt $deadline ] || return 1
+        sleep 0.2
+    done
+}
+
+log "starting orch-control-plane --replicas 1 (proxy 127.0.0.1:$ORCH_PORT, admin 127.0.0.1:$ADMIN_PORT)"
+ORCH_ADMIN_TOKEN=bench "$BIN/orch-control-plane" --data-dir "$WORK/orch/data" --config "$WORK/orch/config.yaml" \
+    --admin-address "127.0.0.1:$ADMIN_PORT" --proxy-address "127.0.0.1:$ORCH_PORT" --replicas 1 \
+    --drain-timeout 5 --log-level warning >/dev/null &
+PIDS+=($!)
+wait_for "http://127.0.0.1:$ADMIN_PORT/health" 120
+if answers "http://127.0.0.1:$ORCH_PORT/orchestrator/bench/1k" 20 && [ -s "$WORK/orch/data/replicas.json" ]; then
+    DATA_PLANE_PID=$(grep -o '"pid":[0-9]*' "$WORK/orch/data/replicas.json" | head -1 | cut -d: -f2)
+    ORCH_MODE="orch-control-plane --replicas 1 (supervised replica, pid $DATA_PLANE_PID)"
+else
+    # This control plane does not start replicas itself yet: run the one replica by hand,
+    # fed by the same control plane over its control socket.
+    log "the control plane started no replica; starting orch-data-plane --listen by hand"
+    "$BIN/orch-data-plane" --listen "127.0.0.1:$ORCH_PORT" --control-socket "$WORK/orch/data/control.sock" \
+        --cache-dir "$WORK/orch/cache" --drain-timeout 5 --log-level warning >/dev/null &
+    DATA_PLANE_PID=$!
+    PIDS+=($!)
+    wait_for "http://127.0.0.1:$ORCH_PORT/orchestrator/bench/1k" 60
+    ORCH_MODE="orch-data-plane --listen, fed by orch-control-plane (pid $DATA_PLANE_PID)"
+fi
+
+wait_for "http://127.0.0.1:$UPSTREAM_PORT/1k"
+wait_for "http://127.0.0.1:$NGINX_PORT/1k"
+wait_for "http://127.0.0.1:$HAPROXY_PORT/1k"
+
+# --- throughput and latency ---------------------------------------------------------------------
+# wrk prints latencies as 512.00us, 1.23ms or 1.02s; normalise to milliseconds.
+to_ms() {
+    awk -v v="$1" 'BEGIN {
+        n = v + 0
+        if (v ~ /us$/) n = n / 1000; else if (v ~ /ms$/) n = n; else if (v ~ /m$/) n = n * 60000; else if (v ~ /s$/) n = n * 1000
+        printf "%.3f", n
+    }'
+}
+
+# CPU time (clock ticks, all threads) of a process and its children (nginx's workers).
+cpu_ticks() { # PID
+    local pids="$1" total=0 pid
+    pids="$pids $(cat /proc/"$1"/task/*/children 2>/dev/null)"
+    for pid in $pids; do
+        [ -r "/proc/$pid/stat" ] || continue
+        total=$((total + $(sed 's/.*) //' "/proc/$pid/stat" | awk '{print $12 + $13}')))
+    done
+    echo "$total"
+}
+TICKS_PER_SECOND=$(getconf CLK_TCK)
+
+measure() { # NAME URL PID -> sets RPS P50 P99 TRANSFER CPU_US (CPU of PID per request)
+    local url="$2" out before requests
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" "$url" >/dev/null
+    before=$(cpu_ticks "$3")
+    out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "$url")
+    requests=$(echo "$out" | awk '/requests in/ {print $1}')
+    CPU_US=$(awk -v t="$(($(cpu_ticks "$3") - before))" -v hz="$TICKS_PER_SECOND" -v n="$requests" \
+        'BEGIN { printf "%.1f", (n > 0 ? t / hz * 1e6 / n : 0) }')
+    if echo "$out" | grep -q "Non-2xx"; then
+        echo "$out" >&2
+        die "$1 answered errors for $url"
+    fi
+    RPS=$(echo "$out" | awk '/^Requests\/sec:/ {printf "%.0f", $2}')
+    P50=$(to_ms "$(echo "$out" | awk '$1 == "50%" {print $2}')")
+    P99=$(to_ms "$(echo "$out" | awk '$1 == "99%" {print $2}')")
+    TRANSFER=$(echo "$out" | awk '/^Transfer\/sec:/ {print $2}')
+}
+
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+RSS_IDLE=$(rss_kb "$DATA_PLANE_PID")
+
+declare -A RESULT
+echo
+echo "machine: $(nproc) cores, $(uname -sr), load average $(cut -d' ' -f1-3 /proc/loadavg) before the run"
+echo "tools: $("$NGINX" -v 2>&1 | sed 's/.*version: //'), $("$HAPROXY" -v | head -1 | awk '{print "HAProxy " $3}'), wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s after ${WARMUP}s warm-up"
+echo "orchestrator: $ORCH_MODE"
+echo
+echo "cpu us/req: CPU time of the server under test (all its threads and workers) per request"
+echo
+printf '%-6s %-14s %12s %10s %10s %12s %12s\n' "body" "target" "requests/s" "p50 ms" "p99 ms" "transfer/s" "cpu us/req"
+for size in $SIZES; do
+    for target in upstream nginx haproxy orchestrator; do
+        case $target in
+            upstream) url="http://127.0.0.1:$UPSTREAM_PORT/$size" pid=$UPSTREAM_PID ;;
+            nginx) url="http://127.0.0.1:$NGINX_PORT/$size" pid=$NGINX_PID ;;
+            haproxy) url="http://127.0.0.1:$HAPROXY_PORT/$size" pid=$HAPROXY_PID ;;
+            orchestrator) url="http://127.0.0.1:$ORCH_PORT/orchestrator/bench/$size" pid=$DATA_PLANE_PID ;;
+        esac
+        measure "$target" "$url" "$pid"
+        RESULT[$size,$target]="$RPS $P50 $P99"
+        printf '%-6s %-14s %12s %10s %10s %12s %12s\n' "$size" "$target" "$RPS" "$P50" "$P99" "$TRANSFER" "$CPU_US"
+    done
+done
+
+echo
+printf '%-6s %-22s %-22s\n' "body" "throughput vs best" "p99 vs best (lower=better)"
+for size in $SIZES; do
+    read -r n_rps _ n_p99 <<<"${RESULT[$size,nginx]}"
+    read -r h_rps _ h_p99 <<<"${RESULT[$size,haproxy]}"
+    read -r o_rps _ o_p99 <<<"${RESULT[$size,orchestrator]}"
+    awk -v size="$size" -v n="$n_rps" -v h="$h_rps" -v o="$o_rps" -v np="$n_p99" -v hp="$h_p99" -v op="$o_p99" 'BEGIN {
+        best = n > h ? n : h; bestname = n > h ? "nginx" : "haproxy"
+        low = np < hp ? np : hp; lowname = np < hp ? "nginx" : "haproxy"
+        printf "%-6s %-22s %-22s\n", size, sprintf("%.2fx (%s)", o / best, bestname), sprintf("%.2fx (%s)", (low > 0 ? op / low : 0), lowname)
+    }'
+done
+
+# --- memory while streaming 1 GiB ---------------------------------------------------------------
+
+# Runs a curl command in the background, sampling the data plane's RSS until it finishes.
+stream_and_sample() { # LABEL OUTPUT-FILE curl-args...
+    local label="$1" output="$2"; shift 2
+    local before peak now result
+    before=$(rss_kb "$DATA_PLANE_PID")
+    peak=$before
+    : >"$WORK/curl.out"
+    curl -sS -o "$output" -w '%{http_code} %{size_download} %{size_upload} %{speed_download} %{speed_upload}' "$@" \
+        >"$WORK/curl.stats" &
+    local curl_pid=$!
+    while kill -0 "$curl_pid" 2>/dev/null; do
+        now=$(rss_kb "$DATA_PLANE_PID")
+        [ "$now" -gt "$peak" ] && peak=$now
+        sleep 0.05
+    done
+    wait "$curl_pid" || die "$label: curl failed"
+    result=$(cat "$WORK/curl.stats")
+    awk -v label="$label" -v b="$before" -v p="$peak" -v r="$result" -v body="$(head -c 40 "$WORK/curl.out")" 'BEGIN {
+        split(r, s, " ")
+        bytes = (s[2] > s[3] ? s[2] : s[3]); speed = (s[4] > s[5] ? s[4] : s[5])
+        printf "%-14s status %s, %.0f MiB at %.1f MiB/s, RSS before %.1f MB, peak %.1f MB, growth %.1f MB%s\n",
+            label, s[1], bytes / 1048576, speed / 1048576, b / 1024, p / 1024, (p - b) / 1024,
+            (body != "" && label ~ /upload/ ? " (upstream received " body " bytes)" : "")
+    }'
+}
+
+if [ "$MEMORY" = 1 ]; then
+    echo
+    echo "data-plane memory (pid $DATA_PLANE_PID; RSS $((RSS_IDLE / 1024)) MB when idle before the wrk runs) while streaming 1 GiB through it:"
+    stream_and_sample "1 GiB download" /dev/null "http://127.0.0.1:$ORCH_PORT/orchestrator/bench/1g"
+    stream_and_sample "1 GiB upload" "$WORK/curl.out" -T "$WORK/www/1g" "http://127.0.0.1:$ORCH_PORT/orchestrator/sink/upload"
+fi
+
+echo
+echo "load average $(cut -d' ' -f1-3 /proc/loadavg) after the run"
