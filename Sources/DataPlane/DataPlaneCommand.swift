@@ -82,7 +82,11 @@ package struct DataPlaneCommand: AsyncParsableCommand {
             explicit: listenAddress, fallback: "0.0.0.0:8000", environment: Self.environment, pid: pid)
         let replicaID = replicaIdentifier ?? "\(Self.hostName())-\(pid)"
 
-        let environment = ProxyEnvironment(replicaID: replicaID, tlsContext: try makeTLSContext(logger: logger))
+        let breakers = BreakerRegistry { endpoint, state in
+            logger.notice("circuit breaker changed", metadata: ["orch.endpoint": "\(endpoint)", "state": "\(state)"])
+        }
+        let environment = ProxyEnvironment(
+            replicaID: replicaID, tlsContext: try makeTLSContext(logger: logger), breakers: breakers)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: eventLoops)
         let states = try await LoopStates.make(group: group, environment: environment)
         let server = ProxyServer(
@@ -92,7 +96,8 @@ package struct DataPlaneCommand: AsyncParsableCommand {
         let cachedVersion = await SnapshotClient.loadCache(cache, into: states, logger: logger)
         let client = SnapshotClient(
             configuration: .init(socketPath: controlSocket, replicaID: replicaID, supervised: supervised),
-            initialVersion: cachedVersion, cache: cache, states: states, group: group, logger: logger)
+            initialVersion: cachedVersion, cache: cache, states: states, breakers: breakers, group: group,
+            logger: logger)
         let services = ServiceGroup(
             services: [server, client], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         do {

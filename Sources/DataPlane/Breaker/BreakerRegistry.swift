@@ -16,6 +16,8 @@ package final class BreakerRegistry: Sendable {
     }
 
     private let cells = NIOLockedValueBox([String: Cell]())
+    /// Set by every state change until the reporter takes it.
+    private let changed = NIOLockedValueBox(false)
     /// Called (outside the lock) after every state change, so the replica can report at once.
     private let onTransition: @Sendable (String, String) -> Void
 
@@ -24,9 +26,12 @@ package final class BreakerRegistry: Sendable {
     }
 
     /// Whether a request to `endpoint` may go upstream now.
-    package func admit(_ endpoint: String, policy: BreakerPolicy) -> BreakerStateMachine<ContinuousClock.Instant>.Admission {
+    package func admit(_ endpoint: String, policy: BreakerPolicy)
+        -> BreakerStateMachine<ContinuousClock.Instant>.Admission
+    {
         let now = ContinuousClock.now
-        let (admission, changed) = cells.withLockedValue { cells -> (BreakerStateMachine<ContinuousClock.Instant>.Admission, String?) in
+        let (admission, changed) = cells.withLockedValue {
+            cells -> (BreakerStateMachine<ContinuousClock.Instant>.Admission, String?) in
             var cell = cells[endpoint] ?? Cell(machine: BreakerStateMachine(policy: policy))
             if cell.machine.policy != policy { cell.machine.update(policy: policy) }
             let (admission, transition) = cell.machine.admit(now: now)
@@ -35,7 +40,7 @@ package final class BreakerRegistry: Sendable {
             cells[endpoint] = cell
             return (admission, transition.map { _ in cell.machine.stateName })
         }
-        if let changed { onTransition(endpoint, changed) }
+        if let changed { transitioned(endpoint, changed) }
         return admission
     }
 
@@ -56,7 +61,7 @@ package final class BreakerRegistry: Sendable {
             cells[endpoint] = cell
             return transition.map { _ in cell.machine.stateName }
         }
-        if let changed { onTransition(endpoint, changed) }
+        if let changed { transitioned(endpoint, changed) }
     }
 
     /// Closes the breaker of `endpoint`, or of every endpoint when `nil` (operator reset).
@@ -71,7 +76,7 @@ package final class BreakerRegistry: Sendable {
             }
             return changed
         }
-        for name in changed { onTransition(name, "closed") }
+        for name in changed { transitioned(name, "closed") }
     }
 
     /// Forgets the breakers of endpoints that are no longer in the snapshot.
@@ -101,6 +106,19 @@ package final class BreakerRegistry: Sendable {
                     resetTimeout: policy.resetTimeout, halfOpenMaxCalls: policy.halfOpenMaxCalls)
             }
         }
+    }
+
+    /// Whether a breaker changed state since the last call (so a report should go out now).
+    package func takeChanged() -> Bool {
+        changed.withLockedValue { value in
+            defer { value = false }
+            return value
+        }
+    }
+
+    private func transitioned(_ endpoint: String, _ state: String) {
+        changed.withLockedValue { $0 = true }
+        onTransition(endpoint, state)
     }
 
     private static func noteTransition(_ cell: inout Cell) {

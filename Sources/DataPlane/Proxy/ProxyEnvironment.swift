@@ -1,17 +1,23 @@
 import NIOCore
 import NIOSSL
 
-/// What every connection of a replica shares and never changes: identity, start time and the
-/// TLS settings for `https` upstreams.
+/// What every connection of a replica shares: identity, start time, the TLS settings for
+/// `https` upstreams, and the replica's circuit breakers.
 package struct ProxyEnvironment: Sendable {
     package var replicaID: String
     package var startedAt: NIODeadline
     /// Client TLS context for `https` upstreams (system trust store plus any extra CA file).
     package var tlsContext: NIOSSLContext?
+    /// One breaker per endpoint, shared by every event loop of the replica.
+    package var breakers: BreakerRegistry
 
-    package init(replicaID: String, startedAt: NIODeadline = .now(), tlsContext: NIOSSLContext?) {
+    package init(
+        replicaID: String, startedAt: NIODeadline = .now(), tlsContext: NIOSSLContext?,
+        breakers: BreakerRegistry = BreakerRegistry()
+    ) {
         self.replicaID = replicaID
         self.startedAt = startedAt
         self.tlsContext = tlsContext
+        self.breakers = breakers
     }
 }

@@ -43,6 +43,10 @@ package final class ProxyServerHandler: ChannelDuplexHandler {
     private var requestHasBody = false
     private var retried = false
     private var timeout: Scheduled<Void>?
+    /// The breaker that admitted the request in progress, until its outcome is recorded.
+    private var breakerEndpoint: String?
+    private var breakerTrial: UInt64?
+    private var breakerPolicy = BreakerPolicy.defaults
 
     package init(loop: LoopState, environment: ProxyEnvironment, logger: Logger) {
         self.loop = loop
@@ -161,6 +165,7 @@ package final class ProxyServerHandler: ChannelDuplexHandler {
     }
 
     package func channelInactive(context: ChannelHandlerContext) {
+        settleBreaker(.ignored)
         machine.clientClosed()
         abandonUpstream()
         context.fireChannelInactive()
@@ -209,8 +214,9 @@ package final class ProxyServerHandler: ChannelDuplexHandler {
             machine.requestAnsweredLocally()
             respond(response, context: context)
         case .forward(let forward):
-            machine.requestForwarded()
             endpointID = forward.endpointID
+            guard admitThroughBreaker(forward, context: context) else { return }
+            machine.requestForwarded()
             let upstream = routes?.upstreams[forward.endpointID] ?? UpstreamTarget(forward.route.url)
             requestHasBody = Self.hasBody(head)
             let upstreamHead = HeaderRewriter.upstreamHead(
@@ -227,6 +233,36 @@ package final class ProxyServerHandler: ChannelDuplexHandler {
             }
             obtainUpstream(context: context, allowPooled: true)
         }
+    }
+
+    /// Asks the endpoint's breaker; answers 503 `Circuit breaker is open` (with `Retry-After`)
+    /// without touching the upstream when it refuses.
+    private func admitThroughBreaker(_ forward: RequestPlanner.Forward, context: ChannelHandlerContext) -> Bool {
+        let policy = forward.route.endpoint.circuitBreaker
+        switch environment.breakers.admit(forward.endpointID, policy: policy) {
+        case .allowed(let trial):
+            breakerEndpoint = forward.endpointID
+            breakerTrial = trial
+            breakerPolicy = policy
+            return true
+        case .rejected(let retryAfter):
+            machine.requestAnsweredLocally()
+            let (seconds, fraction) = retryAfter.components
+            let wait = max(1, seconds + (fraction > 0 ? 1 : 0))
+            respond(
+                .detail(
+                    .serviceUnavailable, "Circuit breaker is open",
+                    headers: [("retry-after", String(wait)), ("x-circuit-breaker", "open")]),
+                context: context)
+            return false
+        }
+    }
+
+    /// Records the outcome of the request in progress with the breaker that admitted it (once).
+    private func settleBreaker(_ outcome: BreakerStateMachine<ContinuousClock.Instant>.Outcome) {
+        guard let endpoint = breakerEndpoint else { return }
+        breakerEndpoint = nil
+        environment.breakers.record(endpoint, outcome, trial: breakerTrial)
     }
 
     private static func hasBody(_ head: HTTPRequestHead) -> Bool {
@@ -302,6 +338,7 @@ package final class ProxyServerHandler: ChannelDuplexHandler {
     }
 
     private func upstreamFailed(_ failure: ProxyExchangeStateMachine.UpstreamFailure) {
+        settleBreaker(.failure)
         abandonUpstream()
         guard let context else { return }
         switch machine.upstreamFailed(failure) {
@@ -367,6 +404,7 @@ extension ProxyServerHandler: UpstreamResponseReceiver {
         switch part {
         case .head(let head):
             guard machine.upstreamResponseHead() == .write else { return }
+            settleBreaker(breakerPolicy.isFailure(status: Int(head.status.code)) ? .failure : .success)
             timeout?.cancel()
             timeout = nil
             upstreamKeepAlive = head.isKeepAlive

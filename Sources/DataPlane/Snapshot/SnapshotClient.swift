@@ -32,17 +32,19 @@ package struct SnapshotClient: Service {
     let initialVersion: Int?
     let cache: SnapshotCache
     let states: LoopStates
+    let breakers: BreakerRegistry
     let group: any EventLoopGroup
     let logger: Logger
 
     package init(
         configuration: Configuration, initialVersion: Int?, cache: SnapshotCache, states: LoopStates,
-        group: any EventLoopGroup, logger: Logger
+        breakers: BreakerRegistry = BreakerRegistry(), group: any EventLoopGroup, logger: Logger
     ) {
         self.configuration = configuration
         self.initialVersion = initialVersion
         self.cache = cache
         self.states = states
+        self.breakers = breakers
         self.group = group
         self.logger = logger
     }
@@ -107,11 +109,17 @@ package struct SnapshotClient: Service {
                 version: held, supervised: configuration.supervised)
             try await outbound.write(Self.frame(.hello(hello)))
             try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { [states, interval = configuration.reportInterval] in
+                group.addTask { [states, breakers, interval = configuration.reportInterval] in
+                    // Once per interval, and at once (within a tick) after a breaker changed state.
+                    let clock = ContinuousClock()
+                    var last = clock.now
                     while true {
-                        try await Task.sleep(for: interval)
+                        try await Task.sleep(for: .milliseconds(50))
+                        guard breakers.takeChanged() || clock.now - last >= interval else { continue }
+                        last = clock.now
                         let served = try await states.requestsServed()
-                        try await outbound.write(Self.frame(.report(ReplicaReport(requests: served, draining: false))))
+                        let report = ReplicaReport(requests: served, draining: false, breakers: breakers.reports())
+                        try await outbound.write(Self.frame(.report(report)))
                     }
                 }
                 for try await frame in inbound {
@@ -140,7 +148,8 @@ package struct SnapshotClient: Service {
                 metadata: ["orch.snapshot.version": "\(version)", "error": "\(error)"])
             return .nack(version: version, error: error.description)
         case .message(.resetBreaker(let endpoint)):
-            logger.info("breaker reset requested; this replica has no breakers yet", metadata: ["orch.endpoint": "\(endpoint ?? "*")"])
+            logger.info("circuit breaker reset by the control plane", metadata: ["orch.endpoint": "\(endpoint ?? "*")"])
+            breakers.reset(endpoint)
             return nil
         case .message(.drain(let seconds)):
             logger.info("drain requested; not supported yet, ignoring", metadata: ["deadline_s": "\(seconds)"])
@@ -156,6 +165,7 @@ package struct SnapshotClient: Service {
                 return .nack(version: snapshot.version, error: "cannot install: \(error)")
             }
             held = snapshot.version
+            breakers.retain(only: Set(snapshot.endpoints.map(\.name)))
             logger.info(
                 "serving snapshot",
                 metadata: ["orch.snapshot.version": "\(snapshot.version)", "endpoints": "\(snapshot.endpoints.count)"])
