@@ -29,6 +29,9 @@ struct Orchctl: AsyncParsableCommand {
             Shell completion: orchctl --generate-completion-script bash|zsh|fish
             Version: orchctl --version
             """,
-        subcommands: [StatusCommand.self, EndpointCommand.self, ConfigCommand.self, SnapshotsCommand.self]
+        subcommands: [
+            StatusCommand.self, EndpointCommand.self, ConfigCommand.self, SnapshotsCommand.self, BreakerCommand.self,
+            HealthCommand.self,
+        ]
     )
 }
