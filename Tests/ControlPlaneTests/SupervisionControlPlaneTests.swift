@@ -23,8 +23,15 @@ import Testing
             }
             #expect(upstream.requests.last?.uri == "/api/item?id=7")
 
-            let listing = try await control.admin(.GET, "/dataplanes")
-            #expect(listing.status == 200)
+            // Both replicas hold the current snapshot before the control plane goes away.
+            let listing = try await eventually("both replicas acknowledging", timeout: 60) { () -> TestResponse? in
+                let listing = try await control.admin(.GET, "/dataplanes")
+                let current = listing.json["current_version"] as? Int
+                let acked = (listing.json["dataplanes"] as? [[String: Any]] ?? []).compactMap {
+                    $0["acked_version"] as? Int
+                }
+                return acked.count == 2 && acked.allSatisfy { $0 == current } ? listing : nil
+            }
             let supervised = listing.json["supervised"] as? [[String: Any]] ?? []
             #expect(supervised.compactMap { $0["pid"] as? Int }.sorted() == entries.map { Int($0.pid) }.sorted())
 

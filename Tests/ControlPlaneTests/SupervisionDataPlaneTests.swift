@@ -154,7 +154,9 @@ func withSupervisedDataPlanes(replicas: Int, _ body: (SupervisedDataPlanes) asyn
         configuration: .init(
             executable: TestBinaries.url("orch-data-plane"), replicaCount: replicas,
             listenSocket: socket.fileDescriptor, controlSocketPath: control.socketPath,
-            dataDirectory: control.dataDir, drainTimeout: .seconds(5)))
+            dataDirectory: control.dataDir, drainTimeout: .seconds(5),
+            // Not the test runner's own output: a replica must never hold that open.
+            outputPath: control.directory.file("replicas.log").path))
     let fixture = SupervisedDataPlanes(control: control, upstream: upstream, socket: socket, supervisor: supervisor)
     var failure: (any Error)?
     do {

@@ -57,6 +57,20 @@ import Testing
         #expect(result.output == "0 open\n3 open\n\(leaked) closed\n")
     }
 
+    @Test func outputCanGoToAFileInsteadOfOurs() async throws {
+        let directory = try TestDirectory()
+        defer { directory.remove() }
+        let log = directory.file("replica.log")
+        try "earlier\n".write(to: log, atomically: false, encoding: .utf8)
+        let pid = try ProcessSpawner.spawn(
+            .init(
+                executable: "/bin/sh", arguments: ["-c", "echo out; echo err >&2"], environment: [:],
+                inheritedSocket: nil, outputPath: log.path))
+        await ProcessExit.waitForExit(pid)
+        #expect(ProcessExit.reap(pid) == .exited(0))
+        #expect(try String(contentsOf: log, encoding: .utf8) == "earlier\nout\nerr\n")
+    }
+
     @Test func stdinIsDevNull() async throws {
         let result = try await run("readlink /proc/self/fd/0 > \"$OUT\"")
         #expect(result.output == "/dev/null\n")

@@ -207,7 +207,7 @@ func withSupervisedScript(
             executable: executable, replicaCount: replicas, listenSocket: socket.fileDescriptor,
             controlSocketPath: directory.file("control.sock").path, dataDirectory: directory.file("data"),
             drainTimeout: drainTimeout, killMargin: killMargin, restartDelay: restartDelay,
-            maximumRestartDelay: maximumRestartDelay))
+            maximumRestartDelay: maximumRestartDelay, outputPath: directory.file("replicas.log").path))
     let fixture = SupervisorFixture(directory: directory, socket: socket, supervisor: supervisor)
     do {
         try await body(fixture)

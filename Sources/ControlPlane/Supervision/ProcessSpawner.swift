@@ -4,7 +4,7 @@
 
 /// Starts child processes with `posix_spawn`, the way systemd socket activation starts a service:
 /// one listening socket becomes the child's fd 3, every other descriptor of this process stays
-/// behind, stdin reads `/dev/null`, stdout and stderr are inherited, signal dispositions and the
+/// behind, stdin reads `/dev/null`, stdout and stderr are inherited (or appended to a file), signal dispositions and the
 /// signal mask are reset to their defaults, and the child leads its own process group (a terminal's
 /// Ctrl-C reaches the control plane, which then stops its replicas in order).
 ///
@@ -20,12 +20,18 @@ package enum ProcessSpawner {
         package var environment: [String: String]
         /// A descriptor to hand over as fd 3, if any.
         package var inheritedSocket: Int32?
+        /// A file stdout and stderr are appended to instead of this process's own.
+        package var outputPath: String?
 
-        package init(executable: String, arguments: [String], environment: [String: String], inheritedSocket: Int32?) {
+        package init(
+            executable: String, arguments: [String], environment: [String: String], inheritedSocket: Int32?,
+            outputPath: String? = nil
+        ) {
             self.executable = executable
             self.arguments = arguments
             self.environment = environment
             self.inheritedSocket = inheritedSocket
+            self.outputPath = outputPath
         }
     }
 
@@ -44,6 +50,10 @@ package enum ProcessSpawner {
         defer { posix_spawnattr_destroy(&attributes) }
 
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        if let output = command.outputPath {
+            posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        }
         // dup2(3, 3) would keep the close-on-exec flag, so a socket that already is fd 3 is first
         // copied elsewhere; dup2 onto 3 then yields a descriptor without the flag.
         var temporaryCopy: Int32?

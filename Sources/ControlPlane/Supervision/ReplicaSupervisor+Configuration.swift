@@ -43,6 +43,9 @@ extension ReplicaSupervisor {
         package var maximumRestartDelay: Duration
         /// A replica that ran this long before dying is restarted after ``restartDelay`` again.
         package var restartResetAfter: Duration
+        /// A file the replicas' stdout and stderr are appended to; `nil` (the default): they
+        /// share this process's.
+        package var outputPath: String?
 
         package init(
             executable: URL,
@@ -56,7 +59,8 @@ extension ReplicaSupervisor {
             killMargin: Duration = .seconds(2),
             restartDelay: Duration = .milliseconds(100),
             maximumRestartDelay: Duration = .seconds(10),
-            restartResetAfter: Duration = .seconds(30)
+            restartResetAfter: Duration = .seconds(30),
+            outputPath: String? = nil
         ) {
             self.executable = executable
             self.replicaCount = replicaCount
@@ -70,6 +74,7 @@ extension ReplicaSupervisor {
             self.restartDelay = restartDelay
             self.maximumRestartDelay = maximumRestartDelay
             self.restartResetAfter = restartResetAfter
+            self.outputPath = outputPath
         }
 
         /// The data plane's arguments for a supervised replica.

@@ -100,7 +100,7 @@ package final class ReplicaSupervisor: Service, Sendable {
                         executable: configuration.executable.path,
                         arguments: configuration.arguments,
                         environment: configuration.environment(from: ProcessInfo.processInfo.environment),
-                        inheritedSocket: configuration.listenSocket))
+                        inheritedSocket: configuration.listenSocket, outputPath: configuration.outputPath))
             } catch {
                 let delay = backoff.exited(at: clock.now)
                 recordStartFailure(slot: slot, error: error)
