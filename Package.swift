@@ -73,7 +73,12 @@ let package = Package(
         ),
         .executableTarget(
             name: "orch-control-plane",
-            dependencies: ["ControlPlane", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            // The data plane is a dependency so that `swift run orch-control-plane` builds the
+            // replica executable it starts, next to itself.
+            dependencies: [
+                "ControlPlane", "orch-data-plane",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
