@@ -86,8 +86,11 @@ package struct ProxyServer: Service {
             let acceptor = SharedSocketAcceptor(descriptor: descriptor, group: group, logger: logger) { channel in
                 Self.configure(channel, states: states, environment: environment, logger: logger)
             }
-            acceptor.start()
             ListenTarget.clearInheritanceEnvironment()
+            // Other replicas share this socket: while this one has no routes, leave the
+            // connections to them (the kernel queues them meanwhile) rather than answer 503.
+            try await waitForRoutes(upTo: .seconds(10))
+            acceptor.start()
             return .shared(acceptor)
         }
         var bootstrap = ServerBootstrap(group: group)
@@ -113,6 +116,16 @@ package struct ProxyServer: Service {
             let channel = try await bootstrap.withBoundSocket(descriptor).get()
             ListenTarget.clearInheritanceEnvironment()
             return .channel(channel)
+        }
+    }
+
+    /// Waits until the replica holds a snapshot (from its cache or the control plane), at most
+    /// `limit`; a replica alone on the socket then accepts anyway and answers 503 until it has one.
+    private func waitForRoutes(upTo limit: Duration) async throws {
+        let clock = ContinuousClock()
+        let deadline = clock.now + limit
+        while try await !states.holdSnapshot(), clock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
         }
     }
 

@@ -9,6 +9,11 @@ extension LoopStates {
         _ = try await forEach { state in state.routes = routes }.get()
     }
 
+    /// Whether every loop has a route table.
+    package func holdSnapshot() async throws -> Bool {
+        try await forEach { state in state.routes != nil }.get().allSatisfy { $0 }
+    }
+
     /// Responses completed by all loops since start.
     package func requestsServed() async throws -> Int {
         try await forEach { state in state.requestsServed }.get().reduce(0, +)
