@@ -73,7 +73,7 @@ public final class ControlSocketClient: @unchecked Sendable {
 }
 
 /// Hands each decoded frame to an async stream; finishes it when the connection closes.
-private final class FrameCollector: ChannelInboundHandler {
+final class FrameCollector: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     let continuation: AsyncStream<ByteBuffer>.Continuation
 

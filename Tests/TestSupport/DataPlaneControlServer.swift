@@ -21,7 +21,7 @@ public final class DataPlaneControlServer: @unchecked Sendable {
                     try pipeline.addHandler(
                         ByteToMessageHandler(LengthFieldBasedFrameDecoder(lengthFieldLength: .four)))
                     try pipeline.addHandler(LengthFieldPrepender(lengthFieldLength: .four))
-                    try pipeline.addHandler(ReplicaFrameCollector(continuation: frameContinuation))
+                    try pipeline.addHandler(FrameCollector(continuation: frameContinuation))
                     continuation.yield(ReplicaConnection(channel: channel, frames: frames))
                 }
             }
@@ -114,25 +114,5 @@ func withTimeout<T: Sendable>(_ seconds: Double, _ what: String, _ body: @escapi
         let value = try await group.next()!
         group.cancelAll()
         return value
-    }
-}
-
-private final class ReplicaFrameCollector: ChannelInboundHandler {
-    typealias InboundIn = ByteBuffer
-    let continuation: AsyncStream<ByteBuffer>.Continuation
-
-    init(continuation: AsyncStream<ByteBuffer>.Continuation) { self.continuation = continuation }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        continuation.yield(unwrapInboundIn(data))
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        continuation.finish()
-        context.fireChannelInactive()
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        context.close(promise: nil)
     }
 }
