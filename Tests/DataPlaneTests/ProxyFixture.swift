@@ -14,7 +14,9 @@ struct ProxyFixture {
     /// The endpoints most tests use, all pointing at `base`.
     static func standardEndpoints(_ base: String) -> [SnapshotEndpoint] {
         [
-            .testing("svc", url: base + "/api", version: "v1", methods: EndpointConfig.allowedMethods),
+            // The longest timeout: 100 MiB bodies in debug builds on a loaded machine take a while.
+            .testing(
+                "svc", url: base + "/api", version: "v1", methods: EndpointConfig.allowedMethods, timeout: 300),
             .testing("q", url: base + "/q?fixed=1"),
             .testing("ro", url: base + "/ro", methods: ["GET", "POST"]),
             .testing("off", url: base + "/off", methods: ["GET"], disabled: true),
