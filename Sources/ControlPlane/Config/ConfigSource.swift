@@ -60,7 +60,7 @@ package actor ConfigSource {
             let parsed = try GatewayConfig.parse(yaml: text)
             let result = try await registry.apply(parsed, cause: cause)
             config = parsed
-            fileHash = Snapshot.checksum(ofText: text)
+            fileHash = Snapshot.fnv1a(text.utf8)
             return record(.applied(parsed, result))
         } catch {
             return record(.invalid(Self.asValidationError(error)))
@@ -105,18 +105,5 @@ package actor ConfigSource {
     static func asValidationError(_ error: any Error) -> ValidationError {
         if let error = error as? ValidationError { return error }
         return ValidationError(field: nil, "\(error)")
-    }
-}
-
-extension Snapshot {
-    /// The FNV-1a hash of a text, in the same form as snapshot checksums.
-    static func checksum(ofText text: String) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in text.utf8 {
-            hash ^= UInt64(byte)
-            hash &*= 0x0000_0100_0000_01b3
-        }
-        let hex = String(hash, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
     }
 }

@@ -28,8 +28,13 @@ public struct Snapshot: Sendable, Equatable, Codable {
 
     /// The checksum of a list of endpoints, as stored in ``checksum``.
     public static func checksum(of endpoints: [SnapshotEndpoint]) -> String {
+        fnv1a(Self.canonicalJSON(endpoints))
+    }
+
+    /// FNV-1a 64 of `bytes` as 16 hex digits: the form of every checksum the project shows.
+    public static func fnv1a(_ bytes: some Sequence<UInt8>) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in Self.canonicalJSON(endpoints) {
+        for byte in bytes {
             hash ^= UInt64(byte)
             hash &*= 0x0000_0100_0000_01b3
         }
