@@ -12,6 +12,10 @@ package actor SnapshotPublisher {
     private var disconnectedAt: [String: Date] = [:]
     /// The latest breaker states each connected replica reported.
     private var breakers: [String: [BreakerReport]] = [:]
+    /// The latest traffic counters each replica reported (kept while the replica is listed).
+    private var traffic: [String: TrafficReport] = [:]
+    /// NACKs received per replica since this control plane started.
+    private var nacks: [String: Int] = [:]
     private let logger: Logger
     /// How long a replica that went away stays listed (as not connected).
     private let goneRetention: TimeInterval = 300
@@ -72,6 +76,7 @@ package actor SnapshotPublisher {
         case .nack(let version, let error):
             replica.lastNack = .init(version: version, error: error, time: replica.lastContact)
             replica.behind = replica.ackedVersion != current?.version
+            nacks[id, default: 0] += 1
             logger.warning(
                 "replica rejected snapshot",
                 metadata: ["orch.replica": "\(id)", "orch.snapshot.version": "\(version)", "error": "\(error)"])
@@ -79,6 +84,7 @@ package actor SnapshotPublisher {
             replica.requests = report.requests ?? replica.requests
             replica.draining = report.draining ?? replica.draining
             if let reported = report.breakers { breakers[id] = reported }
+            if let reported = report.traffic { traffic[id] = reported }
         case .hello:
             break
         }
@@ -103,8 +109,21 @@ package actor SnapshotPublisher {
         for (id, time) in disconnectedAt where time < cutoff {
             replicas[id] = nil
             disconnectedAt[id] = nil
+            traffic[id] = nil
+            nacks[id] = nil
         }
         return replicas.values.sorted { ($0.connected ? 0 : 1, $0.replicaId) < ($1.connected ? 0 : 1, $1.replicaId) }
+    }
+
+    /// The latest traffic counters of every listed replica, by replica id. Counters are
+    /// cumulative since that replica started (they restart from zero with a new replica id).
+    package func trafficReports() -> [String: TrafficReport] {
+        traffic
+    }
+
+    /// NACKs received from each replica since this control plane started, by replica id.
+    package func nackCounts() -> [String: Int] {
+        nacks
     }
 
     /// Breaker states of every connected replica, by replica id.

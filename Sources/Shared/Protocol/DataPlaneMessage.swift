@@ -44,11 +44,16 @@ public struct ReplicaReport: Sendable, Equatable, Codable {
     public var draining: Bool?
     /// Every breaker the replica has (sent every second, and at once after a transition).
     public var breakers: [BreakerReport]?
+    /// Traffic counters since start (periodic reports only).
+    public var traffic: TrafficReport?
 
-    public init(requests: Int? = nil, draining: Bool? = nil, breakers: [BreakerReport]? = nil) {
+    public init(
+        requests: Int? = nil, draining: Bool? = nil, breakers: [BreakerReport]? = nil, traffic: TrafficReport? = nil
+    ) {
         self.requests = requests
         self.draining = draining
         self.breakers = breakers
+        self.traffic = traffic
     }
 }
 

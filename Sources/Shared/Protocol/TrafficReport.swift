@@ -1,0 +1,94 @@
+/// A replica's traffic counters, cumulative since the replica started. Sent inside every
+/// periodic ``ReplicaReport``; the control plane turns them into Prometheus series and into the
+/// status page's last-minute rates by taking differences between reports.
+public struct TrafficReport: Sendable, Equatable, Codable {
+    /// One entry per endpoint id that saw traffic; requests that matched no endpoint are under
+    /// ``unmatchedEndpoint``.
+    public var endpoints: [EndpointTraffic]
+    /// Client connections open now.
+    public var activeConnections: Int
+    /// Idle keep-alive upstream connections held in the pools now.
+    public var pooledConnections: Int
+
+    /// The pseudo endpoint id of requests that matched no endpoint (404, 400, the replica's own `/health`).
+    public static let unmatchedEndpoint = "-"
+
+    public init(endpoints: [EndpointTraffic] = [], activeConnections: Int = 0, pooledConnections: Int = 0) {
+        self.endpoints = endpoints
+        self.activeConnections = activeConnections
+        self.pooledConnections = pooledConnections
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case endpoints
+        case activeConnections = "active_connections"
+        case pooledConnections = "pooled_connections"
+    }
+}
+
+/// Cumulative counters of one endpoint on one replica.
+public struct EndpointTraffic: Sendable, Equatable, Codable {
+    public var endpoint: String
+    /// Responses sent to clients by status class: `"1xx"` ... `"5xx"`.
+    public var responses: [String: Int]
+    /// Time from request head received to response end sent.
+    public var requestDuration: LatencyHistogram
+    /// Time from upstream request start to upstream response end (requests that reached an upstream).
+    public var upstreamDuration: LatencyHistogram
+    /// Upstream failures by kind: `"connect"`, `"timeout"`, `"reset"`, `"5xx"`.
+    public var upstreamErrors: [String: Int]
+    /// Breaker state changes (any direction) of this endpoint's breaker.
+    public var breakerTransitions: Int
+
+    public init(
+        endpoint: String, responses: [String: Int] = [:], requestDuration: LatencyHistogram = .init(),
+        upstreamDuration: LatencyHistogram = .init(), upstreamErrors: [String: Int] = [:], breakerTransitions: Int = 0
+    ) {
+        self.endpoint = endpoint
+        self.responses = responses
+        self.requestDuration = requestDuration
+        self.upstreamDuration = upstreamDuration
+        self.upstreamErrors = upstreamErrors
+        self.breakerTransitions = breakerTransitions
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case endpoint, responses
+        case requestDuration = "request_duration"
+        case upstreamDuration = "upstream_duration"
+        case upstreamErrors = "upstream_errors"
+        case breakerTransitions = "breaker_transitions"
+    }
+}
+
+/// Observation counts per latency bucket (not cumulative across buckets), their sum and count.
+public struct LatencyHistogram: Sendable, Equatable, Codable {
+    /// Upper bounds in seconds of every bucket but the last, which is `+Inf`.
+    public static let upperBounds: [Double] = [
+        0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
+    ]
+
+    /// `upperBounds.count + 1` entries; entry `i` counts observations in `(bound[i-1], bound[i]]`.
+    public var buckets: [Int]
+    /// Sum of every observation, in seconds.
+    public var sum: Double
+    public var count: Int
+
+    public init(buckets: [Int] = Array(repeating: 0, count: LatencyHistogram.upperBounds.count + 1), sum: Double = 0, count: Int = 0) {
+        self.buckets = buckets
+        self.sum = sum
+        self.count = count
+    }
+
+    /// The bucket index of an observation of `seconds`.
+    public static func bucketIndex(seconds: Double) -> Int {
+        upperBounds.firstIndex { seconds <= $0 } ?? upperBounds.count
+    }
+
+    /// Records one observation.
+    public mutating func record(seconds: Double) {
+        buckets[Self.bucketIndex(seconds: seconds)] += 1
+        sum += seconds
+        count += 1
+    }
+}
