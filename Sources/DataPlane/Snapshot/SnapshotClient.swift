@@ -154,6 +154,9 @@ package struct SnapshotClient: Service {
         case .message(.drain(let seconds)):
             logger.info("drain requested; not supported yet, ignoring", metadata: ["deadline_s": "\(seconds)"])
             return nil
+        case .message(.sendListener(let path)):
+            logger.info("listener hand-over requested; not supported yet, ignoring", metadata: ["path": "\(path)"])
+            return nil
         case .message(.snapshot(let snapshot)):
             if let current = held, snapshot.version <= current {
                 return .ack(version: snapshot.version)

@@ -8,9 +8,13 @@ public enum ControlPlaneMessage: Sendable, Equatable {
     case drain(deadlineSeconds: Double)
     /// Close the breaker of one endpoint (every endpoint when `nil`).
     case resetBreaker(endpoint: String?)
+    /// Hand the inherited listening socket to the control plane: connect to the Unix stream
+    /// socket at `path` and send one byte with the descriptor attached (`SCM_RIGHTS`). A
+    /// restarted control plane adopts the running replicas' socket this way.
+    case sendListener(path: String)
 
     enum CodingKeys: String, CodingKey {
-        case type, snapshot, endpoint
+        case type, snapshot, endpoint, path
         case deadlineSeconds = "deadline_s"
     }
 
@@ -51,6 +55,11 @@ public enum ControlPlaneMessage: Sendable, Equatable {
         case "reset_breaker":
             if case .string(let name)? = field("endpoint")?.value { return .message(.resetBreaker(endpoint: name)) }
             return .message(.resetBreaker(endpoint: nil))
+        case "send_listener":
+            guard case .string(let path)? = field("path")?.value, !path.isEmpty else {
+                throw ValidationError(field: "path", "is required")
+            }
+            return .message(.sendListener(path: path))
         default:
             throw ValidationError(field: "type", "unknown message type '\(type)'")
         }
@@ -65,6 +74,8 @@ public enum ControlPlaneMessage: Sendable, Equatable {
             return Snapshot.canonicalJSON(DrainFrame(type: "drain", deadlineSeconds: seconds))
         case .resetBreaker(let endpoint):
             return Snapshot.canonicalJSON(ResetFrame(type: "reset_breaker", endpoint: endpoint))
+        case .sendListener(let path):
+            return Snapshot.canonicalJSON(SendListenerFrame(type: "send_listener", path: path))
         }
     }
 }
@@ -77,6 +88,11 @@ private struct SnapshotFrame: Encodable {
 private struct ResetFrame: Encodable {
     var type: String
     var endpoint: String?
+}
+
+private struct SendListenerFrame: Encodable {
+    var type: String
+    var path: String
 }
 
 private struct DrainFrame: Encodable {

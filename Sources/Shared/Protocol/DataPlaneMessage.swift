@@ -21,17 +21,24 @@ public enum DataPlaneMessage: Sendable, Equatable {
         public var version: Int?
         /// Whether the replica was started by the control plane's supervisor.
         public var supervised: Bool?
+        /// Whether the replica serves an inherited listening socket (`LISTEN_FDS`) it can hand
+        /// over with ``ControlPlaneMessage/sendListener(path:)``.
+        public var inheritedListener: Bool?
 
-        public init(replicaId: String, pid: Int, version: Int?, supervised: Bool? = nil) {
+        public init(
+            replicaId: String, pid: Int, version: Int?, supervised: Bool? = nil, inheritedListener: Bool? = nil
+        ) {
             self.replicaId = replicaId
             self.pid = pid
             self.version = version
             self.supervised = supervised
+            self.inheritedListener = inheritedListener
         }
 
         enum CodingKeys: String, CodingKey {
             case replicaId = "replica_id"
             case pid, version, supervised
+            case inheritedListener = "inherited_listener"
         }
     }
 }
