@@ -139,8 +139,9 @@ import Testing
             try await replica.send(.snapshot(Self.snapshot(1, upstream.baseURL)))
             #expect(try await replica.receiveSkippingReports() == .ack(version: 1))
 
-            await replica.close()
+            // Stop listening first: otherwise the replica may reconnect to this server in between.
             await control.stop()
+            await replica.close()
             #expect(try await TestHTTP.request(.GET, dataPlane.url("/orchestrator/svc/a")).status == 200)
 
             let returned = try await DataPlaneControlServer.start(path: dataPlane.controlSocket)
