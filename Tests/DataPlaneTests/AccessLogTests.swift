@@ -103,6 +103,39 @@ import Testing
         #expect(stderr.contains("--access-log"))
     }
 
+    @Test func theControlPlanePassesItsAccessLogToItsReplicas() async throws {
+        let upstream = try await UpstreamServer.start(.echo)
+        var failure: (any Error)?
+        do {
+            let directory = try TestDirectory()
+            let path = directory.file("replicas-access.log").path
+            let control = try await ControlPlaneHarness.start(
+                config: """
+                    health_check:
+                      enabled: false
+                    endpoints:
+                      - name: svc
+                        url: \(upstream.baseURL)/api
+                    """, replicas: 1, arguments: ["--access-log", path], directory: directory)
+            defer { control.stop() }
+            let url = "http://127.0.0.1:\(control.proxyPort)/orchestrator/svc/x"
+            let id = try await eventually("a proxied request", timeout: 60) { () -> String? in
+                let response = try await TestHTTP.request(.GET, url, headers: [("Connection", "close")])
+                return response.status == 200 ? response.headers.first(name: "x-request-id") : nil
+            }
+            let line = try await eventually("its access-log line", timeout: 30) { () -> [String: Any]? in
+                let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+                return Self.jsonLines(text).first { $0["request_id"] as? String == id }
+            }
+            #expect(line["endpoint"] as? String == "svc")
+            #expect(line["status"] as? Int == 200)
+        } catch {
+            failure = error
+        }
+        await upstream.stop()
+        if let failure { throw failure }
+    }
+
     /// The JSON objects among `text`'s lines (other log lines are skipped).
     static func jsonLines(_ text: String) -> [[String: Any]] {
         text.split(separator: "\n").compactMap { line in

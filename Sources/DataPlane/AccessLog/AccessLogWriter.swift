@@ -2,9 +2,9 @@ import Foundation
 import NIOConcurrencyHelpers
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The replica's one access-log writer thread. Event loops hand it batches of formatted lines
@@ -33,11 +33,13 @@ package final class AccessLogWriter: @unchecked Sendable {
         case .off:
             return nil
         case .standardOutput:
-            writer = AccessLogWriter(descriptor: STDOUT_FILENO, ownsDescriptor: false, maximumPendingBytes: maximumPendingBytes)
+            writer = AccessLogWriter(
+                descriptor: STDOUT_FILENO, ownsDescriptor: false, maximumPendingBytes: maximumPendingBytes)
         case .file(let path):
             let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
             guard descriptor >= 0 else { throw AccessLogError(path: path, errno: errno) }
-            writer = AccessLogWriter(descriptor: descriptor, ownsDescriptor: true, maximumPendingBytes: maximumPendingBytes)
+            writer = AccessLogWriter(
+                descriptor: descriptor, ownsDescriptor: true, maximumPendingBytes: maximumPendingBytes)
         }
         let thread = Thread { writer.run() }
         thread.name = "orch-access-log"

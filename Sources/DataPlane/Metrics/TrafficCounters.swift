@@ -77,7 +77,8 @@ extension TrafficReport {
             if let index = report.endpoints.firstIndex(where: { $0.endpoint == breaker.endpoint }) {
                 report.endpoints[index].breakerTransitions = breaker.transitions
             } else {
-                report.endpoints.append(EndpointTraffic(endpoint: breaker.endpoint, breakerTransitions: breaker.transitions))
+                report.endpoints.append(
+                    EndpointTraffic(endpoint: breaker.endpoint, breakerTransitions: breaker.transitions))
             }
         }
         return report

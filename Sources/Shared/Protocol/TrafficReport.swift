@@ -81,7 +81,10 @@ public struct LatencyHistogram: Sendable, Equatable, Codable {
     public var sum: Double
     public var count: Int
 
-    public init(buckets: [Int] = Array(repeating: 0, count: LatencyHistogram.upperBounds.count + 1), sum: Double = 0, count: Int = 0) {
+    public init(
+        buckets: [Int] = Array(repeating: 0, count: LatencyHistogram.upperBounds.count + 1), sum: Double = 0,
+        count: Int = 0
+    ) {
         self.buckets = buckets
         self.sum = sum
         self.count = count
