@@ -96,7 +96,7 @@ extension ControlPlane {
                 controlSocketPath: socketPath,
                 dataDirectory: URL(fileURLWithPath: directory.path),
                 logLevel: settings.logLevel,
-                drainTimeout: .milliseconds(Int64(settings.drainTimeout * 1000))),
+                drainTimeout: .milliseconds(Int64(settings.drainTimeout * 1000)), accessLog: settings.accessLog),
             logger: logger)
         return (supervisor, socket)
     }

@@ -41,6 +41,9 @@ package struct ControlPlaneCommand: AsyncParsableCommand {
     @Option(help: "Seconds a replica may take to drain on shutdown (ORCH_DRAIN_TIMEOUT).")
     var drainTimeout: Double = Double(environment["ORCH_DRAIN_TIMEOUT"] ?? "") ?? 30
 
+    @Option(help: "Replicas' access log: stdout, off or a file path (ORCH_ACCESS_LOG; default stdout).")
+    var accessLog: String?
+
     package init() {}
 
     package func validate() throws {
@@ -49,6 +52,9 @@ package struct ControlPlaneCommand: AsyncParsableCommand {
         }
         guard AddressText.parse(proxyAddress) != nil else {
             throw ValidationError("--proxy-address must be HOST:PORT, not '\(proxyAddress)'")
+        }
+        if let accessLog, accessLog.isEmpty {
+            throw ValidationError("--access-log must be stdout, off or a file path")
         }
         guard replicas >= 0, replicas <= 64 else { throw ValidationError("--replicas must be between 0 and 64") }
         if let level = resolvedLogLevel(fileLevel: nil), Logger.Level(rawValue: level) == nil {
@@ -75,7 +81,7 @@ package struct ControlPlaneCommand: AsyncParsableCommand {
             dataDir: dataDir, configPath: config, adminAddress: AddressText.parse(adminAddress)!,
             proxyAddress: AddressText.parse(proxyAddress)!, replicas: replicas, logLevel: level,
             dataPlaneBinary: dataPlaneBinary ?? Self.environment["ORCH_DATA_PLANE_BINARY"] ?? Self.siblingDataPlane(),
-            drainTimeout: drainTimeout)
+            drainTimeout: drainTimeout, accessLog: accessLog)
         do {
             try await ControlPlane(settings: settings).run()
         } catch let error as ControlPlaneError {
@@ -104,6 +110,8 @@ package struct ControlPlaneSettings: Sendable {
     package var logLevel: Logger.Level
     package var dataPlaneBinary: String
     package var drainTimeout: Double
+    /// The replicas' `--access-log`; `nil` leaves it to their environment.
+    package var accessLog: String? = nil
 }
 
 extension ControlPlaneCommand {

@@ -44,6 +44,9 @@ package struct DataPlaneCommand: AsyncParsableCommand {
     @Option(help: "Event loop threads (ORCH_EVENT_LOOPS; default: one per CPU core).")
     var eventLoops: Int = environment["ORCH_EVENT_LOOPS"].flatMap { Int($0) } ?? System.coreCount
 
+    @Option(help: "Access log: stdout, off or a file path (ORCH_ACCESS_LOG; default stdout).")
+    var accessLog: String = environment["ORCH_ACCESS_LOG"] ?? "stdout"
+
     @Flag(help: "Set by the control plane's supervisor; reported in hello.")
     var supervised = false
 
@@ -64,6 +67,9 @@ package struct DataPlaneCommand: AsyncParsableCommand {
             throw ArgumentParser.ValidationError("--event-loops must be between 1 and 1024")
         }
         guard drainTimeout >= 0 else { throw ArgumentParser.ValidationError("--drain-timeout must not be negative") }
+        guard AccessLogDestination(argument: accessLog) != nil else {
+            throw ArgumentParser.ValidationError("--access-log must be stdout, off or a file path")
+        }
         if let caFile = caFilePath, !FileManager.default.isReadableFile(atPath: caFile) {
             throw ArgumentParser.ValidationError("--ca-file \(caFile) is not a readable file")
         }
@@ -85,8 +91,11 @@ package struct DataPlaneCommand: AsyncParsableCommand {
         let breakers = BreakerRegistry { endpoint, state in
             logger.notice("circuit breaker changed", metadata: ["orch.endpoint": "\(endpoint)", "state": "\(state)"])
         }
+        let accessLogWriter = try AccessLogWriter.start(AccessLogDestination(argument: accessLog) ?? .standardOutput)
+        defer { accessLogWriter?.finish() }
         let environment = ProxyEnvironment(
-            replicaID: replicaID, tlsContext: try makeTLSContext(logger: logger), breakers: breakers)
+            replicaID: replicaID, tlsContext: try makeTLSContext(logger: logger), breakers: breakers,
+            accessLog: accessLogWriter)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: eventLoops)
         let states = try await LoopStates.make(group: group, environment: environment)
         let server = ProxyServer(
@@ -96,8 +105,8 @@ package struct DataPlaneCommand: AsyncParsableCommand {
         let cachedVersion = await SnapshotClient.loadCache(cache, into: states, logger: logger)
         let client = SnapshotClient(
             configuration: .init(socketPath: controlSocket, replicaID: replicaID, supervised: supervised),
-            initialVersion: cachedVersion, cache: cache, states: states, breakers: breakers, group: group,
-            logger: logger)
+            initialVersion: cachedVersion, cache: cache, states: states, breakers: breakers,
+            accessLog: accessLogWriter, group: group, logger: logger)
         let services = ServiceGroup(
             services: [server, client], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         do {

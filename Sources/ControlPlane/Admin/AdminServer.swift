@@ -18,6 +18,7 @@ package enum AdminServer {
         DataPlaneRoutes(services: services).register(on: router)
         HealthRoutes(services: services).register(on: router)
         BreakerRoutes(services: services).register(on: router)
+        MetricsRoutes(services: services).register(on: router)
         return router
     }
 

@@ -24,6 +24,9 @@ package actor ConfigSource {
     package private(set) var lastReloadTime: String?
     package private(set) var fileHash: String?
     package var watching = false
+    /// Loads applied (or found the file absent) and loads rejected since start, for `/metrics`.
+    package private(set) var reloadsSucceeded = 0
+    package private(set) var reloadsFailed = 0
     /// The text seen by the last load, valid or not (`.some(nil)`: the file was absent).
     private var lastSeenText: String??
 
@@ -72,6 +75,7 @@ package actor ConfigSource {
         switch result {
         case .applied(let config, let sync):
             lastError = nil
+            reloadsSucceeded += 1
             logger.info(
                 "config applied",
                 metadata: [
@@ -80,11 +84,13 @@ package actor ConfigSource {
                 ])
         case .missing(let sync):
             lastError = nil
+            reloadsSucceeded += 1
             logger.info(
                 "config file absent: no file-owned endpoints",
                 metadata: ["path": "\(path)", "removed": "\(sync.removed)"])
         case .invalid(let error):
             lastError = error
+            reloadsFailed += 1
             logger.error(
                 "config rejected, previous state keeps serving", metadata: ["path": "\(path)", "error": "\(error)"])
         case .unchanged:

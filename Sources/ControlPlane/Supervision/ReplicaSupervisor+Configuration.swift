@@ -46,6 +46,8 @@ extension ReplicaSupervisor {
         /// A file the replicas' stdout and stderr are appended to; `nil` (the default): they
         /// share this process's.
         package var outputPath: String?
+        /// Passed to each replica as `--access-log` when set (else `ORCH_ACCESS_LOG` or stdout applies).
+        package var accessLog: String?
 
         package init(
             executable: URL,
@@ -60,8 +62,10 @@ extension ReplicaSupervisor {
             restartDelay: Duration = .milliseconds(100),
             maximumRestartDelay: Duration = .seconds(10),
             restartResetAfter: Duration = .seconds(30),
-            outputPath: String? = nil
+            outputPath: String? = nil,
+            accessLog: String? = nil
         ) {
+            self.accessLog = accessLog
             self.executable = executable
             self.replicaCount = replicaCount
             self.listenSocket = listenSocket
@@ -85,7 +89,7 @@ extension ReplicaSupervisor {
                 "--supervised",
                 "--log-level", logLevel.rawValue,
                 "--drain-timeout", drainTimeout.secondsText,
-            ]
+            ] + (accessLog.map { ["--access-log", $0] } ?? [])
         }
 
         /// This process's environment with the socket-activation variables of one inherited socket.

@@ -12,9 +12,16 @@ package final class LoopState {
     package var draining = false
     /// Source of generated request ids.
     package var random = FastRandom()
+    /// Responses, latencies and upstream errors per endpoint, and open client connections.
+    package let traffic = TrafficCounters()
+    /// This loop's batch of access-log lines; `nil` when the access log is off.
+    package let accessLog: AccessLogBuffer?
 
     package init(eventLoop: any EventLoop, environment: ProxyEnvironment) {
         self.pool = UpstreamConnectionPool(eventLoop: eventLoop, tlsContext: environment.tlsContext)
+        self.accessLog = environment.accessLog.map {
+            AccessLogBuffer(writer: $0, eventLoop: eventLoop, replicaID: environment.replicaID)
+        }
     }
 }
 

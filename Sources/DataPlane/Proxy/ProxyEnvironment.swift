@@ -10,12 +10,15 @@ package struct ProxyEnvironment: Sendable {
     package var tlsContext: NIOSSLContext?
     /// One breaker per endpoint, shared by every event loop of the replica.
     package var breakers: BreakerRegistry
+    /// Where completed requests are logged; `nil` when the access log is off.
+    package var accessLog: AccessLogWriter?
 
     package init(
         replicaID: String, startedAt: NIODeadline = .now(), tlsContext: NIOSSLContext?,
-        breakers: BreakerRegistry = BreakerRegistry()
+        breakers: BreakerRegistry = BreakerRegistry(), accessLog: AccessLogWriter? = nil
     ) {
         self.replicaID = replicaID
+        self.accessLog = accessLog
         self.startedAt = startedAt
         self.tlsContext = tlsContext
         self.breakers = breakers

@@ -47,6 +47,10 @@ package final class ProxyServerHandler: ChannelDuplexHandler {
     private var breakerEndpoint: String?
     private var breakerTrial: UInt64?
     private var breakerPolicy = BreakerPolicy.defaults
+    /// What the metrics and the access log record of the request in progress.
+    private var record = RequestRecord()
+    /// This connection is counted in the loop's active connections.
+    private var countedActive = false
 
     package init(loop: LoopState, environment: ProxyEnvironment, logger: Logger) {
         self.loop = loop
@@ -56,16 +60,27 @@ package final class ProxyServerHandler: ChannelDuplexHandler {
 
     package func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        if context.channel.isActive { clientIP = context.channel.remoteAddress?.ipAddress }
+        if context.channel.isActive {
+            clientIP = context.channel.remoteAddress?.ipAddress
+            countActive(true)
+        }
     }
 
     package func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
+        countActive(false)
     }
 
     package func channelActive(context: ChannelHandlerContext) {
         clientIP = context.channel.remoteAddress?.ipAddress
+        countActive(true)
         context.fireChannelActive()
+    }
+
+    private func countActive(_ active: Bool) {
+        guard active != countedActive else { return }
+        countedActive = active
+        loop.traffic.activeConnections += active ? 1 : -1
     }
 
     // MARK: Client side
@@ -90,6 +105,7 @@ package final class ProxyServerHandler: ChannelDuplexHandler {
         case .head(let head):
             requestHead(head, context: context)
         case .body(let buffer):
+            record.bytesIn += buffer.readableBytes
             switch machine.requestBodyReceived() {
             case .queue: queued.append(.body(.byteBuffer(buffer)))
             case .forward: upstream?.write(.body(.byteBuffer(buffer)))
@@ -165,6 +181,7 @@ package final class ProxyServerHandler: ChannelDuplexHandler {
     }
 
     package func channelInactive(context: ChannelHandlerContext) {
+        countActive(false)
         settleBreaker(.ignored)
         machine.clientClosed()
         abandonUpstream()
@@ -180,6 +197,7 @@ package final class ProxyServerHandler: ChannelDuplexHandler {
             keepAlive = false
             requestID = RequestID.generate(using: &loop.random)
             endpointID = nil
+            record = RequestRecord(start: .now(), method: "", path: "")
             respond(.detail(.badRequest, "Malformed HTTP request"), context: context)
             return
         }
@@ -203,6 +221,7 @@ package final class ProxyServerHandler: ChannelDuplexHandler {
         responseStarted = false
         requestID = RequestID.choose(clientValue: head.headers.first(name: "x-request-id"), random: &loop.random)
         endpointID = nil
+        record = RequestRecord(start: .now(), method: head.method.rawValue, path: head.uri)
 
         let routes = loop.routes
         switch RequestPlanner.plan(method: head.method, uri: head.uri, routes: routes?.table) {
@@ -227,6 +246,7 @@ package final class ProxyServerHandler: ChannelDuplexHandler {
             upstreamKey = upstream.key
             retried = false
             responseTimeout = .seconds(Int64(forward.timeoutSeconds))
+            record.upstreamStart = .now()
             if head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) {
                 context.writeAndFlush(
                     wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
@@ -338,6 +358,7 @@ package final class ProxyServerHandler: ChannelDuplexHandler {
     }
 
     private func upstreamFailed(_ failure: ProxyExchangeStateMachine.UpstreamFailure) {
+        countUpstreamError(failure)
         settleBreaker(.failure)
         abandonUpstream()
         guard let context else { return }
@@ -350,6 +371,18 @@ package final class ProxyServerHandler: ChannelDuplexHandler {
         case .ignore:
             break
         }
+    }
+
+    private func countUpstreamError(_ failure: ProxyExchangeStateMachine.UpstreamFailure) {
+        guard record.upstreamStart != nil, !record.upstreamFailed else { return }
+        record.upstreamFailed = true
+        let kind: UpstreamErrorKind =
+            switch failure {
+            case .connect: .connect
+            case .timeout: .timeout
+            case .other: .reset
+            }
+        loop.traffic.counters(for: endpointID).upstreamErrors[kind.rawValue] += 1
     }
 
     static func response(for failure: ProxyExchangeStateMachine.UpstreamFailure) -> GatewayResponse {
@@ -365,6 +398,8 @@ package final class ProxyServerHandler: ChannelDuplexHandler {
     private func respond(_ response: GatewayResponse, context: ChannelHandlerContext) {
         let head = response.head(requestID: requestID, endpointID: endpointID, keepAlive: keepAlive)
         responseStarted = true
+        record.status = Int(head.status.code)
+        record.bytesOut += response.body.utf8.count
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         if !response.body.isEmpty {
             context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: response.body)))), promise: nil)
@@ -374,6 +409,7 @@ package final class ProxyServerHandler: ChannelDuplexHandler {
 
     private func writeEnd(_ trailers: HTTPHeaders?, context: ChannelHandlerContext) {
         loop.requestsServed += 1
+        recordCompleted()
         if keepAlive {
             context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: nil)
             if machine.state == .idle { exchangeFinished(context: context) }
@@ -382,6 +418,28 @@ package final class ProxyServerHandler: ChannelDuplexHandler {
                 context.close(promise: nil)
             }
         }
+    }
+
+    /// Counts the response just completed and writes its access-log line.
+    private func recordCompleted() {
+        let now = NIODeadline.now()
+        let counters = loop.traffic.counters(for: endpointID)
+        counters.recordResponse(status: record.status)
+        let duration = (now - record.start).nanoseconds
+        counters.requestDuration.record(seconds: Double(duration) / 1e9)
+        var upstreamDuration: Int64?
+        if let end = record.upstreamEnd, let start = record.upstreamStart {
+            upstreamDuration = (end - start).nanoseconds
+            counters.upstreamDuration.record(seconds: Double(upstreamDuration!) / 1e9)
+        }
+        guard let accessLog = loop.accessLog else { return }
+        accessLog.append(
+            AccessLogEntry(
+                timeMilliseconds: AccessLogClock.nowMilliseconds(), requestID: requestID,
+                replica: accessLog.replicaID, method: record.method, path: record.path, endpoint: endpointID,
+                status: record.status, upstreamStatus: record.upstreamStatus, bytesIn: record.bytesIn,
+                bytesOut: record.bytesOut, durationMicroseconds: duration / 1000,
+                upstreamDurationMicroseconds: upstreamDuration.map { $0 / 1000 }, client: clientIP))
     }
 
     private func healthResponse() -> GatewayResponse {
@@ -408,15 +466,22 @@ extension ProxyServerHandler: UpstreamResponseReceiver {
             timeout?.cancel()
             timeout = nil
             upstreamKeepAlive = head.isKeepAlive
+            record.upstreamStatus = Int(head.status.code)
+            record.status = Int(head.status.code)
+            if head.status.code >= 500 {
+                loop.traffic.counters(for: endpointID).upstreamErrors[UpstreamErrorKind.serverError.rawValue] += 1
+            }
             let clientHead = HeaderRewriter.clientHead(
                 for: head, requestID: requestID, endpointID: endpointID ?? "", keepAlive: keepAlive)
             responseStarted = true
             context.write(wrapOutboundOut(.head(clientHead)), promise: nil)
         case .body(let buffer):
             guard machine.upstreamResponseBody() == .write else { return }
+            record.bytesOut += buffer.readableBytes
             context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
         case .end(let trailers):
             guard case .writeEnd(let reuse, let requestComplete) = machine.upstreamResponseEnd() else { return }
+            record.upstreamEnd = .now()
             if let upstream {
                 self.upstream = nil
                 if reuse && upstreamKeepAlive {

@@ -15,6 +15,16 @@ extension LoopStates {
     }
 
     /// Responses completed by all loops since start.
+    /// Every loop's traffic counters summed, with the writer's dropped access-log lines.
+    package func traffic(accessLog: AccessLogWriter?) async throws -> TrafficReport {
+        let reports = try await forEach { state in
+            state.traffic.report(pooledConnections: state.pool.idleCount)
+        }.get()
+        var merged = TrafficReport.merging(reports)
+        merged.accessLogDropped = accessLog?.dropped
+        return merged
+    }
+
     package func requestsServed() async throws -> Int {
         try await forEach { state in state.requestsServed }.get().reduce(0, +)
     }

@@ -33,13 +33,17 @@ package struct SnapshotClient: Service {
     let cache: SnapshotCache
     let states: LoopStates
     let breakers: BreakerRegistry
+    /// Its dropped-line count goes into each report.
+    let accessLog: AccessLogWriter?
     let group: any EventLoopGroup
     let logger: Logger
 
     package init(
         configuration: Configuration, initialVersion: Int?, cache: SnapshotCache, states: LoopStates,
-        breakers: BreakerRegistry = BreakerRegistry(), group: any EventLoopGroup, logger: Logger
+        breakers: BreakerRegistry = BreakerRegistry(), accessLog: AccessLogWriter? = nil, group: any EventLoopGroup,
+        logger: Logger
     ) {
+        self.accessLog = accessLog
         self.configuration = configuration
         self.initialVersion = initialVersion
         self.cache = cache
@@ -109,7 +113,7 @@ package struct SnapshotClient: Service {
                 version: held, supervised: configuration.supervised)
             try await outbound.write(Self.frame(.hello(hello)))
             try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { [states, breakers, interval = configuration.reportInterval] in
+                group.addTask { [states, breakers, accessLog, interval = configuration.reportInterval] in
                     // Once per interval, and at once (within a tick) after a breaker changed state.
                     let clock = ContinuousClock()
                     var last = clock.now
@@ -118,7 +122,11 @@ package struct SnapshotClient: Service {
                         guard breakers.takeChanged() || clock.now - last >= interval else { continue }
                         last = clock.now
                         let served = try await states.requestsServed()
-                        let report = ReplicaReport(requests: served, draining: false, breakers: breakers.reports())
+                        let breakerReports = breakers.reports()
+                        let traffic = try await states.traffic(accessLog: accessLog)
+                        let report = ReplicaReport(
+                            requests: served, draining: false, breakers: breakerReports,
+                            traffic: traffic.withBreakerTransitions(breakerReports))
                         try await outbound.write(Self.frame(.report(report)))
                     }
                 }

@@ -36,6 +36,9 @@ package final class UpstreamConnectionPool {
         self.tlsContext = tlsContext
     }
 
+    /// Idle connections held now, over every key.
+    var idleCount: Int { idle.values.reduce(0) { $0 + $1.count } }
+
     /// An idle connection for `key`, if one is open.
     func lease(_ key: Key) -> UpstreamClientHandler? {
         while let connection = idle[key]?.popLast() {

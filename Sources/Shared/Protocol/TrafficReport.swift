@@ -9,20 +9,27 @@ public struct TrafficReport: Sendable, Equatable, Codable {
     public var activeConnections: Int
     /// Idle keep-alive upstream connections held in the pools now.
     public var pooledConnections: Int
+    /// Access-log lines dropped because the writer fell behind; `nil` when the access log is off.
+    public var accessLogDropped: Int?
 
     /// The pseudo endpoint id of requests that matched no endpoint (404, 400, the replica's own `/health`).
     public static let unmatchedEndpoint = "-"
 
-    public init(endpoints: [EndpointTraffic] = [], activeConnections: Int = 0, pooledConnections: Int = 0) {
+    public init(
+        endpoints: [EndpointTraffic] = [], activeConnections: Int = 0, pooledConnections: Int = 0,
+        accessLogDropped: Int? = nil
+    ) {
         self.endpoints = endpoints
         self.activeConnections = activeConnections
         self.pooledConnections = pooledConnections
+        self.accessLogDropped = accessLogDropped
     }
 
     enum CodingKeys: String, CodingKey {
         case endpoints
         case activeConnections = "active_connections"
         case pooledConnections = "pooled_connections"
+        case accessLogDropped = "access_log_dropped"
     }
 }
 
@@ -74,7 +81,10 @@ public struct LatencyHistogram: Sendable, Equatable, Codable {
     public var sum: Double
     public var count: Int
 
-    public init(buckets: [Int] = Array(repeating: 0, count: LatencyHistogram.upperBounds.count + 1), sum: Double = 0, count: Int = 0) {
+    public init(
+        buckets: [Int] = Array(repeating: 0, count: LatencyHistogram.upperBounds.count + 1), sum: Double = 0,
+        count: Int = 0
+    ) {
         self.buckets = buckets
         self.sum = sum
         self.count = count

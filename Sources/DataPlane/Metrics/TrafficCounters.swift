@@ -1,0 +1,86 @@
+import Shared
+
+/// The traffic counters of one event loop, owned by its ``LoopState``: touched only on that
+/// loop, so no locks. ``SnapshotClient`` sums every loop's counters into each report.
+package final class TrafficCounters {
+    private var endpoints: [String: EndpointCounters] = [:]
+    /// Client connections open on this loop now.
+    package var activeConnections = 0
+
+    package init() {}
+
+    /// The counters of `endpoint` (``TrafficReport/unmatchedEndpoint`` for `nil`), created on first use.
+    package func counters(for endpoint: String?) -> EndpointCounters {
+        let name = endpoint ?? TrafficReport.unmatchedEndpoint
+        if let counters = endpoints[name] { return counters }
+        let counters = EndpointCounters()
+        endpoints[name] = counters
+        return counters
+    }
+
+    /// A copy of this loop's counters, with `pooledConnections` idle upstream connections.
+    package func report(pooledConnections: Int) -> TrafficReport {
+        TrafficReport(
+            endpoints: endpoints.map { $0.value.traffic(endpoint: $0.key) },
+            activeConnections: activeConnections, pooledConnections: pooledConnections)
+    }
+}
+
+@available(*, unavailable)
+extension TrafficCounters: Sendable {}
+
+extension TrafficReport {
+    /// The sum of several loops' reports: one entry per endpoint, sorted by endpoint.
+    package static func merging(_ reports: [TrafficReport]) -> TrafficReport {
+        var merged: [String: EndpointTraffic] = [:]
+        var total = TrafficReport()
+        for report in reports {
+            total.activeConnections += report.activeConnections
+            total.pooledConnections += report.pooledConnections
+            for traffic in report.endpoints {
+                guard var sum = merged[traffic.endpoint] else {
+                    merged[traffic.endpoint] = traffic
+                    continue
+                }
+                sum.add(traffic)
+                merged[traffic.endpoint] = sum
+            }
+        }
+        total.endpoints = merged.keys.sorted().map { merged[$0]! }
+        return total
+    }
+}
+
+extension EndpointTraffic {
+    mutating func add(_ other: EndpointTraffic) {
+        responses.merge(other.responses, uniquingKeysWith: +)
+        upstreamErrors.merge(other.upstreamErrors, uniquingKeysWith: +)
+        requestDuration.add(other.requestDuration)
+        upstreamDuration.add(other.upstreamDuration)
+        breakerTransitions += other.breakerTransitions
+    }
+}
+
+extension LatencyHistogram {
+    mutating func add(_ other: LatencyHistogram) {
+        for index in buckets.indices where index < other.buckets.count { buckets[index] += other.buckets[index] }
+        sum += other.sum
+        count += other.count
+    }
+}
+
+extension TrafficReport {
+    /// The report with each endpoint's breaker transitions filled in from the breakers' own counts.
+    package func withBreakerTransitions(_ breakers: [BreakerReport]) -> TrafficReport {
+        var report = self
+        for breaker in breakers where breaker.transitions > 0 {
+            if let index = report.endpoints.firstIndex(where: { $0.endpoint == breaker.endpoint }) {
+                report.endpoints[index].breakerTransitions = breaker.transitions
+            } else {
+                report.endpoints.append(
+                    EndpointTraffic(endpoint: breaker.endpoint, breakerTransitions: breaker.transitions))
+            }
+        }
+        return report
+    }
+}

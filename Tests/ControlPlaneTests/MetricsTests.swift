@@ -1,0 +1,159 @@
+import Foundation
+import NIOHTTP1
+import TestSupport
+import Testing
+
+/// `GET /metrics` end to end: a control plane with two replicas in front of real upstreams;
+/// the replicas' reported traffic shows up summed exactly as sent.
+@Suite(.serialized) struct MetricsTests {
+    @Test func metricsShowWhatTheReplicasServed() async throws {
+        let good = try await UpstreamServer.start(.echo)
+        let failing = try await UpstreamServer.start(.fixed(status: 500, headers: [], body: "broken"))
+        var failure: (any Error)?
+        do {
+            try await servedTraffic(good: good, failing: failing)
+        } catch {
+            failure = error
+        }
+        await good.stop()
+        await failing.stop()
+        if let failure { throw failure }
+    }
+
+    private func servedTraffic(good: UpstreamServer, failing: UpstreamServer) async throws {
+        let control = try await ControlPlaneHarness.start(
+            config: """
+                health_check:
+                  enabled: false
+                endpoints:
+                  - name: a
+                    url: \(good.baseURL)/api
+                  - name: b
+                    url: \(failing.baseURL)/api
+                    circuit_breaker:
+                      failure_threshold: 1000
+                """, replicas: 2, arguments: ["--access-log", "off"])
+        defer { control.stop() }
+
+        try await waitForProxy(control)
+        let proxy = "http://127.0.0.1:\(control.proxyPort)/orchestrator"
+        // `Connection: close` spreads the requests over both replicas' accepts.
+        let close = [("Connection", "close")]
+        for index in 0..<40 {
+            #expect(try await TestHTTP.request(.GET, "\(proxy)/a/item/\(index)", headers: close).status == 200)
+        }
+        for _ in 0..<10 {
+            #expect(try await TestHTTP.request(.GET, "\(proxy)/b/x", headers: close).status == 500)
+        }
+        for _ in 0..<5 {
+            #expect(try await TestHTTP.request(.GET, "\(proxy)/nowhere/x", headers: close).status == 404)
+        }
+
+        let text = try await eventually("the totals in /metrics", timeout: 60) { () -> String? in
+            let text = try await control.admin(.GET, "/metrics").text
+            let samples = MetricSamples(text)
+            let done =
+                samples.sum("orch_requests_total", ["endpoint": "a", "status_class": "2xx"]) == 40
+                && samples.sum("orch_requests_total", ["endpoint": "b", "status_class": "5xx"]) == 10
+                && samples.sum("orch_requests_total", ["endpoint": "-", "status_class": "4xx"]) == 5
+            return done ? text : nil
+        }
+        let samples = MetricSamples(text)
+        #expect(samples.sum("orch_request_duration_seconds_count", ["endpoint": "a"]) == 40)
+        #expect(samples.sum("orch_request_duration_seconds_bucket", ["endpoint": "a", "le": "+Inf"]) == 40)
+        #expect(samples.sum("orch_upstream_duration_seconds_count", ["endpoint": "b"]) == 10)
+        #expect(samples.sum("orch_upstream_errors_total", ["endpoint": "b", "kind": "5xx"]) == 10)
+        #expect(samples.sum("orch_upstream_errors_total", ["endpoint": "a"]) == 0)
+        #expect(Set(samples.labelValues("orch_active_connections", "replica")).count == 2)
+        #expect(samples.sum("orch_snapshot_version_acked", [:]) > 0)
+        #expect(samples.sum("orch_config_reloads_total", ["result": "ok"]) >= 1)
+        #expect(samples.sum("orch_config_reloads_total", ["result": "failed"]) == 0)
+        #expect(samples.sum("orch_uptime_seconds", [:]) >= 0)
+        #expect(samples.values.contains { $0.name == "orch_uptime_seconds" })
+
+        // Every line is a comment or `name{labels} value`, and every family says HELP and TYPE.
+        let sample = try Regex(#"^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? \S+$"#)
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+            #expect(line.wholeMatch(of: sample) != nil, "not a sample line: \(line)")
+            #expect(Double(line.split(separator: " ").last!.replacingOccurrences(of: "Inf", with: "infinity")) != nil)
+        }
+        for family in Set(samples.values.map(\.family)) {
+            #expect(text.contains("# HELP \(family) "), "no HELP for \(family)")
+            #expect(text.contains("# TYPE \(family) "), "no TYPE for \(family)")
+        }
+    }
+
+    @Test func metricsNeedTheToken() async throws {
+        let control = try await ControlPlaneHarness.start(config: nil)
+        defer { control.stop() }
+        #expect(try await control.admin(.GET, "/metrics", headers: []).status == 401)
+        #expect(try await control.admin(.GET, "/metrics", headers: [("Authorization", "Bearer wrong")]).status == 401)
+        let response = try await control.admin(.GET, "/metrics")
+        #expect(response.status == 200)
+        #expect(response.headers.first(name: "content-type")?.hasPrefix("text/plain") == true)
+        #expect(response.text.contains("# TYPE orch_uptime_seconds gauge"))
+    }
+
+    /// Waits until both replicas serve the snapshot.
+    private func waitForProxy(_ control: ControlPlaneHarness) async throws {
+        _ = try await eventually("both replicas acknowledging", timeout: 60) { () -> Bool? in
+            let listing = try await control.admin(.GET, "/dataplanes")
+            let current = listing.json["current_version"] as? Int
+            let acked = (listing.json["dataplanes"] as? [[String: Any]] ?? []).compactMap {
+                $0["acked_version"] as? Int
+            }
+            return acked.count == 2 && acked.allSatisfy { $0 == current } ? true : nil
+        }
+    }
+}
+
+/// The samples of a Prometheus text exposition.
+struct MetricSamples {
+    struct Sample {
+        var name: String
+        var labels: [String: String]
+        var value: Double
+
+        /// The family a sample belongs to (histogram suffixes removed).
+        var family: String {
+            for suffix in ["_bucket", "_sum", "_count"] where name.hasSuffix(suffix) && name.contains("duration") {
+                return String(name.dropLast(suffix.count))
+            }
+            return name
+        }
+    }
+
+    var values: [Sample] = []
+
+    init(_ text: String) {
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+            guard let space = line.lastIndex(of: " "), let value = Double(line[line.index(after: space)...]) else {
+                continue
+            }
+            let series = line[..<space]
+            var labels: [String: String] = [:]
+            var name = String(series)
+            if let brace = series.firstIndex(of: "{") {
+                name = String(series[..<brace])
+                let inner = series[series.index(after: brace)..<series.index(before: series.endIndex)]
+                for pair in inner.split(separator: ",") {
+                    let parts = pair.split(separator: "=", maxSplits: 1)
+                    guard parts.count == 2 else { continue }
+                    labels[String(parts[0])] = String(parts[1].dropFirst().dropLast())
+                }
+            }
+            values.append(Sample(name: name, labels: labels, value: value))
+        }
+    }
+
+    /// The sum over every series of `name` whose labels include `labels`.
+    func sum(_ name: String, _ labels: [String: String]) -> Double {
+        values.filter { sample in
+            sample.name == name && labels.allSatisfy { sample.labels[$0.key] == $0.value }
+        }.reduce(0) { $0 + $1.value }
+    }
+
+    func labelValues(_ name: String, _ label: String) -> [String] {
+        values.filter { $0.name == name }.compactMap { $0.labels[label] }
+    }
+}
