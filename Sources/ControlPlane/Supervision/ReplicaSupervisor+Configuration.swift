@@ -46,6 +46,14 @@ extension ReplicaSupervisor {
         /// A file the replicas' stdout and stderr are appended to; `nil` (the default): they
         /// share this process's.
         package var outputPath: String?
+        /// Replicas a previous control plane left running, adopted into their slots instead of
+        /// starting new ones (``SurvivingReplicas``). Without ``listenSocket`` (-1) a slot whose
+        /// adopted replica exits waits for ``ReplicaSupervisor/listenerArrived(_:)``.
+        package var adopted: [ReplicaRegistryFile.Entry] = []
+        /// The proxy address the replicas serve, recorded in `replicas.json`.
+        package var proxyAddress: String?
+        /// How long a rollout waits for a new replica to connect and acknowledge the current snapshot.
+        package var readyTimeout: Duration
 
         package init(
             executable: URL,
@@ -60,7 +68,10 @@ extension ReplicaSupervisor {
             restartDelay: Duration = .milliseconds(100),
             maximumRestartDelay: Duration = .seconds(10),
             restartResetAfter: Duration = .seconds(30),
-            outputPath: String? = nil
+            outputPath: String? = nil,
+            readyTimeout: Duration = .seconds(30),
+            adopted: [ReplicaRegistryFile.Entry] = [],
+            proxyAddress: String? = nil
         ) {
             self.executable = executable
             self.replicaCount = replicaCount
@@ -75,6 +86,9 @@ extension ReplicaSupervisor {
             self.maximumRestartDelay = maximumRestartDelay
             self.restartResetAfter = restartResetAfter
             self.outputPath = outputPath
+            self.readyTimeout = readyTimeout
+            self.adopted = adopted
+            self.proxyAddress = proxyAddress
         }
 
         /// The data plane's arguments for a supervised replica.
