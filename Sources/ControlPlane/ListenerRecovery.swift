@@ -21,7 +21,8 @@ struct ListenerRecovery {
         do {
             handOver = try ListenerHandOver(path: path)
         } catch {
-            logger.error("cannot receive the proxy socket from the adopted replicas", metadata: ["orch.error": "\(error)"])
+            logger.error(
+                "cannot receive the proxy socket from the adopted replicas", metadata: ["orch.error": "\(error)"])
             return
         }
         defer { handOver.close() }

@@ -42,7 +42,8 @@ import Testing
                 }
             }
             let (succeeded, failures) = await load.stop()
-            #expect(failures.isEmpty, "\(failures.count) failed of \(succeeded + failures.count): \(failures.prefix(5))")
+            #expect(
+                failures.isEmpty, "\(failures.count) failed of \(succeeded + failures.count): \(failures.prefix(5))")
             #expect(before.allSatisfy { kill($0, 0) == 0 })
         }
     }

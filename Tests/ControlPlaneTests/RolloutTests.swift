@@ -37,9 +37,12 @@ import Testing
             // A replica that exits on SIGTERM still drops the odd connection it had accepted; the
             // replica-side drain (`drain` message, graceful close) removes these.
             withKnownIssue("old replicas drop accepted connections when they exit", isIntermittent: true) {
-                #expect(failures.isEmpty, "\(failures.count) failed of \(succeeded + failures.count): \(failures.prefix(5))")
+                #expect(
+                    failures.isEmpty, "\(failures.count) failed of \(succeeded + failures.count): \(failures.prefix(5))"
+                )
             }
-            #expect(failures.count <= 4, "\(failures.count) failed of \(succeeded + failures.count): \(failures.prefix(5))")
+            #expect(
+                failures.count <= 4, "\(failures.count) failed of \(succeeded + failures.count): \(failures.prefix(5))")
         }
     }
 

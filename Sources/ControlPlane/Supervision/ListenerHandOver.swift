@@ -115,7 +115,8 @@ package final class ListenerHandOver: Sendable {
 extension ListenerHandOver {
     /// ``receive(timeout:)`` on a dedicated thread.
     package func receiveAsync(timeout: Duration) async throws(SupervisionError) -> Int32 {
-        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Int32, SupervisionError>, Never>) in
+        let result = await withCheckedContinuation {
+            (continuation: CheckedContinuation<Result<Int32, SupervisionError>, Never>) in
             let thread = Thread {
                 do throws(SupervisionError) {
                     continuation.resume(returning: .success(try self.receive(timeout: timeout)))

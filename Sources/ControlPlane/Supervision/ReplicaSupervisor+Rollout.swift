@@ -128,7 +128,8 @@ extension ReplicaSupervisor {
     /// Asks `pid` to drain and waits until its slot task has reaped it; SIGKILL after the drain
     /// timeout plus the margin.
     private func retire(_ pid: pid_t) async throws(RolloutFailure) {
-        let seconds = Double(configuration.drainTimeout.components.seconds)
+        let seconds =
+            Double(configuration.drainTimeout.components.seconds)
             + Double(configuration.drainTimeout.components.attoseconds) / 1e18
         if let publisher, let id = await publisher.replicaId(pid: Int(pid)) {
             _ = await publisher.drain(replicaId: id, deadlineSeconds: seconds)
@@ -141,7 +142,8 @@ extension ReplicaSupervisor {
             if !killed && clock.now >= killAt {
                 signal(pid, SIGKILL)
                 killed = true
-                logger.warning("rollout: replica did not drain in time; sent SIGKILL", metadata: ["orch.replica.pid": "\(pid)"])
+                logger.warning(
+                    "rollout: replica did not drain in time; sent SIGKILL", metadata: ["orch.replica.pid": "\(pid)"])
             }
             do { try await Task.sleep(for: .milliseconds(50)) } catch { throw RolloutFailure("cancelled") }
         }
@@ -188,7 +190,8 @@ extension ReplicaSupervisor {
                 throw RolloutFailure(
                     isStopping
                         ? "the control plane is shutting down"
-                        : "replica pid \(pid) not ready after \(configuration.readyTimeout.secondsText) s (version \(version) not acknowledged)")
+                        : "replica pid \(pid) not ready after \(configuration.readyTimeout.secondsText) s (version \(version) not acknowledged)"
+                )
             }
             try? await Task.sleep(for: .milliseconds(50))
         }

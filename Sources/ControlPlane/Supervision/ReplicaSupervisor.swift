@@ -143,22 +143,22 @@ package final class ReplicaSupervisor: Service, Sendable {
                 guard let socket = await listenSocket(logger: logger) else { return }
                 do {
                     pid = try ProcessSpawner.spawn(
-                    .init(
-                        executable: configuration.executable.path,
-                        arguments: configuration.arguments,
-                        environment: configuration.environment(from: ProcessInfo.processInfo.environment),
-                        inheritedSocket: socket, outputPath: configuration.outputPath))
-            } catch {
-                let delay = backoff.exited(at: clock.now)
-                recordStartFailure(slot: slot, error: error)
-                logger.error(
-                    "cannot start data-plane replica",
-                    metadata: ["orch.error": "\(error)", "orch.restart_in_ms": "\(Int(delay.seconds * 1000))"])
-                do { try await Task.sleep(for: delay) } catch { return }
-                continue
-            }
-            register(pid: pid, slot: slot, logger: logger)
-            await ProcessExit.waitForExit(pid)
+                        .init(
+                            executable: configuration.executable.path,
+                            arguments: configuration.arguments,
+                            environment: configuration.environment(from: ProcessInfo.processInfo.environment),
+                            inheritedSocket: socket, outputPath: configuration.outputPath))
+                } catch {
+                    let delay = backoff.exited(at: clock.now)
+                    recordStartFailure(slot: slot, error: error)
+                    logger.error(
+                        "cannot start data-plane replica",
+                        metadata: ["orch.error": "\(error)", "orch.restart_in_ms": "\(Int(delay.seconds * 1000))"])
+                    do { try await Task.sleep(for: delay) } catch { return }
+                    continue
+                }
+                register(pid: pid, slot: slot, logger: logger)
+                await ProcessExit.waitForExit(pid)
             }
             switch retire(pid: pid, slot: slot) {
             case .replacedBy(let successor):

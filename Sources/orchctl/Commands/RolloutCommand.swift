@@ -51,7 +51,9 @@ struct RolloutCommand: AsyncParsableCommand {
             return fetched
         }
         printer.show(final.raw) { _ in RolloutRendering.summary(final.value) }
-        if final.value.state == "failed" { throw OrchctlError.failure("rollout failed: \(final.value.error ?? "unknown reason")") }
+        if final.value.state == "failed" {
+            throw OrchctlError.failure("rollout failed: \(final.value.error ?? "unknown reason")")
+        }
     }
 }
 

@@ -56,12 +56,14 @@ struct DataPlaneRoutes {
             replicas = body.replicas
         }
         guard let supervisor = services.supervisor else {
-            throw APIError(.conflict, "This control plane supervises no data-plane replicas (started with --replicas 0)")
+            throw APIError(
+                .conflict, "This control plane supervises no data-plane replicas (started with --replicas 0)")
         }
         do {
             return JSONResponse(try supervisor.startRollout(replicas: replicas), status: .accepted)
         } catch .notSupervising {
-            throw APIError(.conflict, "This control plane supervises no data-plane replicas (started with --replicas 0)")
+            throw APIError(
+                .conflict, "This control plane supervises no data-plane replicas (started with --replicas 0)")
         } catch .alreadyRunning {
             throw APIError(.conflict, "A rollout is already running")
         } catch .stopping {
