@@ -16,6 +16,7 @@ let package = Package(
         .executable(name: "orch-control-plane", targets: ["orch-control-plane"]),
         .executable(name: "orch-data-plane", targets: ["orch-data-plane"]),
         .executable(name: "orchctl", targets: ["orchctl"]),
+        .executable(name: "orch-load", targets: ["orch-load"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
@@ -99,9 +100,29 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "LoadGenerator",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "orch-load",
+            dependencies: [
+                "LoadGenerator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "TestSupport",
             dependencies: [
-                "Shared",
+                "Shared", "LoadGenerator",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -126,7 +147,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DataPlaneTests",
-            dependencies: ["DataPlane", "TestSupport", "orch-control-plane", "orch-data-plane"],
+            dependencies: ["DataPlane", "TestSupport", "LoadGenerator", "orch-control-plane", "orch-data-plane"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,0 +1,63 @@
+import LoadGenerator
+import TestSupport
+import Testing
+
+/// The load client the rollout and chaos tests rely on: it must count every request and every
+/// kind of failure, or a "zero failures" assertion proves nothing.
+@Suite struct LoadGeneratorTests {
+    @Test func countsEveryResponseAndSortsFailuresByKind() async throws {
+        let ok = try await UpstreamServer.start(.fixed(status: 200, headers: [], body: "ok"))
+        defer { Task { await ok.stop() } }
+        let failing = try await UpstreamServer.start(.fixed(status: 503, headers: [], body: "no"))
+        defer { Task { await failing.stop() } }
+        let closed = try await UpstreamServer.start(.closeWithoutResponse)
+        defer { Task { await closed.stop() } }
+
+        let generator = LoadGenerator.start(
+            .init(
+                targets: [
+                    LoadTarget(name: "ok", url: ok.baseURL + "/a"),
+                    LoadTarget(name: "failing", url: failing.baseURL + "/b"),
+                    LoadTarget(name: "closed", url: closed.baseURL + "/c"),
+                ],
+                requestsPerSecond: 300,
+                requestTimeoutSeconds: 20
+            ))
+        _ = try await eventually("30 requests sent", timeout: 60) { () -> Bool? in
+            generator.snapshot().sent >= 30 ? true : nil
+        }
+        let summary = await generator.stop()
+
+        let okTarget = try #require(summary.targets["ok"])
+        let failingTarget = try #require(summary.targets["failing"])
+        let closedTarget = try #require(summary.targets["closed"])
+        #expect(okTarget.failed == 0)
+        #expect(okTarget.succeeded == okTarget.sent)
+        #expect(ok.requests.count == okTarget.sent)
+        #expect(failingTarget.statuses[503] == failingTarget.sent)
+        #expect(failingTarget.failed == failingTarget.sent)
+        #expect(closedTarget.resets + closedTarget.otherErrors == closedTarget.sent)
+        #expect(closedTarget.failed == closedTarget.sent)
+        #expect(summary.sent == okTarget.sent + failingTarget.sent + closedTarget.sent)
+        #expect(okTarget.p99Seconds >= okTarget.p50Seconds)
+    }
+
+    @Test func aClosedPortIsAConnectError() async throws {
+        let upstream = try await UpstreamServer.start()
+        let url = upstream.baseURL + "/gone"
+        await upstream.stop()
+        let summary = await LoadGenerator.start(
+            .init(targets: [LoadTarget(name: "gone", url: url)], requestsPerSecond: 50)
+        ).run(forSeconds: 0.3)
+        let target = try #require(summary.targets["gone"])
+        #expect(target.sent > 0)
+        #expect(target.connectErrors == target.sent)
+    }
+
+    @Test func parsesTargetArguments() {
+        #expect(LoadTarget(argument: "a=http://127.0.0.1:1/x") == LoadTarget(name: "a", url: "http://127.0.0.1:1/x"))
+        #expect(LoadTarget(argument: "http://h/x=y")?.name == "http://h/x=y")
+        #expect(LoadTarget(argument: "a=ftp://h") == nil)
+        #expect(LoadTarget(argument: "nonsense") == nil)
+    }
+}
