@@ -1,4 +1,5 @@
 import Foundation
+import LoadGenerator
 import NIOHTTP1
 import TestSupport
 import Testing
@@ -16,13 +17,14 @@ import Testing
             let control = gateway.control
             let before = try await gateway.readyPids(2)
             let proxyPort = control.proxyPort
-            let load = ProxyLoad(url: gateway.proxyURL)
-            _ = try await eventually("load flowing", timeout: 30) { load.succeeded > 20 ? true : nil }
+            let load = LoadGenerator.start(
+                .init(targets: [LoadTarget(name: "svc", url: gateway.proxyURL)], requestsPerSecond: 200))
+            _ = try await eventually("load flowing", timeout: 30) { load.snapshot().sent > 50 ? true : nil }
 
             control.kill9()
-            let servedAtKill = load.succeeded
+            let sentAtKill = load.snapshot().sent
             _ = try await eventually("load while the control plane is down", timeout: 30) {
-                load.succeeded > servedAtKill + 20 ? true : nil
+                load.snapshot().sent > sentAtKill + 50 ? true : nil
             }
             try await control.restart()
             #expect(control.proxyPort == proxyPort)
@@ -41,9 +43,10 @@ import Testing
                     try await TestHTTP.request(.GET, url, headers: [("Connection", "close")]).status == 200 ? true : nil
                 }
             }
-            let (succeeded, failures) = await load.stop()
-            #expect(
-                failures.isEmpty, "\(failures.count) failed of \(succeeded + failures.count): \(failures.prefix(5))")
+            let summary = await load.stop()
+            let errors = summary.targets.values.flatMap(\.sampleErrors)
+            #expect(summary.sent > 100)
+            #expect(summary.failed == 0, "\(summary.failed) failed of \(summary.sent): \(errors.prefix(5))")
             #expect(before.allSatisfy { kill($0, 0) == 0 })
         }
     }

@@ -1,6 +1,5 @@
 import Foundation
 import NIOHTTP1
-import Synchronization
 import TestSupport
 import Testing
 
@@ -95,57 +94,6 @@ func withRolloutGateway(
     control.stop()
     await upstream.stop()
     if let failure { throw failure }
-}
-
-/// Clients sending proxied requests in a loop until stopped; every request that does not answer
-/// 200 is counted (with its reason) as a failure. Each request uses a new connection
-/// (`Connection: close`) unless `keepAlive`: a replica that exits closes its idle kept-alive
-/// connections, which a client may be reusing at that very moment.
-final class ProxyLoad: Sendable {
-    private final class Shared: Sendable {
-        struct Counts {
-            var succeeded = 0
-            var failures: [String] = []
-        }
-
-        let counts = Mutex(Counts())
-        let running = Atomic(true)
-    }
-
-    private let shared = Shared()
-    private let tasks: [Task<Void, Never>]
-
-    init(url: String, clients: Int = 4, keepAlive: Bool = false) {
-        let shared = self.shared
-        let headers = keepAlive ? [] : [("Connection", "close")]
-        tasks = (0..<clients).map { _ in
-            Task {
-                while shared.running.load(ordering: .relaxed) {
-                    do {
-                        let response = try await TestHTTP.request(.GET, url, headers: headers, timeout: 30)
-                        shared.counts.withLock { counts in
-                            if response.status == 200 {
-                                counts.succeeded += 1
-                            } else {
-                                counts.failures.append("status \(response.status): \(response.text.prefix(200))")
-                            }
-                        }
-                    } catch {
-                        shared.counts.withLock { $0.failures.append("\(error)") }
-                    }
-                }
-            }
-        }
-    }
-
-    var succeeded: Int { shared.counts.withLock { $0.succeeded } }
-
-    /// Stops the clients and returns (succeeded, failures).
-    func stop() async -> (succeeded: Int, failures: [String]) {
-        shared.running.store(false, ordering: .relaxed)
-        for task in tasks { await task.value }
-        return shared.counts.withLock { ($0.succeeded, $0.failures) }
-    }
 }
 
 struct RolloutTestError: Error, CustomStringConvertible {
