@@ -144,7 +144,7 @@ let package = Package(
         .testTarget(
             name: "ControlPlaneTests",
             dependencies: [
-                "ControlPlane", "TestSupport", "orch-control-plane", "orch-data-plane",
+                "ControlPlane", "TestSupport", "LoadGenerator", "orch-control-plane", "orch-data-plane",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings

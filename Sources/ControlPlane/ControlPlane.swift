@@ -34,15 +34,17 @@ package struct ControlPlane {
         let socketServer = try await ControlSocketServer(path: socketPath, publisher: publisher, logger: logger)
         let watcher = ConfigWatcher(source: source, logger: logger)
         let checker = HealthChecker(registry: registry, logger: logger)
-        let (supervisor, proxySocket) = try startSupervision(directory: directory, socketPath: socketPath)
+        let (supervisor, proxySocket, proxyText) = try startSupervision(
+            directory: directory, socketPath: socketPath, publisher: publisher)
         defer { proxySocket?.close() }
-        let proxyText =
-            proxySocket?.address.description
-            ?? AddressText.describe(host: settings.proxyAddress.host, port: settings.proxyAddress.port)
+        let recovery = try listenerRecovery(
+            supervisor: supervisor, publisher: publisher, directory: directory, proxyText: proxyText)
+        defer { recovery?.cancel() }
 
-        let services = AdminServices(
+        var services = AdminServices(
             registry: registry, config: source, publisher: publisher, store: store, checker: checker, startedAt: Date(),
             logger: logger, supervisedReplicas: { supervisor.replicas })
+        services.supervisor = supervisor
         let application = AdminServer.application(
             router: AdminServer.router(services: services, token: token),
             host: settings.adminAddress.host, port: settings.adminAddress.port, logger: logger
@@ -75,17 +77,29 @@ package struct ControlPlane {
 
 extension ControlPlane {
     /// Binds the proxy address once (when replicas are wanted) and prepares the supervisor that
-    /// hands that socket to every replica it starts.
-    func startSupervision(directory: DataDirectory, socketPath: String) throws -> (ReplicaSupervisor, ListeningSocket?)
-    {
+    /// hands that socket to every replica it starts. When replicas a previous control plane
+    /// started still run, they are adopted and the address is not bound (they hold it); returns
+    /// the proxy address as text.
+    func startSupervision(
+        directory: DataDirectory, socketPath: String, publisher: SnapshotPublisher
+    ) throws -> (ReplicaSupervisor, ListeningSocket?, String) {
         var socket: ListeningSocket?
+        var proxyText = AddressText.describe(host: settings.proxyAddress.host, port: settings.proxyAddress.port)
+        let dataDirectory = URL(fileURLWithPath: directory.path)
+        var adopted: [ReplicaRegistryFile.Entry] = []
         if settings.replicas > 0 {
-            let address = try ListenAddress(
-                parsing: AddressText.describe(host: settings.proxyAddress.host, port: settings.proxyAddress.port))
-            do {
-                socket = try ListeningSocket(address: address)
-            } catch {
-                throw ControlPlaneError("cannot listen on \(address) for the proxy: \(error)")
+            adopted = SurvivingReplicas.find(dataDirectory: dataDirectory, executable: settings.dataPlaneBinary)
+            if adopted.isEmpty {
+                let address = try ListenAddress(parsing: proxyText)
+                do {
+                    socket = try ListeningSocket(address: address)
+                } catch {
+                    throw ControlPlaneError("cannot listen on \(address) for the proxy: \(error)")
+                }
+                proxyText = socket?.address.description ?? proxyText
+            } else {
+                let url = ReplicaRegistryFile.url(dataDirectory: dataDirectory)
+                proxyText = ReplicaRegistryFile.proxyAddress(from: url) ?? proxyText
             }
         }
         let supervisor = ReplicaSupervisor(
@@ -96,9 +110,40 @@ extension ControlPlane {
                 controlSocketPath: socketPath,
                 dataDirectory: URL(fileURLWithPath: directory.path),
                 logLevel: settings.logLevel,
-                drainTimeout: .milliseconds(Int64(settings.drainTimeout * 1000)), accessLog: settings.accessLog),
-            logger: logger)
-        return (supervisor, socket)
+                drainTimeout: .milliseconds(Int64(settings.drainTimeout * 1000)), accessLog: settings.accessLog,
+                readyTimeout: .milliseconds(Int64(Self.readyTimeoutSeconds * 1000)),
+                adopted: adopted, proxyAddress: proxyText),
+            publisher: publisher, logger: logger)
+        return (supervisor, socket, proxyText)
+    }
+
+    /// With adopted replicas and no socket of its own: starts getting the socket back from them.
+    func listenerRecovery(
+        supervisor: ReplicaSupervisor, publisher: SnapshotPublisher, directory: DataDirectory, proxyText: String
+    ) throws -> Task<Void, Never>? {
+        guard settings.replicas > 0, !supervisor.hasListenSocket else { return nil }
+        let recovery = ListenerRecovery(
+            supervisor: supervisor, publisher: publisher, path: directory.file("listener.sock"),
+            expected: try ListenAddress(parsing: proxyText),
+            timeout: .milliseconds(Int64(Self.adoptTimeoutSeconds * 1000)), logger: logger)
+        return Task { await recovery.run() }
+    }
+}
+
+extension ControlPlane {
+    /// How long a rollout waits for a new replica to become ready (`ORCH_ROLLOUT_READY_TIMEOUT`
+    /// seconds, default 30).
+    static var readyTimeoutSeconds: Double {
+        Double(ProcessInfo.processInfo.environment["ORCH_ROLLOUT_READY_TIMEOUT"] ?? "").flatMap { $0 > 0 ? $0 : nil }
+            ?? 30
+    }
+}
+
+extension ControlPlane {
+    /// How long a control plane that adopted replicas asks them for the proxy socket
+    /// (`ORCH_ADOPT_TIMEOUT` seconds, default 30).
+    static var adoptTimeoutSeconds: Double {
+        Double(ProcessInfo.processInfo.environment["ORCH_ADOPT_TIMEOUT"] ?? "").flatMap { $0 > 0 ? $0 : nil } ?? 30
     }
 }
 

@@ -31,7 +31,7 @@ struct Orchctl: AsyncParsableCommand {
             """,
         subcommands: [
             StatusCommand.self, EndpointCommand.self, ConfigCommand.self, SnapshotsCommand.self, BreakerCommand.self,
-            HealthCommand.self,
+            HealthCommand.self, RolloutCommand.self,
         ]
     )
 }

@@ -14,6 +14,8 @@ package struct AdminServices: Sendable {
     package let logger: Logger
     /// Replica processes the control plane started itself, for `/dataplanes`.
     package let supervisedReplicas: @Sendable () -> [ReplicaProcessStatus]
+    /// The replica supervisor, for rollouts; `nil` when none was set up.
+    package var supervisor: ReplicaSupervisor?
 
     package init(
         registry: EndpointRegistry, config: ConfigSource, publisher: SnapshotPublisher, store: Store,

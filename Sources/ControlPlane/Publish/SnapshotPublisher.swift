@@ -8,6 +8,8 @@ package actor SnapshotPublisher {
     private var current: Snapshot?
     private var outboxes: [UInt64: AsyncStream<ControlPlaneMessage>.Continuation] = [:]
     private var replicaOfConnection: [UInt64: String] = [:]
+    /// Connections whose replica said it serves an inherited listening socket it can hand over.
+    private var holdsListener: Set<UInt64> = []
     private var replicas: [String: ReplicaStatus] = [:]
     private var disconnectedAt: [String: Date] = [:]
     /// The latest breaker states each connected replica reported.
@@ -52,6 +54,7 @@ package actor SnapshotPublisher {
         let now = Timestamp.string()
         outboxes[connection] = outbox
         replicaOfConnection[connection] = hello.replicaId
+        if hello.inheritedListener == true { holdsListener.insert(connection) }
         disconnectedAt[hello.replicaId] = nil
         replicas[hello.replicaId] = ReplicaStatus(
             replicaId: hello.replicaId, pid: hello.pid, supervised: hello.supervised ?? false, connected: true,
@@ -94,6 +97,7 @@ package actor SnapshotPublisher {
     /// Forgets a connection; its replica stays listed as not connected for a while.
     func disconnected(_ connection: UInt64) {
         outboxes.removeValue(forKey: connection)?.finish()
+        holdsListener.remove(connection)
         guard let id = replicaOfConnection.removeValue(forKey: connection) else { return }
         // A replica that reconnected on a new connection is still connected.
         guard !replicaOfConnection.values.contains(id) else { return }
@@ -146,5 +150,30 @@ package actor SnapshotPublisher {
             count += 1
         }
         return count
+    }
+}
+
+extension SnapshotPublisher {
+    /// Whether the replica with process id `pid` is connected and has acknowledged the current
+    /// snapshot (with no snapshot yet: is connected).
+    package func isReady(pid: Int) -> Bool {
+        statuses().contains { status in
+            status.pid == pid && status.connected && (currentVersion == 0 || status.ackedVersion == currentVersion)
+        }
+    }
+
+    /// The id of the connected replica with process id `pid`.
+    package func replicaId(pid: Int) -> String? {
+        statuses().first { $0.pid == pid && $0.connected }?.replicaId
+    }
+}
+
+extension SnapshotPublisher {
+    /// Asks one connected replica that holds an inherited listening socket to send it to the
+    /// Unix socket at `path` (`send_listener`); returns its id, `nil` when none is connected.
+    package func requestListener(path: String) -> String? {
+        guard let connection = holdsListener.sorted().first, let outbox = outboxes[connection] else { return nil }
+        outbox.yield(.sendListener(path: path))
+        return replicaOfConnection[connection]
     }
 }

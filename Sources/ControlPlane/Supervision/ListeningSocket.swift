@@ -44,6 +44,11 @@ package final class ListeningSocket: Sendable {
         self.fileDescriptor = fd
     }
 
+    private init(fileDescriptor: Int32, address: ListenAddress) {
+        self.fileDescriptor = fileDescriptor
+        self.address = address
+    }
+
     /// Parses `HOST:PORT` and listens there.
     package convenience init(_ text: String) throws(SupervisionError) {
         try self.init(address: try ListenAddress(parsing: text))
@@ -84,7 +89,7 @@ package final class ListeningSocket: Sendable {
         guard result == 0 else { throw .socketFailed("bind", address.description, errno: errno) }
     }
 
-    private static func boundAddress(_ fd: Int32, requested: ListenAddress) throws(SupervisionError) -> ListenAddress {
+    static func boundAddress(_ fd: Int32, requested: ListenAddress) throws(SupervisionError) -> ListenAddress {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let result = withUnsafeMutablePointer(to: &storage) {
@@ -103,5 +108,39 @@ package final class ListeningSocket: Sendable {
             }
         }
         return ListenAddress(numericHost: requested.host, port: Int(port))
+    }
+}
+
+extension ListeningSocket {
+    /// Takes over `fd` (received from a replica) after checking that it is a listening TCP socket
+    /// on `address`'s port; closes it when it is not.
+    ///
+    /// - Throws: ``SupervisionError`` saying what the descriptor is instead.
+    package convenience init(adopting fd: Int32, expected address: ListenAddress) throws(SupervisionError) {
+        func option(_ name: Int32) -> Int32? {
+            var value: Int32 = 0
+            var length = socklen_t(MemoryLayout<Int32>.size)
+            return getsockopt(fd, SOL_SOCKET, name, &value, &length) == 0 ? value : nil
+        }
+        let family = option(SO_DOMAIN)
+        guard option(SO_TYPE) == Int32(SOCK_STREAM.rawValue), family == AF_INET || family == AF_INET6,
+            option(SO_ACCEPTCONN) == 1
+        else {
+            Glibc.close(fd)
+            throw .socketFailed("adopt", "the received descriptor (not a listening TCP socket)", errno: EINVAL)
+        }
+        let bound: ListenAddress
+        do {
+            bound = try Self.boundAddress(fd, requested: address)
+        } catch {
+            Glibc.close(fd)
+            throw error
+        }
+        guard address.port == 0 || bound.port == address.port else {
+            Glibc.close(fd)
+            throw .socketFailed("adopt", "a socket on port \(bound.port) (expected \(address.port))", errno: EINVAL)
+        }
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        self.init(fileDescriptor: fd, address: bound)
     }
 }

@@ -33,6 +33,9 @@ package enum ReplicaRegistryFile {
 
     private struct Document: Codable {
         var replicas: [Entry]
+        /// The proxy address the replicas serve, so a restarted control plane that adopts them
+        /// knows it without binding it.
+        var proxy: String?
     }
 
     package static let fileName = "replicas.json"
@@ -53,10 +56,10 @@ package enum ReplicaRegistryFile {
     }
 
     /// Replaces the file atomically: a temporary file in the same directory, fsync, rename.
-    package static func write(_ entries: [Entry], to url: URL) throws {
+    package static func write(_ entries: [Entry], proxy: String? = nil, to url: URL) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let data = try encoder.encode(Document(replicas: entries))
+        let data = try encoder.encode(Document(replicas: entries, proxy: proxy))
         let temporary = url.deletingLastPathComponent()
             .appendingPathComponent(".\(fileName).\(getpid()).tmp")
         let fd = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
@@ -74,5 +77,13 @@ package enum ReplicaRegistryFile {
     package static func read(from url: URL) throws -> [Entry] {
         guard FileManager.default.fileExists(atPath: url.path) else { return [] }
         return try JSONDecoder().decode(Document.self, from: Data(contentsOf: url)).replicas
+    }
+}
+
+extension ReplicaRegistryFile {
+    /// The proxy address recorded with the replicas, if any.
+    package static func proxyAddress(from url: URL) -> String? {
+        guard let data = FileManager.default.contents(atPath: url.path) else { return nil }
+        return (try? JSONDecoder().decode(Document.self, from: data))?.proxy
     }
 }

@@ -48,6 +48,14 @@ extension ReplicaSupervisor {
         package var outputPath: String?
         /// Passed to each replica as `--access-log` when set (else `ORCH_ACCESS_LOG` or stdout applies).
         package var accessLog: String?
+        /// Replicas a previous control plane left running, adopted into their slots instead of
+        /// starting new ones (``SurvivingReplicas``). Without ``listenSocket`` (-1) a slot whose
+        /// adopted replica exits waits for ``ReplicaSupervisor/listenerArrived(_:)``.
+        package var adopted: [ReplicaRegistryFile.Entry] = []
+        /// The proxy address the replicas serve, recorded in `replicas.json`.
+        package var proxyAddress: String?
+        /// How long a rollout waits for a new replica to connect and acknowledge the current snapshot.
+        package var readyTimeout: Duration
 
         package init(
             executable: URL,
@@ -63,7 +71,10 @@ extension ReplicaSupervisor {
             maximumRestartDelay: Duration = .seconds(10),
             restartResetAfter: Duration = .seconds(30),
             outputPath: String? = nil,
-            accessLog: String? = nil
+            accessLog: String? = nil,
+            readyTimeout: Duration = .seconds(30),
+            adopted: [ReplicaRegistryFile.Entry] = [],
+            proxyAddress: String? = nil
         ) {
             self.accessLog = accessLog
             self.executable = executable
@@ -79,6 +90,9 @@ extension ReplicaSupervisor {
             self.maximumRestartDelay = maximumRestartDelay
             self.restartResetAfter = restartResetAfter
             self.outputPath = outputPath
+            self.readyTimeout = readyTimeout
+            self.adopted = adopted
+            self.proxyAddress = proxyAddress
         }
 
         /// The data plane's arguments for a supervised replica.

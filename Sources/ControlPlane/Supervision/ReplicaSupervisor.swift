@@ -20,20 +20,44 @@ import Synchronization
 /// - `<dataDir>/replicas.json` always lists the running replicas (``ReplicaRegistryFile``).
 package final class ReplicaSupervisor: Service, Sendable {
     package let configuration: Configuration
-    private let logger: Logger
-    private let state: Mutex<State>
+    let logger: Logger
+    /// Tells when a replica holds the current snapshot (rollouts wait for it); `nil`: never.
+    let publisher: SnapshotPublisher?
+    let state: Mutex<State>
 
-    private struct State: ~Copyable {
+    struct State: ~Copyable {
         var slots: [ReplicaProcessStatus]
         var stopping = false
         var killTask: Task<Void, Never>?
+        /// Old pid → the ready replica that takes over its slot once the old one has exited.
+        var replacements: [pid_t: pid_t] = [:]
+        /// Slots removed by scaling down: their task ends when their replica exits.
+        var removedSlots: Set<Int> = []
+        /// Retired replicas that have exited, with their status (rollouts wait on them).
+        var retiredExits: [pid_t: ProcessExit] = [:]
+        /// Replicas a rollout started that are not in a slot yet.
+        var starting: Set<pid_t> = []
+        /// Adds a slot task: (slot, pid of its ready replica).
+        var addSlot: AsyncStream<(Int, pid_t)>.Continuation?
+        /// The socket replicas inherit; -1 until an adopted replica hands it over.
+        var listenSocket: Int32
+        /// A socket received from an adopted replica, closed when the supervisor ends.
+        var receivedSocket: ListeningSocket?
+        var rollout = RolloutStatus()
+        var rolloutTask: Task<Void, Never>?
     }
 
-    package init(configuration: Configuration, logger: Logger = Logger(label: "orch.controlplane")) {
+    package init(
+        configuration: Configuration, publisher: SnapshotPublisher? = nil,
+        logger: Logger = Logger(label: "orch.controlplane")
+    ) {
         self.configuration = configuration
+        self.publisher = publisher
         self.logger = logger
         self.state = Mutex(
-            State(slots: (0..<max(configuration.replicaCount, 0)).map { ReplicaProcessStatus(slot: $0 + 1) }))
+            State(
+                slots: (0..<max(configuration.replicaCount, 0)).map { ReplicaProcessStatus(slot: $0 + 1) },
+                listenSocket: configuration.listenSocket))
     }
 
     /// The replicas as of now, in slot order.
@@ -56,16 +80,22 @@ package final class ReplicaSupervisor: Service, Sendable {
         let executable = configuration.executable.path
         guard access(executable, X_OK) == 0 else { throw SupervisionError.executableNotFound(executable) }
         try FileManager.default.createDirectory(at: configuration.dataDirectory, withIntermediateDirectories: true)
-        warnAboutSurvivors()
+        let adopted = adopt()
+        if adopted.isEmpty { warnAboutSurvivors() }
         try writeRegistry(state.withLock { $0.slots })
         logger.info(
             "starting data-plane replicas",
             metadata: ["orch.replicas": "\(configuration.replicaCount)", "orch.executable": "\(executable)"])
+        let (addedSlots, addSlot) = AsyncStream<(Int, pid_t)>.makeStream()
+        state.withLock { $0.addSlot = addSlot }
         await cancelWhenGracefulShutdown {
             await withTaskCancellationHandler {
                 await withDiscardingTaskGroup { group in
                     for slot in 1...self.configuration.replicaCount {
-                        group.addTask { await self.supervise(slot: slot) }
+                        group.addTask { await self.supervise(slot: slot, adopted: adopted[slot]) }
+                    }
+                    for await (slot, pid) in addedSlots {
+                        group.addTask { await self.supervise(slot: slot, replica: pid) }
                     }
                 }
             } onCancel: {
@@ -74,6 +104,8 @@ package final class ReplicaSupervisor: Service, Sendable {
         }
         let slots = state.withLock { state in
             state.killTask?.cancel()
+            state.rolloutTask?.cancel()
+            state.receivedSocket?.close()
             // Every slot task has returned, so every replica has been reaped.
             for index in state.slots.indices { state.slots[index].state = .stopped }
             return state.slots
@@ -82,36 +114,61 @@ package final class ReplicaSupervisor: Service, Sendable {
         logger.info("all data-plane replicas stopped")
     }
 
-    /// Runs one slot: start, wait for the exit, back off, start again, until shutdown.
-    private func supervise(slot: Int) async {
+    /// Runs one slot: start, wait for the exit, back off, start again, until shutdown. A slot
+    /// added by a rollout starts with its already running `replica`; a replica a rollout replaced
+    /// hands the slot over to its successor instead of being restarted.
+    private func supervise(slot: Int, replica: pid_t? = nil, adopted: pid_t? = nil) async {
+        var next = replica
+        var adopted = adopted
         var backoff = RestartBackoff<ContinuousClock.Instant>(
             initial: configuration.restartDelay, maximum: configuration.maximumRestartDelay,
             resetAfter: configuration.restartResetAfter)
         let clock = ContinuousClock()
         var logger = self.logger
         logger[metadataKey: "orch.replica.slot"] = "\(slot)"
-        while !isStopping {
+        // A successor is always watched and reaped, even during shutdown.
+        while next != nil || !isStopping {
             let startedAt = clock.now
             backoff.started(at: startedAt)
             let pid: pid_t
-            do {
-                pid = try ProcessSpawner.spawn(
-                    .init(
-                        executable: configuration.executable.path,
-                        arguments: configuration.arguments,
-                        environment: configuration.environment(from: ProcessInfo.processInfo.environment),
-                        inheritedSocket: configuration.listenSocket, outputPath: configuration.outputPath))
-            } catch {
-                let delay = backoff.exited(at: clock.now)
-                recordStartFailure(slot: slot, error: error)
-                logger.error(
-                    "cannot start data-plane replica",
-                    metadata: ["orch.error": "\(error)", "orch.restart_in_ms": "\(Int(delay.seconds * 1000))"])
-                do { try await Task.sleep(for: delay) } catch { return }
-                continue
+            if let successor = next {
+                pid = successor
+                next = nil
+                await ProcessExit.waitForExit(pid)
+            } else if let survivor = adopted {
+                pid = survivor
+                adopted = nil
+                await Self.waitForExit(adoptedReplica: pid)
+            } else {
+                guard let socket = await listenSocket(logger: logger) else { return }
+                do {
+                    pid = try ProcessSpawner.spawn(
+                        .init(
+                            executable: configuration.executable.path,
+                            arguments: configuration.arguments,
+                            environment: configuration.environment(from: ProcessInfo.processInfo.environment),
+                            inheritedSocket: socket, outputPath: configuration.outputPath))
+                } catch {
+                    let delay = backoff.exited(at: clock.now)
+                    recordStartFailure(slot: slot, error: error)
+                    logger.error(
+                        "cannot start data-plane replica",
+                        metadata: ["orch.error": "\(error)", "orch.restart_in_ms": "\(Int(delay.seconds * 1000))"])
+                    do { try await Task.sleep(for: delay) } catch { return }
+                    continue
+                }
+                register(pid: pid, slot: slot, logger: logger)
+                await ProcessExit.waitForExit(pid)
             }
-            register(pid: pid, slot: slot, logger: logger)
-            await ProcessExit.waitForExit(pid)
+            switch retire(pid: pid, slot: slot) {
+            case .replacedBy(let successor):
+                next = successor
+                continue
+            case .removed:
+                return
+            case .notRetired:
+                break
+            }
             let exit = recordExit(pid: pid, slot: slot)
             let ran = startedAt.duration(to: clock.now)
             if isStopping {
@@ -131,7 +188,7 @@ package final class ReplicaSupervisor: Service, Sendable {
         }
     }
 
-    private var isStopping: Bool {
+    var isStopping: Bool {
         state.withLock { $0.stopping } || Task.isCancelled
     }
 
@@ -152,6 +209,30 @@ package final class ReplicaSupervisor: Service, Sendable {
             "data-plane replica started",
             metadata: ["orch.replica.pid": "\(pid)", "orch.replica.restarts": "\(replicas[slot - 1].restarts)"])
         if stopping { logger.debug("replica started during shutdown; sent SIGTERM") }
+    }
+
+    private enum Retirement {
+        case notRetired
+        case replacedBy(pid_t)
+        case removed
+    }
+
+    /// Reaps an exited replica that a rollout retired, and says what the slot does next.
+    private func retire(pid: pid_t, slot: Int) -> Retirement {
+        state.withLock { state in
+            if let successor = state.replacements.removeValue(forKey: pid) {
+                state.retiredExits[pid] = ProcessExit.reap(pid)
+                return .replacedBy(successor)
+            }
+            if state.removedSlots.contains(slot) {
+                state.retiredExits[pid] = ProcessExit.reap(pid)
+                state.slots[slot - 1].pid = nil
+                state.slots[slot - 1].state = .stopped
+                writeRegistryLogging(state.slots)
+                return .removed
+            }
+            return .notRetired
+        }
     }
 
     /// Forgets an exited replica's pid, then reaps it: a pid is never signalled after it may
@@ -183,7 +264,8 @@ package final class ReplicaSupervisor: Service, Sendable {
         let pids = state.withLock { state -> [pid_t]? in
             guard !state.stopping else { return nil }
             state.stopping = true
-            let pids = state.slots.compactMap(\.pid)
+            state.addSlot?.finish()
+            let pids = state.slots.compactMap(\.pid) + state.starting + state.replacements.keys
             for pid in pids { kill(pid, SIGTERM) }
             state.killTask = Task { [self] in
                 do { try await Task.sleep(for: grace) } catch { return }
@@ -199,7 +281,7 @@ package final class ReplicaSupervisor: Service, Sendable {
 
     private func killRemaining() {
         let pids = state.withLock { state -> [pid_t] in
-            let pids = state.slots.compactMap(\.pid)
+            let pids = state.slots.compactMap(\.pid) + state.starting + state.replacements.keys
             for pid in pids { kill(pid, SIGKILL) }
             return pids
         }
@@ -223,11 +305,11 @@ package final class ReplicaSupervisor: Service, Sendable {
 
     private func writeRegistry(_ slots: [ReplicaProcessStatus]) throws {
         try ReplicaRegistryFile.write(
-            ReplicaRegistryFile.entries(slots),
+            ReplicaRegistryFile.entries(slots), proxy: configuration.proxyAddress,
             to: ReplicaRegistryFile.url(dataDirectory: configuration.dataDirectory))
     }
 
-    private func writeRegistryLogging(_ slots: [ReplicaProcessStatus]) {
+    func writeRegistryLogging(_ slots: [ReplicaProcessStatus]) {
         do {
             try writeRegistry(slots)
         } catch {

@@ -47,10 +47,12 @@ struct DataPlaneListing: Decodable, Sendable {
     var dataplanes: [Replica]
     /// Supervised slots; informational, so a shape this version does not know is ignored.
     var supervised: [Supervised]?
+    /// The running or last rollout; informational like ``supervised``.
+    var rollout: RolloutProgress?
 
     enum CodingKeys: String, CodingKey {
         case currentVersion = "current_version"
-        case dataplanes, supervised
+        case dataplanes, supervised, rollout
     }
 
     init(from decoder: any Decoder) throws {
@@ -58,5 +60,6 @@ struct DataPlaneListing: Decodable, Sendable {
         currentVersion = try container.decode(Int.self, forKey: .currentVersion)
         dataplanes = try container.decode([Replica].self, forKey: .dataplanes)
         supervised = try? container.decodeIfPresent([Supervised].self, forKey: .supervised)
+        rollout = try? container.decodeIfPresent(RolloutProgress.self, forKey: .rollout)
     }
 }

@@ -52,6 +52,10 @@ enum StatusRendering {
             if let error = slot.lastError { text += " (\(error))" }
             lines.append(text)
         }
+        if let rollout = report.dataplanes.value.rollout, rollout.state != "idle" {
+            let style: Style = rollout.state == "failed" ? .bad : rollout.state == "running" ? .warning : .dim
+            lines.append("  " + terminal.paint(RolloutRendering.summary(rollout), style))
+        }
 
         let endpoints = report.endpoints.value
         lines.append("")

@@ -2,18 +2,25 @@ import Foundation
 import Hummingbird
 import Shared
 
-/// `/dataplanes`: every replica with the snapshot version it acknowledged.
+/// `/dataplanes`: every replica with the snapshot version it acknowledged, and rollouts.
 struct DataPlaneRoutes {
     let services: AdminServices
 
     func register(on router: Router<BasicRequestContext>) {
         router.get("dataplanes", use: list)
+        router.get("dataplanes/rollout", use: rollout)
+        router.post("dataplanes/rollout", use: startRollout)
+    }
+
+    struct RolloutRequest: Decodable {
+        var replicas: Int?
     }
 
     struct Listing: Encodable, Sendable {
         var current_version: Int
         var dataplanes: [ReplicaStatus]
         var supervised: [ReplicaProcessStatus]
+        var rollout: RolloutStatus
         var timestamp: String
     }
 
@@ -22,6 +29,45 @@ struct DataPlaneRoutes {
             Listing(
                 current_version: await services.registry.current.version,
                 dataplanes: await services.publisher.statuses(),
-                supervised: services.supervisedReplicas(), timestamp: Timestamp.string()))
+                supervised: services.supervisedReplicas(), rollout: services.supervisor?.rollout ?? RolloutStatus(),
+                timestamp: Timestamp.string()))
+    }
+
+    @Sendable func rollout(_ request: Request, context: BasicRequestContext) async throws -> JSONResponse<RolloutStatus>
+    {
+        JSONResponse(services.supervisor?.rollout ?? RolloutStatus())
+    }
+
+    /// `POST /dataplanes/rollout`, optional body `{"replicas": N}`: 202 with the rollout's status.
+    @Sendable func startRollout(
+        _ request: Request, context: BasicRequestContext
+    ) async throws -> JSONResponse<RolloutStatus> {
+        var request = request
+        let buffer = try await request.collectBody(upTo: maximumAdminBodySize)
+        var replicas: Int?
+        if buffer.readableBytes > 0 {
+            let data = Data(buffer.readableBytesView)
+            guard (try? JSONSerialization.jsonObject(with: data)) is [String: Any] else {
+                throw APIError(.badRequest, "Request body must be a JSON object such as {\"replicas\": 2}")
+            }
+            guard let body = try? JSONDecoder().decode(RolloutRequest.self, from: data),
+                body.replicas.map({ (1...64).contains($0) }) ?? true
+            else { throw APIError(.unprocessableContent, "replicas must be an integer between 1 and 64") }
+            replicas = body.replicas
+        }
+        guard let supervisor = services.supervisor else {
+            throw APIError(
+                .conflict, "This control plane supervises no data-plane replicas (started with --replicas 0)")
+        }
+        do {
+            return JSONResponse(try supervisor.startRollout(replicas: replicas), status: .accepted)
+        } catch .notSupervising {
+            throw APIError(
+                .conflict, "This control plane supervises no data-plane replicas (started with --replicas 0)")
+        } catch .alreadyRunning {
+            throw APIError(.conflict, "A rollout is already running")
+        } catch .stopping {
+            throw APIError(.serviceUnavailable, "The control plane is shutting down")
+        }
     }
 }
