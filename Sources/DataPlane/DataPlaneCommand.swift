@@ -106,9 +106,15 @@ package struct DataPlaneCommand: AsyncParsableCommand {
             initialVersion: cachedVersion, cache: cache, states: states, breakers: breakers, drain: drain,
             group: group, logger: logger)
         // Graceful shutdown runs in reverse order: the server drains first while the client
-        // keeps reporting (`draining: true`) to the control plane.
+        // keeps reporting (`draining: true`) to the control plane. The server returning after a
+        // drain the control plane asked for is a normal end: it stops the client gracefully.
         let services = ServiceGroup(
-            services: [client, server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            configuration: ServiceGroupConfiguration(
+                services: [
+                    .init(service: client),
+                    .init(service: server, successTerminationBehavior: .gracefullyShutdownGroup),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await services.run()
         } catch {

@@ -44,7 +44,7 @@ final class DrainClientConnection: Sendable {
                 return Array(bytes[..<length])
             }
             if taken == nil, isClosed, received.withLockedValue({ Self.completeLength($0) == nil }) {
-                throw TimedOut(description: "connection closed before a complete response")
+                throw ConnectionClosedEarly()
             }
             return taken.map { RawResponse(bytes: $0, closedByServer: false) }
         }
@@ -74,6 +74,9 @@ final class DrainClientConnection: Sendable {
         return bytes.count >= total ? total : nil
     }
 }
+
+/// The server closed the connection before a complete response arrived.
+struct ConnectionClosedEarly: Error {}
 
 private final class ByteAppender: ChannelInboundHandler, Sendable {
     typealias InboundIn = ByteBuffer

@@ -18,7 +18,8 @@ import Testing
         upstream: UpstreamServer, directory: TestDirectory? = nil, drainTimeout: Double = 30
     ) throws -> DataPlaneInheritedSocket {
         let replica = try DataPlaneInheritedSocket.start(
-            cachedSnapshot: .testing(version: 1, [.testing("slow", url: upstream.baseURL)]), directory: directory,
+            cachedSnapshot: .testing(version: 1, [.testing("slow", url: upstream.baseURL + "/slow")]),
+            directory: directory,
             drainTimeout: drainTimeout)
         replica.closeListenerInTest()
         return replica

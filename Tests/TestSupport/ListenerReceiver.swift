@@ -20,7 +20,7 @@ public final class ListenerReceiver: Sendable {
         address.sun_family = sa_family_t(AF_UNIX)
         let bytes = Array(path.utf8)
         guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
-            close(fd)
+            Glibc.close(fd)
             throw TimedOut(description: "socket path too long: \(path)")
         }
         withUnsafeMutableBytes(of: &address.sun_path) { raw in
@@ -34,7 +34,7 @@ public final class ListenerReceiver: Sendable {
             }
         }
         guard bound == 0, listen(fd, 4) == 0 else {
-            close(fd)
+            Glibc.close(fd)
             throw TimedOut(description: "bind/listen on \(path) failed: errno \(errno)")
         }
         listener = fd
