@@ -12,6 +12,9 @@ import Testing
 /// each kept-alive connection with `Connection: close`, and exits 0 once no connection is left.
 @Suite(.serialized) struct DrainTests {
     static let slowBody = String(repeating: "slow-body-", count: 200)
+    /// How long the slow upstream takes: long enough for the drain to begin first on a loaded
+    /// machine, so the response in flight is one the drain finishes.
+    static let slowMilliseconds: Int64 = 5000
 
     /// A replica whose only endpoint `slow` answers after `delay` ms.
     static func startReplica(
@@ -70,7 +73,8 @@ import Testing
     }
 
     @Test func sigtermFinishesTheRequestInFlightAndClosesKeptAliveConnections() async throws {
-        let upstream = try await UpstreamServer.start(.delayed(milliseconds: 1500, body: Self.slowBody))
+        let upstream = try await UpstreamServer.start(
+            .delayed(milliseconds: Self.slowMilliseconds, body: Self.slowBody))
         let replica = try Self.startReplica(upstream: upstream)
         defer { replica.stop() }
         let idle = try await Self.idleConnection(port: replica.port)
@@ -86,7 +90,8 @@ import Testing
     }
 
     @Test func drainMessageDrainsLikeSigtermAndIsReported() async throws {
-        let upstream = try await UpstreamServer.start(.delayed(milliseconds: 1500, body: Self.slowBody))
+        let upstream = try await UpstreamServer.start(
+            .delayed(milliseconds: Self.slowMilliseconds, body: Self.slowBody))
         let directory = try TestDirectory()
         let control = try await DataPlaneControlServer.start(path: directory.file("cp.sock").path)
         let replica = try Self.startReplica(upstream: upstream, directory: directory)
