@@ -32,7 +32,11 @@ package struct DataPlaneCommand: AsyncParsableCommand {
     @Option(help: "Replica id reported to the control plane (ORCH_REPLICA_ID; default host name and pid).")
     var replicaId: String?
 
-    @Option(help: "Seconds open connections get to finish on shutdown (ORCH_DRAIN_TIMEOUT).")
+    @Option(
+        help: """
+            Seconds open connections get to finish on SIGTERM (ORCH_DRAIN_TIMEOUT); a control-plane drain \
+            request brings its own. A second SIGTERM or SIGINT while draining exits at once.
+            """)
     var drainTimeout: Double = environment["ORCH_DRAIN_TIMEOUT"].flatMap(Double.init) ?? 30
 
     @Option(help: "trace, debug, info, notice, warning, error or critical (ORCH_LOG_LEVEL).")
@@ -98,17 +102,28 @@ package struct DataPlaneCommand: AsyncParsableCommand {
             accessLog: accessLogWriter)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: eventLoops)
         let states = try await LoopStates.make(group: group, environment: environment)
+        let drain = DrainState()
         let server = ProxyServer(
             target: target, group: group, states: states, environment: environment,
-            drainTimeout: .milliseconds(Int64(drainTimeout * 1000)), logger: logger)
+            drainTimeout: .milliseconds(Int64(drainTimeout * 1000)), drain: drain, logger: logger)
         let cache = SnapshotCache(directory: cacheDir)
         let cachedVersion = await SnapshotClient.loadCache(cache, into: states, logger: logger)
         let client = SnapshotClient(
-            configuration: .init(socketPath: controlSocket, replicaID: replicaID, supervised: supervised),
-            initialVersion: cachedVersion, cache: cache, states: states, breakers: breakers,
+            configuration: .init(
+                socketPath: controlSocket, replicaID: replicaID, supervised: supervised,
+                inheritedListener: target.inheritedDescriptor),
+            initialVersion: cachedVersion, cache: cache, states: states, breakers: breakers, drain: drain,
             accessLog: accessLogWriter, group: group, logger: logger)
+        // Graceful shutdown runs in reverse order: the server drains first while the client
+        // keeps reporting (`draining: true`) to the control plane. The server returning after a
+        // drain the control plane asked for is a normal end: it stops the client gracefully.
         let services = ServiceGroup(
-            services: [server, client], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            configuration: ServiceGroupConfiguration(
+                services: [
+                    .init(service: client),
+                    .init(service: server, successTerminationBehavior: .gracefullyShutdownGroup),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await services.run()
         } catch {

@@ -18,10 +18,12 @@ public final class DataPlaneInheritedSocket: @unchecked Sendable {
     public var stderrPath: String { directory.file("replica.err").path }
 
     /// Binds the socket, starts `orch-data-plane` without `--listen`, and returns once it runs.
-    public static func start(cachedSnapshot: Snapshot?, extraEnvironment: [String: String] = [:]) throws
-        -> DataPlaneInheritedSocket
-    {
-        let directory = try TestDirectory()
+    /// `directory` lets a test prepare files (say, a fake control plane's socket) first.
+    public static func start(
+        cachedSnapshot: Snapshot?, extraEnvironment: [String: String] = [:], directory: TestDirectory? = nil,
+        drainTimeout: Double = 2
+    ) throws -> DataPlaneInheritedSocket {
+        let directory = try directory ?? TestDirectory()
         if let cachedSnapshot { try DataPlaneHarness.writeCache(cachedSnapshot, in: directory) }
         let (listener, port) = try bindListener()
         var actions = posix_spawn_file_actions_t()
@@ -37,7 +39,7 @@ public final class DataPlaneInheritedSocket: @unchecked Sendable {
         let binary = TestBinaries.url("orch-data-plane").path
         let arguments = [
             binary, "--cache-dir", directory.file("cache").path, "--control-socket", directory.file("cp.sock").path,
-            "--replica-id", "inherited", "--log-level", "debug", "--drain-timeout", "2",
+            "--replica-id", "inherited", "--log-level", "debug", "--drain-timeout", String(drainTimeout),
         ]
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("ORCH_") }
         environment["LISTEN_FDS"] = "1"
@@ -80,9 +82,45 @@ public final class DataPlaneInheritedSocket: @unchecked Sendable {
         }
     }
 
+    /// The path of the control socket the replica connects to.
+    public var controlSocketPath: String { directory.file("cp.sock").path }
+
+    private var exitStatus: Int32?
+
+    /// Sends `signal` to the replica unless it was already reaped.
+    public func signal(_ signal: Int32) {
+        listenerClosed.withLock {
+            if exitStatus == nil { kill(pid, signal) }
+        }
+    }
+
+    /// Waits up to `timeout` seconds for the replica to exit; returns its exit status (128 +
+    /// signal number when a signal ended it), or `nil` if it is still running.
+    public func waitForExit(timeout: Double) -> Int32? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            if let status = reap() { return status }
+            if Date() > deadline { return nil }
+            usleep(20_000)
+        }
+    }
+
+    private func reap() -> Int32? {
+        listenerClosed.withLock {
+            if let exitStatus { return exitStatus }
+            var status: Int32 = 0
+            guard waitpid(pid, &status, WNOHANG) == pid else { return nil }
+            let signalled = status & 0x7f
+            exitStatus = signalled == 0 ? (status >> 8) & 0xff : 128 + signalled
+            return exitStatus
+        }
+    }
+
     /// SIGTERM, then SIGKILL after `grace` seconds; reaps the process and removes the directory.
     public func stop(grace: Double = 10) {
         closeListenerInTest()
+        defer { directory.remove() }
+        if reap() != nil { return }
         kill(pid, SIGTERM)
         var status: Int32 = 0
         let deadline = Date().addingTimeInterval(grace)
@@ -94,7 +132,6 @@ public final class DataPlaneInheritedSocket: @unchecked Sendable {
             }
             usleep(20_000)
         }
-        directory.remove()
     }
 
     static func bindListener() throws -> (Int32, Int) {

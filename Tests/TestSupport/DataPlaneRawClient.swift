@@ -9,6 +9,11 @@ public struct RawResponse: Sendable {
     /// Whether the server closed the connection (rather than the read timing out).
     public var closedByServer: Bool
 
+    public init(bytes: [UInt8], closedByServer: Bool) {
+        self.bytes = bytes
+        self.closedByServer = closedByServer
+    }
+
     /// Everything before the blank line ending the head.
     public var head: String {
         guard let end = headEnd else { return String(decoding: bytes, as: UTF8.self) }

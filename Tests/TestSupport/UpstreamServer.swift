@@ -41,6 +41,8 @@ public enum UpstreamBehaviour: Sendable {
     case closeMidResponse(announced: Int?, sent: Int)
     /// Closes the connection as soon as the request is complete, without any response.
     case closeWithoutResponse
+    /// 200 with `body`, sent `milliseconds` after the request is complete: a slow upstream.
+    case delayed(milliseconds: Int64, body: String)
 }
 
 /// A real HTTP/1.1 server on 127.0.0.1 with an ephemeral port for end-to-end tests: it records
@@ -297,6 +299,10 @@ private final class UpstreamRequestHandler: ChannelInboundHandler {
             writePattern(remaining: sent, context: context, then: { context.close(promise: nil) })
         case .closeWithoutResponse:
             context.close(promise: nil)
+        case .delayed(let milliseconds, let body):
+            context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(milliseconds)) {
+                self.respond(.fixed(status: 200, headers: [], body: body), to: request, context: context)
+            }
         }
     }
 

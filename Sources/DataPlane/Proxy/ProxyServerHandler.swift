@@ -22,7 +22,7 @@ package final class ProxyServerHandler: ChannelDuplexHandler {
     private var pendingRead = false
     /// Parts of pipelined requests received while another request was in progress.
     private var pipelined = CircularBuffer<HTTPServerRequestPart>(initialCapacity: 2)
-    /// The server is shutting down: finish the current request, then close.
+    /// The replica drains: finish the current request, then close.
     private var quiescing = false
     /// Bytes of the current response already went to the client.
     private var responseStarted = false
@@ -206,9 +206,11 @@ package final class ProxyServerHandler: ChannelDuplexHandler {
 
     package func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is ChannelShouldQuiesceEvent {
+            // Draining: the response in progress (or the next one) says `Connection: close` and
+            // ends the connection. An idle connection stays open: its client may be sending a
+            // request right now; the drain deadline closes it.
             quiescing = true
-            keepAlive = false
-            if machine.state == .idle { context.close(promise: nil) }
+            if machine.state == .idle || !responseStarted { keepAlive = false }
             return
         }
         context.fireUserInboundEventTriggered(event)
@@ -410,7 +412,8 @@ package final class ProxyServerHandler: ChannelDuplexHandler {
     private func writeEnd(_ trailers: HTTPHeaders?, context: ChannelHandlerContext) {
         loop.requestsServed += 1
         recordCompleted()
-        if keepAlive {
+        // Draining after this response's head promised keep-alive: close all the same.
+        if keepAlive && !quiescing {
             context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: nil)
             if machine.state == .idle { exchangeFinished(context: context) }
         } else {

@@ -13,6 +13,12 @@ package enum ListenTarget: Sendable, Equatable {
     /// An already bound, listening socket (fd 3 under the `LISTEN_FDS` convention).
     case inherited(descriptor: Int32)
 
+    /// The inherited listening socket, if that is the target.
+    package var inheritedDescriptor: Int32? {
+        if case .inherited(let descriptor) = self { return descriptor }
+        return nil
+    }
+
     /// The first descriptor passed under the `LISTEN_FDS` convention.
     package static let firstInheritedDescriptor: Int32 = 3
 

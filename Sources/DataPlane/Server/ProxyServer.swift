@@ -1,10 +1,10 @@
 import Foundation
 import Logging
 import NIOCore
-import NIOExtras
 import NIOHTTP1
 import NIOPosix
 import ServiceLifecycle
+import UnixSignals
 
 #if canImport(Glibc)
     import Glibc
@@ -14,19 +14,21 @@ import ServiceLifecycle
 
 /// The proxy listener: binds (or adopts) the listening socket, gives every accepted connection
 /// the HTTP/1.1 pipeline and a ``ProxyServerHandler`` bound to its event loop's state, and on
-/// graceful shutdown stops accepting and lets open connections finish.
+/// SIGTERM or a drain request stops accepting and lets open connections finish (see ``run()``).
 package struct ProxyServer: Service {
     let target: ListenTarget
     let group: any EventLoopGroup
     let states: LoopStates
     let environment: ProxyEnvironment
     let drainTimeout: Duration
+    let drain: DrainState
     let logger: Logger
 
     package init(
         target: ListenTarget, group: any EventLoopGroup, states: LoopStates, environment: ProxyEnvironment,
-        drainTimeout: Duration, logger: Logger
+        drainTimeout: Duration, drain: DrainState, logger: Logger
     ) {
+        self.drain = drain
         self.target = target
         self.group = group
         self.states = states
@@ -36,32 +38,65 @@ package struct ProxyServer: Service {
     }
 
     package func run() async throws {
-        let quiesce = ServerQuiescingHelper(group: group)
-        let listener = try await listen(quiesce: quiesce)
+        let connections = ConnectionTracker()
+        let listener = try await listen(connections: connections)
         let address = listener.address
         logger.info("listening on \(address)", metadata: ["replica": "\(environment.replicaID)"])
         FileHandle.standardOutput.write(Data("listening on \(address)\n".utf8))
 
-        try? await gracefulShutdown()
-
-        logger.info("shutting down: no new connections, finishing open ones")
-        _ = try? await states.forEach { state in state.draining = true }.get()
-        let drained = group.any().makePromise(of: Void.self)
-        switch listener {
-        case .channel:
-            quiesce.initiateShutdown(promise: drained)
-        case .shared(let acceptor):
-            acceptor.stop()
-            drained.completeWith(acceptor.connections.quiesce(on: group.any()))
+        guard let deadline = await waitForDrain() else { return }
+        // A second SIGTERM or SIGINT while draining ends the process at once, with status 1.
+        let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
+        let forcedExit = Task { [logger] in
+            for await signal in signals {
+                logger.warning("\(signal) while draining: exiting now")
+                exit(1)
+            }
         }
-        let deadline = drainTimeout
-        try? await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await drained.futureResult.get() }
-            tasks.addTask { try await Task.sleep(for: deadline) }
-            _ = try await tasks.next()
+        defer { forcedExit.cancel() }
+
+        _ = try? await states.forEach { state in state.draining = true }.get()
+        switch listener {
+        case .channel(let channel):
+            try? await channel.close()
+        case .shared(let acceptor):
+            // The listening socket stays open: the kernel keeps queueing for the other replicas.
+            acceptor.stop()
+        }
+        connections.drain()
+        logger.info("draining: no new connections, finishing open ones", metadata: ["open": "\(connections.count)"])
+        await withTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { await connections.waitUntilEmpty() }
+            tasks.addTask { try? await Task.sleep(until: deadline, clock: .continuous) }
+            _ = await tasks.next()
+            if connections.count > 0 {
+                logger.notice(
+                    "drain deadline passed; closing the open connections", metadata: ["open": "\(connections.count)"])
+            }
+            connections.closeAll()
             tasks.cancelAll()
         }
         _ = try? await states.forEach { state in state.pool.closeAll() }.get()
+        logger.info("drained")
+    }
+
+    /// Waits for SIGTERM (the service group's graceful shutdown) or a drain request from the
+    /// control plane, whichever comes first; returns the drain deadline.
+    private func waitForDrain() async -> ContinuousClock.Instant? {
+        let drain = drain
+        let timeout = drainTimeout
+        return await withTaskGroup(of: ContinuousClock.Instant?.self) { tasks in
+            tasks.addTask {
+                try? await gracefulShutdown()
+                drain.begin(within: timeout)
+                return nil
+            }
+            tasks.addTask { await drain.started() }
+            var deadline: ContinuousClock.Instant?
+            while deadline == nil, let next = await tasks.next() { deadline = next }
+            tasks.cancelAll()
+            return deadline
+        }
     }
 
     /// What accepts connections: NIO's server channel for a socket of our own, or a
@@ -78,12 +113,14 @@ package struct ProxyServer: Service {
         }
     }
 
-    private func listen(quiesce: ServerQuiescingHelper) async throws -> Listener {
+    private func listen(connections: ConnectionTracker) async throws -> Listener {
         let states = states
         let environment = environment
         let logger = logger
         if case .inherited(let descriptor) = target {
-            let acceptor = SharedSocketAcceptor(descriptor: descriptor, group: group, logger: logger) { channel in
+            let acceptor = SharedSocketAcceptor(
+                descriptor: descriptor, group: group, connections: connections, logger: logger
+            ) { channel in
                 Self.configure(channel, states: states, environment: environment, logger: logger)
             }
             ListenTarget.clearInheritanceEnvironment()
@@ -95,15 +132,11 @@ package struct ProxyServer: Service {
         }
         var bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
-            .serverChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(quiesce.makeServerChannelHandler(channel: channel))
-                }
-            }
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
-                Self.configure(channel, states: states, environment: environment, logger: logger)
+                connections.add(channel)
+                return Self.configure(channel, states: states, environment: environment, logger: logger)
             }
         switch target {
         case .bind(let host, let port):

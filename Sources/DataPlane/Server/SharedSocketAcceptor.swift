@@ -22,13 +22,14 @@ package final class SharedSocketAcceptor: Sendable {
     private let logger: Logger
     private let stopped = NIOLockedValueBox(false)
     private let finished = NIOLockedValueBox(false)
-    package let connections = ConnectionTracker()
+    private let connections: ConnectionTracker
 
     package init(
-        descriptor: Int32, group: any EventLoopGroup, logger: Logger,
+        descriptor: Int32, group: any EventLoopGroup, connections: ConnectionTracker, logger: Logger,
         initializer: @escaping @Sendable (any Channel) -> EventLoopFuture<Void>
     ) {
         self.descriptor = descriptor
+        self.connections = connections
         self.group = group
         self.logger = logger
         self.initializer = initializer
@@ -112,32 +113,5 @@ package final class SharedSocketAcceptor: Sendable {
         adopted.whenFailure { [logger] error in
             logger.debug("could not adopt an accepted connection", metadata: ["error": "\(error)"])
         }
-    }
-}
-
-/// The open connections of a replica, so that draining can ask each to finish and wait for all.
-package final class ConnectionTracker: Sendable {
-    private let channels = NIOLockedValueBox([ObjectIdentifier: any Channel]())
-
-    package init() {}
-
-    package var count: Int { channels.withLockedValue { $0.count } }
-
-    func add(_ channel: any Channel) {
-        let key = ObjectIdentifier(channel)
-        channels.withLockedValue { $0[key] = channel }
-        channel.closeFuture.whenComplete { [channels] _ in
-            _ = channels.withLockedValue { $0.removeValue(forKey: key) }
-        }
-    }
-
-    /// Tells every open connection to finish its current request and close (HTTP/1.1: the next
-    /// response gets `Connection: close`, idle connections close); completes when all are closed.
-    package func quiesce(on loop: any EventLoop) -> EventLoopFuture<Void> {
-        let open = channels.withLockedValue { Array($0.values) }
-        for channel in open {
-            channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
-        }
-        return EventLoopFuture.andAllComplete(open.map(\.closeFuture), on: loop)
     }
 }

@@ -15,15 +15,19 @@ package struct SnapshotClient: Service {
         package var socketPath: String
         package var replicaID: String
         package var supervised: Bool
+        /// The inherited listening socket this replica serves, if any: announced in `hello` and
+        /// handed over on `send_listener`.
+        package var inheritedListener: Int32?
         /// First reconnect delay; doubles up to ``maximumBackoff``.
         package var initialBackoff: Duration = .milliseconds(100)
         package var maximumBackoff: Duration = .seconds(5)
         package var reportInterval: Duration = .seconds(1)
 
-        package init(socketPath: String, replicaID: String, supervised: Bool) {
+        package init(socketPath: String, replicaID: String, supervised: Bool, inheritedListener: Int32? = nil) {
             self.socketPath = socketPath
             self.replicaID = replicaID
             self.supervised = supervised
+            self.inheritedListener = inheritedListener
         }
     }
 
@@ -35,15 +39,17 @@ package struct SnapshotClient: Service {
     let breakers: BreakerRegistry
     /// Its dropped-line count goes into each report.
     let accessLog: AccessLogWriter?
+    let drain: DrainState
     let group: any EventLoopGroup
     let logger: Logger
 
     package init(
         configuration: Configuration, initialVersion: Int?, cache: SnapshotCache, states: LoopStates,
-        breakers: BreakerRegistry = BreakerRegistry(), accessLog: AccessLogWriter? = nil, group: any EventLoopGroup,
-        logger: Logger
+        breakers: BreakerRegistry = BreakerRegistry(), drain: DrainState = DrainState(),
+        accessLog: AccessLogWriter? = nil, group: any EventLoopGroup, logger: Logger
     ) {
         self.accessLog = accessLog
+        self.drain = drain
         self.configuration = configuration
         self.initialVersion = initialVersion
         self.cache = cache
@@ -110,22 +116,25 @@ package struct SnapshotClient: Service {
         try await channel.executeThenClose { inbound, outbound in
             let hello = DataPlaneMessage.Hello(
                 replicaId: configuration.replicaID, pid: Int(ProcessInfo.processInfo.processIdentifier),
-                version: held, supervised: configuration.supervised)
+                version: held, supervised: configuration.supervised,
+                inheritedListener: configuration.inheritedListener != nil)
             try await outbound.write(Self.frame(.hello(hello)))
             try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { [states, breakers, accessLog, interval = configuration.reportInterval] in
-                    // Once per interval, and at once (within a tick) after a breaker changed state.
+                group.addTask { [states, breakers, drain, accessLog, interval = configuration.reportInterval] in
+                    // Once per interval, and at once (within a tick) after a breaker changed state
+                    // or the drain began.
                     let clock = ContinuousClock()
                     var last = clock.now
                     while true {
                         try await Task.sleep(for: .milliseconds(50))
-                        guard breakers.takeChanged() || clock.now - last >= interval else { continue }
+                        let changed = breakers.takeChanged() || drain.takeReportDue()
+                        guard changed || clock.now - last >= interval else { continue }
                         last = clock.now
                         let served = try await states.requestsServed()
                         let breakerReports = breakers.reports()
                         let traffic = try await states.traffic(accessLog: accessLog)
                         let report = ReplicaReport(
-                            requests: served, draining: false, breakers: breakerReports,
+                            requests: served, draining: drain.isDraining, breakers: breakerReports,
                             traffic: traffic.withBreakerTransitions(breakerReports))
                         try await outbound.write(Self.frame(.report(report)))
                     }
@@ -160,10 +169,13 @@ package struct SnapshotClient: Service {
             breakers.reset(endpoint)
             return nil
         case .message(.drain(let seconds)):
-            logger.info("drain requested; not supported yet, ignoring", metadata: ["deadline_s": "\(seconds)"])
+            let started = drain.begin(within: Self.drainLimit(seconds))
+            logger.info(
+                started ? "drain requested by the control plane" : "drain requested; already draining",
+                metadata: ["deadline_s": "\(seconds)"])
             return nil
         case .message(.sendListener(let path)):
-            logger.info("listener hand-over requested; not supported yet, ignoring", metadata: ["path": "\(path)"])
+            handOverListener(to: path)
             return nil
         case .message(.snapshot(let snapshot)):
             if let current = held, snapshot.version <= current {
@@ -186,6 +198,30 @@ package struct SnapshotClient: Service {
                 logger.warning("cannot cache snapshot", metadata: ["error": "\(error)"])
             }
             return .ack(version: snapshot.version)
+        }
+    }
+
+    /// A `drain` message's `deadline_s` as a duration: negative or not a number means at once,
+    /// anything over a day is a day.
+    package static func drainLimit(_ seconds: Double) -> Duration {
+        guard !seconds.isNaN, seconds > 0 else { return .zero }
+        return .milliseconds(Int64((min(seconds, 86_400) * 1000).rounded()))
+    }
+
+    /// Sends the inherited listening socket to `path` (``ListenerHandOver``), off the event loops.
+    private func handOverListener(to path: String) {
+        guard let descriptor = configuration.inheritedListener else {
+            logger.info("listener hand-over requested, but this replica binds its own socket; ignoring")
+            return
+        }
+        let logger = logger
+        Thread.detachNewThread {
+            do {
+                try ListenerHandOver.send(descriptor: descriptor, to: path)
+                logger.info("handed over the listening socket", metadata: ["path": "\(path)"])
+            } catch {
+                logger.error("listener hand-over failed", metadata: ["path": "\(path)", "error": "\(error)"])
+            }
         }
     }
 
