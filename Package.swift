@@ -53,6 +53,14 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            // The OpenAPI document and the pages are compiled into the binary, so an installed
+            // control plane needs no resource bundle beside it.
+            resources: [
+                .embedInCode("Resources/openapi.json"),
+                .embedInCode("Resources/docs.html"),
+                .embedInCode("Resources/status.html"),
+                .embedInCode("Resources/status-login.html"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
