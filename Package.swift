@@ -58,6 +58,14 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
+            // The OpenAPI document and the pages are compiled into the binary, so an installed
+            // control plane needs no resource bundle beside it.
+            resources: [
+                .embedInCode("Resources/openapi.json"),
+                .embedInCode("Resources/docs.html"),
+                .embedInCode("Resources/status.html"),
+                .embedInCode("Resources/status-login.html"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(

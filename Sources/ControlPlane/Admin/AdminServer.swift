@@ -9,7 +9,8 @@ package enum AdminServer {
     package static func router(services: AdminServices, token: String) -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: ErrorMiddleware(logger: services.logger))
-        router.add(middleware: AuthMiddleware(token: token))
+        let session = StatusSession()
+        router.add(middleware: AuthMiddleware(token: token, session: session))
         RootRoutes(services: services).register(on: router)
         RegistryRoutes(services: services).register(on: router)
         ConfigRoutes(services: services).register(on: router)
@@ -19,6 +20,12 @@ package enum AdminServer {
         HealthRoutes(services: services).register(on: router)
         BreakerRoutes(services: services).register(on: router)
         MetricsRoutes(services: services).register(on: router)
+        DocsRoutes().register(on: router)
+        let sampler = TrafficSampler()
+        TrafficSampler.startSampling(sampler, every: .seconds(5)) { [publisher = services.publisher] in
+            await publisher.trafficReports()
+        }
+        StatusRoutes(services: services, token: token, session: session, sampler: sampler).register(on: router)
         return router
     }
 

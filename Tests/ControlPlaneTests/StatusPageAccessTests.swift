@@ -1,0 +1,75 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `/docs`, `/openapi.json` and the status page's login against a real control plane.
+@Suite struct StatusPageAccessTests {
+    static let config = """
+        endpoints:
+          - name: orders
+            url: http://127.0.0.1:9/orders
+          - name: billing
+            url: http://127.0.0.1:9/billing
+        """
+
+    @Test func docsAreServedWithoutAToken() async throws {
+        let gateway = try await ControlPlaneHarness.start(config: nil)
+        defer { gateway.stop() }
+        let document = try await gateway.admin(.GET, "/openapi.json", headers: [])
+        #expect(document.status == 200)
+        #expect(document.headers.first(name: "content-type") == "application/json")
+        #expect(document.json["openapi"] as? String == "3.0.3")
+        let page = try await gateway.admin(.GET, "/docs", headers: [])
+        #expect(page.status == 200)
+        #expect(page.headers.first(name: "content-type")?.hasPrefix("text/html") == true)
+        #expect(page.text.contains("fetch(\"/openapi.json\")"))
+        #expect(
+            !page.text.contains("http://") && !page.text.contains("https://"), "the page must load nothing external")
+    }
+
+    @Test func loginFormCookieAndData() async throws {
+        let gateway = try await ControlPlaneHarness.start(config: Self.config)
+        defer { gateway.stop() }
+
+        let anonymous = try await gateway.admin(.GET, "/status", headers: [])
+        #expect(anonymous.status == 401)
+        #expect(anonymous.headers.first(name: "content-type")?.hasPrefix("text/html") == true)
+        #expect(anonymous.text.contains("<form method=\"post\" action=\"/status/login\""))
+        #expect(try await gateway.admin(.GET, "/status/data", headers: []).status == 401)
+
+        let form = [("Content-Type", "application/x-www-form-urlencoded")]
+        let wrong = try await TestHTTP.request(
+            .POST, gateway.adminURL + "/status/login", headers: form, body: Data("token=guess".utf8))
+        #expect(wrong.status == 401)
+        #expect(wrong.text.contains("Wrong token"))
+        #expect(wrong.headers.first(name: "set-cookie") == nil)
+
+        let right = try await TestHTTP.request(
+            .POST, gateway.adminURL + "/status/login", headers: form, body: Data("token=\(gateway.token)".utf8))
+        #expect(right.status == 303)
+        #expect(right.headers.first(name: "location") == "/status")
+        let setCookie = try #require(right.headers.first(name: "set-cookie"))
+        #expect(
+            setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Strict")
+                && setCookie.contains("Path=/status"))
+        #expect(!setCookie.contains(gateway.token), "the cookie must not carry the admin token")
+        let cookie = [("Cookie", String(setCookie.prefix { $0 != ";" }))]
+
+        let page = try await gateway.admin(.GET, "/status", headers: cookie)
+        #expect(page.status == 200)
+        #expect(page.text.contains("/status/data"))
+        let data = try await gateway.admin(.GET, "/status/data", headers: cookie)
+        #expect(data.status == 200)
+        let names = (data.json["endpoints"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+        #expect(Set(names) == ["orders", "billing"])
+        let endpoint = (data.json["endpoints"] as? [[String: Any]])?.first
+        #expect(endpoint?["traffic"] is NSNull, "no replica reported traffic")
+        #expect((data.json["config"] as? [String: Any])?["ok"] as? Bool == true)
+        #expect(try await gateway.admin(.GET, "/status/data").status == 200)
+
+        // The cookie opens the status page only, and a forged one opens nothing.
+        #expect(try await gateway.admin(.GET, "/registry/endpoints", headers: cookie).status == 401)
+        let forged = [("Cookie", "orch_status=\(gateway.token)")]
+        #expect(try await gateway.admin(.GET, "/status/data", headers: forged).status == 401)
+    }
+}
