@@ -153,7 +153,7 @@ let package = Package(
         .testTarget(
             name: "ControlPlaneTests",
             dependencies: [
-                "ControlPlane", "TestSupport", "LoadGenerator", "orch-control-plane", "orch-data-plane",
+                "ControlPlane", "TestSupport", "LoadGenerator", "orch-control-plane", "orch-data-plane", "orchctl",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings

@@ -20,17 +20,24 @@ public final class LoadGenerator: Sendable {
         public var maxInFlight: Int
         /// How long one request may take, connect to last body byte.
         public var requestTimeoutSeconds: Double
+        /// How long the client keeps an unused connection open. Shorter than the gateway's drain
+        /// timeout, so that a draining replica never has to close an idle connection the client
+        /// may be reusing at that very moment (the usual rule for keep-alive: the client gives up
+        /// on an idle connection before the server does).
+        public var idleTimeoutSeconds: Double
 
         public init(
             targets: [LoadTarget],
             requestsPerSecond: Double,
             maxInFlight: Int = 256,
-            requestTimeoutSeconds: Double = 30
+            requestTimeoutSeconds: Double = 30,
+            idleTimeoutSeconds: Double = 1
         ) {
             self.targets = targets
             self.requestsPerSecond = requestsPerSecond
             self.maxInFlight = maxInFlight
             self.requestTimeoutSeconds = requestTimeoutSeconds
+            self.idleTimeoutSeconds = idleTimeoutSeconds
         }
     }
 
@@ -60,7 +67,7 @@ public final class LoadGenerator: Sendable {
             decompression: .disabled
         )
         clientConfiguration.connectionPool = .init(
-            idleTimeout: .seconds(60),
+            idleTimeout: .milliseconds(Int64(configuration.idleTimeoutSeconds * 1000)),
             concurrentHTTP1ConnectionsPerHostSoftLimit: configuration.maxInFlight
         )
         clientConfiguration.httpVersion = .http1Only

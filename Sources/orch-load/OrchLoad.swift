@@ -29,6 +29,9 @@ struct OrchLoad: AsyncParsableCommand {
     @Option(help: "Seconds one request may take.")
     var timeout: Double = 30
 
+    @Option(help: "Seconds an unused connection stays open; keep it below the gateway's drain timeout.")
+    var idleTimeout: Double = 1
+
     @Flag(help: "Print the summary as JSON.")
     var json = false
 
@@ -39,6 +42,7 @@ struct OrchLoad: AsyncParsableCommand {
         guard rate > 0 else { throw ValidationError("--rate must be positive") }
         guard maxInFlight > 0 else { throw ValidationError("--max-in-flight must be positive") }
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
+        guard idleTimeout > 0 else { throw ValidationError("--idle-timeout must be positive") }
         if let duration, duration <= 0 { throw ValidationError("--duration must be positive") }
         for target in targets where LoadTarget(argument: target) == nil {
             throw ValidationError("'\(target)' is not NAME=http://... or an http(s) URL")
@@ -50,7 +54,8 @@ struct OrchLoad: AsyncParsableCommand {
         let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
         let generator = LoadGenerator.start(
             .init(
-                targets: parsed, requestsPerSecond: rate, maxInFlight: maxInFlight, requestTimeoutSeconds: timeout))
+                targets: parsed, requestsPerSecond: rate, maxInFlight: maxInFlight, requestTimeoutSeconds: timeout,
+                idleTimeoutSeconds: idleTimeout))
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 for await _ in signals { return }

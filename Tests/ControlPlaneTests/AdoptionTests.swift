@@ -43,11 +43,24 @@ import Testing
                     try await TestHTTP.request(.GET, url, headers: [("Connection", "close")]).status == 200 ? true : nil
                 }
             }
+            #expect(before.allSatisfy { kill($0, 0) == 0 })
+
+            // The proxy socket came back from the adopted replicas: a rollout can start new ones.
+            // Until the socket is back a rollout fails saying so; then one succeeds.
+            let rollout = try await eventually("a rollout on the handed-back socket", timeout: 90) {
+                () -> [String: Any]? in
+                guard try await gateway.startRollout().status == 202 else { return nil }
+                let status = try await gateway.finishedRollout()
+                return status["state"] as? String == "succeeded" ? status : nil
+            }
+            #expect(rollout["replaced"] as? Int == 2)
+            let after = try await gateway.readyPids(2)
+            #expect(Set(after).isDisjoint(with: before), "before \(before), after \(after)")
+
             let summary = await load.stop()
             let errors = summary.targets.values.flatMap(\.sampleErrors)
             #expect(summary.sent > 100)
             #expect(summary.failed == 0, "\(summary.failed) failed of \(summary.sent): \(errors.prefix(5))")
-            #expect(before.allSatisfy { kill($0, 0) == 0 })
         }
     }
 

@@ -16,7 +16,7 @@ extension ReplicaSupervisor {
     /// it is on disk now; `replicas` also changes the replica count. Returns the initial status.
     ///
     /// For each slot: start the new replica on the shared socket, wait until it is connected and
-    /// has acknowledged the current snapshot, then drain the old one (`drain` message plus SIGTERM,
+    /// has acknowledged the current snapshot, then drain the old one (`drain` message, else SIGTERM;
     /// SIGKILL after the drain timeout and a margin). A new replica that exits or is not ready in
     /// ``Configuration/readyTimeout`` is killed and the rollout fails, leaving the rest untouched.
     ///
@@ -131,10 +131,14 @@ extension ReplicaSupervisor {
         let seconds =
             Double(configuration.drainTimeout.components.seconds)
             + Double(configuration.drainTimeout.components.attoseconds) / 1e18
+        var asked = 0
         if let publisher, let id = await publisher.replicaId(pid: Int(pid)) {
-            _ = await publisher.drain(replicaId: id, deadlineSeconds: seconds)
+            asked = await publisher.drain(replicaId: id, deadlineSeconds: seconds)
         }
-        signal(pid, SIGTERM)
+        // SIGTERM only when the message could not be sent: the replica drains on either, and a
+        // signal arriving after a drain it already began is one request, but there is no need
+        // to rely on that.
+        if asked == 0 { signal(pid, SIGTERM) }
         let clock = ContinuousClock()
         let killAt = clock.now.advanced(by: configuration.drainTimeout + configuration.killMargin)
         var killed = false

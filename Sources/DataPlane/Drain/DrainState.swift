@@ -8,6 +8,7 @@ package final class DrainState: Sendable {
     private struct State {
         var deadline: ContinuousClock.Instant?
         var reportDue = false
+        var bySignal = false
     }
 
     private let state = NIOLockedValueBox(State())
@@ -22,13 +23,17 @@ package final class DrainState: Sendable {
     }
 
     /// Starts draining with `limit` to finish; returns `false` when already draining.
+    /// `bySignal`: started by SIGTERM/SIGINT rather than by the control plane's message.
     @discardableResult
-    package func begin(within limit: Duration, clock: ContinuousClock = ContinuousClock()) -> Bool {
+    package func begin(
+        within limit: Duration, bySignal: Bool = false, clock: ContinuousClock = ContinuousClock()
+    ) -> Bool {
         let deadline = clock.now + limit
         let first = state.withLockedValue { state -> Bool in
             guard state.deadline == nil else { return false }
             state.deadline = deadline
             state.reportDue = true
+            state.bySignal = bySignal
             return true
         }
         if first {
@@ -37,6 +42,9 @@ package final class DrainState: Sendable {
         }
         return first
     }
+
+    /// Whether the drain under way was started by a signal (so that another one means "now").
+    package var startedBySignal: Bool { state.withLockedValue { $0.bySignal } }
 
     /// Whether a drain has begun.
     package var isDraining: Bool { state.withLockedValue { $0.deadline != nil } }

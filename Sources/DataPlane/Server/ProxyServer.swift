@@ -45,10 +45,19 @@ package struct ProxyServer: Service {
         FileHandle.standardOutput.write(Data("listening on \(address)\n".utf8))
 
         guard let deadline = await waitForDrain() else { return }
-        // A second SIGTERM or SIGINT while draining ends the process at once, with status 1.
+        // A second SIGTERM or SIGINT while draining ends the process at once, with status 1. After
+        // a drain the control plane asked for, the first signal is the same request (a supervisor
+        // may send both): it changes nothing.
         let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
+        let alreadyAsked = drain.startedBySignal ? 0 : 1
         let forcedExit = Task { [logger] in
+            var received = 0
             for await signal in signals {
+                received += 1
+                guard received > alreadyAsked else {
+                    logger.info("\(signal) while draining: already draining")
+                    continue
+                }
                 logger.warning("\(signal) while draining: exiting now")
                 exit(1)
             }
@@ -88,7 +97,7 @@ package struct ProxyServer: Service {
         return await withTaskGroup(of: ContinuousClock.Instant?.self) { tasks in
             tasks.addTask {
                 try? await gracefulShutdown()
-                drain.begin(within: timeout)
+                drain.begin(within: timeout, bySignal: true)
                 return nil
             }
             tasks.addTask { await drain.started() }
