@@ -80,7 +80,7 @@ import Testing
             "exit 3", replicas: 1, restartDelay: .milliseconds(50), maximumRestartDelay: .milliseconds(400)
         ) { fixture in
             let started = ContinuousClock.now
-            let status = try await eventually("four restarts") { () -> ReplicaProcessStatus? in
+            let status = try await eventually("four restarts", timeout: 90) { () -> ReplicaProcessStatus? in
                 let status = fixture.supervisor.replicas[0]
                 return status.restarts >= 4 ? status : nil
             }

@@ -51,7 +51,9 @@ import Testing
         ).run(forSeconds: 0.3)
         let target = try #require(summary.targets["gone"])
         #expect(target.sent > 0)
-        #expect(target.connectErrors == target.sent)
+        // Refused, or (on a loaded machine) still not connected when the request's time ran out.
+        #expect(target.connectErrors + target.timeouts == target.sent)
+        #expect(target.connectErrors >= 1 || target.timeouts >= 1)
     }
 
     @Test func parsesTargetArguments() {
