@@ -58,6 +58,9 @@ import Testing
           - name: svc
             url: \(upstream.baseURL)/api
             health_check_path: /healthz
+        # Only health decides here: the breaker must not open on the 500s first.
+        circuit_breaker:
+          failure_threshold: 1000
         health_check:
           interval: 0.5
           timeout: 1
