@@ -21,6 +21,8 @@ import Testing
     }
 
     private func servedTraffic(good: UpstreamServer, failing: UpstreamServer) async throws {
+        let directory = try TestDirectory()
+        let accessLog = directory.file("access.log").path
         let control = try await ControlPlaneHarness.start(
             config: """
                 health_check:
@@ -32,22 +34,23 @@ import Testing
                     url: \(failing.baseURL)/api
                     circuit_breaker:
                       failure_threshold: 1000
-                """, replicas: 2, arguments: ["--access-log", "off"])
+                """, replicas: 2, arguments: ["--access-log", accessLog], directory: directory)
         defer { control.stop() }
 
         try await waitForProxy(control)
         let proxy = "http://127.0.0.1:\(control.proxyPort)/orchestrator"
         // `Connection: close` spreads the requests over both replicas' accepts.
         let close = [("Connection", "close")]
-        for index in 0..<40 {
-            #expect(try await TestHTTP.request(.GET, "\(proxy)/a/item/\(index)", headers: close).status == 200)
+        var requestIDs: [String: Int] = [:]  // the X-Request-ID each client saw -> its status
+        func send(_ url: String) async throws -> Int {
+            let response = try await TestHTTP.request(.GET, url, headers: close)
+            if let id = response.headers.first(name: "x-request-id") { requestIDs[id] = response.status }
+            return response.status
         }
-        for _ in 0..<10 {
-            #expect(try await TestHTTP.request(.GET, "\(proxy)/b/x", headers: close).status == 500)
-        }
-        for _ in 0..<5 {
-            #expect(try await TestHTTP.request(.GET, "\(proxy)/nowhere/x", headers: close).status == 404)
-        }
+        for index in 0..<40 { #expect(try await send("\(proxy)/a/item/\(index)") == 200) }
+        for _ in 0..<10 { #expect(try await send("\(proxy)/b/x") == 500) }
+        for _ in 0..<5 { #expect(try await send("\(proxy)/nowhere/x") == 404) }
+        #expect(requestIDs.count == 55)
 
         let text = try await eventually("the totals in /metrics", timeout: 60) { () -> String? in
             let text = try await control.admin(.GET, "/metrics").text
@@ -70,6 +73,25 @@ import Testing
         #expect(samples.sum("orch_config_reloads_total", ["result": "failed"]) == 0)
         #expect(samples.sum("orch_uptime_seconds", [:]) >= 0)
         #expect(samples.values.contains { $0.name == "orch_uptime_seconds" })
+
+        // One access-log line per request, under the id the client saw, from either replica.
+        let lines = try await eventually("an access-log line for each request", timeout: 60) {
+            () -> [[String: Any]]? in
+            let text = (try? String(contentsOfFile: accessLog, encoding: .utf8)) ?? ""
+            let lines = text.split(separator: "\n").compactMap {
+                try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+            }
+            return lines.count >= requestIDs.count ? lines : nil
+        }
+        #expect(lines.count == requestIDs.count)
+        for line in lines {
+            let id = line["request_id"] as? String ?? ""
+            #expect(requestIDs[id] != nil, "logged id \(id) was not seen by a client")
+            #expect(line["status"] as? Int == requestIDs[id])
+        }
+        #expect(Set(lines.compactMap { $0["request_id"] as? String }) == Set(requestIDs.keys))
+        let replicas = Set(samples.labelValues("orch_active_connections", "replica"))
+        #expect(Set(lines.compactMap { $0["replica"] as? String }).isSubset(of: replicas))
 
         // Every line is a comment or `name{labels} value`, and every family says HELP and TYPE.
         let sample = try Regex(#"^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? \S+$"#)
