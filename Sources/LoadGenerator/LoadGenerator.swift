@@ -117,8 +117,7 @@ public final class LoadGenerator: Sendable {
             }
             await group.waitForAll()
         }
-        let elapsed = clock.now - start
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return (clock.now - start).seconds
     }
 
     private func request(_ target: LoadTarget) async {
@@ -135,8 +134,13 @@ public final class LoadGenerator: Sendable {
             outcome = LoadErrorKind.classify(error)
             errorText = String(describing: error)
         }
-        let elapsed = clock.now - started
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        recorder.record(target: target.name, outcome: outcome, seconds: seconds, error: errorText)
+        recorder.record(target: target.name, outcome: outcome, seconds: (clock.now - started).seconds, error: errorText)
+    }
+}
+
+extension Duration {
+    /// The duration in seconds as a floating-point number.
+    fileprivate var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }

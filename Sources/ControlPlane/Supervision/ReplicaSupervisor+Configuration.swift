@@ -123,8 +123,6 @@ extension ReplicaSupervisor {
 extension Duration {
     /// Seconds as a command-line argument: `30`, `2.5`.
     var secondsText: String {
-        let (seconds, attoseconds) = components
-        if attoseconds == 0 { return String(seconds) }
-        return String(Double(seconds) + Double(attoseconds) / 1e18)
+        components.attoseconds == 0 ? String(components.seconds) : String(seconds)
     }
 }

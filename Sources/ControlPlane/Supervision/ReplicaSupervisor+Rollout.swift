@@ -128,9 +128,7 @@ extension ReplicaSupervisor {
     /// Asks `pid` to drain and waits until its slot task has reaped it; SIGKILL after the drain
     /// timeout plus the margin.
     private func retire(_ pid: pid_t) async throws(RolloutFailure) {
-        let seconds =
-            Double(configuration.drainTimeout.components.seconds)
-            + Double(configuration.drainTimeout.components.attoseconds) / 1e18
+        let seconds = configuration.drainTimeout.seconds
         var asked = 0
         if let publisher, let id = await publisher.replicaId(pid: Int(pid)) {
             asked = await publisher.drain(replicaId: id, deadlineSeconds: seconds)

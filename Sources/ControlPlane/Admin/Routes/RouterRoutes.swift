@@ -181,10 +181,3 @@ struct RouterRoutes {
         return JSONResponse(result)
     }
 }
-
-extension Duration {
-    /// The duration in seconds as a floating-point number.
-    var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
-    }
-}
