@@ -34,20 +34,15 @@ done
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 log() { printf '[chaos] %s\n' "$*" >&2; }
 die() { printf '[chaos] error: %s\n' "$*" >&2; exit 1; }
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 
 # --- tools --------------------------------------------------------------------------------------
-have() { command -v "$1" >/dev/null || [ -x "/usr/sbin/$1" ]; }
 missing=()
 have nginx || missing+=(nginx-light)
 have curl || missing+=(curl)
 have python3 || missing+=(python3-minimal)
-if [ ${#missing[@]} -gt 0 ]; then
-    log "installing ${missing[*]}"
-    SUDO=""
-    [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+install_packages "${missing[@]}"
 NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
 
 # --- build --------------------------------------------------------------------------------------
@@ -92,20 +87,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-USED_PORTS=""
-free_port() { # NAME
-    local port
-    while :; do
-        port=$((20000 + RANDOM % 40000))
-        case " $USED_PORTS " in *" $port "*) continue ;; esac
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-            USED_PORTS="$USED_PORTS $port"
-            printf -v "$1" '%s' "$port"
-            return
-        fi
-    done
-}
-
 # Waits until COMMAND succeeds, up to SECONDS.
 wait_until() { # SECONDS DESCRIPTION COMMAND...
     local deadline=$((SECONDS + $1)) what="$2"
@@ -123,21 +104,8 @@ PROXY="http://127.0.0.1:$PROXY_PORT/orchestrator"
 
 # --- upstreams: two nginx instances answering 200 "ok" ------------------------------------------
 nginx_conf() { # DIR PORT
+    nginx_common "$1"
     cat <<CONF
-daemon off;
-worker_processes 1;
-pid $1/nginx.pid;
-error_log $1/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path $1/body;
-    proxy_temp_path $1/proxy;
-    fastcgi_temp_path $1/fastcgi;
-    uwsgi_temp_path $1/uwsgi;
-    scgi_temp_path $1/scgi;
-    keepalive_requests 1000000;
-    keepalive_timeout 300s;
     server {
         listen 127.0.0.1:$2;
         location / { return 200 "ok\n"; }

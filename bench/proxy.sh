@@ -39,23 +39,17 @@ done
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 log() { printf '[bench] %s\n' "$*" >&2; }
 die() { printf '[bench] error: %s\n' "$*" >&2; exit 1; }
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 
 # --- tools --------------------------------------------------------------------------------------
-# nginx and haproxy live in /usr/sbin, which a user's PATH may lack.
-have() { command -v "$1" >/dev/null || [ -x "/usr/sbin/$1" ]; }
 missing=()
 have wrk || missing+=(wrk)
 have nginx || missing+=(nginx-light)
 have haproxy || missing+=(haproxy)
 have curl || missing+=(curl)
 have python3 || missing+=(python3-minimal)
-if [ ${#missing[@]} -gt 0 ]; then
-    log "installing ${missing[*]}"
-    SUDO=""
-    [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+install_packages "${missing[@]}"
 NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
 HAPROXY="$(command -v haproxy || echo /usr/sbin/haproxy)"
 
@@ -91,21 +85,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Sets variable NAME to a free loopback port (a refused connection means nobody listens there).
-USED_PORTS=""
-free_port() { # NAME
-    local port
-    while :; do
-        port=$((20000 + RANDOM % 40000))
-        case " $USED_PORTS " in *" $port "*) continue ;; esac
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-            USED_PORTS="$USED_PORTS $port"
-            printf -v "$1" '%s' "$port"
-            return
-        fi
-    done
-}
-
 wait_for() { # URL [seconds]
     local url="$1" deadline=$((SECONDS + ${2:-60}))
     until curl -fsS -o /dev/null "$url" 2>/dev/null; do
@@ -124,25 +103,6 @@ truncate -s 1G "$WORK/www/1g"
 # nginx workers run as an unprivileged user when started as root: let them read the bodies.
 chmod 755 "$WORK" "$WORK/www"
 chmod 644 "$WORK/www/"*
-
-nginx_common() { # DIR
-    cat <<CONF
-daemon off;
-worker_processes 1;
-pid $1/nginx.pid;
-error_log $1/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path $1/body;
-    proxy_temp_path $1/proxy;
-    fastcgi_temp_path $1/fastcgi;
-    uwsgi_temp_path $1/uwsgi;
-    scgi_temp_path $1/scgi;
-    keepalive_requests 1000000;
-    keepalive_timeout 300s;
-CONF
-}
 
 {
     nginx_common "$WORK/upstream"

@@ -1,0 +1,51 @@
+# Shared by the bench scripts (sourced after they define log and die): tool installation, free
+# loopback ports and the common part of an nginx configuration.
+
+# nginx and haproxy live in /usr/sbin, which a user's PATH may lack.
+have() { command -v "$1" >/dev/null || [ -x "/usr/sbin/$1" ]; }
+
+# Installs the given Debian packages with apt-get (through sudo when not root).
+install_packages() { # PACKAGE...
+    [ $# -gt 0 ] || return 0
+    log "installing $*"
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+# Sets variable NAME to a free loopback port (a refused connection means nobody listens there).
+USED_PORTS=""
+free_port() { # NAME
+    local port
+    while :; do
+        port=$((20000 + RANDOM % 40000))
+        case " $USED_PORTS " in *" $port "*) continue ;; esac
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            USED_PORTS="$USED_PORTS $port"
+            printf -v "$1" '%s' "$port"
+            return
+        fi
+    done
+}
+
+# The start of an nginx.conf running in the foreground with its files under DIR; the caller
+# adds its own http-level blocks and the closing brace.
+nginx_common() { # DIR
+    cat <<CONF
+daemon off;
+worker_processes 1;
+pid $1/nginx.pid;
+error_log $1/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $1/body;
+    proxy_temp_path $1/proxy;
+    fastcgi_temp_path $1/fastcgi;
+    uwsgi_temp_path $1/uwsgi;
+    scgi_temp_path $1/scgi;
+    keepalive_requests 1000000;
+    keepalive_timeout 300s;
+CONF
+}
