@@ -145,6 +145,18 @@ let package = Package(
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "DataPlaneTesting",
+            dependencies: [
+                "DataPlane", "Shared",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/DataPlaneTesting",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "SharedTests",
             dependencies: ["Shared"],
@@ -160,7 +172,11 @@ let package = Package(
         ),
         .testTarget(
             name: "DataPlaneTests",
-            dependencies: ["DataPlane", "TestSupport", "LoadGenerator", "orch-control-plane", "orch-data-plane"],
+            dependencies: [
+                "DataPlane", "DataPlaneTesting", "TestSupport", "LoadGenerator", "orch-control-plane", "orch-data-plane",
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

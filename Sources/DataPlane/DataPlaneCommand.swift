@@ -87,6 +87,8 @@ package struct DataPlaneCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "orch.dataplane")
+        let descriptors = DescriptorLimit.raise()
+        logger.debug("open descriptor limit", metadata: ["limit": "\(descriptors)"])
         let pid = ProcessInfo.processInfo.processIdentifier
         let target = try ListenTarget.choose(
             explicit: listenAddress, fallback: "0.0.0.0:8000", environment: Self.environment, pid: pid)

@@ -21,8 +21,11 @@ package struct GatewayResponse: Sendable, Equatable {
         GatewayResponse(status: status, body: #"{"detail":"# + JSONText.quoted(text) + "}", headers: headers)
     }
 
-    /// The response head, with framing and `Connection` set for the client connection.
-    package func head(requestID: String, endpointID: String?, keepAlive: Bool) -> HTTPResponseHead {
+    /// The response head, with framing and `Connection` set for the client connection (an
+    /// HTTP/1.0 client that may keep it open is told so).
+    package func head(
+        requestID: String, endpointID: String?, keepAlive: Bool, version: HTTPVersion = .http1_1
+    ) -> HTTPResponseHead {
         var fields = HTTPHeaders()
         fields.reserveCapacity(headers.count + 5)
         fields.add(name: "content-type", value: "application/json")
@@ -30,8 +33,12 @@ package struct GatewayResponse: Sendable, Equatable {
         for (name, value) in headers { fields.add(name: name, value: value) }
         fields.add(name: "x-request-id", value: requestID)
         if let endpointID { fields.add(name: "x-endpoint-id", value: endpointID) }
-        if !keepAlive { fields.add(name: "connection", value: "close") }
-        return HTTPResponseHead(version: .http1_1, status: status, headers: fields)
+        if !keepAlive {
+            fields.add(name: "connection", value: "close")
+        } else if version.minor == 0 {
+            fields.add(name: "connection", value: "keep-alive")
+        }
+        return HTTPResponseHead(version: version, status: status, headers: fields)
     }
 
     package static func == (lhs: GatewayResponse, rhs: GatewayResponse) -> Bool {

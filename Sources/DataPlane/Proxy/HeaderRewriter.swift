@@ -38,18 +38,22 @@ package enum HeaderRewriter {
 
     /// The head to send upstream for a client's request head.
     ///
-    /// Framing: a client body announced with `Content-Length` keeps it; a chunked client body is
-    /// sent chunked; a request with no body announces none (`Content-Length: 0` for methods that
-    /// usually carry one, so the encoder does not invent a chunked body).
+    /// Framing is the proxy's own, built from what the decoder parsed, never from client headers
+    /// that survive the rewrite: every `Content-Length` and `Transfer-Encoding` the client sent
+    /// goes, then a chunked body is sent chunked, a body with a length announces that length, and
+    /// a request with no body announces none (`Content-Length: 0` for methods that usually carry
+    /// one, so the encoder does not invent a chunked body).
     package static func upstreamHead(
         for client: HTTPRequestHead,
         target: String,
         context: ForwardingContext
     ) -> HTTPRequestHead {
         var headers = client.headers
-        let chunked = headers[canonicalForm: "transfer-encoding"].contains { $0.lowercased() == "chunked" }
+        let chunked = headers.contains(name: "transfer-encoding")
+        let length = chunked ? nil : RequestHeadValidator.contentLength(of: headers)
         let clientHost = headers.first(name: "host")
         removeHopByHop(&headers)
+        headers.remove(name: "content-length")
         // `Expect: 100-continue` is answered by the proxy itself; the upstream gets the body directly.
         headers.remove(name: "expect")
 
@@ -68,9 +72,10 @@ package enum HeaderRewriter {
         headers.replaceOrAdd(name: "x-request-id", value: context.requestID)
 
         if chunked {
-            headers.remove(name: "content-length")
             headers.add(name: "transfer-encoding", value: "chunked")
-        } else if !headers.contains(name: "content-length"), [.POST, .PUT, .PATCH].contains(client.method) {
+        } else if let length {
+            headers.add(name: "content-length", value: String(length))
+        } else if [.POST, .PUT, .PATCH].contains(client.method) {
             headers.add(name: "content-length", value: "0")
         }
 
@@ -82,13 +87,22 @@ package enum HeaderRewriter {
         for upstream: HTTPResponseHead,
         requestID: String,
         endpointID: String,
-        keepAlive: Bool
+        keepAlive: Bool,
+        version: HTTPVersion = .http1_1
     ) -> HTTPResponseHead {
         var headers = upstream.headers
+        // Framing again from what the decoder parsed: a `Connection` header naming
+        // `Content-Length` must not turn a sized body into one the client reads until close.
+        let length = headers.contains(name: "transfer-encoding") ? nil : RequestHeadValidator.contentLength(of: headers)
         removeHopByHop(&headers)
+        if let length { headers.replaceOrAdd(name: "content-length", value: String(length)) }
         headers.replaceOrAdd(name: "x-request-id", value: requestID)
         headers.replaceOrAdd(name: "x-endpoint-id", value: endpointID)
-        if !keepAlive { headers.add(name: "connection", value: "close") }
-        return HTTPResponseHead(version: .http1_1, status: upstream.status, headers: headers)
+        if !keepAlive {
+            headers.add(name: "connection", value: "close")
+        } else if version.minor == 0 {
+            headers.add(name: "connection", value: "keep-alive")
+        }
+        return HTTPResponseHead(version: version, status: upstream.status, headers: headers)
     }
 }

@@ -1,11 +1,16 @@
 import NIOCore
+import Shared
 
 /// Everything one event loop owns: its reference to the current route table, its pool of
 /// upstream connections and its counters. Touched only on that loop, so it needs no lock.
 package final class LoopState {
     /// The current routes; `nil` until the first snapshot.
     package var routes: ProxyRoutes?
+    /// The client connections' limits and timeouts of the current snapshot.
+    package var limits = ProxyLimits.defaults
     package let pool: UpstreamConnectionPool
+    /// The deadlines of this loop's client connections.
+    package let timers: ConnectionTimers
     /// Responses completed on this loop since start.
     package var requestsServed = 0
     /// Set once the replica starts draining.
@@ -18,7 +23,9 @@ package final class LoopState {
     package let accessLog: AccessLogBuffer?
 
     package init(eventLoop: any EventLoop, environment: ProxyEnvironment) {
-        self.pool = UpstreamConnectionPool(eventLoop: eventLoop, tlsContext: environment.tlsContext)
+        self.pool = UpstreamConnectionPool(
+            eventLoop: eventLoop, tlsContext: environment.tlsContext, connector: environment.upstreamConnector)
+        self.timers = ConnectionTimers(eventLoop: eventLoop)
         self.accessLog = environment.accessLog.map {
             AccessLogBuffer(writer: $0, eventLoop: eventLoop, replicaID: environment.replicaID)
         }
@@ -50,6 +57,12 @@ package struct LoopStates: Sendable {
             loops.append(loop)
         }
         return LoopStates(states: states, loops: loops)
+    }
+
+    /// The states of a group of one loop whose state already exists (embedded channels in tests
+    /// and the fuzz targets).
+    package static func single(_ state: LoopState, on loop: any EventLoop) -> LoopStates {
+        LoopStates(states: [ObjectIdentifier(loop): NIOLoopBound(state, eventLoop: loop)], loops: [loop])
     }
 
     /// The state of `loop`; call only on that loop.

@@ -12,11 +12,15 @@ package struct ProxyEnvironment: Sendable {
     package var breakers: BreakerRegistry
     /// Where completed requests are logged; `nil` when the access log is off.
     package var accessLog: AccessLogWriter?
+    /// How upstream connections are opened.
+    package var upstreamConnector: any UpstreamConnector
 
     package init(
         replicaID: String, startedAt: NIODeadline = .now(), tlsContext: NIOSSLContext?,
-        breakers: BreakerRegistry = BreakerRegistry(), accessLog: AccessLogWriter? = nil
+        breakers: BreakerRegistry = BreakerRegistry(), accessLog: AccessLogWriter? = nil,
+        upstreamConnector: any UpstreamConnector = SocketUpstreamConnector()
     ) {
+        self.upstreamConnector = upstreamConnector
         self.replicaID = replicaID
         self.accessLog = accessLog
         self.startedAt = startedAt

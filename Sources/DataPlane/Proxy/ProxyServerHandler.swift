@@ -4,11 +4,12 @@ import NIOHTTP1
 import NIOSSL
 import Shared
 
-/// The proxy's hot path: one per client connection, after NIO's HTTP/1.1 server pipeline.
-/// Plans each request against this loop's route table, answers gateway errors itself, and glues
-/// forwarded requests to a pooled upstream connection on the same event loop, streaming both
-/// bodies with back-pressure (each side reads only while the other can take the bytes).
-package final class ProxyServerHandler: ChannelDuplexHandler {
+/// The proxy's hot path: one per client connection, after NIO's HTTP/1.1 server pipeline. Every
+/// decision is ``ProxyConnectionStateMachine``'s; this handler feeds it events (client parts,
+/// upstream parts, writability, deadlines) and carries out the actions it returns: answering,
+/// connecting or leasing an upstream connection on the same event loop, and streaming both
+/// bodies with back-pressure.
+package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
     package typealias InboundIn = HTTPServerRequestPart
     package typealias OutboundIn = HTTPServerResponsePart
     package typealias OutboundOut = HTTPServerResponsePart
@@ -16,298 +17,261 @@ package final class ProxyServerHandler: ChannelDuplexHandler {
     private let loop: LoopState
     private let environment: ProxyEnvironment
     private let logger: Logger
-    private var machine = ProxyExchangeStateMachine()
+    private var machine: ProxyConnectionStateMachine
     private var context: ChannelHandlerContext?
     private var clientIP: String?
+    /// NIO asked for a read that the machine holds back.
     private var pendingRead = false
-    /// Parts of pipelined requests received while another request was in progress.
-    private var pipelined = CircularBuffer<HTTPServerRequestPart>(initialCapacity: 2)
-    /// The replica drains: finish the current request, then close.
-    private var quiescing = false
-    /// Bytes of the current response already went to the client.
-    private var responseStarted = false
+    /// Parts delivered since the last read completed.
+    private var partsThisRead = 0
+    private var processingQueue = false
+    package var timerSlot = -1
+    /// This connection is counted in the loop's active connections.
+    private var countedActive = false
 
     // The request in progress.
     private var requestID = ""
     private var endpointID: String?
-    private var keepAlive = true
     private var upstreamHead: HTTPRequestHead?
     private var upstreamKey: UpstreamConnectionPool.Key?
-    /// The endpoint's `timeout`: bounds the connect, then the wait for the response head once the
-    /// whole request went upstream (a long upload does not eat into it).
-    private var responseTimeout = TimeAmount.seconds(30)
+    private var connectTimeout = TimeAmount.seconds(30)
+    /// Request parts waiting for the upstream connection.
     private var queued = CircularBuffer<HTTPClientRequestPart>(initialCapacity: 4)
     private var upstream: UpstreamClientHandler?
     private var upstreamKeepAlive = false
-    private var reusedConnection = false
-    private var requestHasBody = false
-    private var retried = false
-    private var timeout: Scheduled<Void>?
-    /// The breaker that admitted the request in progress, until its outcome is recorded.
-    private var breakerEndpoint: String?
-    private var breakerTrial: UInt64?
-    private var breakerPolicy = BreakerPolicy.defaults
     /// What the metrics and the access log record of the request in progress.
     private var record = RequestRecord()
-    /// This connection is counted in the loop's active connections.
-    private var countedActive = false
 
     package init(loop: LoopState, environment: ProxyEnvironment, logger: Logger) {
         self.loop = loop
         self.environment = environment
         self.logger = logger
+        self.machine = ProxyConnectionStateMachine(limits: loop.limits, now: .now())
     }
+
+    private var now: NIODeadline { context?.eventLoop.now ?? .now() }
 
     package func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        if context.channel.isActive {
-            clientIP = context.channel.remoteAddress?.ipAddress
-            countActive(true)
-        }
+        machine = ProxyConnectionStateMachine(limits: loop.limits, now: context.eventLoop.now)
+        if context.channel.isActive { opened(context) }
     }
 
     package func handlerRemoved(context: ChannelHandlerContext) {
+        closed()
         self.context = nil
-        countActive(false)
     }
 
     package func channelActive(context: ChannelHandlerContext) {
-        clientIP = context.channel.remoteAddress?.ipAddress
-        countActive(true)
+        opened(context)
         context.fireChannelActive()
     }
 
-    private func countActive(_ active: Bool) {
-        guard active != countedActive else { return }
-        countedActive = active
-        loop.traffic.activeConnections += active ? 1 : -1
+    private func opened(_ context: ChannelHandlerContext) {
+        guard !countedActive else { return }
+        clientIP = context.channel.remoteAddress?.ipAddress
+        countedActive = true
+        loop.traffic.activeConnections += 1
+        loop.timers.add(self)
     }
 
-    // MARK: Client side
+    private func closed() {
+        if countedActive {
+            countedActive = false
+            loop.traffic.activeConnections -= 1
+        }
+        loop.timers.remove(self)
+    }
+
+    // MARK: Events
 
     package func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
-        // A pipelined request waits until the one in progress is answered.
-        if !pipelined.isEmpty || (machine.state != .idle && Self.isHead(part)) {
-            pipelined.append(part)
-            return
-        }
-        process(part, context: context)
+        partsThisRead += 1
+        if case .body(let buffer) = part { record.bytesIn += buffer.readableBytes }
+        deliver(.part(part))
     }
 
-    private static func isHead(_ part: HTTPServerRequestPart) -> Bool {
-        if case .head = part { return true }
-        return false
+    private func deliver(_ inbound: ProxyConnectionStateMachine.Inbound) {
+        machine.limits = loop.limits
+        run(machine.received(inbound, routes: loop.routes?.table, draining: loop.draining, now: now))
+        processQueue()
     }
 
-    private func process(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
-        switch part {
-        case .head(let head):
-            requestHead(head, context: context)
-        case .body(let buffer):
-            record.bytesIn += buffer.readableBytes
-            switch machine.requestBodyReceived() {
-            case .queue: queued.append(.body(.byteBuffer(buffer)))
-            case .forward: upstream?.write(.body(.byteBuffer(buffer)))
-            case .discard, .discardAndFinish: break
-            case .close: context.close(promise: nil)
-            }
-        case .end(let trailers):
-            switch machine.requestEndReceived() {
-            case .queue:
-                queued.append(.end(trailers))
-            case .forward:
-                upstream?.write(.end(trailers))
-                upstream?.flush()
-                startResponseTimer(context: context)
-            case .discard:
-                break
-            case .discardAndFinish:
-                exchangeFinished(context: context)
-            case .close:
-                context.close(promise: nil)
-            }
-        }
-    }
-
-    /// The request and its response are both complete: close, or go on with a pipelined request.
-    private func exchangeFinished(context: ChannelHandlerContext) {
-        guard keepAlive, !quiescing else {
-            pipelined.removeAll()
-            return
-        }
-        // Replay in order: the rest of a request follows its head; the next head waits until
-        // this exchange is over again.
-        while let part = pipelined.first, machine.state == .idle || !Self.isHead(part) {
-            pipelined.removeFirst()
-            process(part, context: context)
+    /// Handles queued (pipelined) parts while the connection is free for them.
+    private func processQueue() {
+        guard !processingQueue else { return }
+        processingQueue = true
+        defer { processingQueue = false }
+        while let action = machine.nextQueued(routes: loop.routes?.table, draining: loop.draining, now: now) {
+            run(action)
         }
         resumeClientReading()
     }
 
     package func channelReadComplete(context: ChannelHandlerContext) {
+        if partsThisRead == 0 { machine.bytesArrived(now: now) }
+        partsThisRead = 0
         upstream?.flush()
         context.fireChannelReadComplete()
     }
 
     package func read(context: ChannelHandlerContext) {
-        if shouldHoldClientReads {
-            pendingRead = true
-        } else {
+        if machine.shouldReadClient(upstreamWritable: upstream?.isWritable ?? false) {
             context.read()
-        }
-    }
-
-    /// Client reads pause while its request body has nowhere to go, and while pipelined
-    /// requests wait.
-    private var shouldHoldClientReads: Bool {
-        if !pipelined.isEmpty { return true }
-        switch machine.state {
-        case .connecting(requestEnded: false): return true
-        case .forwarding(requestEnded: false, _): return !(upstream?.isWritable ?? false)
-        default: return false
+        } else {
+            pendingRead = true
         }
     }
 
     private func resumeClientReading() {
-        guard pendingRead, let context, !shouldHoldClientReads else { return }
+        guard pendingRead, let context, machine.shouldReadClient(upstreamWritable: upstream?.isWritable ?? false)
+        else { return }
         pendingRead = false
+        machine.clientReadsResumed(now: now)
         context.read()
     }
 
     package func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable { upstream?.resumeReading() }
+        let writable = context.channel.isWritable
+        machine.clientWritabilityChanged(writable: writable, now: now)
+        if writable { upstream?.resumeReading() }
         context.fireChannelWritabilityChanged()
     }
 
     package func channelInactive(context: ChannelHandlerContext) {
-        countActive(false)
-        settleBreaker(.ignored)
-        machine.clientClosed()
+        closed()
+        run(machine.clientClosed())
         abandonUpstream()
         context.fireChannelInactive()
     }
 
     package func errorCaught(context: ChannelHandlerContext, error: any Error) {
         logger.debug("client connection error", metadata: ["error": "\(error)"])
-        if error is HTTPParserError, machine.state == .idle || machine.state == .discardingRequest, !responseStarted {
-            // A request NIO could not parse: say so, then close (the stream is out of step).
-            machine.clientClosed()
-            abandonUpstream()
-            keepAlive = false
-            requestID = RequestID.generate(using: &loop.random)
-            endpointID = nil
-            record = RequestRecord(start: .now(), method: "", path: "")
-            respond(.detail(.badRequest, "Malformed HTTP request"), context: context)
-            return
+        if let error = error as? HTTPParserError {
+            deliver(.malformed(error))
+        } else {
+            context.close(promise: nil)
         }
-        context.close(promise: nil)
     }
 
     package func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is ChannelShouldQuiesceEvent {
-            // Draining: the response in progress (or the next one) says `Connection: close` and
-            // ends the connection. An idle connection stays open: its client may be sending a
-            // request right now; the drain deadline closes it.
-            quiescing = true
-            if machine.state == .idle || !responseStarted { keepAlive = false }
+            machine.quiesce()
             return
         }
         context.fireUserInboundEventTriggered(event)
     }
 
-    // MARK: Requests
+    package func checkDeadlines(now: NIODeadline) {
+        run(machine.tick(now: now, clientReadsHeld: pendingRead))
+    }
 
-    private func requestHead(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
-        keepAlive = head.isKeepAlive && !loop.draining && !quiescing
-        responseStarted = false
-        requestID = RequestID.choose(clientValue: head.headers.first(name: "x-request-id"), random: &loop.random)
-        endpointID = nil
-        record = RequestRecord(start: .now(), method: head.method.rawValue, path: head.uri)
+    // MARK: Actions
 
-        let routes = loop.routes
-        switch RequestPlanner.plan(method: head.method, uri: head.uri, routes: routes?.table) {
-        case .health:
-            machine.requestAnsweredLocally()
-            respond(healthResponse(), context: context)
-        case .respond(let response, let endpoint):
-            endpointID = endpoint
-            machine.requestAnsweredLocally()
-            respond(response, context: context)
-        case .forward(let forward):
-            endpointID = forward.endpointID
-            guard admitThroughBreaker(forward, context: context) else { return }
-            machine.requestForwarded()
-            let upstream = routes?.upstreams[forward.endpointID] ?? UpstreamTarget(forward.route.url)
-            requestHasBody = Self.hasBody(head)
-            let upstreamHead = HeaderRewriter.upstreamHead(
-                for: head, target: forward.target,
-                context: .init(clientIP: clientIP, upstreamAuthority: upstream.authority, requestID: requestID))
-            self.upstreamHead = upstreamHead
-            queued.append(.head(upstreamHead))
-            upstreamKey = upstream.key
-            retried = false
-            responseTimeout = .seconds(Int64(forward.timeoutSeconds))
-            record.upstreamStart = .now()
-            if head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) {
-                context.writeAndFlush(
-                    wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
+    private func run(_ action: ProxyConnectionStateMachine.Action) {
+        guard let context else { return }
+        switch action {
+        case .none:
+            break
+        case .admit(let forward, let head):
+            admit(forward, head: head)
+        case .respond(let local):
+            respond(local, context: context)
+        case .connectUpstream(let reusePooled, let sendContinue):
+            if sendContinue {
+                let head = HTTPResponseHead(version: .http1_1, status: .continue)
+                context.writeAndFlush(wrapOutboundOut(.head(head)), promise: nil)
             }
-            obtainUpstream(context: context, allowPooled: true)
+            obtainUpstream(allowPooled: reusePooled)
+        case .retryUpstream:
+            queued.removeAll()
+            if let upstreamHead {
+                queued.append(.head(upstreamHead))
+                queued.append(.end(nil))
+            }
+            obtainUpstream(allowPooled: false)
+        case .queueUpstream(let part):
+            queued.append(part)
+        case .forwardUpstream(let part, let flush):
+            upstream?.write(part)
+            if flush { upstream?.flush() }
+        case .writeResponseHead(let head, let keepAlive, let version, let settle):
+            if let (ticket, outcome) = settle { settleBreaker(ticket, outcome) }
+            writeResponseHead(head, keepAlive: keepAlive, version: version, context: context)
+        case .writeResponseBody(let buffer):
+            record.bytesOut += buffer.readableBytes
+            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        case .writeResponseEnd(let trailers, let reuseUpstream, let keepAlive):
+            record.upstreamEnd = now
+            if let upstream {
+                self.upstream = nil
+                if reuseUpstream && upstreamKeepAlive {
+                    loop.pool.release(upstream)
+                } else {
+                    upstream.close()
+                }
+            }
+            writeEnd(trailers, keepAlive: keepAlive, context: context)
+        case .close(let settle, let upstreamError):
+            if let (ticket, outcome) = settle { settleBreaker(ticket, outcome) }
+            if let upstreamError { countUpstreamError(upstreamError) }
+            abandonUpstream()
+            context.close(promise: nil)
         }
     }
 
-    /// Asks the endpoint's breaker; answers 503 `Circuit breaker is open` (with `Retry-After`)
-    /// without touching the upstream when it refuses.
-    private func admitThroughBreaker(_ forward: RequestPlanner.Forward, context: ChannelHandlerContext) -> Bool {
+    /// A new request begins: its id and what is recorded of it.
+    private func beginRequest(_ head: HTTPRequestHead?) {
+        requestID = RequestID.choose(clientValue: head?.headers.first(name: "x-request-id"), random: &loop.random)
+        endpointID = nil
+        record = RequestRecord(start: now, method: head?.method.rawValue ?? "", path: head?.uri ?? "")
+    }
+
+    /// Asks the endpoint's breaker, then prepares the upstream request.
+    private func admit(_ forward: RequestPlanner.Forward, head: HTTPRequestHead) {
+        beginRequest(head)
+        endpointID = forward.endpointID
         let policy = forward.route.endpoint.circuitBreaker
         switch environment.breakers.admit(forward.endpointID, policy: policy) {
         case .allowed(let trial):
-            breakerEndpoint = forward.endpointID
-            breakerTrial = trial
-            breakerPolicy = policy
-            return true
+            let target = loop.routes?.upstreams[forward.endpointID] ?? UpstreamTarget(forward.route.url)
+            let upstreamHead = HeaderRewriter.upstreamHead(
+                for: head, target: forward.target,
+                context: .init(clientIP: clientIP, upstreamAuthority: target.authority, requestID: requestID))
+            self.upstreamHead = upstreamHead
+            upstreamKey = target.key
+            connectTimeout = .seconds(Int64(forward.timeoutSeconds))
+            queued.removeAll()
+            queued.append(.head(upstreamHead))
+            record.upstreamStart = now
+            let ticket = ProxyConnectionStateMachine.BreakerTicket(
+                endpoint: forward.endpointID, trial: trial, policy: policy)
+            run(machine.breakerAdmitted(ticket, now: now))
         case .rejected(let retryAfter):
-            machine.requestAnsweredLocally()
-            let (seconds, fraction) = retryAfter.components
-            let wait = max(1, seconds + (fraction > 0 ? 1 : 0))
-            respond(
-                .detail(
-                    .serviceUnavailable, "Circuit breaker is open",
-                    headers: [("retry-after", String(wait)), ("x-circuit-breaker", "open")]),
-                context: context)
-            return false
+            run(machine.breakerRejected(retryAfter: retryAfter, now: now))
         }
     }
 
-    /// Records the outcome of the request in progress with the breaker that admitted it (once).
-    private func settleBreaker(_ outcome: BreakerStateMachine<ContinuousClock.Instant>.Outcome) {
-        guard let endpoint = breakerEndpoint else { return }
-        breakerEndpoint = nil
-        environment.breakers.record(endpoint, outcome, trial: breakerTrial)
+    private func settleBreaker(
+        _ ticket: ProxyConnectionStateMachine.BreakerTicket, _ outcome: ProxyConnectionStateMachine.Outcome
+    ) {
+        environment.breakers.record(ticket.endpoint, outcome, trial: ticket.trial)
     }
 
-    private static func hasBody(_ head: HTTPRequestHead) -> Bool {
-        if head.headers.contains(name: "transfer-encoding") { return true }
-        if let length = head.headers.first(name: "content-length") { return length != "0" }
-        return false
-    }
-
-    private func obtainUpstream(context: ChannelHandlerContext, allowPooled: Bool) {
+    private func obtainUpstream(allowPooled: Bool) {
         guard let key = upstreamKey else { return }
         if allowPooled, let pooled = loop.pool.lease(key) {
-            reusedConnection = true
-            attach(pooled)
+            attach(pooled, reused: true)
             return
         }
-        reusedConnection = false
-        let (handler, connected) = loop.pool.connect(key, timeout: responseTimeout)
+        let (handler, connected) = loop.pool.connect(key, timeout: connectTimeout)
         upstream = handler
         connected.assumeIsolated().whenComplete { [self] result in
             switch result {
             case .success(let channel):
-                if upstream === handler, machine.isExchangingWithUpstream {
-                    attach(handler)
+                if upstream === handler {
+                    attach(handler, reused: false)
                 } else {
                     channel.close(promise: nil)
                 }
@@ -316,42 +280,35 @@ package final class ProxyServerHandler: ChannelDuplexHandler {
                 upstream = nil
                 logger.debug(
                     "upstream connect failed", metadata: ["error": "\(error)", "orch.request.id": "\(requestID)"])
+                let failure: ProxyConnectionStateMachine.UpstreamFailure
                 if case ChannelError.connectTimeout = error {
-                    upstreamFailed(.timeout)
+                    failure = .timeout
                 } else if let error = error as? UpstreamTLSUnavailable {
-                    upstreamFailed(.other(error.description))
+                    failure = .closed(error.description)
                 } else {
-                    upstreamFailed(.connect)
+                    failure = .connect
                 }
+                run(machine.upstreamConnectFailed(failure, now: now))
+                processQueue()
             }
         }
     }
 
-    private func attach(_ handler: UpstreamClientHandler) {
+    private func attach(_ handler: UpstreamClientHandler, reused: Bool) {
         upstream = handler
         handler.attach(self)
-        guard machine.upstreamReady() else { return }
+        guard machine.upstreamAttached(reused: reused, now: now) else {
+            upstream = nil
+            handler.close()
+            return
+        }
         while let part = queued.popFirst() { handler.write(part) }
         handler.flush()
-        if case .forwarding(requestEnded: true, responseStarted: false) = machine.state, let context {
-            startResponseTimer(context: context)
-        }
         resumeClientReading()
-    }
-
-    /// The whole request went upstream: the response head must arrive within the endpoint's timeout.
-    private func startResponseTimer(context: ChannelHandlerContext) {
-        timeout?.cancel()
-        timeout = context.eventLoop.assumeIsolated().scheduleTask(in: responseTimeout) { [self] in
-            timeout = nil
-            upstreamFailed(.timeout)
-        }
     }
 
     /// Closes the upstream connection of an exchange that will not complete normally.
     private func abandonUpstream() {
-        timeout?.cancel()
-        timeout = nil
         queued.removeAll()
         if let upstream {
             self.upstream = nil
@@ -359,63 +316,58 @@ package final class ProxyServerHandler: ChannelDuplexHandler {
         }
     }
 
-    private func upstreamFailed(_ failure: ProxyExchangeStateMachine.UpstreamFailure) {
-        countUpstreamError(failure)
-        settleBreaker(.failure)
-        abandonUpstream()
-        guard let context else { return }
-        switch machine.upstreamFailed(failure) {
-        case .respond(let failure, _):
-            respond(Self.response(for: failure), context: context)
-            resumeClientReading()
-        case .closeClient:
-            context.close(promise: nil)
-        case .ignore:
-            break
-        }
-    }
-
-    private func countUpstreamError(_ failure: ProxyExchangeStateMachine.UpstreamFailure) {
+    private func countUpstreamError(_ kind: UpstreamErrorKind) {
         guard record.upstreamStart != nil, !record.upstreamFailed else { return }
         record.upstreamFailed = true
-        let kind: UpstreamErrorKind =
-            switch failure {
-            case .connect: .connect
-            case .timeout: .timeout
-            case .other: .reset
-            }
         loop.traffic.counters(for: endpointID).upstreamErrors[kind.rawValue] += 1
-    }
-
-    static func response(for failure: ProxyExchangeStateMachine.UpstreamFailure) -> GatewayResponse {
-        switch failure {
-        case .connect: .detail(.badGateway, "Bad gateway - connection error")
-        case .timeout: .detail(.gatewayTimeout, "Gateway timeout")
-        case .other(let reason): .detail(.badGateway, "Orchestration error - \(reason)")
-        }
     }
 
     // MARK: Responses
 
-    private func respond(_ response: GatewayResponse, context: ChannelHandlerContext) {
-        let head = response.head(requestID: requestID, endpointID: endpointID, keepAlive: keepAlive)
-        responseStarted = true
+    private func respond(_ local: ProxyConnectionStateMachine.LocalResponse, context: ChannelHandlerContext) {
+        if let (ticket, outcome) = local.settle { settleBreaker(ticket, outcome) }
+        if let upstreamError = local.upstreamError { countUpstreamError(upstreamError) }
+        if local.closeUpstream { abandonUpstream() }
+        switch local.origin {
+        case .head(let head, let endpoint):
+            beginRequest(head)
+            endpointID = endpoint
+        case .unparsed:
+            beginRequest(nil)
+        case .current:
+            break
+        }
+        let response = local.response ?? healthResponse()
+        let head = response.head(
+            requestID: requestID, endpointID: endpointID, keepAlive: local.keepAlive, version: local.version)
         record.status = Int(head.status.code)
         record.bytesOut += response.body.utf8.count
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         if !response.body.isEmpty {
             context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: response.body)))), promise: nil)
         }
-        writeEnd(nil, context: context)
+        writeEnd(nil, keepAlive: local.keepAlive, context: context)
     }
 
-    private func writeEnd(_ trailers: HTTPHeaders?, context: ChannelHandlerContext) {
+    private func writeResponseHead(
+        _ head: HTTPResponseHead, keepAlive: Bool, version: HTTPVersion, context: ChannelHandlerContext
+    ) {
+        upstreamKeepAlive = head.isKeepAlive
+        record.upstreamStatus = Int(head.status.code)
+        record.status = Int(head.status.code)
+        if head.status.code >= 500 {
+            loop.traffic.counters(for: endpointID).upstreamErrors[UpstreamErrorKind.serverError.rawValue] += 1
+        }
+        let clientHead = HeaderRewriter.clientHead(
+            for: head, requestID: requestID, endpointID: endpointID ?? "", keepAlive: keepAlive, version: version)
+        context.write(wrapOutboundOut(.head(clientHead)), promise: nil)
+    }
+
+    private func writeEnd(_ trailers: HTTPHeaders?, keepAlive: Bool, context: ChannelHandlerContext) {
         loop.requestsServed += 1
         recordCompleted()
-        // Draining after this response's head promised keep-alive: close all the same.
-        if keepAlive && !quiescing {
+        if keepAlive {
             context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: nil)
-            if machine.state == .idle { exchangeFinished(context: context) }
         } else {
             context.writeAndFlush(wrapOutboundOut(.end(trailers))).assumeIsolated().whenComplete { _ in
                 context.close(promise: nil)
@@ -425,7 +377,7 @@ package final class ProxyServerHandler: ChannelDuplexHandler {
 
     /// Counts the response just completed and writes its access-log line.
     private func recordCompleted() {
-        let now = NIODeadline.now()
+        let now = self.now
         let counters = loop.traffic.counters(for: endpointID)
         counters.recordResponse(status: record.status)
         let duration = (now - record.start).nanoseconds
@@ -461,40 +413,15 @@ extension ProxyServerHandler: UpstreamResponseReceiver {
     package var clientIsWritable: Bool { context?.channel.isWritable ?? false }
 
     package func upstreamReceived(_ part: HTTPClientResponsePart) {
-        guard let context else { return }
         switch part {
         case .head(let head):
-            guard machine.upstreamResponseHead() == .write else { return }
-            settleBreaker(breakerPolicy.isFailure(status: Int(head.status.code)) ? .failure : .success)
-            timeout?.cancel()
-            timeout = nil
             upstreamKeepAlive = head.isKeepAlive
-            record.upstreamStatus = Int(head.status.code)
-            record.status = Int(head.status.code)
-            if head.status.code >= 500 {
-                loop.traffic.counters(for: endpointID).upstreamErrors[UpstreamErrorKind.serverError.rawValue] += 1
-            }
-            let clientHead = HeaderRewriter.clientHead(
-                for: head, requestID: requestID, endpointID: endpointID ?? "", keepAlive: keepAlive)
-            responseStarted = true
-            context.write(wrapOutboundOut(.head(clientHead)), promise: nil)
+            run(machine.upstreamResponseHead(head, now: now))
         case .body(let buffer):
-            guard machine.upstreamResponseBody() == .write else { return }
-            record.bytesOut += buffer.readableBytes
-            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+            run(machine.upstreamResponseBody(buffer))
         case .end(let trailers):
-            guard case .writeEnd(let reuse, let requestComplete) = machine.upstreamResponseEnd() else { return }
-            record.upstreamEnd = .now()
-            if let upstream {
-                self.upstream = nil
-                if reuse && upstreamKeepAlive {
-                    loop.pool.release(upstream)
-                } else {
-                    upstream.close()
-                }
-            }
-            writeEnd(trailers, context: context)
-            if !requestComplete { resumeClientReading() }
+            run(machine.upstreamResponseEnd(trailers, upstreamKeepAlive: upstreamKeepAlive, now: now))
+            processQueue()
         }
     }
 
@@ -508,19 +435,6 @@ extension ProxyServerHandler: UpstreamResponseReceiver {
 
     package func upstreamClosed(error: (any Error)?) {
         upstream = nil
-        // A pooled connection the upstream closed just as it was reused: try once on a fresh
-        // connection when nothing but the head (no body) went out.
-        if reusedConnection, !retried, !requestHasBody, let context, let upstreamHead,
-            machine.state == .forwarding(requestEnded: true, responseStarted: false)
-        {
-            retried = true
-            machine.retryUpstream()
-            queued.removeAll()
-            queued.append(.head(upstreamHead))
-            queued.append(.end(nil))
-            obtainUpstream(context: context, allowPooled: false)
-            return
-        }
         if let error {
             logger.info(
                 "upstream connection failed before its response",
@@ -528,7 +442,8 @@ extension ProxyServerHandler: UpstreamResponseReceiver {
                     "error": "\(error)", "orch.request.id": "\(requestID)", "orch.endpoint": "\(endpointID ?? "")",
                 ])
         }
-        upstreamFailed(.other(Self.describe(error)))
+        run(machine.upstreamClosed(reason: Self.describe(error), now: now))
+        processQueue()
     }
 
     static func describe(_ error: (any Error)?) -> String {

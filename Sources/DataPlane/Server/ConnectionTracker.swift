@@ -6,6 +6,8 @@ import NIOCore
 package final class ConnectionTracker: Sendable {
     private struct State {
         var channels: [ObjectIdentifier: any Channel] = [:]
+        /// ``ProxyLimits/maxConnections`` as of the last connection added.
+        var limit = Int.max
         var draining = false
         var closing = false
         var emptyWaiters: [CheckedContinuation<Void, Never>] = []
@@ -15,28 +17,45 @@ package final class ConnectionTracker: Sendable {
 
     package init() {}
 
+    /// Called when the replica reaches its connection limit or falls below it again; the
+    /// listener re-reads ``isFull`` and stops or resumes accepting.
+    private let capacityChanged = NIOLockedValueBox<(@Sendable () -> Void)?>(nil)
+
     /// Connections open now.
     package var count: Int { state.withLockedValue { $0.channels.count } }
 
-    /// Tracks `channel` until it closes. Called from the channel's initializer; a connection
-    /// that arrives after ``closeAll()`` is closed at once.
-    func add(_ channel: any Channel) {
+    /// Whether the replica holds as many connections as its limit allows: accept no more.
+    package var isFull: Bool { state.withLockedValue { $0.channels.count >= $0.limit } }
+
+    /// Sets what to call when ``isFull`` may have changed.
+    func onCapacityChange(_ body: @escaping @Sendable () -> Void) {
+        capacityChanged.withLockedValue { $0 = body }
+    }
+
+    /// Tracks `channel` until it closes; `limit` is the replica's connection limit now. Called
+    /// from the channel's initializer; a connection that arrives after ``closeAll()`` is closed
+    /// at once.
+    func add(_ channel: any Channel, limit: Int = .max) {
         let key = ObjectIdentifier(channel)
-        let closing = state.withLockedValue { state -> Bool in
+        let (closing, becameFull) = state.withLockedValue { state -> (Bool, Bool) in
+            state.limit = limit
             if !state.closing { state.channels[key] = channel }
-            return state.closing
+            return (state.closing, state.channels.count == limit)
         }
         if closing {
             channel.close(promise: nil)
             return
         }
-        channel.closeFuture.whenComplete { [state] _ in
-            let waiters = state.withLockedValue { state -> [CheckedContinuation<Void, Never>] in
+        if becameFull { capacityChanged.withLockedValue { $0 }?() }
+        channel.closeFuture.whenComplete { [state, capacityChanged] _ in
+            let (waiters, freed) = state.withLockedValue { state -> ([CheckedContinuation<Void, Never>], Bool) in
                 state.channels.removeValue(forKey: key)
-                guard state.draining, state.channels.isEmpty else { return [] }
+                let freed = state.channels.count == state.limit - 1
+                guard state.draining, state.channels.isEmpty else { return ([], freed) }
                 defer { state.emptyWaiters = [] }
-                return state.emptyWaiters
+                return (state.emptyWaiters, freed)
             }
+            if freed { capacityChanged.withLockedValue { $0 }?() }
             waiters.forEach { $0.resume() }
         }
     }

@@ -4,6 +4,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import ServiceLifecycle
+import Shared
 import UnixSignals
 
 #if canImport(Glibc)
@@ -130,7 +131,8 @@ package struct ProxyServer: Service {
             let acceptor = SharedSocketAcceptor(
                 descriptor: descriptor, group: group, connections: connections, logger: logger
             ) { channel in
-                Self.configure(channel, states: states, environment: environment, logger: logger)
+                Self.configure(
+                    channel, states: states, environment: environment, connections: connections, logger: logger)
             }
             ListenTarget.clearInheritanceEnvironment()
             // Other replicas share this socket: while this one has no routes, leave the
@@ -144,8 +146,8 @@ package struct ProxyServer: Service {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
-                connections.add(channel)
-                return Self.configure(channel, states: states, environment: environment, logger: logger)
+                Self.configure(
+                    channel, states: states, environment: environment, connections: connections, logger: logger)
             }
         switch target {
         case .bind(let host, let port):
@@ -153,11 +155,11 @@ package struct ProxyServer: Service {
                 bootstrap
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .serverChannelOption(ChannelOptions.socketOption(.init(rawValue: SO_REUSEPORT)), value: 1)
-            return .channel(try await bootstrap.bind(host: host, port: port).get())
+            return .channel(Self.limitingAccepts(try await bootstrap.bind(host: host, port: port).get(), connections))
         case .inherited(let descriptor):
             let channel = try await bootstrap.withBoundSocket(descriptor).get()
             ListenTarget.clearInheritanceEnvironment()
-            return .channel(channel)
+            return .channel(Self.limitingAccepts(channel, connections))
         }
     }
 
@@ -171,21 +173,48 @@ package struct ProxyServer: Service {
         }
     }
 
+    /// Stops accepting on `server` while the replica is at its connection limit (connections
+    /// wait in the kernel's queue), and resumes once one closes.
+    static func limitingAccepts(_ server: any Channel, _ connections: ConnectionTracker) -> any Channel {
+        connections.onCapacityChange { [weak server] in
+            guard let server else { return }
+            // Re-read on the server's loop, so that the last change wins whatever the order.
+            server.eventLoop.execute {
+                server.setOption(.autoRead, value: !connections.isFull).whenFailure { _ in }
+            }
+        }
+        return server
+    }
+
     /// The pipeline of every accepted connection: HTTP/1.1 and the proxy handler of its loop.
-    static func configure(
-        _ channel: any Channel, states: LoopStates, environment: ProxyEnvironment, logger: Logger
+    /// The connection is tracked (for drain and the connection limit) when `connections` is given.
+    package static func configure(
+        _ channel: any Channel, states: LoopStates, environment: ProxyEnvironment,
+        connections: ConnectionTracker? = nil, logger: Logger
     ) -> EventLoopFuture<Void> {
         channel.eventLoop.makeCompletedFuture {
             let pipeline = channel.pipeline.syncOperations
+            connections?.add(channel, limit: states.state(on: channel.eventLoop).limits.maxConnections)
             // Just the paired decoder and encoder: ProxyServerHandler orders pipelined requests and
             // answers parse errors itself, without the extra handlers' read toggling. Outbound header
             // validation is off: every header the proxy writes was parsed by NIO's decoder or
             // produced by the proxy from sanitized values.
+            let loop = states.state(on: channel.eventLoop)
             try pipeline.configureHTTPServerPipeline(
-                withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false)
-            try pipeline.addHandler(
-                ProxyServerHandler(loop: states.state(on: channel.eventLoop), environment: environment, logger: logger))
+                withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false,
+                withEncoderConfiguration: .init(), withDecoderLimitConfiguration: decoderLimits(loop.limits))
+            try pipeline.addHandler(ProxyServerHandler(loop: loop, environment: environment, logger: logger))
         }
+    }
+
+    /// The decoder's own bounds, loose enough that the exact limits are checked on the parsed head
+    /// (so that a long target is a 414, not a 431); what passes them cannot grow without bound.
+    static func decoderLimits(_ limits: ProxyLimits) -> NIOHTTPDecoderLimitConfiguration {
+        var configuration = NIOHTTPDecoderLimitConfiguration()
+        configuration.maxHeaderFieldSize = max(limits.maxHeaderBytes, limits.maxURIBytes)
+        configuration.maxHeaderListSize = limits.maxHeaderBytes + limits.maxURIBytes
+        configuration.maxHeaderFieldCount = limits.maxHeaders + 1
+        return configuration
     }
 
     static func describe(_ address: SocketAddress) -> String {

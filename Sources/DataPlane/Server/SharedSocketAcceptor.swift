@@ -80,6 +80,12 @@ package final class SharedSocketAcceptor: Sendable {
             let ready = poll(&poller, 1, 100)
             guard ready > 0 else { continue }
             while !stopped.withLockedValue({ $0 }) {
+                // At the connection limit, leave new connections in the kernel's queue (or to
+                // the other replicas) until one closes.
+                if connections.isFull {
+                    usleep(10_000)
+                    break
+                }
                 let client = accept(descriptor, nil, nil)
                 if client < 0 {
                     switch errno {
@@ -100,15 +106,11 @@ package final class SharedSocketAcceptor: Sendable {
 
     private func adopt(_ client: Int32) {
         let loop = group.next()
-        let connections = connections
         let initializer = initializer
         let adopted = ClientBootstrap(group: loop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelOption(.maxMessagesPerRead, value: 16)
-            .channelInitializer { channel in
-                connections.add(channel)
-                return initializer(channel)
-            }
+            .channelInitializer { channel in initializer(channel) }
             .withConnectedSocket(client)
         adopted.whenFailure { [logger] error in
             logger.debug("could not adopt an accepted connection", metadata: ["error": "\(error)"])

@@ -28,16 +28,18 @@ package final class UpstreamConnectionPool {
 
     private let eventLoop: any EventLoop
     private let tlsContext: NIOSSLContext?
+    private let connector: any UpstreamConnector
     private var idle: [Key: [UpstreamClientHandler]] = [:]
     private var sweeper: RepeatedTask?
 
-    init(eventLoop: any EventLoop, tlsContext: NIOSSLContext?) {
+    init(eventLoop: any EventLoop, tlsContext: NIOSSLContext?, connector: any UpstreamConnector) {
         self.eventLoop = eventLoop
         self.tlsContext = tlsContext
+        self.connector = connector
     }
 
     /// Idle connections held now, over every key.
-    var idleCount: Int { idle.values.reduce(0) { $0 + $1.count } }
+    package var idleCount: Int { idle.values.reduce(0) { $0 + $1.count } }
 
     /// An idle connection for `key`, if one is open.
     func lease(_ key: Key) -> UpstreamClientHandler? {
@@ -78,24 +80,19 @@ package final class UpstreamConnectionPool {
         let bound = NIOLoopBound(handler, eventLoop: eventLoop)
         let tls = key.tls ? tlsContext : nil
         let host = key.host
-        let future = ClientBootstrap(group: eventLoop)
-            .connectTimeout(timeout)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let pipeline = channel.pipeline.syncOperations
-                    if let tls {
-                        let isAddress = (try? SocketAddress(ipAddress: host, port: 0)) != nil
-                        try pipeline.addHandler(
-                            NIOSSLClientHandler(context: tls, serverHostname: isAddress ? nil : host))
-                    }
-                    // Request heads are the client's parsed headers plus sanitized ones (see
-                    // HeaderRewriter), so NIO's outbound header validation would only cost time.
-                    try pipeline.addHTTPClientHandlers(enableOutboundHeaderValidation: false)
-                    try pipeline.addHandler(bound.value)
+        let future = connector.connect(host: key.host, port: key.port, timeout: timeout, on: eventLoop) { channel in
+            channel.eventLoop.makeCompletedFuture {
+                let pipeline = channel.pipeline.syncOperations
+                if let tls {
+                    let isAddress = (try? SocketAddress(ipAddress: host, port: 0)) != nil
+                    try pipeline.addHandler(NIOSSLClientHandler(context: tls, serverHostname: isAddress ? nil : host))
                 }
+                // Request heads are the client's parsed headers plus sanitized ones (see
+                // HeaderRewriter), so NIO's outbound header validation would only cost time.
+                try pipeline.addHTTPClientHandlers(enableOutboundHeaderValidation: false)
+                try pipeline.addHandler(bound.value)
             }
-            .connect(host: key.host, port: key.port)
+        }
         return (handler, future)
     }
 

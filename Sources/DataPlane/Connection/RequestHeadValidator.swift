@@ -1,0 +1,133 @@
+import NIOHTTP1
+import Shared
+
+/// The rules a request head must pass before anything is planned or forwarded (RFC 9112 and the
+/// gateway's limits). Pure: a head and the limits in, a rejection or `nil` out.
+package enum RequestHeadValidator {
+    /// Why a head is refused; the connection always closes after the answer, since the rest of
+    /// the stream cannot be trusted.
+    package struct Rejection: Sendable, Equatable {
+        package var status: HTTPResponseStatus
+        package var detail: String
+
+        package init(_ status: HTTPResponseStatus, _ detail: String) {
+            self.status = status
+            self.detail = detail
+        }
+
+        package var response: GatewayResponse { .detail(status, detail) }
+    }
+
+    /// Headers a client may not name in `Connection`: removing them as hop-by-hop would change
+    /// how the upstream frames the message.
+    static let protectedFromConnection: Set<String> = ["content-length", "transfer-encoding", "host"]
+
+    /// Checks `head` against the limits and the protocol rules.
+    package static func check(_ head: HTTPRequestHead, limits: ProxyLimits) -> Rejection? {
+        if head.uri.utf8.count > limits.maxURIBytes {
+            return Rejection(.uriTooLong, "URI too long")
+        }
+        if head.headers.count > limits.maxHeaders {
+            return Rejection(.requestHeaderFieldsTooLarge, "Request header fields too large")
+        }
+        var headerBytes = 0
+        var hosts = 0
+        var contentLengths = 0
+        var transferEncoding = false
+        for (name, value) in head.headers {
+            headerBytes += name.utf8.count + value.utf8.count + 4
+            switch name.utf8.count {
+            case 4 where name.lowercased() == "host": hosts += 1
+            case 14 where name.lowercased() == "content-length": contentLengths += 1
+            case 17 where name.lowercased() == "transfer-encoding": transferEncoding = true
+            case 10 where name.lowercased() == "connection":
+                if namesProtectedHeader(value) {
+                    return Rejection(
+                        .badRequest, "Connection header may not name Content-Length, Transfer-Encoding or Host")
+                }
+            default: break
+            }
+        }
+        if headerBytes > limits.maxHeaderBytes {
+            return Rejection(.requestHeaderFieldsTooLarge, "Request header fields too large")
+        }
+        if head.method == .CONNECT {
+            return Rejection(.methodNotAllowed, "Method CONNECT not allowed")
+        }
+        if head.version.major == 1 && head.version.minor >= 1 && hosts == 0 {
+            return Rejection(.badRequest, "Missing Host header")
+        }
+        if hosts > 1 {
+            return Rejection(.badRequest, "Multiple Host headers")
+        }
+        if contentLengths > 0 {
+            if transferEncoding {
+                return Rejection(.badRequest, "Both Content-Length and Transfer-Encoding")
+            }
+            if contentLength(of: head.headers) == nil {
+                return Rejection(.badRequest, "Invalid Content-Length")
+            }
+        }
+        if let problem = targetProblem(head.uri) {
+            return Rejection(.badRequest, problem)
+        }
+        return nil
+    }
+
+    /// Whether a `Connection` value lists Content-Length, Transfer-Encoding or Host.
+    static func namesProtectedHeader(_ value: String) -> Bool {
+        value.split(separator: ",").contains { token in
+            protectedFromConnection.contains(token.trimmingASCIISpaces().lowercased())
+        }
+    }
+
+    /// The body length a head announces: every `Content-Length` value (also comma-separated
+    /// repeats) must be the same decimal number; `nil` when they are not, or when none is given.
+    package static func contentLength(of headers: HTTPHeaders) -> Int? {
+        var length: Int?
+        for value in headers[canonicalForm: "content-length"] {
+            let text = value.trimmingASCIISpaces()
+            guard !text.isEmpty, text.utf8.count <= 18, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+                let parsed = Int(text)
+            else { return nil }
+            if let length, length != parsed { return nil }
+            length = parsed
+        }
+        return length
+    }
+
+    /// What is wrong with a request target, if anything: a fragment, a backslash or an encoded NUL
+    /// anywhere; an encoded slash in the path (a query may carry one, e.g. `?next=%2Fhome`).
+    static func targetProblem(_ uri: String) -> String? {
+        var inQuery = false
+        var bytes = uri.utf8.makeIterator()
+        while let byte = bytes.next() {
+            switch byte {
+            case UInt8(ascii: "#"): return "Fragment in request target"
+            case UInt8(ascii: "\\"): return "Backslash in request target"
+            case UInt8(ascii: "?"): inQuery = true
+            case UInt8(ascii: "%"):
+                guard let high = bytes.next(), let low = bytes.next() else {
+                    return "Malformed percent-encoding in request target"
+                }
+                if high == UInt8(ascii: "0") && low == UInt8(ascii: "0") { return "Encoded NUL in request target" }
+                if !inQuery && high == UInt8(ascii: "2") && (low | 0x20) == UInt8(ascii: "f") {
+                    return "Encoded slash in request path"
+                }
+            default: break
+            }
+        }
+        return nil
+    }
+}
+
+extension StringProtocol {
+    /// The text without leading and trailing spaces and tabs (the optional white space of HTTP).
+    func trimmingASCIISpaces() -> Substring {
+        let text = Substring(self)
+        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+        let tail = text.drop(while: isSpace)
+        guard let last = tail.lastIndex(where: { !isSpace($0) }) else { return tail[tail.endIndex...] }
+        return tail[...last]
+    }
+}
