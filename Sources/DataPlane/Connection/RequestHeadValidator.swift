@@ -36,16 +36,14 @@ package enum RequestHeadValidator {
         var transferEncoding = false
         for (name, value) in head.headers {
             headerBytes += name.utf8.count + value.utf8.count + 4
-            switch name.utf8.count {
-            case 4 where name.lowercased() == "host": hosts += 1
-            case 14 where name.lowercased() == "content-length": contentLengths += 1
-            case 17 where name.lowercased() == "transfer-encoding": transferEncoding = true
-            case 10 where name.lowercased() == "connection":
-                if namesProtectedHeader(value) {
-                    return Rejection(
-                        .badRequest, "Connection header may not name Content-Length, Transfer-Encoding or Host")
-                }
-            default: break
+            if name.isHeaderName("host") {
+                hosts += 1
+            } else if name.isHeaderName("content-length") {
+                contentLengths += 1
+            } else if name.isHeaderName("transfer-encoding") {
+                transferEncoding = true
+            } else if name.isHeaderName("connection"), namesProtectedHeader(value) {
+                return Rejection(.badRequest, "Connection header may not name Content-Length, Transfer-Encoding or Host")
             }
         }
         if headerBytes > limits.maxHeaderBytes {
@@ -85,15 +83,34 @@ package enum RequestHeadValidator {
     /// repeats) must be the same decimal number; `nil` when they are not, or when none is given.
     package static func contentLength(of headers: HTTPHeaders) -> Int? {
         var length: Int?
-        for value in headers[canonicalForm: "content-length"] {
-            let text = value.trimmingASCIISpaces()
-            guard !text.isEmpty, text.utf8.count <= 18, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
-                let parsed = Int(text)
-            else { return nil }
-            if let length, length != parsed { return nil }
-            length = parsed
+        for (name, field) in headers where name.isHeaderName("content-length") {
+            for value in field.utf8.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false) {
+                guard let parsed = decimal(value) else { return nil }
+                if let length, length != parsed { return nil }
+                length = parsed
+            }
         }
         return length
+    }
+
+    /// A non-negative decimal number with optional surrounding spaces and tabs.
+    static func decimal(_ bytes: Substring.UTF8View) -> Int? {
+        var value = 0
+        var digits = 0
+        var trailing = false
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                guard !trailing, digits < 18 else { return nil }
+                value = value * 10 + Int(byte - UInt8(ascii: "0"))
+                digits += 1
+            case UInt8(ascii: " "), UInt8(ascii: "\t"):
+                if digits > 0 { trailing = true }
+            default:
+                return nil
+            }
+        }
+        return digits > 0 ? value : nil
     }
 
     /// What is wrong with a request target, if anything: a fragment, a backslash or an encoded NUL

@@ -14,8 +14,8 @@ package enum UpstreamResponseValidator {
         for (name, value) in head.headers {
             guard isToken(name) else { return "invalid header name" }
             guard isFieldValue(value) else { return "invalid bytes in header \(name.lowercased())" }
-            if name.utf8.count == 14 && name.lowercased() == "content-length" { contentLengths += 1 }
-            if name.utf8.count == 17 && name.lowercased() == "transfer-encoding" { transferEncoding = true }
+            if name.isHeaderName("content-length") { contentLengths += 1 }
+            if name.isHeaderName("transfer-encoding") { transferEncoding = true }
         }
         if contentLengths > 0 {
             if transferEncoding { return "both Content-Length and Transfer-Encoding" }

@@ -91,11 +91,12 @@ package enum HeaderRewriter {
         version: HTTPVersion = .http1_1
     ) -> HTTPResponseHead {
         var headers = upstream.headers
-        // Framing again from what the decoder parsed: a `Connection` header naming
-        // `Content-Length` must not turn a sized body into one the client reads until close.
-        let length = headers.contains(name: "transfer-encoding") ? nil : RequestHeadValidator.contentLength(of: headers)
+        // Framing stays what the decoder parsed: a `Connection` header naming `Content-Length`
+        // must not turn a sized body into one the client reads until close. (A response with both
+        // `Content-Length` and `Transfer-Encoding` never gets here.)
+        let length = headers.first(name: "content-length")
         removeHopByHop(&headers)
-        if let length { headers.replaceOrAdd(name: "content-length", value: String(length)) }
+        if let length, !headers.contains(name: "content-length") { headers.add(name: "content-length", value: length) }
         headers.replaceOrAdd(name: "x-request-id", value: requestID)
         headers.replaceOrAdd(name: "x-endpoint-id", value: endpointID)
         if !keepAlive {

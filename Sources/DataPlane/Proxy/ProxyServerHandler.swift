@@ -165,6 +165,7 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
 
     package func checkDeadlines(now: NIODeadline) {
         run(machine.tick(now: now, clientReadsHeld: pendingRead))
+        processQueue()
     }
 
     // MARK: Actions

@@ -28,14 +28,14 @@ package final class ConnectionTracker: Sendable {
     package var isFull: Bool { state.withLockedValue { $0.channels.count >= $0.limit } }
 
     /// Sets what to call when ``isFull`` may have changed.
-    func onCapacityChange(_ body: @escaping @Sendable () -> Void) {
+    package func onCapacityChange(_ body: @escaping @Sendable () -> Void) {
         capacityChanged.withLockedValue { $0 = body }
     }
 
     /// Tracks `channel` until it closes; `limit` is the replica's connection limit now. Called
     /// from the channel's initializer; a connection that arrives after ``closeAll()`` is closed
     /// at once.
-    func add(_ channel: any Channel, limit: Int = .max) {
+    package func add(_ channel: any Channel, limit: Int = .max) {
         let key = ObjectIdentifier(channel)
         let (closing, becameFull) = state.withLockedValue { state -> (Bool, Bool) in
             state.limit = limit
