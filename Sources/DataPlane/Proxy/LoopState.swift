@@ -1,10 +1,14 @@
 import NIOCore
+import Shared
 
 /// Everything one event loop owns: its reference to the current route table, its pool of
 /// upstream connections and its counters. Touched only on that loop, so it needs no lock.
 package final class LoopState {
     /// The current routes; `nil` until the first snapshot.
     package var routes: ProxyRoutes?
+    /// The current snapshot's limits on client connections; the defaults until the first
+    /// snapshot, and for snapshots that carry none.
+    package var limits = ProxyLimits.defaults
     package let pool: UpstreamConnectionPool
     /// Responses completed on this loop since start.
     package var requestsServed = 0
