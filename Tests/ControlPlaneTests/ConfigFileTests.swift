@@ -58,6 +58,10 @@ import Testing
         #expect(Self.names(try await gateway.admin(.GET, "/registry/endpoints")).isEmpty)
         #expect(!FileManager.default.fileExists(atPath: gateway.configURL.path))
         #expect(try await gateway.admin(.GET, "/config/endpoints").status == 404)
+        // Without a file the replicas apply the default limits.
+        let limits = try await gateway.admin(.GET, "/config/status").json["proxy"] as? [String: Any]
+        #expect(limits?["max_connections"] as? Int == 16384)
+        #expect(limits?["header_timeout"] as? Double == 30)
     }
 
     @Test func editsInPlaceAndByRenameProduceNewVersions() async throws {
@@ -120,6 +124,16 @@ import Testing
         defer { gateway.stop() }
         let valid = try await gateway.admin(.POST, "/config/validate", json: Self.seedConfig).json
         #expect(valid["valid"] as? Bool == true)
+        let limited = try await gateway.admin(
+            .POST, "/config/validate", json: Self.seedConfig + "\nproxy:\n  header_timeout: 0.5\n"
+        ).json
+        #expect(limited["valid"] as? Bool == true)
+        let badLimit = try await gateway.admin(
+            .POST, "/config/validate", json: "proxy:\n  max_pipelined: 0\n  colour: blue\n"
+        ).json
+        #expect(badLimit["valid"] as? Bool == false)
+        let limitFields = (badLimit["errors"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String }
+        #expect(Set(limitFields) == ["proxy.max_pipelined", "proxy.colour"])
         let invalid = try await gateway.admin(.POST, "/config/validate", json: "endpoints:\n  - url: nope\n").json
         #expect(invalid["valid"] as? Bool == false)
         let fields = (invalid["errors"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String }
@@ -136,6 +150,13 @@ import Testing
         #expect(changed.sorted() == ["order_service", "user_service"])
         #expect((diff["added"] as? [String]) == [])
         #expect((diff["removed"] as? [String]) == [])
+        #expect(diff["proxy_changed"] as? Bool == false)
+        let limits = try await gateway.admin(
+            .POST, "/config/diff", json: Self.seedConfig + "\nproxy:\n  max_headers: 10\n"
+        ).json
+        #expect(limits["proxy_changed"] as? Bool == true)
+        #expect(limits["policies_changed"] as? Bool == false)
+        #expect((limits["changed"] as? [Any])?.isEmpty == true)
         // Nothing was applied.
         #expect(try await gateway.admin(.GET, "/registry/endpoints/order_service").json["timeout"] as? Int == 45)
     }

@@ -38,6 +38,11 @@ import Testing
         let same = try await gateway.orchctl("config", "diff", gateway.configURL.path)
         #expect(same.lines == ["No changes.", "3 unchanged: user_service, order_service, billing"], "\(same)")
 
+        try gateway.directory.write(OrchctlFixtures.config + "\nproxy:\n  idle_timeout: 5\n", to: "limits.yaml")
+        let limits = try await gateway.orchctl("config", "diff", gateway.directory.file("limits.yaml").path)
+        #expect(
+            limits.lines == ["~ proxy limits", "3 unchanged: user_service, order_service, billing"], "\(limits)")
+
         // Nothing was applied.
         #expect(try await OrchctlFixtures.currentVersion(gateway) == versionBefore)
         #expect(try await gateway.admin(.GET, "/registry/endpoints/billing").status == 200)

@@ -1,4 +1,5 @@
 import Foundation
+import Shared
 import Testing
 
 @testable import orchctl
@@ -64,6 +65,17 @@ import Testing
         #expect(ReplicaState(replica(acked: 4, nack: 3), currentVersion: 4).text == "ok")
         #expect(ReplicaState(replica(connected: false, acked: 3, behind: true), currentVersion: 3).text == "gone")
         #expect(ReplicaState(replica(connected: false, acked: 3), currentVersion: 3).style == .bad)
+    }
+
+    @Test func limitsAreTwoCompactLines() {
+        #expect(LimitsText.timeouts(.defaults) == "header 30s, body 60s, idle 75s, send 60s")
+        #expect(
+            LimitsText.sizes(.defaults)
+                == "16384 connections, URI 8192 B, request head 32768 B, 100 headers, 16 pipelined")
+        let limits = ProxyLimits(headerTimeout: 0.5, sendTimeout: 86_400, maxConnections: 1, maxPipelined: 1024)
+        #expect(LimitsText.timeouts(limits) == "header 0.5s, body 60s, idle 75s, send 86400s")
+        #expect(
+            LimitsText.sizes(limits) == "1 connections, URI 8192 B, request head 32768 B, 100 headers, 1024 pipelined")
     }
 
     @Test func uptimeIsShort() {

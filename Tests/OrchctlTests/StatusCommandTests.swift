@@ -17,6 +17,11 @@ import Testing
             "\(result)")
         #expect(lines.contains("Status         healthy"), "\(result)")
         #expect(lines.contains("Snapshot       version \(version), config file loaded"), "\(result)")
+        #expect(lines.contains("Timeouts       header 30s, body 60s, idle 75s, send 60s"), "\(result)")
+        #expect(
+            lines.contains(
+                "Limits         16384 connections, URI 8192 B, request head 32768 B, 100 headers, 16 pipelined"),
+            "\(result)")
         #expect(lines.contains("Replicas  0 connected, 0 gone"), "\(result)")
         #expect(lines.contains("Endpoints  3 total, 3 active"), "\(result)")
         let header = try #require(lines.first { $0.hasPrefix("  NAME") })
@@ -33,9 +38,33 @@ import Testing
         }
 
         let json = try await gateway.orchctl("status", "--output", "json").json
-        #expect(Set(json.keys) == ["service", "health", "dataplanes", "endpoints"])
+        #expect(Set(json.keys) == ["service", "health", "config", "dataplanes", "endpoints"])
         #expect((json["health"] as? [String: Any])?["snapshot_version"] as? Int == version)
+        #expect(((json["config"] as? [String: Any])?["proxy"] as? [String: Any])?["max_headers"] as? Int == 100)
         #expect(((json["endpoints"] as? [String: Any])?["endpoints"] as? [Any])?.count == 3)
+    }
+
+    @Test func showsTheProxyLimitsOfTheConfigFileAndTheirChanges() async throws {
+        let config = OrchctlFixtures.config + "\nproxy:\n  header_timeout: 0.5\n  max_connections: 2000\n"
+        let gateway = try await ControlPlaneHarness.start(config: config)
+        defer { gateway.stop() }
+        let result = try await gateway.orchctl("status")
+        #expect(result.status == 0, "\(result)")
+        #expect(result.lines.contains("Timeouts       header 0.5s, body 60s, idle 75s, send 60s"), "\(result)")
+        #expect(
+            result.lines.contains(
+                "Limits         2000 connections, URI 8192 B, request head 32768 B, 100 headers, 16 pipelined"),
+            "\(result)")
+
+        try gateway.writeConfig(config.replacingOccurrences(of: "max_connections: 2000", with: "max_pipelined: 2"))
+        let limits = try await eventually("edited limits shown") { () -> String? in
+            try await gateway.orchctl("status").lines.first { $0.hasPrefix("Limits ") && $0.contains("2 pipelined") }
+        }
+        #expect(limits.contains(" 16384 connections,"), "\(limits)")
+        let json = try await gateway.orchctl("status", "--output", "json").json
+        let proxy = (json["config"] as? [String: Any])?["proxy"] as? [String: Any]
+        #expect(proxy?["header_timeout"] as? Double == 0.5)
+        #expect(proxy?["max_pipelined"] as? Int == 2)
     }
 
     @Test func marksReplicasThatAreBehindNackedOrGone() async throws {

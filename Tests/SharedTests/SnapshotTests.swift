@@ -37,6 +37,76 @@ import Testing
         #expect(error.description.contains("snapshot.endpoints[0].config.url"))
     }
 
+    static let limits = ProxyLimits(headerTimeout: 0.5, maxConnections: 100, maxHeaders: 20)
+
+    static var limited: Snapshot {
+        Snapshot(
+            version: 8, createdAt: "2026-11-26T14:03:00Z", cause: "config reload", endpoints: snapshot.endpoints,
+            proxy: limits)
+    }
+
+    @Test func withoutLimitsTheJSONAndChecksumAreAsBeforeTheProxySection() throws {
+        let text = String(decoding: Snapshot.canonicalJSON(Self.snapshot), as: UTF8.self)
+        #expect(!text.contains("proxy"))
+        // The checksum snapshots have always had: the canonical JSON of the endpoints alone.
+        #expect(Self.snapshot.checksum == Snapshot.fnv1a(Snapshot.canonicalJSON(Self.snapshot.endpoints)))
+        #expect(Self.snapshot.checksum == Snapshot.checksum(of: Self.snapshot.endpoints))
+        let decoded = try JSONDecoder().decode(Snapshot.self, from: Data(text.utf8))
+        #expect(decoded == Self.snapshot)
+        #expect(decoded.proxy == nil)
+    }
+
+    @Test func limitsRoundTripThroughJSONAndTheValidator() throws {
+        let data = Snapshot.canonicalJSON(Self.limited)
+        let object = try #require(JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let proxy = try #require(object["proxy"] as? [String: Any])
+        #expect(proxy["header_timeout"] as? Double == 0.5)
+        #expect(proxy["max_connections"] as? Int == 100)
+        #expect(try JSONDecoder().decode(Snapshot.self, from: data) == Self.limited)
+
+        guard
+            case .message(.snapshot(let received)) = try ControlPlaneMessage.decode(
+                ControlPlaneMessage.snapshot(Self.limited).encoded())
+        else {
+            Issue.record("not a snapshot")
+            return
+        }
+        #expect(received == Self.limited)
+        #expect(received.proxy == Self.limits)
+    }
+
+    @Test func checksumCoversTheLimits() {
+        let endpoints = Self.snapshot.endpoints
+        let withDefaults = Snapshot.checksum(of: endpoints, proxy: .defaults)
+        #expect(withDefaults != Snapshot.checksum(of: endpoints))
+        var changed = Self.limits
+        changed.maxPipelined += 1
+        #expect(Snapshot.checksum(of: endpoints, proxy: changed) != Self.limited.checksum)
+        #expect(Snapshot.checksum(of: endpoints, proxy: Self.limits) == Self.limited.checksum)
+    }
+
+    @Test func tamperedLimitsFailTheChecksum() throws {
+        var text = String(decoding: ControlPlaneMessage.snapshot(Self.limited).encoded(), as: UTF8.self)
+        text = text.replacingOccurrences(of: #""max_connections":100"#, with: #""max_connections":101"#)
+        guard case .invalidSnapshot(let version, let error) = try ControlPlaneMessage.decode(Data(text.utf8)) else {
+            Issue.record("tampered snapshot accepted")
+            return
+        }
+        #expect(version == 8)
+        #expect(error.description.contains("checksum"))
+    }
+
+    @Test func invalidLimitsAreRejectedWithTheirField() throws {
+        var text = String(decoding: ControlPlaneMessage.snapshot(Self.limited).encoded(), as: UTF8.self)
+        text = text.replacingOccurrences(of: #""max_headers":20"#, with: #""max_headers":0,"colour":1"#)
+        guard case .invalidSnapshot(_, let error) = try ControlPlaneMessage.decode(Data(text.utf8)) else {
+            Issue.record("invalid snapshot accepted")
+            return
+        }
+        let fields = Set(error.issues.compactMap(\.field))
+        #expect(fields == ["snapshot.proxy.max_headers", "snapshot.proxy.colour"], "\(error)")
+    }
+
     @Test func dataPlaneMessagesRoundTrip() throws {
         let messages: [DataPlaneMessage] = [
             .hello(.init(replicaId: "r1", pid: 42, version: 3, supervised: true)), .ack(version: 4),

@@ -109,12 +109,14 @@ package actor EndpointRegistry {
 
     // MARK: The config file
 
-    /// Makes the file-owned endpoints and the global policies match `config`, in one transaction.
+    /// Makes the file-owned endpoints, the global policies and the proxy limits match `config`, in
+    /// one transaction.
     /// API-owned endpoints are untouched; a file endpoint that collides with one fails the whole
     /// change.
     package func apply(_ config: GatewayConfig, cause: String) async throws -> SyncResult {
         try await commit(cause: cause) { db in
             try GlobalPolicies(circuitBreaker: config.circuitBreaker, healthCheck: config.healthCheck).save(db)
+            try config.proxy.save(db)
             let existing = try EndpointRecord.all(db)
             let fileOwned = Dictionary(
                 uniqueKeysWithValues: existing.filter { $0.owner == .file }.map { ($0.name, $0) })
@@ -165,14 +167,15 @@ package actor EndpointRegistry {
 
     // MARK: Snapshots
 
-    /// Restores the endpoints (config, owner, status) of a stored snapshot as a new version.
-    /// Global policies stay as the config file sets them.
+    /// Restores the endpoints (config, owner, status) and the proxy limits of a stored snapshot as
+    /// a new version. Global policies stay as the config file sets them.
     package func rollback(to version: Int) async throws -> Snapshot {
         try await commit(cause: "rollback to \(version)") { db in
             guard let target = try SnapshotRecord.find(db, version: version) else {
                 throw RegistryError(kind: .notFound, description: "Snapshot not found: \(version)")
             }
             let now = Timestamp.string()
+            try (target.proxy ?? .defaults).save(db)
             try db.execute(sql: "DELETE FROM endpoint")
             for (index, endpoint) in target.endpoints.enumerated() {
                 try EndpointRecord(
@@ -202,15 +205,17 @@ package actor EndpointRegistry {
         let (result, snapshot) = try await store.write { db -> (T, Snapshot?) in
             let result = try mutate(db)
             let endpoints = try SnapshotBuilder.endpoints(db, health: health.all)
+            let proxy = try SnapshotBuilder.proxy(db)
             // Compare with the newest stored snapshot, not `current`: another change may have
             // committed while this one waited for the writer.
             let newest = try Row.fetchOne(
                 db, sql: "SELECT version, checksum FROM snapshot ORDER BY version DESC LIMIT 1")
             let newestVersion: Int = newest?["version"] ?? 0
             let newestChecksum: String? = newest?["checksum"]
-            guard Snapshot.checksum(of: endpoints) != newestChecksum else { return (result, nil) }
+            guard Snapshot.checksum(of: endpoints, proxy: proxy) != newestChecksum else { return (result, nil) }
             let snapshot = Snapshot(
-                version: newestVersion + 1, createdAt: Timestamp.string(), cause: cause, endpoints: endpoints)
+                version: newestVersion + 1, createdAt: Timestamp.string(), cause: cause, endpoints: endpoints,
+                proxy: proxy)
             try SnapshotRecord.insert(db, snapshot)
             return (result, snapshot)
         }

@@ -1,7 +1,8 @@
 import GRDB
 import Shared
 
-/// Builds the snapshot content from the store's rows, the global policies and current health.
+/// Builds the snapshot content from the store's rows, the global policies, the proxy limits and
+/// current health.
 enum SnapshotBuilder {
     static func endpoints(
         _ records: [EndpointRecord],
@@ -24,5 +25,16 @@ enum SnapshotBuilder {
 
     static func endpoints(_ db: Database, health: [String: EndpointHealth]) throws -> [SnapshotEndpoint] {
         endpoints(try EndpointRecord.all(db), policies: try GlobalPolicies.load(db), health: health)
+    }
+
+    /// The limits as a snapshot carries them: `nil` when they are the defaults, so that a gateway
+    /// without a `proxy:` section publishes the same snapshots (and checksums) as before the
+    /// section existed, and replicas that predate it keep accepting them.
+    static func proxy(_ limits: ProxyLimits) -> ProxyLimits? {
+        limits == .defaults ? nil : limits
+    }
+
+    static func proxy(_ db: Database) throws -> ProxyLimits? {
+        proxy(try ProxyLimits.load(db))
     }
 }

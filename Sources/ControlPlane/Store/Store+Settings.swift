@@ -27,3 +27,22 @@ package struct GlobalPolicies: Sendable, Equatable, Codable {
             arguments: [json])
     }
 }
+
+extension ProxyLimits {
+    /// The limits in force: the config file's `proxy:` section as last applied, or a rolled-back
+    /// snapshot's; the defaults until either happened.
+    static func load(_ db: Database) throws -> ProxyLimits {
+        guard let json = try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = 'proxy'") else {
+            return .defaults
+        }
+        return (try? JSONDecoder().decode(ProxyLimits.self, from: Data(json.utf8))) ?? .defaults
+    }
+
+    func save(_ db: Database) throws {
+        let json = String(decoding: Snapshot.canonicalJSON(self), as: UTF8.self)
+        try db.execute(
+            sql:
+                "INSERT INTO setting (key, value) VALUES ('proxy', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            arguments: [json])
+    }
+}

@@ -6,7 +6,8 @@ import Shared
 package final class LoopState {
     /// The current routes; `nil` until the first snapshot.
     package var routes: ProxyRoutes?
-    /// The client connections' limits and timeouts of the current snapshot.
+    /// The current snapshot's limits on client connections; the defaults until the first
+    /// snapshot, and for snapshots that carry none.
     package var limits = ProxyLimits.defaults
     package let pool: UpstreamConnectionPool
     /// The deadlines of this loop's client connections.

@@ -2,11 +2,15 @@ import NIOCore
 import Shared
 
 extension LoopStates {
-    /// Makes `snapshot` the route table of every event loop; returns once all of them serve it.
-    /// Requests already in flight keep the table they started with.
+    /// Makes `snapshot` the route table and the limits of every event loop; returns once all of
+    /// them serve it. Requests already in flight keep the table they started with.
     package func install(_ snapshot: Snapshot) async throws {
         let routes = ProxyRoutes(snapshot: snapshot)
-        _ = try await forEach { state in state.routes = routes }.get()
+        let limits = snapshot.proxy ?? .defaults
+        _ = try await forEach { state in
+            state.routes = routes
+            state.limits = limits
+        }.get()
     }
 
     /// Whether every loop has a route table.

@@ -3,6 +3,8 @@ public struct GatewayConfig: Sendable, Equatable {
     public var endpoints: [EndpointConfig]
     public var circuitBreaker: BreakerPolicy
     public var healthCheck: HealthCheckPolicy
+    /// Every replica's client-connection limits and timeouts (the `proxy:` section).
+    public var proxy: ProxyLimits
     /// The file's log level, lower-cased (`debug`, `info`, ...), if it sets one.
     public var logLevel: String?
 
@@ -10,15 +12,17 @@ public struct GatewayConfig: Sendable, Equatable {
         endpoints: [EndpointConfig] = [],
         circuitBreaker: BreakerPolicy = .defaults,
         healthCheck: HealthCheckPolicy = .defaults,
+        proxy: ProxyLimits = .defaults,
         logLevel: String? = nil
     ) {
         self.endpoints = endpoints
         self.circuitBreaker = circuitBreaker
         self.healthCheck = healthCheck
+        self.proxy = proxy
         self.logLevel = logLevel
     }
 
-    static let allowedKeys: Set<String> = ["endpoints", "circuit_breaker", "health_check", "log_level"]
+    static let allowedKeys: Set<String> = ["endpoints", "circuit_breaker", "health_check", "proxy", "log_level"]
     public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
 
     /// Parses and validates a YAML document. An empty document is the empty configuration.
@@ -41,6 +45,9 @@ public struct GatewayConfig: Sendable, Equatable {
         }
         if let block = reader.object("health_check", allowedKeys: HealthCheckPolicy.allowedKeys) {
             config.healthCheck = HealthCheckPolicyOverride.read(block).applied(to: .defaults)
+        }
+        if let block = reader.object("proxy", allowedKeys: ProxyLimits.allowedKeys) {
+            config.proxy = ProxyLimits.read(block)
         }
         if let level = reader.string("log_level") {
             if logLevels.contains(level.lowercased()) {

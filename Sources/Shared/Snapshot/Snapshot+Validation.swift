@@ -1,6 +1,6 @@
 extension Snapshot {
     /// Validates a snapshot received as a node tree with the same rules the control plane uses
-    /// for config files, and checks its checksum.
+    /// for config files (the `proxy` section's limits too), and checks its checksum.
     ///
     /// - Throws: ``ValidationError`` naming every problem.
     public static func validate(_ node: ConfigNode) throws(ValidationError) -> Snapshot {
@@ -28,12 +28,14 @@ extension Snapshot {
             endpoints.append(endpoint)
             return true
         }
+        let proxy = reader.object("proxy", allowedKeys: ProxyLimits.allowedKeys).map(ProxyLimits.read)
         try context.check()
         let snapshot = Snapshot(
             version: version ?? 0,
             createdAt: reader.string("created_at") ?? "",
             cause: reader.string("cause") ?? "",
-            endpoints: endpoints
+            endpoints: endpoints,
+            proxy: proxy
         )
         if let checksum, checksum != snapshot.checksum {
             throw ValidationError(

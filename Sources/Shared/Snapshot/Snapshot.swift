@@ -4,31 +4,48 @@ import Foundation
 public struct Snapshot: Sendable, Equatable, Codable {
     /// Monotonically increasing, never reused.
     public var version: Int
-    /// FNV-1a 64-bit hash of the canonical JSON of `endpoints`, as 16 hex digits.
+    /// FNV-1a 64-bit hash of the canonical JSON of `endpoints` (with `proxy`, when set: see
+    /// ``checksum(of:proxy:)``), as 16 hex digits.
     public var checksum: String
     /// When it was built, ISO 8601 UTC.
     public var createdAt: String
     /// What produced it (`startup`, `config reload`, `api: add x`, `rollback to 3`, ...).
     public var cause: String
     public var endpoints: [SnapshotEndpoint]
+    /// The limits every replica applies to its client connections; `nil` means
+    /// ``ProxyLimits/defaults`` (and is what snapshots from before the `proxy:` section carry).
+    public var proxy: ProxyLimits?
 
-    public init(version: Int, createdAt: String, cause: String, endpoints: [SnapshotEndpoint]) {
+    public init(
+        version: Int, createdAt: String, cause: String, endpoints: [SnapshotEndpoint], proxy: ProxyLimits? = nil
+    ) {
         self.version = version
         self.createdAt = createdAt
         self.cause = cause
         self.endpoints = endpoints
-        self.checksum = Self.checksum(of: endpoints)
+        self.proxy = proxy
+        self.checksum = Self.checksum(of: endpoints, proxy: proxy)
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case version, checksum
         case createdAt = "created_at"
-        case cause, endpoints
+        // The synthesized coding omits a `nil` proxy and decodes it with `decodeIfPresent`.
+        case cause, endpoints, proxy
     }
 
-    /// The checksum of a list of endpoints, as stored in ``checksum``.
-    public static func checksum(of endpoints: [SnapshotEndpoint]) -> String {
-        fnv1a(Self.canonicalJSON(endpoints))
+    /// The checksum of a snapshot's content, as stored in ``checksum``: the canonical JSON of
+    /// `endpoints` alone when `proxy` is `nil` (the checksum snapshots had before the `proxy:`
+    /// section), else of the object `{"endpoints": ..., "proxy": ...}`.
+    public static func checksum(of endpoints: [SnapshotEndpoint], proxy: ProxyLimits? = nil) -> String {
+        guard let proxy else { return fnv1a(Self.canonicalJSON(endpoints)) }
+        return fnv1a(Self.canonicalJSON(ChecksumContent(endpoints: endpoints, proxy: proxy)))
+    }
+
+    /// What the checksum covers once a snapshot carries limits.
+    private struct ChecksumContent: Encodable {
+        var endpoints: [SnapshotEndpoint]
+        var proxy: ProxyLimits
     }
 
     /// FNV-1a 64 of `bytes` as 16 hex digits: the form of every checksum the project shows.

@@ -146,6 +146,18 @@ package struct ObjectReader {
         return number
     }
 
+    /// A number above zero and at most `upper` (a duration: `0.5` is fine, `0` is not).
+    package func positiveNumber(_ key: String, atMost upper: Double) -> Double? {
+        guard let number = number(key, in: -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude) else {
+            return nil
+        }
+        guard number > 0, number <= upper else {
+            fail(key, "must be greater than 0 and at most \(upper.compact), not \(number.compact)")
+            return nil
+        }
+        return number
+    }
+
     /// A list whose elements are read by `element`; reports a non-list.
     package func list<T>(_ key: String, _ element: (ConfigNode, String) -> T?) -> [T]? {
         guard let node = node(key) else { return nil }

@@ -44,11 +44,23 @@ struct ConfigDiff: Decodable, Sendable {
     var unchanged: [String]
     var conflicts: [String]
     var policiesChanged: Bool
+    /// Absent from control planes that predate the `proxy:` section.
+    var proxyChanged: Bool?
 
     enum CodingKeys: String, CodingKey {
         case added, changed, removed, unchanged, conflicts
         case policiesChanged = "policies_changed"
+        case proxyChanged = "proxy_changed"
     }
 
-    var isEmpty: Bool { added.isEmpty && changed.isEmpty && removed.isEmpty && !policiesChanged }
+    var isEmpty: Bool {
+        added.isEmpty && changed.isEmpty && removed.isEmpty && !policiesChanged && proxyChanged != true
+    }
+}
+
+/// `GET /config/status`: the watched file's state and the limits the replicas apply.
+struct ConfigStatus: Decodable, Sendable {
+    var loaded: Bool
+    /// Absent from control planes that predate the `proxy:` section.
+    var proxy: ProxyLimits?
 }

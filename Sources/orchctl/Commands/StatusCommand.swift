@@ -9,8 +9,9 @@ struct StatusCommand: AsyncParsableCommand {
         discussion:
             "Replicas are marked 'behind' when they have not acknowledged the current snapshot, 'NACK' with"
             + " the reason when their last answer was a rejection, and 'gone' when their connection closed."
-            + " With --output json the four answers (/, /health, /dataplanes, /registry/endpoints) are printed"
-            + " under the keys service, health, dataplanes and endpoints.")
+            + " The Timeouts and Limits lines are the proxy limits every replica applies (the config file's"
+            + " proxy: section). With --output json the five answers (/, /health, /config/status, /dataplanes,"
+            + " /registry/endpoints) are printed under the keys service, health, config, dataplanes and endpoints.")
 
     @OptionGroup var global: GlobalOptions
 
@@ -18,12 +19,13 @@ struct StatusCommand: AsyncParsableCommand {
         let report = try await AdminClient.with(global) { client in
             async let service = client.fetch(ServiceInfo.self, "/", action: "read the service description")
             async let health = client.fetch(ServiceHealth.self, "/health", action: "read /health")
+            async let config = client.fetch(ConfigStatus.self, "/config/status", action: "read /config/status")
             async let dataplanes = client.fetch(DataPlaneListing.self, "/dataplanes", action: "list replicas")
             async let endpoints = client.fetch(
                 EndpointList.self, "/registry/endpoints?limit=1000", action: "list endpoints")
             return StatusReport(
                 adminURL: client.baseURL, service: try await service, health: try await health,
-                dataplanes: try await dataplanes, endpoints: try await endpoints)
+                config: try await config, dataplanes: try await dataplanes, endpoints: try await endpoints)
         }
         Printer(global).show(report.json) { StatusRendering.render(report, $0) }
     }
@@ -34,14 +36,15 @@ struct StatusReport: Sendable {
     var adminURL: String
     var service: Fetched<ServiceInfo>
     var health: Fetched<ServiceHealth>
+    var config: Fetched<ConfigStatus>
     var dataplanes: Fetched<DataPlaneListing>
     var endpoints: Fetched<EndpointList>
 
-    /// The four answers as one JSON object, each verbatim.
+    /// The five answers as one JSON object, each verbatim.
     var json: Data {
         JSONPrinter.object([
-            ("service", service.raw), ("health", health.raw), ("dataplanes", dataplanes.raw),
-            ("endpoints", endpoints.raw),
+            ("service", service.raw), ("health", health.raw), ("config", config.raw),
+            ("dataplanes", dataplanes.raw), ("endpoints", endpoints.raw),
         ])
     }
 }

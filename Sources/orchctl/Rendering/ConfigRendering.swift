@@ -12,6 +12,7 @@ enum ConfigRendering {
         if diff.policiesChanged {
             lines.append(terminal.paint("~ global circuit_breaker/health_check policies", .warning))
         }
+        if diff.proxyChanged == true { lines.append(terminal.paint("~ proxy limits", .warning)) }
         if lines.isEmpty && diff.conflicts.isEmpty { lines.append("No changes.") }
         if !diff.unchanged.isEmpty {
             lines.append(

@@ -1,3 +1,5 @@
+import Shared
+
 /// The `orchctl status` screen.
 enum StatusRendering {
     static func render(_ report: StatusReport, _ terminal: Terminal) -> String {
@@ -17,6 +19,10 @@ enum StatusRendering {
             if configuration.lastReloadOK == false { snapshot += " (last reload FAILED: see /config/status)" }
         }
         summary.add("Snapshot", snapshot, health.configuration?.lastReloadOK == false ? .bad : .plain)
+        if let limits = report.config.value.proxy {
+            summary.add("Timeouts", LimitsText.timeouts(limits))
+            summary.add("Limits", LimitsText.sizes(limits))
+        }
         lines.append(summary.render(terminal))
 
         let replicas = report.dataplanes.value.dataplanes
@@ -108,6 +114,23 @@ struct ReplicaState {
         }
         self.text = marks.isEmpty ? "ok" : marks.joined(separator: ", ")
         self.style = style
+    }
+}
+
+/// The proxy limits in two compact lines, named after their config keys.
+enum LimitsText {
+    /// `header 30s, body 60s, idle 75s, send 60s`.
+    static func timeouts(_ limits: ProxyLimits) -> String {
+        [
+            ("header", limits.headerTimeout), ("body", limits.bodyTimeout), ("idle", limits.idleTimeout),
+            ("send", limits.sendTimeout),
+        ].map { "\($0) \($1.compact)s" }.joined(separator: ", ")
+    }
+
+    /// `16384 connections, URI 8192 B, request head 32768 B, 100 headers, 16 pipelined`.
+    static func sizes(_ limits: ProxyLimits) -> String {
+        "\(limits.maxConnections) connections, URI \(limits.maxURIBytes) B, request head \(limits.maxHeaderBytes) B,"
+            + " \(limits.maxHeaders) headers, \(limits.maxPipelined) pipelined"
     }
 }
 

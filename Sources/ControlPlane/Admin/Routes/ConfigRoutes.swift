@@ -56,6 +56,9 @@ struct ConfigRoutes {
         var last_reload_errors: [ValidationIssue]
         var last_reload_time: String?
         var watching: Bool
+        /// The limits the replicas apply: the current snapshot's (the file's `proxy:` section as
+        /// last applied, or a rolled-back snapshot's).
+        var proxy: ProxyLimits
 
         func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
@@ -67,11 +70,12 @@ struct ConfigRoutes {
             try container.encode(last_reload_errors, forKey: .last_reload_errors)
             try container.encode(last_reload_time, forKey: .last_reload_time)
             try container.encode(watching, forKey: .watching)
+            try container.encode(proxy, forKey: .proxy)
         }
 
         enum CodingKeys: CodingKey {
             case loaded, version, config_path, endpoints_count, last_reload_error, last_reload_errors
-            case last_reload_time, watching
+            case last_reload_time, watching, proxy
         }
     }
 
@@ -85,7 +89,7 @@ struct ConfigRoutes {
                 endpoints_count: config?.endpoints.count ?? 0,
                 last_reload_error: error.map { "Configuration validation error: \($0.description)" },
                 last_reload_errors: error?.issues ?? [], last_reload_time: await source.lastReloadTime,
-                watching: await source.watching))
+                watching: await source.watching, proxy: await services.registry.current.proxy ?? .defaults))
     }
 
     struct Endpoints: Encodable, Sendable {
@@ -150,6 +154,7 @@ struct ConfigRoutes {
         var unchanged: [String]
         var conflicts: [String]
         var policies_changed: Bool
+        var proxy_changed: Bool
     }
 
     /// What applying the YAML document in the body would change; applies nothing.
@@ -165,7 +170,9 @@ struct ConfigRoutes {
         let fileOwned = Dictionary(
             uniqueKeysWithValues: records.filter { $0.owner == .file }.map { ($0.name, $0.config) })
         let apiOwned = records.filter { $0.owner == .api }
-        var diff = Diff(added: [], changed: [], removed: [], unchanged: [], conflicts: [], policies_changed: false)
+        var diff = Diff(
+            added: [], changed: [], removed: [], unchanged: [], conflicts: [], policies_changed: false,
+            proxy_changed: false)
         for endpoint in proposed.endpoints {
             if let api = apiOwned.first(where: { $0.name == endpoint.name || $0.config.url == endpoint.url }) {
                 diff.conflicts.append("'\(endpoint.name)' collides with API-owned endpoint '\(api.name)'")
@@ -185,6 +192,7 @@ struct ConfigRoutes {
         let policies = try await services.store.read { db in try GlobalPolicies.load(db) }
         diff.policies_changed =
             policies != GlobalPolicies(circuitBreaker: proposed.circuitBreaker, healthCheck: proposed.healthCheck)
+        diff.proxy_changed = proposed.proxy != (await services.registry.current.proxy ?? .defaults)
         return JSONResponse(diff)
     }
 

@@ -1,0 +1,152 @@
+import Foundation
+import Shared
+import TestSupport
+import Testing
+
+/// The config file's `proxy:` section travels in snapshots to every replica and shows in
+/// `/config/status`.
+@Suite struct ProxyLimitsPublicationTests {
+    static let seedConfig = ConfigFileTests.seedConfig
+
+    /// The seed config with a `proxy:` section of `lines` appended; its first key is on line
+    /// ``proxyLine`` + 1.
+    static func config(proxy lines: [String]) -> String {
+        seedConfig + "\nproxy:\n" + lines.map { "  " + $0 + "\n" }.joined()
+    }
+
+    /// The line of `proxy:` in ``config(proxy:)``.
+    static var proxyLine: Int { seedConfig.split(separator: "\n", omittingEmptySubsequences: false).count + 1 }
+
+    static func statusLimits(_ gateway: ControlPlaneHarness) async throws -> [String: Any] {
+        try await gateway.admin(.GET, "/config/status").json["proxy"] as? [String: Any] ?? [:]
+    }
+
+    static func snapshotLimits(_ gateway: ControlPlaneHarness, version: Int) async throws -> [String: Any]? {
+        try await gateway.admin(.GET, "/snapshots/\(version)").json["proxy"] as? [String: Any]
+    }
+
+    @Test func editOfOnlyTheProxySectionIsPublishedAndShown() async throws {
+        let gateway = try await ControlPlaneHarness.start(config: Self.seedConfig)
+        defer { gateway.stop() }
+        let replica = try await ControlSocketClient.connect(path: gateway.socketPath)
+        try await replica.send(.hello(.init(replicaId: "limits-test", pid: 1, version: nil)))
+        let first = try await replica.receiveSnapshot()
+        #expect(first.proxy == nil)
+        try await replica.send(.ack(version: first.version))
+        let defaults = try await Self.statusLimits(gateway)
+        #expect(defaults["header_timeout"] as? Double == 30)
+        #expect(defaults["body_timeout"] as? Double == 60)
+        #expect(defaults["idle_timeout"] as? Double == 75)
+        #expect(defaults["send_timeout"] as? Double == 60)
+        #expect(defaults["max_connections"] as? Int == 16384)
+        #expect(defaults["max_uri_bytes"] as? Int == 8192)
+        #expect(defaults["max_header_bytes"] as? Int == 32768)
+        #expect(defaults["max_headers"] as? Int == 100)
+        #expect(defaults["max_pipelined"] as? Int == 16)
+
+        try gateway.writeConfig(
+            Self.config(proxy: ["header_timeout: 2.5", "max_connections: 500", "max_pipelined: 4"]))
+        let second = try await replica.receiveSnapshot(timeout: 30)
+        #expect(second.version > first.version)
+        #expect(second.cause == "config file changed")
+        #expect(second.endpoints == first.endpoints)
+        #expect(second.proxy == ProxyLimits(headerTimeout: 2.5, maxConnections: 500, maxPipelined: 4))
+        try await replica.send(.ack(version: second.version))
+
+        let shown = try await Self.statusLimits(gateway)
+        #expect(shown["header_timeout"] as? Double == 2.5)
+        #expect(shown["max_connections"] as? Int == 500)
+        #expect(shown["max_pipelined"] as? Int == 4)
+        #expect(shown["max_headers"] as? Int == 100)
+        #expect(try await Self.snapshotLimits(gateway, version: second.version)?["max_connections"] as? Int == 500)
+
+        // An invalid value is refused with its field and line; the published limits stay.
+        try gateway.writeConfig(Self.config(proxy: ["header_timeout: 2.5", "max_headers: 0"]))
+        let status = try await eventually("reload error for max_headers") { () -> [String: Any]? in
+            let status = try await gateway.admin(.GET, "/config/status").json
+            return status["last_reload_error"] is String ? status : nil
+        }
+        let errors = status["last_reload_errors"] as? [[String: Any]] ?? []
+        #expect(errors.count == 1, "\(errors)")
+        #expect(errors.first?["field"] as? String == "proxy.max_headers")
+        #expect(errors.first?["line"] as? Int == Self.proxyLine + 2)
+        #expect((errors.first?["message"] as? String)?.contains("between 1 and 10000") == true)
+        #expect(try await ConfigFileTests.currentVersion(gateway) == second.version)
+        #expect(try await Self.statusLimits(gateway)["max_connections"] as? Int == 500)
+
+        // Removing the section goes back to the defaults, again in a new snapshot.
+        try gateway.writeConfig(Self.seedConfig)
+        let third = try await replica.receiveSnapshot(timeout: 30)
+        #expect(third.version > second.version)
+        #expect(third.proxy == nil)
+        #expect(third.checksum == first.checksum)
+        #expect(try await Self.statusLimits(gateway)["max_connections"] as? Int == 16384)
+        await replica.close()
+    }
+
+    @Test func limitsSurviveARestartAndRollbackRestoresThem() async throws {
+        let gateway = try await ControlPlaneHarness.start(config: Self.config(proxy: ["max_headers: 42"]))
+        defer { gateway.stop() }
+        let applied = try await ConfigFileTests.currentVersion(gateway)
+        #expect(try await Self.snapshotLimits(gateway, version: applied)?["max_headers"] as? Int == 42)
+
+        try await gateway.restart()
+        #expect(try await Self.statusLimits(gateway)["max_headers"] as? Int == 42)
+        // Same file, same store: the restart publishes the stored snapshot again, no new version.
+        #expect(try await ConfigFileTests.currentVersion(gateway) == applied)
+
+        try gateway.writeConfig(Self.config(proxy: ["max_headers: 43"]))
+        let edited = try await eventually("edit applied") { () -> Int? in
+            let version = try await ConfigFileTests.currentVersion(gateway)
+            return version > applied ? version : nil
+        }
+        #expect(try await Self.statusLimits(gateway)["max_headers"] as? Int == 43)
+
+        let rolled = try await gateway.admin(.POST, "/snapshots/\(applied)/rollback")
+        #expect(rolled.status == 200)
+        let restored = try #require(rolled.json["version"] as? Int)
+        #expect(restored > edited)
+        #expect(try await Self.snapshotLimits(gateway, version: restored)?["max_headers"] as? Int == 42)
+        #expect(try await Self.statusLimits(gateway)["max_headers"] as? Int == 42)
+
+        // Version 1 predates the file (the empty store at first start): no limits, so the defaults.
+        let empty = try await gateway.admin(.POST, "/snapshots/1/rollback")
+        #expect(empty.status == 200)
+        let emptied = try #require(empty.json["version"] as? Int)
+        #expect(try await Self.snapshotLimits(gateway, version: emptied) == nil)
+        #expect(try await Self.statusLimits(gateway)["max_headers"] as? Int == 100)
+    }
+
+    @Test func runningReplicasAcceptEachChangeOfTheLimits() async throws {
+        let gateway = try await ControlPlaneHarness.start(
+            config: Self.config(proxy: ["max_headers: 42"]), replicas: 2)
+        defer { gateway.stop() }
+
+        /// Waits until every replica acknowledged the current version, with no rejection of it.
+        func everyReplicaAcknowledges(_ label: String) async throws -> Int {
+            try await eventually(label, timeout: 60) { () -> Int? in
+                let version = try await ConfigFileTests.currentVersion(gateway)
+                let replicas =
+                    try await gateway.admin(.GET, "/dataplanes").json["dataplanes"] as? [[String: Any]] ?? []
+                let connected = replicas.filter { $0["connected"] as? Bool == true }
+                #expect(
+                    !connected.contains { ($0["last_nack"] as? [String: Any])?["version"] as? Int == version },
+                    "\(replicas)")
+                return connected.count == 2 && connected.allSatisfy { $0["acked_version"] as? Int == version }
+                    ? version : nil
+            }
+        }
+        let first = try await everyReplicaAcknowledges("replicas acknowledge the first limits")
+        #expect(try await Self.snapshotLimits(gateway, version: first)?["max_headers"] as? Int == 42)
+
+        try gateway.writeConfig(Self.config(proxy: ["max_headers: 43", "idle_timeout: 0.25"]))
+        _ = try await eventually("edit published") { () -> Int? in
+            let version = try await ConfigFileTests.currentVersion(gateway)
+            return version > first ? version : nil
+        }
+        let second = try await everyReplicaAcknowledges("replicas acknowledge the edited limits")
+        let limits = try await Self.snapshotLimits(gateway, version: second)
+        #expect(limits?["max_headers"] as? Int == 43)
+        #expect(limits?["idle_timeout"] as? Double == 0.25)
+    }
+}
