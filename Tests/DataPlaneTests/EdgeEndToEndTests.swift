@@ -14,9 +14,10 @@ import Testing
         limits: ProxyLimits, _ body: (DataPlaneHarness, UpstreamServer) async throws -> Void
     ) async throws {
         let upstream = try await UpstreamServer.start(.echo)
-        var snapshot = Snapshot.testing(
-            version: 1, [.testing("ro", url: upstream.baseURL + "/ro", methods: ["GET"])])
-        snapshot.proxy = limits
+        let snapshot = Snapshot(
+            version: 1, createdAt: Timestamp.string(), cause: "test",
+            endpoints: [.testing("ro", url: upstream.baseURL + "/ro", methods: ["GET"])],
+            proxy: limits == .defaults ? nil : limits)
         let dataPlane: DataPlaneHarness
         do {
             dataPlane = try await DataPlaneHarness.start(cachedSnapshot: snapshot)
