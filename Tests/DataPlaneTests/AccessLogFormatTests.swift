@@ -52,7 +52,7 @@ struct AccessLogFormatTests {
         #expect(
             Set(json.keys) == [
                 "time", "request_id", "replica", "method", "path", "endpoint", "status", "upstream_status", "bytes_in",
-                "bytes_out", "duration_ms", "upstream_duration_ms", "client",
+                "bytes_out", "duration_ms", "upstream_duration_ms", "client", "reason",
             ])
     }
 

@@ -13,6 +13,7 @@ package struct AccessLogEntry {
     package var durationMicroseconds: Int64
     package var upstreamDurationMicroseconds: Int64?
     package var client: String?
+    package var reason: ResponseReason? = nil
 
     /// Appends the entry as a JSON object and a newline.
     package func append(to out: inout [UInt8]) {
@@ -46,6 +47,8 @@ package struct AccessLogEntry {
         }
         out.append(contentsOf: #","client":"#.utf8)
         Self.appendOptionalString(client, to: &out)
+        out.append(contentsOf: #","reason":"#.utf8)
+        Self.appendOptionalString(reason?.rawValue, to: &out)
         out.append(contentsOf: "}\n".utf8)
     }
 

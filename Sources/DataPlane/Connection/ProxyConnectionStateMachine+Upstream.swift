@@ -99,7 +99,7 @@ extension ProxyConnectionStateMachine {
         exchange.ticket = nil
         if exchange.responseStarted {
             state = .closing
-            return .close(settle: settle, upstreamError: failure.errorKind)
+            return .close(settle: settle, upstreamError: failure.errorKind, reason: failure.response.reason)
         }
         exchange.upstream = .done
         state = .exchange(exchange)
@@ -164,12 +164,13 @@ extension ProxyConnectionStateMachine {
         var settle: (BreakerTicket, Outcome)?
         if case .exchange(let exchange) = state, let ticket = exchange.ticket { settle = (ticket, .ignored) }
         state = .closing
-        return .close(settle: settle)
+        return .close(settle: settle, reason: .clientTimeout)
     }
 
     private mutating func respondAndCloseOnTimeout(_ exchange: Exchange, origin: Origin) -> Action {
         state = .exchange(exchange)
-        return respondAndClose(.detail(.requestTimeout, "Request timeout"), exchange, origin: origin)
+        return respondAndClose(
+            .detail(.requestTimeout, "Request timeout", reason: .requestTimeout), exchange, origin: origin)
     }
 
     /// The client's request body may flow again after a pause the proxy imposed: its gap

@@ -45,10 +45,11 @@ package struct ProxyConnectionStateMachine {
         /// The gateway's answer to the client.
         package var response: GatewayResponse {
             switch self {
-            case .connect: .detail(.badGateway, "Bad gateway - connection error")
-            case .timeout: .detail(.gatewayTimeout, "Gateway timeout")
-            case .closed(let reason): .detail(.badGateway, "Orchestration error - \(reason)")
-            case .invalidResponse(let reason): .detail(.badGateway, "Bad gateway - invalid response (\(reason))")
+            case .connect: .detail(.badGateway, "Bad gateway - connection error", reason: .connectFailed)
+            case .timeout: .detail(.gatewayTimeout, "Gateway timeout", reason: .timeout)
+            case .closed(let reason): .detail(.badGateway, "Orchestration error - \(reason)", reason: .upstreamReset)
+            case .invalidResponse(let reason):
+                .detail(.badGateway, "Bad gateway - invalid response (\(reason))", reason: .invalidResponse)
             }
         }
     }
@@ -105,8 +106,10 @@ package struct ProxyConnectionStateMachine {
         /// pool, otherwise it is closed; the client connection stays open when `keepAlive`.
         case writeResponseEnd(HTTPHeaders?, reuseUpstream: Bool, keepAlive: Bool)
         /// Close the client connection (and the upstream one, if any) at once; `upstreamError`
-        /// when the upstream cut a response in progress.
-        case close(settle: (BreakerTicket, Outcome)?, upstreamError: UpstreamErrorKind? = nil)
+        /// when the upstream cut a response in progress; `reason` when a response in progress is
+        /// cut (it is logged with it).
+        case close(
+            settle: (BreakerTicket, Outcome)?, upstreamError: UpstreamErrorKind? = nil, reason: ResponseReason? = nil)
     }
 
     /// Where a connection is.
@@ -335,7 +338,7 @@ extension ProxyConnectionStateMachine {
         return answer(
             .detail(
                 .serviceUnavailable, "Circuit breaker is open",
-                headers: [("retry-after", String(wait)), ("x-circuit-breaker", "open")]),
+                headers: [("retry-after", String(wait)), ("x-circuit-breaker", "open")], reason: .breakerOpen),
             origin: .current, now: now)
     }
 
@@ -386,15 +389,16 @@ extension ProxyConnectionStateMachine {
             state = .exchange(exchange)
             let response: GatewayResponse =
                 error == .headerOverflow
-                ? .detail(.requestHeaderFieldsTooLarge, "Request header fields too large")
-                : .detail(.badRequest, "Malformed HTTP request")
+                ? .detail(.requestHeaderFieldsTooLarge, "Request header fields too large", reason: .headersTooLarge)
+                : .detail(.badRequest, "Malformed HTTP request", reason: .badRequest)
             return respondAndClose(response, exchange, origin: .unparsed)
         case .exchange(let exchange):
             if exchange.responseStarted {
                 state = .closing
-                return .close(settle: exchange.ticket.map { ($0, .ignored) })
+                return .close(settle: exchange.ticket.map { ($0, .ignored) }, reason: .badRequest)
             }
-            return respondAndClose(.detail(.badRequest, "Malformed HTTP request"), exchange, origin: .current)
+            return respondAndClose(
+                .detail(.badRequest, "Malformed HTTP request", reason: .badRequest), exchange, origin: .current)
         case .closing, .closed:
             return .none
         }

@@ -15,7 +15,16 @@ package enum RequestHeadValidator {
             self.detail = detail
         }
 
-        package var response: GatewayResponse { .detail(status, detail) }
+        package var response: GatewayResponse {
+            let reason: ResponseReason =
+                switch status {
+                case .uriTooLong: .uriTooLong
+                case .requestHeaderFieldsTooLarge: .headersTooLarge
+                case .methodNotAllowed: .method
+                default: .badRequest
+                }
+            return .detail(status, detail, reason: reason)
+        }
     }
 
     /// Headers a client may not name in `Connection`: removing them as hop-by-hop would change
@@ -43,7 +52,8 @@ package enum RequestHeadValidator {
             } else if name.isHeaderName("transfer-encoding") {
                 transferEncoding = true
             } else if name.isHeaderName("connection"), namesProtectedHeader(value) {
-                return Rejection(.badRequest, "Connection header may not name Content-Length, Transfer-Encoding or Host")
+                return Rejection(
+                    .badRequest, "Connection header may not name Content-Length, Transfer-Encoding or Host")
             }
         }
         if headerBytes > limits.maxHeaderBytes {

@@ -15,6 +15,8 @@ struct RequestRecord {
     var upstreamFailed = false
     var bytesIn = 0
     var bytesOut = 0
+    /// Why the gateway answered itself or cut the response (the access log's `reason`).
+    var reason: ResponseReason?
 
     init() {}
 

@@ -7,18 +7,24 @@ package struct GatewayResponse: Sendable, Equatable {
     package var status: HTTPResponseStatus
     package var body: String
     package var headers: [(String, String)]
+    /// Why the gateway answers itself, for the access log.
+    package var reason: ResponseReason?
 
-    package init(status: HTTPResponseStatus, body: String, headers: [(String, String)] = []) {
+    package init(
+        status: HTTPResponseStatus, body: String, headers: [(String, String)] = [], reason: ResponseReason? = nil
+    ) {
         self.status = status
         self.body = body
         self.headers = headers
+        self.reason = reason
     }
 
     /// `{"detail": "<text>"}`, the error body every gateway status uses.
-    package static func detail(_ status: HTTPResponseStatus, _ text: String, headers: [(String, String)] = [])
-        -> GatewayResponse
-    {
-        GatewayResponse(status: status, body: #"{"detail":"# + JSONText.quoted(text) + "}", headers: headers)
+    package static func detail(
+        _ status: HTTPResponseStatus, _ text: String, headers: [(String, String)] = [], reason: ResponseReason
+    ) -> GatewayResponse {
+        GatewayResponse(
+            status: status, body: #"{"detail":"# + JSONText.quoted(text) + "}", headers: headers, reason: reason)
     }
 
     /// The response head, with framing and `Connection` set for the client connection (an
@@ -42,7 +48,7 @@ package struct GatewayResponse: Sendable, Equatable {
     }
 
     package static func == (lhs: GatewayResponse, rhs: GatewayResponse) -> Bool {
-        lhs.status == rhs.status && lhs.body == rhs.body
+        lhs.status == rhs.status && lhs.body == rhs.body && lhs.reason == rhs.reason
             && lhs.headers.map { "\($0.0): \($0.1)" } == rhs.headers.map { "\($0.0): \($0.1)" }
     }
 }

@@ -214,9 +214,14 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
                 }
             }
             writeEnd(trailers, keepAlive: keepAlive, context: context)
-        case .close(let settle, let upstreamError):
+        case .close(let settle, let upstreamError, let reason):
             if let (ticket, outcome) = settle { settleBreaker(ticket, outcome) }
             if let upstreamError { countUpstreamError(upstreamError) }
+            if let reason, record.status != 0 {
+                // A response cut short still gets its line, with why.
+                record.reason = reason
+                recordCompleted()
+            }
             abandonUpstream()
             context.close(promise: nil)
         }
@@ -342,6 +347,7 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
         let head = response.head(
             requestID: requestID, endpointID: endpointID, keepAlive: local.keepAlive, version: local.version)
         record.status = Int(head.status.code)
+        record.reason = response.reason
         record.bytesOut += response.body.utf8.count
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         if !response.body.isEmpty {
@@ -395,7 +401,8 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
                 replica: accessLog.replicaID, method: record.method, path: record.path, endpoint: endpointID,
                 status: record.status, upstreamStatus: record.upstreamStatus, bytesIn: record.bytesIn,
                 bytesOut: record.bytesOut, durationMicroseconds: duration / 1000,
-                upstreamDurationMicroseconds: upstreamDuration.map { $0 / 1000 }, client: clientIP))
+                upstreamDurationMicroseconds: upstreamDuration.map { $0 / 1000 }, client: clientIP,
+                reason: record.reason))
     }
 
     private func healthResponse() -> GatewayResponse {
@@ -406,7 +413,7 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
         let body =
             #"{"status":"\#(status)","snapshot_version":\#(version),"endpoints":\#(routes?.endpointCount ?? 0),"#
             + #""replica_id":\#(JSONText.quoted(environment.replicaID)),"uptime_s":\#(uptime)}"#
-        return GatewayResponse(status: status == "ok" ? .ok : .serviceUnavailable, body: body)
+        return GatewayResponse(status: status == "ok" ? .ok : .serviceUnavailable, body: body, reason: .health)
     }
 }
 

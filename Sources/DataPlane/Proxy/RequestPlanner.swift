@@ -34,12 +34,13 @@ package enum RequestPlanner {
         guard afterPrefix.isEmpty || afterPrefix.first == "/" else { return notFound(path) }
         let rest = afterPrefix.drop(while: { $0 == "/" })
         guard let routes else {
-            return .respond(.detail(.serviceUnavailable, "No routing snapshot loaded yet"), endpointID: nil)
+            return .respond(
+                .detail(.serviceUnavailable, "No routing snapshot loaded yet", reason: .noSnapshot), endpointID: nil)
         }
 
         switch routes.resolve(rest) {
         case .rejected(let reason):
-            return .respond(.detail(.badRequest, reason), endpointID: nil)
+            return .respond(.detail(.badRequest, reason, reason: .badRequest), endpointID: nil)
         case .notFound:
             return notFound(rest)
         case .matched(let route, let subPath):
@@ -49,21 +50,24 @@ package enum RequestPlanner {
                 let allowed = config.methods.joined(separator: ", ")
                 let response = GatewayResponse.detail(
                     .methodNotAllowed, "Method \(method.rawValue) not allowed. Allowed: \(allowed)",
-                    headers: [("allow", allowed)])
+                    headers: [("allow", allowed)], reason: .method)
                 return .respond(response, endpointID: endpoint.name)
             }
-            if let blocked = unavailability(of: endpoint) {
-                return .respond(.detail(.serviceUnavailable, blocked), endpointID: endpoint.name)
+            if let (blocked, reason) = unavailability(of: endpoint) {
+                return .respond(.detail(.serviceUnavailable, blocked, reason: reason), endpointID: endpoint.name)
             }
             return .forward(Forward(route: route, target: route.url.target(rest: subPath, query: query)))
         }
     }
 
-    /// Why an endpoint must not receive traffic, as the 503 detail; `nil` when it may.
-    package static func unavailability(of endpoint: SnapshotEndpoint) -> String? {
-        if endpoint.config.disabled || endpoint.status == .disabled { return "Endpoint is disabled" }
-        if endpoint.status == .inactive { return "Endpoint is inactive" }
-        if endpoint.status == .unhealthy || endpoint.health == .unhealthy { return "Endpoint is unhealthy" }
+    /// Why an endpoint must not receive traffic, as the 503 detail and its access-log reason;
+    /// `nil` when it may.
+    package static func unavailability(of endpoint: SnapshotEndpoint) -> (String, ResponseReason)? {
+        if endpoint.config.disabled || endpoint.status == .disabled { return ("Endpoint is disabled", .disabled) }
+        if endpoint.status == .inactive { return ("Endpoint is inactive", .inactive) }
+        if endpoint.status == .unhealthy || endpoint.health == .unhealthy {
+            return ("Endpoint is unhealthy", .unhealthy)
+        }
         return nil
     }
 
@@ -76,6 +80,7 @@ package enum RequestPlanner {
 
     static func notFound(_ path: Substring) -> Decision {
         .respond(
-            .detail(.notFound, "No endpoint found for path: \(PathSegment.percentDecoded(path))"), endpointID: nil)
+            .detail(.notFound, "No endpoint found for path: \(PathSegment.percentDecoded(path))", reason: .noRoute),
+            endpointID: nil)
     }
 }

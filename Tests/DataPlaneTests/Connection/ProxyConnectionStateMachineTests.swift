@@ -132,4 +132,28 @@ import Testing
         #expect(machine.pipelinedRequests == 2)
         #expect(!machine.shouldReadClient(upstreamWritable: true))
     }
+
+    @Test func everyLocalAnswerCarriesItsReason() {
+        var machine = ProxyConnectionStateMachine(limits: .defaults, now: Self.start)
+        guard
+            case .respond(let missing) = machine.received(
+                .part(.head(head(.GET, "/orchestrator/none"))), routes: routes, draining: false, now: Self.start)
+        else {
+            Issue.record("no answer")
+            return
+        }
+        #expect(missing.response?.reason == .noRoute)
+        _ = machine.received(.part(.end(nil)), routes: routes, draining: false, now: Self.start)
+        guard case .admit = machine.received(.part(.head(head())), routes: routes, draining: false, now: Self.start)
+        else { return }
+        guard case .respond(let open) = machine.breakerRejected(retryAfter: .seconds(3), now: Self.start) else {
+            Issue.record("no breaker answer")
+            return
+        }
+        #expect(open.response?.reason == .breakerOpen)
+        #expect(open.response?.headers.first { $0.0 == "retry-after" }?.1 == "3")
+        #expect(ProxyConnectionStateMachine.UpstreamFailure.connect.response.reason == .connectFailed)
+        #expect(ProxyConnectionStateMachine.UpstreamFailure.timeout.response.reason == .timeout)
+        #expect(ProxyConnectionStateMachine.UpstreamFailure.closed("x").response.reason == .upstreamReset)
+    }
 }
