@@ -160,7 +160,10 @@ let package = Package(
         ),
         .testTarget(
             name: "DataPlaneTests",
-            dependencies: ["DataPlane", "TestSupport", "LoadGenerator", "orch-control-plane", "orch-data-plane"],
+            dependencies: [
+                "DataPlane", "TestSupport", "LoadGenerator", "orch-control-plane", "orch-data-plane",
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

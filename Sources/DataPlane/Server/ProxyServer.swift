@@ -183,6 +183,8 @@ package struct ProxyServer: Service {
             // produced by the proxy from sanitized values.
             try pipeline.configureHTTPServerPipeline(
                 withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false)
+            // Takes the drain's quiesce event: the next response head says `Connection: close`.
+            try pipeline.addHandler(DrainCloseHandler())
             try pipeline.addHandler(
                 ProxyServerHandler(loop: states.state(on: channel.eventLoop), environment: environment, logger: logger))
         }
