@@ -41,9 +41,10 @@ package final class ConnectionTracker: Sendable {
         }
     }
 
-    /// Tells every open connection that the replica drains (``ChannelShouldQuiesceEvent``):
-    /// each finishes the request in progress and answers the next one with `Connection: close`.
-    /// Idle connections stay open, since a client may be sending on them right now.
+    /// Tells every open connection that the replica drains (``ChannelShouldQuiesceEvent``, taken
+    /// by its ``DrainCloseHandler``): each finishes the request in progress and its next response
+    /// says `Connection: close`. Idle connections stay open, since a client may be sending on them
+    /// right now.
     package func drain() {
         let open = state.withLockedValue { state in
             state.draining = true
