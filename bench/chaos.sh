@@ -1,26 +1,33 @@
 #!/usr/bin/env bash
 # Runs steady load through a gateway of two supervised replicas and, in turn: rolls out every
 # replica, kill -9s one replica, kill -9s and restarts the control plane, makes 100 config changes
-# (one every 100 ms), and flaps one upstream while another stays up. After each scenario it prints,
-# per endpoint, the requests sent, failed (connection errors, resets, timeouts, non-2xx) and the
-# p50/p99 latency, as counted by orch-load. Documented in docs/developer-guide/benchmarks.md.
+# (one every 100 ms), and flaps one upstream while another stays up. The load comes from clients
+# that behave like most (Python's http.client, curl, wrk): kept-alive connections with no idle
+# timeout of their own, no retry. After each scenario it prints, per endpoint, the requests sent,
+# failed (connection errors, resets, timeouts, non-2xx) and the p50/p99 latency, as counted by
+# orch-load (or wrk's own counts with --client wrk). Documented in docs/developer-guide/benchmarks.md.
 #
-# Usage: bench/chaos.sh [--rate RPS] [--settle SECONDS] [--only "rollout kill-replica ..."]
+# Usage: bench/chaos.sh [--rate RPS|max] [--connections N] [--client orch-load|wrk]
+#                       [--settle SECONDS] [--only "rollout kill-replica ..."]
 #                       [--skip-build] [--bin-dir DIR] [--keep]
 set -euo pipefail
 
 RATE=200
+CONNECTIONS=8
+CLIENT=orch-load
 SETTLE=3
 ONLY="rollout kill-replica restart-control-plane config-churn upstream-flap"
 BUILD=1
 KEEP=0
 BIN=""
 
-usage() { sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; }
 
 while [ $# -gt 0 ]; do
     case "$1" in
         --rate) RATE="$2"; shift 2 ;;
+        --connections) CONNECTIONS="$2"; shift 2 ;;
+        --client) CLIENT="$2"; shift 2 ;;
         --settle) SETTLE="$2"; shift 2 ;;
         --only) ONLY="$2"; shift 2 ;;
         --skip-build) BUILD=0; shift ;;
@@ -31,6 +38,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 
+case "$CLIENT" in orch-load|wrk) ;; *) echo "--client must be orch-load or wrk" >&2; exit 2 ;; esac
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 log() { printf '[chaos] %s\n' "$*" >&2; }
 die() { printf '[chaos] error: %s\n' "$*" >&2; exit 1; }
@@ -42,6 +50,7 @@ missing=()
 have nginx || missing+=(nginx-light)
 have curl || missing+=(curl)
 have python3 || missing+=(python3-minimal)
+[ "$CLIENT" = wrk ] && { have wrk || missing+=(wrk); }
 install_packages "${missing[@]}"
 NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
 
@@ -62,7 +71,8 @@ done
 WORK="$(mktemp -d /tmp/orch-chaos-XXXXXX)"
 DATA="$WORK/data"
 CONTROL_PLANE_PID=""
-LOAD_PID=""
+SPLIT_PID=""
+LOAD_PIDS=()
 NGINX_PIDS=()
 replica_pids() { # from the supervisor's registry file, which outlives a killed control plane
     [ -s "$DATA/replicas.json" ] || return 0
@@ -70,7 +80,7 @@ replica_pids() { # from the supervisor's registry file, which outlives a killed 
 }
 cleanup() {
     local pid
-    [ -n "$LOAD_PID" ] && kill "$LOAD_PID" 2>/dev/null || true
+    for pid in "${LOAD_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
     # SIGTERM: the control plane drains and stops its replicas; then make sure of it.
     local replicas
     replicas="$(replica_pids)"
@@ -81,6 +91,7 @@ cleanup() {
     fi
     for pid in $replicas $(replica_pids); do kill -9 "$pid" 2>/dev/null || true; done
     for pid in "${NGINX_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    [ -n "$SPLIT_PID" ] && kill "$SPLIT_PID" 2>/dev/null || true
     [ -f "$WORK/flap/nginx.pid" ] && kill "$(cat "$WORK/flap/nginx.pid")" 2>/dev/null || true
     if [ "$KEEP" = 1 ]; then log "kept $WORK"; else rm -rf "$WORK"; fi
 }
@@ -97,7 +108,7 @@ wait_until() { # SECONDS DESCRIPTION COMMAND...
     done
 }
 
-for name in STEADY_PORT FLAP_PORT PROXY_PORT ADMIN_PORT; do free_port "$name"; done
+for name in STEADY_PORT FLAP_PORT SPLIT_PORT PROXY_PORT ADMIN_PORT; do free_port "$name"; done
 TOKEN="chaos-$RANDOM$RANDOM"
 export ORCH_ADMIN_URL="http://127.0.0.1:$ADMIN_PORT" ORCH_ADMIN_TOKEN="$TOKEN"
 PROXY="http://127.0.0.1:$PROXY_PORT/orchestrator"
@@ -121,6 +132,25 @@ NGINX_PIDS+=($!)
 start_flap() { "$NGINX" -c "$WORK/flap/nginx.conf" -e "$WORK/flap/error.log" & FLAP_PID=$!; }
 stop_flap() { kill "$FLAP_PID" 2>/dev/null || true; wait "$FLAP_PID" 2>/dev/null || true; }
 start_flap
+
+# --- upstream 3: Python's http.server, which sends a response's head before its body -------------
+# Through the gateway, a response then spends most of its time with its head already forwarded: a
+# replica that drained by closing such a connection after the response, without saying so, would
+# lose the client's next request on it. The rollout scenario sends to it too.
+python3 - "$SPLIT_PORT" <<'PY' >"$WORK/split.log" 2>&1 &
+import http.server, sys
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Length", "3")
+        self.end_headers()  # flushed on its own
+        self.wfile.write(b"ok\n")
+    def log_message(self, *args):
+        pass
+http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
+PY
+SPLIT_PID=$!
 
 # --- the gateway --------------------------------------------------------------------------------
 write_config() { # EXTRA_TIMEOUT: a value that changes between config versions
@@ -152,6 +182,10 @@ endpoints:
     url: http://127.0.0.1:$STEADY_PORT/churn
     methods: [GET]
     timeout: $1
+  - name: split
+    url: http://127.0.0.1:$SPLIT_PORT/
+    methods: [GET]
+    timeout: 10
 CONF
     mv "$WORK/config.yaml.tmp" "$WORK/config.yaml"
 }
@@ -181,27 +215,70 @@ wait_until 120 "two ready replicas" replicas_ready
 wait_until 60 "the proxy" curl -fsS "$PROXY/steady/"
 
 # --- scenarios ----------------------------------------------------------------------------------
-# Runs orch-load on TARGETS while ACTION runs, with SETTLE seconds of load before and after.
+# Starts the load on TARGETS (NAME=URL): orch-load with CONNECTIONS kept-alive connections (paced
+# at RATE requests/s over all of them, or back to back with --rate max), or one wrk per target
+# with its share of the connections (wrk always sends back to back).
+start_load() { # NAME TARGET...
+    local name="$1" target
+    shift
+    LOAD_PIDS=()
+    if [ "$CLIENT" = orch-load ]; then
+        local pace=()
+        [ "$RATE" = max ] || pace=(--rate "$RATE")
+        "$BIN/orch-load" --connections "$CONNECTIONS" "${pace[@]}" --timeout 15 "$@" >"$WORK/load-$name.txt" 2>&1 &
+        LOAD_PIDS+=($!)
+        return
+    fi
+    local share=$(((CONNECTIONS + $# - 1) / $#))
+    for target in "$@"; do
+        wrk -t1 -c"$share" -d1h --timeout 15s --latency "${target#*=}" >"$WORK/wrk-$name-${target%%=*}.txt" 2>&1 &
+        LOAD_PIDS+=($!)
+    done
+}
+
+# Stops the load and prints its counts.
+stop_load() { # NAME TARGET...
+    local name="$1" target pid
+    shift
+    # SIGINT: both orch-load and wrk stop, then print what they counted.
+    for pid in "${LOAD_PIDS[@]}"; do kill -INT "$pid" 2>/dev/null || true; done
+    for pid in "${LOAD_PIDS[@]}"; do wait "$pid" || true; done
+    LOAD_PIDS=()
+    if [ "$CLIENT" = orch-load ]; then
+        sed 's/^/   /' "$WORK/load-$name.txt"
+        return
+    fi
+    for target in "$@"; do
+        # wrk: "N requests in ...", then "Socket errors: connect A, read B, write C, timeout D" and
+        # "Non-2xx or 3xx responses: E" when there were any.
+        awk -v name="${target%%=*}" '
+            /requests in/ { sent = $1 }
+            /Socket errors/ { errors = $0; sub(/^ */, "", errors) }
+            /Non-2xx/ { non2xx = $NF }
+            /^ +50%/ { p50 = $2 } /^ +99%/ { p99 = $2 }
+            END { printf "   %s: sent %s, %s, non-2xx %d, p50 %s p99 %s\n", name, sent,
+                  errors == "" ? "no socket errors" : errors, non2xx, p50, p99 }' \
+            "$WORK/wrk-$name-${target%%=*}.txt"
+    done
+}
+
+# Runs the load on TARGETS while ACTION runs, with SETTLE seconds of load before and after.
 scenario() { # NAME ACTION TARGET...
     local name="$1" action="$2"
     shift 2
     log "scenario: $name"
-    "$BIN/orch-load" --rate "$RATE" --timeout 15 "$@" >"$WORK/load-$name.txt" 2>&1 &
-    LOAD_PID=$!
+    start_load "$name" "$@"
     sleep "$SETTLE"
     "$action"
     sleep "$SETTLE"
-    kill -TERM "$LOAD_PID"
-    wait "$LOAD_PID" || true
-    LOAD_PID=""
     echo "== $name: $(scenario_note "$name")"
-    sed 's/^/   /' "$WORK/load-$name.txt"
+    stop_load "$name" "$@"
 }
 
 scenario_note() {
     case "$1" in
         rollout) echo "orchctl rollout of both replicas (goal: 0 failed)" ;;
-        kill-replica) echo "kill -9 of one replica (only its in-flight requests may fail)" ;;
+        kill-replica) echo "kill -9 of one replica (each connection it held loses its request in flight or its next one)" ;;
         restart-control-plane) echo "kill -9 of the control plane, then a restart (goal: 0 failed)" ;;
         config-churn) echo "100 config changes, one every 100 ms (goal: 0 failed)" ;;
         upstream-flap) echo "the flapping endpoint's upstream down/up 5 times (steady: goal 0 failed)" ;;
@@ -257,7 +334,7 @@ do_upstream_flap() {
 STEADY_TARGETS=("steady=$PROXY/steady/" "api=$PROXY/api/")
 for name in $ONLY; do
     case "$name" in
-        rollout) scenario rollout do_rollout "${STEADY_TARGETS[@]}" ;;
+        rollout) scenario rollout do_rollout "${STEADY_TARGETS[@]}" "split=$PROXY/split/" ;;
         kill-replica) scenario kill-replica do_kill_replica "${STEADY_TARGETS[@]}" ;;
         restart-control-plane) scenario restart-control-plane do_restart_control_plane "${STEADY_TARGETS[@]}" ;;
         config-churn) scenario config-churn do_config_churn "${STEADY_TARGETS[@]}" "churn=$PROXY/churn/" ;;

@@ -5,6 +5,8 @@ import NIOPosix
 /// Sorts client errors into the kinds a load report distinguishes.
 enum LoadErrorKind {
     static func classify(_ error: any Error) -> LoadOutcome {
+        if error is KeepAliveConnection.ClosedWithoutResponse { return .reset }
+        if error is KeepAliveConnection.ResponseTimeout { return .timeout }
         if let error = error as? HTTPClientError {
             switch error {
             case .connectTimeout: return .connectError

@@ -10,13 +10,14 @@ final class LoadRecorder: Sendable {
     private let tallies = NIOLockedValueBox<[String: Tally]>([:])
     private static let maxSampleErrors = 5
 
-    func record(target: String, outcome: LoadOutcome, seconds: Double, error: String?) {
+    func record(target: String, outcome: LoadOutcome, seconds: Double, error: String?, closing: Bool = false) {
         tallies.withLockedValue { tallies in
             var tally = tallies[target, default: Tally()]
             tally.summary.sent += 1
             switch outcome {
             case .response(let status):
                 tally.summary.statuses[status, default: 0] += 1
+                if closing { tally.summary.closeResponses += 1 }
                 tally.latencies.append(seconds)
             case .connectError: tally.summary.connectErrors += 1
             case .reset: tally.summary.resets += 1

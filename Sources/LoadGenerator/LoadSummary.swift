@@ -25,7 +25,8 @@ public struct LoadSummary: Sendable, Codable, Equatable {
                 kinds.append("\(status) \(count)")
             }
             let detail = kinds.isEmpty ? "" : " (" + kinds.joined(separator: ", ") + ")"
-            return "\(name): sent \(target.sent) failed \(target.failed)\(detail)"
+            let closes = target.closeResponses > 0 ? " closed-by-server \(target.closeResponses)" : ""
+            return "\(name): sent \(target.sent) failed \(target.failed)\(detail)\(closes)"
                 + " p50 \(Self.milliseconds(target.p50Seconds)) p99 \(Self.milliseconds(target.p99Seconds))"
                 + " max \(Self.milliseconds(target.maxSeconds))"
         }

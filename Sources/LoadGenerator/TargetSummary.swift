@@ -3,6 +3,8 @@ public struct TargetSummary: Sendable, Codable, Equatable {
     public var sent = 0
     /// Responses by status code.
     public var statuses: [Int: Int] = [:]
+    /// Responses that said `Connection: close` (a draining server answers one per connection).
+    public var closeResponses = 0
     public var connectErrors = 0
     public var resets = 0
     public var timeouts = 0

@@ -62,9 +62,10 @@ struct RolloutGateway {
 /// Runs `body` with a supervising control plane whose replicas run from a replaceable `dp` link;
 /// stops everything afterwards, also on failure.
 func withRolloutGateway(
-    replicas: Int, readyTimeout: Double = 30, _ body: (RolloutGateway) async throws -> Void
+    replicas: Int, readyTimeout: Double = 30, upstream behaviour: UpstreamBehaviour = .echo,
+    _ body: (RolloutGateway) async throws -> Void
 ) async throws {
-    let upstream = try await UpstreamServer.start(.echo)
+    let upstream = try await UpstreamServer.start(behaviour)
     let directory = try TestDirectory()
     try FileManager.default.createSymbolicLink(
         at: directory.file("dp"), withDestinationURL: TestBinaries.url("orch-data-plane"))

@@ -11,10 +11,18 @@ import Testing
 /// `POST /dataplanes/rollout` end to end: real control plane, real replicas, real load.
 @Suite(.serialized) struct RolloutTests {
     @Test func rolloutUnderLoadReplacesEveryReplicaWithoutAFailedRequest() async throws {
-        try await withRolloutGateway(replicas: 2) { gateway in
+        // An upstream that flushes its head before its body (as Python's http.server does): a
+        // drain then often finds a response whose head already promised keep-alive.
+        try await withRolloutGateway(replicas: 2, upstream: .headFirst(bodyAfterMilliseconds: 5, body: "ok")) {
+            gateway in
             let before = try await gateway.readyPids(2)
+            // Clients as most are (Python's http.client, curl, wrk): 8 kept-alive connections, each
+            // sending its next request as soon as it has the previous response, no idle timeout,
+            // no retry. Each connection on a retiring replica must be told `Connection: close`.
             let load = LoadGenerator.start(
-                .init(targets: [LoadTarget(name: "svc", url: gateway.proxyURL)], requestsPerSecond: 200))
+                .init(
+                    targets: [LoadTarget(name: "svc", url: gateway.proxyURL)], idleTimeoutSeconds: nil,
+                    mode: .keepAlive(connections: 8)))
             _ = try await eventually("load flowing", timeout: 30) { load.snapshot().sent > 50 ? true : nil }
 
             // The way an operator does it: orchctl waits for the rollout and says how it went.
@@ -39,6 +47,10 @@ import Testing
             #expect(before.allSatisfy { kill($0, 0) != 0 })
             #expect(summary.failed == 0, "\(summary.failed) failed of \(summary.sent): \(errors.prefix(5))")
             #expect(summary.sent > 100)
+            // Both old replicas closed their connections by saying so: at least one each.
+            let closes = summary.targets.values.map(\.closeResponses).reduce(0, +)
+            #expect(closes >= 2, "\(closes) responses said Connection: close")
+            print("rollout under load: \(summary.lines().joined(separator: "; "))")
         }
     }
 

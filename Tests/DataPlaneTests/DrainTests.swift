@@ -1,4 +1,5 @@
 import Foundation
+import LoadGenerator
 import Shared
 import TestSupport
 import Testing
@@ -125,6 +126,81 @@ import Testing
         await upstream.stop()
     }
 
+    /// The rollout case in small: 8 clients that keep their connections alive with no idle
+    /// timeout and send back to back (as Python's http.client, curl or wrk do) hold connections
+    /// to one replica; a successor shares its socket; the old one gets the drain message. Each
+    /// of its connections must get `Connection: close` on a response, the clients reconnect to
+    /// the successor, and no request fails.
+    @Test func drainMessageUnderBackToBackKeepAliveLoadLosesNoRequest() async throws {
+        // Heads forwarded at once, bodies 20 ms later: when the drain begins, most connections
+        // are in the middle of a response whose head already promised keep-alive.
+        let upstream = try await UpstreamServer.start(.headFirst(bodyAfterMilliseconds: 20, body: "ok"))
+        let directory = try TestDirectory()
+        let control = try await DataPlaneControlServer.start(path: directory.file("cp.sock").path)
+        let snapshot = Snapshot.testing(version: 1, [.testing("svc", url: upstream.baseURL + "/api")])
+        let old = try DataPlaneInheritedSocket.start(cachedSnapshot: snapshot, directory: directory, drainTimeout: 30)
+        defer { old.stop() }
+        var load: LoadGenerator?
+        var successor: DataPlaneInheritedSocket?
+        do {
+            let connection = try await control.accept(timeout: 60)
+            guard case .hello = try await connection.receiveSkippingReports() else {
+                throw DrainTestError.noHello
+            }
+            let running = LoadGenerator.start(
+                .init(
+                    targets: [LoadTarget(name: "svc", url: "http://127.0.0.1:\(old.port)/orchestrator/svc/x")],
+                    mode: .keepAlive(connections: 8)))
+            load = running
+            // All 8 connections are the old replica's: it is alone on the socket until now.
+            _ = try await eventually("load flowing", timeout: 60) { running.snapshot().sent > 200 ? true : nil }
+            let next = try DataPlaneInheritedSocket.start(cachedSnapshot: snapshot, drainTimeout: 30, sharing: old)
+            successor = next
+            _ = try await eventually("the successor listening", timeout: 60) {
+                next.output.contains("listening on") ? true : nil
+            }
+
+            try await connection.send(.drain(deadlineSeconds: 30))
+            let status = try await eventually("the old replica to exit", timeout: 60) { old.waitForExit(timeout: 0) }
+            let sentAfterDrain = running.snapshot().sent
+            _ = try await eventually("load served by the successor", timeout: 60) {
+                running.snapshot().sent > sentAfterDrain + 200 ? true : nil
+            }
+            let summary = await running.stop()
+            load = nil
+            let target = try #require(summary.targets["svc"])
+
+            // The connections the old replica held when the drain began (the successor may have
+            // taken a late one): each got exactly one `Connection: close` answer.
+            let open = Self.openAtDrain(old.errorOutput)
+            #expect(status == 0, "old replica exit status \(status)\n\(old.errorOutput)")
+            #expect(!old.errorOutput.contains("drain deadline passed"))
+            #expect(
+                summary.failed == 0, "\(summary.failed) failed of \(summary.sent): \(target.sampleErrors)")
+            #expect((open ?? 0) >= 1, "\(old.errorOutput)")
+            #expect(
+                target.closeResponses == open, "\(target.closeResponses) said Connection: close, open \(open ?? -1)")
+            await connection.close()
+        } catch {
+            _ = await load?.stop()
+            successor?.stop()
+            await control.stop()
+            await upstream.stop()
+            throw error
+        }
+        successor?.stop()
+        await control.stop()
+        await upstream.stop()
+    }
+
+    /// `N` from the replica's `open=N ... draining: no new connections` log line.
+    static func openAtDrain(_ log: String) -> Int? {
+        guard let line = log.split(separator: "\n").first(where: { $0.contains("draining: no new connections") }),
+            let field = line.split(separator: " ").first(where: { $0.hasPrefix("open=") })
+        else { return nil }
+        return Int(field.dropFirst("open=".count))
+    }
+
     @Test func idleKeptAliveConnectionIsClosedAtTheDeadline() async throws {
         let upstream = try await UpstreamServer.start()
         let replica = try Self.startReplica(upstream: upstream, drainTimeout: 1.5)
@@ -175,4 +251,8 @@ import Testing
         #expect(status == 1)
         await upstream.stop()
     }
+}
+
+enum DrainTestError: Error {
+    case noHello
 }

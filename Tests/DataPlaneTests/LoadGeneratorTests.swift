@@ -42,6 +42,41 @@ import Testing
         #expect(okTarget.p99Seconds >= okTarget.p50Seconds)
     }
 
+    /// The race a keep-alive client cannot avoid and must not hide: the server closes a
+    /// connection it had kept alive just as the client sends its next request on it. Like
+    /// Python's http.client, the client writes, finds the connection closed, and counts the
+    /// request as failed; it neither retries nor checks the connection before reusing it.
+    @Test func aRequestOnAConnectionTheServerClosedIsAFailure() async throws {
+        let upstream = try await UpstreamServer.start(.answerThenClose(body: "ok"))
+        defer { Task { await upstream.stop() } }
+        let generator = LoadGenerator.start(
+            .init(targets: [LoadTarget(name: "t", url: upstream.baseURL + "/a")], mode: .keepAlive(connections: 1)))
+        _ = try await eventually("20 requests sent", timeout: 60) { () -> Bool? in
+            generator.snapshot().sent >= 20 ? true : nil
+        }
+        let summary = await generator.stop()
+        let target = try #require(summary.targets["t"])
+        // Each answer is followed by a request into the closed connection, then a new connection.
+        #expect(target.succeeded >= 5)
+        #expect(target.resets >= 5)
+        #expect(target.failed == target.resets)
+        #expect(target.sampleErrors.contains("connection closed without response"), "\(target.sampleErrors)")
+        #expect(abs(target.succeeded - target.resets) <= 1)
+        #expect(upstream.requests.count == target.succeeded)
+    }
+
+    @Test func anOpenLoopCountsLikeTheKeepAliveClient() async throws {
+        let ok = try await UpstreamServer.start(.fixed(status: 200, headers: [], body: "ok"))
+        defer { Task { await ok.stop() } }
+        let summary = await LoadGenerator.start(
+            .init(targets: [LoadTarget(name: "ok", url: ok.baseURL + "/a")], requestsPerSecond: 100, mode: .openLoop)
+        ).run(forSeconds: 0.5)
+        let target = try #require(summary.targets["ok"])
+        #expect(target.sent > 0)
+        #expect(target.failed == 0)
+        #expect(ok.requests.count == target.sent)
+    }
+
     @Test func aClosedPortIsAConnectError() async throws {
         let upstream = try await UpstreamServer.start()
         let url = upstream.baseURL + "/gone"

@@ -18,14 +18,16 @@ public final class DataPlaneInheritedSocket: @unchecked Sendable {
     public var stderrPath: String { directory.file("replica.err").path }
 
     /// Binds the socket, starts `orch-data-plane` without `--listen`, and returns once it runs.
-    /// `directory` lets a test prepare files (say, a fake control plane's socket) first.
+    /// `directory` lets a test prepare files (say, a fake control plane's socket) first. With
+    /// `sharing`, the replica gets that replica's socket instead (as a rollout's new replica does);
+    /// its test copy must still be open.
     public static func start(
         cachedSnapshot: Snapshot?, extraEnvironment: [String: String] = [:], directory: TestDirectory? = nil,
-        drainTimeout: Double = 2
+        drainTimeout: Double = 2, sharing other: DataPlaneInheritedSocket? = nil
     ) throws -> DataPlaneInheritedSocket {
         let directory = try directory ?? TestDirectory()
         if let cachedSnapshot { try DataPlaneHarness.writeCache(cachedSnapshot, in: directory) }
-        let (listener, port) = try bindListener()
+        let (listener, port) = try other.map { try $0.duplicateListener() } ?? bindListener()
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -79,6 +81,16 @@ public final class DataPlaneInheritedSocket: @unchecked Sendable {
             guard !isListenerClosed else { return }
             isListenerClosed = true
             close(listener)
+        }
+    }
+
+    /// A copy of the test's listening socket, for another replica.
+    func duplicateListener() throws -> (Int32, Int) {
+        try listenerClosed.withLock {
+            guard !isListenerClosed else { throw TimedOut(description: "the listening socket is closed in the test") }
+            let copy = dup(listener)
+            guard copy >= 0 else { throw TimedOut(description: "dup failed") }
+            return (copy, port)
         }
     }
 

@@ -43,6 +43,12 @@ public enum UpstreamBehaviour: Sendable {
     case closeWithoutResponse
     /// 200 with `body`, sent `milliseconds` after the request is complete: a slow upstream.
     case delayed(milliseconds: Int64, body: String)
+    /// 200 whose head goes out at once and whose `body` follows `milliseconds` later, like a
+    /// server that flushes its headers before writing the body (Python's `http.server` does).
+    case headFirst(bodyAfterMilliseconds: Int64, body: String)
+    /// 200 with `body` and no `Connection: close`, then closes the connection: a client that
+    /// reuses it sends its next request into a closed connection.
+    case answerThenClose(body: String)
 }
 
 /// A real HTTP/1.1 server on 127.0.0.1 with an ephemeral port for end-to-end tests: it records
@@ -302,6 +308,22 @@ private final class UpstreamRequestHandler: ChannelInboundHandler {
         case .delayed(let milliseconds, let body):
             context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(milliseconds)) {
                 self.respond(.fixed(status: 200, headers: [], body: body), to: request, context: context)
+            }
+        case .answerThenClose(let body):
+            let fields = HTTPHeaders([("content-length", String(body.utf8.count))])
+            context.write(
+                wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: fields))), promise: nil)
+            context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: body)))), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+                context.close(promise: nil)
+            }
+        case .headFirst(let milliseconds, let body):
+            let fields = HTTPHeaders([("content-length", String(body.utf8.count))])
+            context.writeAndFlush(
+                wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: fields))), promise: nil)
+            context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(milliseconds)) {
+                context.write(self.wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: body)))), promise: nil)
+                context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
             }
         }
     }

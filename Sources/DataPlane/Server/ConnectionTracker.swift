@@ -60,9 +60,10 @@ package final class ConnectionTracker: Sendable {
         }
     }
 
-    /// Tells every open connection that the replica drains (``ChannelShouldQuiesceEvent``):
-    /// each finishes the request in progress and answers the next one with `Connection: close`.
-    /// Idle connections stay open, since a client may be sending on them right now.
+    /// Tells every open connection that the replica drains (``ChannelShouldQuiesceEvent``, taken
+    /// by its connection state machine): a response whose head has not gone out says
+    /// `Connection: close`; one that promised keep-alive completes and the connection's next
+    /// response says it. Idle connections stay open, since a client may be sending on them right now.
     package func drain() {
         let open = state.withLockedValue { state in
             state.draining = true

@@ -65,14 +65,16 @@ package struct ProxyServer: Service {
         }
         defer { forcedExit.cancel() }
 
-        _ = try? await states.forEach { state in state.draining = true }.get()
+        // Stop accepting first, so that a client told `Connection: close` reconnects elsewhere;
+        // every connection accepted until then is tracked and told.
         switch listener {
         case .channel(let channel):
             try? await channel.close()
         case .shared(let acceptor):
             // The listening socket stays open: the kernel keeps queueing for the other replicas.
-            acceptor.stop()
+            await acceptor.stop()
         }
+        _ = try? await states.forEach { state in state.draining = true }.get()
         connections.drain()
         logger.info("draining: no new connections, finishing open ones", metadata: ["open": "\(connections.count)"])
         await withTaskGroup(of: Void.self) { tasks in

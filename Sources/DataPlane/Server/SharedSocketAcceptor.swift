@@ -20,9 +20,24 @@ package final class SharedSocketAcceptor: Sendable {
     private let group: any EventLoopGroup
     private let initializer: @Sendable (any Channel) -> EventLoopFuture<Void>
     private let logger: Logger
-    private let stopped = NIOLockedValueBox(false)
-    private let finished = NIOLockedValueBox(false)
+    private let state = NIOLockedValueBox(State())
     private let connections: ConnectionTracker
+
+    private struct State {
+        var stopping = false
+        /// The accept thread runs.
+        var accepting = false
+        /// Accepted sockets not yet registered with an event loop (and the connection tracker).
+        var adopting = 0
+        var stopWaiters: [CheckedContinuation<Void, Never>] = []
+
+        /// The waiters to resume when nothing is accepted or being adopted any more.
+        mutating func takeWaitersIfSettled() -> [CheckedContinuation<Void, Never>] {
+            guard !accepting, adopting == 0 else { return [] }
+            defer { stopWaiters = [] }
+            return stopWaiters
+        }
+    }
 
     package init(
         descriptor: Int32, group: any EventLoopGroup, connections: ConnectionTracker, logger: Logger,
@@ -62,24 +77,36 @@ package final class SharedSocketAcceptor: Sendable {
     package func start() {
         let flags = fcntl(descriptor, F_GETFL)
         _ = fcntl(descriptor, F_SETFL, flags | O_NONBLOCK)
+        state.withLockedValue { $0.accepting = true }
         let thread = Thread { [self] in acceptLoop() }
         thread.name = "orch-acceptor"
         thread.start()
     }
 
-    /// Stops accepting new connections (within about 100 ms); the shared socket stays open for
-    /// the other replicas.
-    package func stop() {
-        stopped.withLockedValue { $0 = true }
+    /// Stops accepting new connections and returns once the accept thread has ended (within
+    /// about 100 ms) and every connection it accepted is registered with the connection tracker,
+    /// so that a drain sees them all. The shared socket stays open for the other replicas.
+    package func stop() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let settled = state.withLockedValue { state -> Bool in
+                state.stopping = true
+                guard state.accepting || state.adopting > 0 else { return true }
+                state.stopWaiters.append(continuation)
+                return false
+            }
+            if settled { continuation.resume() }
+        }
     }
+
+    private var isStopping: Bool { state.withLockedValue { $0.stopping } }
 
     private func acceptLoop() {
         var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-        while !stopped.withLockedValue({ $0 }) {
+        while !isStopping {
             poller.revents = 0
             let ready = poll(&poller, 1, 100)
             guard ready > 0 else { continue }
-            while !stopped.withLockedValue({ $0 }) {
+            while !isStopping {
                 // At the connection limit, leave new connections in the kernel's queue (or to
                 // the other replicas) until one closes.
                 if connections.isFull {
@@ -101,19 +128,31 @@ package final class SharedSocketAcceptor: Sendable {
                 adopt(client)
             }
         }
-        finished.withLockedValue { $0 = true }
+        let waiters = state.withLockedValue { state in
+            state.accepting = false
+            return state.takeWaitersIfSettled()
+        }
+        waiters.forEach { $0.resume() }
     }
 
     private func adopt(_ client: Int32) {
         let loop = group.next()
         let initializer = initializer
+        state.withLockedValue { $0.adopting += 1 }
         let adopted = ClientBootstrap(group: loop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelOption(.maxMessagesPerRead, value: 16)
             .channelInitializer { channel in initializer(channel) }
             .withConnectedSocket(client)
-        adopted.whenFailure { [logger] error in
-            logger.debug("could not adopt an accepted connection", metadata: ["error": "\(error)"])
+        adopted.whenComplete { [logger, state] result in
+            if case .failure(let error) = result {
+                logger.debug("could not adopt an accepted connection", metadata: ["error": "\(error)"])
+            }
+            let waiters = state.withLockedValue { state in
+                state.adopting -= 1
+                return state.takeWaitersIfSettled()
+            }
+            waiters.forEach { $0.resume() }
         }
     }
 }
