@@ -186,23 +186,3 @@ let package = Package(
         ),
     ]
 )
-
-// The request-path benchmarks (ordo-one's benchmark) are kept out of the normal build: they pull
-// in the benchmark package and build in release. `ORCH_BENCHMARKS=1 swift package benchmark`.
-if Context.environment["ORCH_BENCHMARKS"] != nil {
-    package.dependencies.append(
-        .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]))
-    package.targets.append(
-        .executableTarget(
-            name: "ProxyPathBenchmarks",
-            dependencies: [
-                "DataPlane", "DataPlaneTesting",
-                .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOEmbedded", package: "swift-nio"),
-            ],
-            path: "Benchmarks/ProxyPath",
-            swiftSettings: swiftSettings,
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        ))
-}
