@@ -165,6 +165,7 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
 
     package func checkDeadlines(now: NIODeadline) {
         run(machine.tick(now: now, clientReadsHeld: pendingRead))
+        processQueue()
     }
 
     // MARK: Actions
@@ -417,6 +418,7 @@ extension ProxyServerHandler: UpstreamResponseReceiver {
         case .head(let head):
             upstreamKeepAlive = head.isKeepAlive
             run(machine.upstreamResponseHead(head, now: now))
+            processQueue()
         case .body(let buffer):
             run(machine.upstreamResponseBody(buffer))
         case .end(let trailers):
