@@ -31,6 +31,8 @@ package final class HTTPRequestStreamChecker {
     package func close() {
         try? channel.close().wait()
         try? channel.throwIfErrorCaught()
+        // The close leaves tasks on the channel's own loop; until they run, they keep it alive.
+        channel.embeddedEventLoop.run()
     }
 }
 
@@ -62,6 +64,7 @@ package final class HTTPResponseStreamChecker {
     /// completes and what the decoder made of the end (an error when it cut a message).
     package func close() -> (parts: [HTTPClientResponsePart], error: (any Error)?) {
         try? channel.close().wait()
+        channel.embeddedEventLoop.run()
         var error: (any Error)?
         do { try channel.throwIfErrorCaught() } catch let caught { error = caught }
         let parts = (try? readParts()) ?? []
