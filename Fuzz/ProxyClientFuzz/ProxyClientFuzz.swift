@@ -33,8 +33,8 @@ enum ProxyClientFuzzMain {
 /// The payload is what the client sends, in the writes ``FuzzInput`` cuts, with clock moves
 /// between them. Every upstream connection is scripted: it answers each request it received
 /// completely with a small valid response (flag bit 3: as soon as the head arrives, before the
-/// body; bit 4: never, so the response timeout fires). Flag bit 5: the replica starts draining
-/// half way.
+/// body; bit 4: never, so the response timeout fires; bit 6: connections to it are refused).
+/// Flag bit 5: the replica starts draining half way; bit 7: the client stops reading half way.
 ///
 /// Invariants, beyond not crashing: what each upstream connection receives is valid HTTP/1.1, and
 /// every request in it is one the route table produces (target under the endpoint's base path,
@@ -58,10 +58,14 @@ final class ClientRun {
     var answersEarly: Bool { input.flag(3) }
     var neverAnswers: Bool { input.flag(4) }
     var drains: Bool { input.flag(5) }
+    var refusesConnections: Bool { input.flag(6) }
+    var stopsReading: Bool { input.flag(7) }
 
     func play() throws {
+        harness.proxy.connector.refuse = refusesConnections
         for (index, step) in input.steps.enumerated() {
             if drains && index == input.steps.count / 2 { harness.quiesce() }
+            if stopsReading && index == input.steps.count / 2 { harness.clientStopsReading() }
             harness.clientSends(step.bytes)
             try harness.settle(upstream: serve)
             try harness.advance(by: step.advance, upstream: serve)

@@ -100,6 +100,13 @@ package final class ProxyHarness {
         proxy.client.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
     }
 
+    /// The client stops reading: its connection is no longer writable (the send timeout runs).
+    package func clientStopsReading() {
+        guard proxy.clientIsOpen else { return }
+        proxy.client.isWritable = false
+        proxy.client.pipeline.fireChannelWritabilityChanged()
+    }
+
     /// Decodes what the proxy wrote to the client since the last check. Each response must answer
     /// a request head the decoder produced, in order; once the connection is closed, one more may
     /// answer bytes that never made a head (400, 408, 431).

@@ -36,6 +36,7 @@ enum ProxyUpstreamFuzzMain {
 /// and so does every connection the proxy opens after that. Bit 4: the client sends each request
 /// once the previous one is answered (otherwise all three at once, pipelined). Bit 5: the POST
 /// asks for `100-continue`. Bit 6: the requests are HTTP/1.0 with `Connection: keep-alive`.
+/// Bit 7: the client stops reading half way.
 ///
 /// Invariants, beyond not crashing: what the client receives is valid HTTP/1.1 (it may stop in the
 /// middle of a response only when the proxy closed the client connection), at most one response
@@ -72,7 +73,8 @@ final class UpstreamRun {
 
     func play() throws {
         try sendRequests()
-        for step in input.steps {
+        for (index, step) in input.steps.enumerated() {
+            if input.flag(7) && index == input.steps.count / 2 { harness.clientStopsReading() }
             let target = harness.upstreams.last(where: \.isOpen)
             if let target, !step.bytes.isEmpty {
                 try target.respond(step.bytes)

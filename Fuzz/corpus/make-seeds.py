@@ -6,9 +6,10 @@ Fuzz/ProxyFuzzSupport/FuzzInput.swift). `seed` takes the payload as pieces, each
 read, with the clock move after it: 0 none, 3 0.3 s, 4 1.3 s, 5 2.3 s, 6 3.3 s, 7 5.3 s.
 
 Client flags: 0x08 the upstream answers at the request head; 0x10 it never answers; 0x20 the
-replica drains half way. Upstream flags: 0x08 the upstreams close at the end; 0x10 the client
-sends each request once the previous one is answered; 0x20 the POST expects 100-continue; 0x40
-the requests are HTTP/1.0 with keep-alive.
+replica drains half way; 0x40 upstream connections are refused; 0x80 the client stops reading
+half way. Upstream flags: 0x08 the upstreams close at the end; 0x10 the client sends each request
+once the previous one is answered; 0x20 the POST expects 100-continue; 0x40 the requests are
+HTTP/1.0 with keep-alive; 0x80 the client stops reading half way.
 """
 import os
 
@@ -70,6 +71,8 @@ seed(c, "drain-early-answer", 0x28, [
     ("POST /orchestrator/svc/x HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n", 0),
     ("0\r\n\r\n" + get("/orchestrator/ro/x"), 0)])
 seed(c, "unanswered", 0x10, [(get("/orchestrator/ro/x") + get("/orchestrator/svc/y"), 0)])
+seed(c, "refused-connection", 0x40, [(get("/orchestrator/ro/x") + get("/orchestrator/svc/y"), 0)])
+seed(c, "client-stops-reading", 0x80, [(get("/orchestrator/ro/x"), 0), (get("/orchestrator/svc/y"), 0)])
 seed(c, "duplicate-host", 0, [("GET /orchestrator/ro/x HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 0)])
 seed(c, "odd-targets", 0, [
     (get("/orchestrator/svc/../ro/x") + get("/orchestrator//svc/x?y=1") + get("/health")
@@ -109,4 +112,5 @@ seed(u, "invalid-header-bytes", 0, [
     ("HTTP/1.1 200 OK\r\nBad Name: x\r\nContent-Length: 2\r\n\r\nok", 0), (HEAD_OK, 0)])
 seed(u, "response-timeout", 0x08, [("", 7), (OK, 0), (HEAD_OK, 0)])
 seed(u, "head-response-with-body", 0x10, [(OK, 0), (OK, 0), ("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nbody", 0)])
+seed(u, "client-stops-reading", 0x80, [("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nab", 3), ("cd", 7), (OK, 0)])
 seed(u, "extra-bytes-after-response", 0x10, [(OK + "HTTP/1.1 200 OK\r\n\r\n", 0), (OK, 0), (HEAD_OK, 0)])
