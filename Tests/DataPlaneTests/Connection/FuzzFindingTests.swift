@@ -3,6 +3,7 @@ import DataPlaneTesting
 import Foundation
 import NIOCore
 import NIOEmbedded
+import NIOHTTP1
 import Testing
 
 /// Inputs the libFuzzer targets (Fuzz/) found, reduced to byte-level tests.
@@ -41,5 +42,38 @@ import Testing
         try second.respond("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
         #expect(try proxy.responses().map(\.status) == [502, 200])
         #expect(proxy.clientIsOpen)
+    }
+
+    /// orch-fuzz-upstream (minimized input: `HTTP/1.1 200\r\nTransfer-Encoding:chunked\r\n\r\n`
+    /// `0\r\nTransfer-Encoding:d\r\n\r\ny`): the upstream ends a chunked response with a
+    /// `Transfer-Encoding` trailer field. The proxy relays trailers as they come, so a strict client
+    /// parser (NIO's, llhttp) takes that response to end the connection, and the next response on
+    /// it is an error ("data received after completed connection: close message"). The proxy's own
+    /// upstream decoder reads the upstream connection the same way, yet the proxy pools it: the
+    /// next request sent on it fails the same way (here retried; a POST would get a 502).
+    @Test func aResponseTrailerNeverMakesTheClientConnectionUnreadable() throws {
+        let proxy = try EmbeddedProxy()
+        try proxy.send(Self.get("/orchestrator/ro/a") + Self.get("/orchestrator/ro/b"))
+        try #require(proxy.upstream()).respond(
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\nTransfer-Encoding: gzip\r\n\r\n")
+        // The second request is answered wherever it went: the pooled connection, or a new one.
+        var answered = 1
+        for _ in 0..<3 {
+            let sent = try proxy.connector.opened.reduce(0) { $0 + (try $1.requestHeads().count) }
+            guard sent > answered, let upstream = proxy.connector.opened.last(where: \.isOpen) else { break }
+            answered = sent
+            try upstream.respond("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        }
+        let client = try HTTPResponseStreamChecker()
+        try client.expectResponse(to: .GET)
+        try client.expectResponse(to: .GET)
+        do {
+            let parts = try client.feed(proxy.clientOutputBytes())
+            let responses = parts.filter { if case .end(_) = $0 { true } else { false } }.count
+            #expect(responses == 2 || (responses == 1 && !proxy.clientIsOpen))
+        } catch {
+            Issue.record("a strict client cannot read the proxy's responses: \(error)")
+        }
+        _ = client.close()
     }
 }
