@@ -113,4 +113,10 @@ seed(u, "invalid-header-bytes", 0, [
 seed(u, "response-timeout", 0x08, [("", 7), (OK, 0), (HEAD_OK, 0)])
 seed(u, "head-response-with-body", 0x10, [(OK, 0), (OK, 0), ("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nbody", 0)])
 seed(u, "client-stops-reading", 0x80, [("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nab", 3), ("cd", 7), (OK, 0)])
+# Findings: the 502 and the 504 must not leave pipelined requests waiting; a trailer must not
+# carry framing to the client (FuzzFindingTests).
+seed(u, "refused-head-then-pipelined", 0x08, [("HTTP/1.1 600 Weird\r\nContent-Length: 2\r\n\r\nok", 0), (OK, 0)])
+seed(u, "trailer-framing-field", 0, [
+    ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\nTransfer-Encoding: gzip\r\n\r\n", 0),
+    (OK, 0), (HEAD_OK, 0)])
 seed(u, "extra-bytes-after-response", 0x10, [(OK + "HTTP/1.1 200 OK\r\n\r\n", 0), (OK, 0), (HEAD_OK, 0)])
