@@ -22,6 +22,9 @@ package final class HTTPRequestStreamChecker {
             {
                 throw HTTPStreamError(description: "request head: \(problem)")
             }
+            if case .end(let trailers?) = part, let problem = HTTPMessageRules.trailerProblem(trailers) {
+                throw HTTPStreamError(description: "request trailers: \(problem)")
+            }
             parts.append(part)
         }
         return parts
@@ -82,6 +85,9 @@ package final class HTTPResponseStreamChecker {
                     throw HTTPStreamError(description: "response status \(head.status.code)")
                 }
             }
+            if case .end(let trailers?) = part, let problem = HTTPMessageRules.trailerProblem(trailers) {
+                throw HTTPStreamError(description: "response trailers: \(problem)")
+            }
             parts.append(part)
         }
         return parts
@@ -96,7 +102,7 @@ package struct HTTPStreamError: Error, CustomStringConvertible {
 /// What a decoded head must also satisfy to be well framed for any HTTP/1.1 peer, beyond what
 /// NIO's decoder checks: HTTP/1.0 or 1.1; header names are tokens and values hold no control
 /// bytes (RFC 9110 §5); no `Content-Length` beside `Transfer-Encoding`, and no two different
-/// lengths (RFC 9112 §6.3).
+/// lengths (RFC 9112 §6.3). Trailers: ``trailerProblem(_:)``.
 package enum HTTPMessageRules {
     package static func problem(_ headers: HTTPHeaders, version: HTTPVersion) -> String? {
         guard version.major == 1, version.minor <= 1 else { return "version \(version)" }
@@ -118,6 +124,25 @@ package enum HTTPMessageRules {
         }
         if lengths.count > 1 { return "conflicting Content-Length values \(lengths.sorted())" }
         if transferEncoding && !lengths.isEmpty { return "both Content-Length and Transfer-Encoding" }
+        return nil
+    }
+
+    /// Fields that describe the connection or the framing, which a trailer section must not carry
+    /// (RFC 9110 §6.5.1): a peer that honours them there reads the connection differently (llhttp
+    /// takes `Transfer-Encoding` or `Connection: close` in trailers to end it).
+    static let forbiddenInTrailers: Set<String> = [
+        "connection", "content-length", "host", "keep-alive", "proxy-connection", "te", "trailer",
+        "transfer-encoding", "upgrade",
+    ]
+
+    /// What is wrong with a trailer section, if anything: the rules of a head's fields, and none
+    /// of ``forbiddenInTrailers``.
+    package static func trailerProblem(_ trailers: HTTPHeaders) -> String? {
+        for (name, value) in trailers {
+            guard isToken(name) else { return "field name \(name.debugDescription)" }
+            guard isFieldValue(value) else { return "value of \(name): \(value.debugDescription)" }
+            if forbiddenInTrailers.contains(name.lowercased()) { return "\(name) in trailers" }
+        }
         return nil
     }
 
