@@ -73,6 +73,9 @@ seed(c, "drain-early-answer", 0x28, [
 seed(c, "unanswered", 0x10, [(get("/orchestrator/ro/x") + get("/orchestrator/svc/y"), 0)])
 seed(c, "refused-connection", 0x40, [(get("/orchestrator/ro/x") + get("/orchestrator/svc/y"), 0)])
 seed(c, "client-stops-reading", 0x80, [(get("/orchestrator/ro/x"), 0), (get("/orchestrator/svc/y"), 0)])
+seed(c, "trailer-connection-close", 0, [
+    ("POST /orchestrator/svc/x HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n"
+     "Connection: close\r\nX-Checksum: 1\r\n\r\n", 0)])
 seed(c, "duplicate-host", 0, [("GET /orchestrator/ro/x HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 0)])
 seed(c, "odd-targets", 0, [
     (get("/orchestrator/svc/../ro/x") + get("/orchestrator//svc/x?y=1") + get("/health")

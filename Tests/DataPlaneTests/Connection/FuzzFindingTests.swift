@@ -76,4 +76,24 @@ import Testing
         }
         _ = client.close()
     }
+
+    /// The request-side sibling of the finding above (seen while reducing it): a client's chunked
+    /// request trailers go upstream as they come. A `Connection: close` trailer tells a strict
+    /// upstream parser the connection ends after its response, yet the proxy pools it for other
+    /// clients' requests; a `Transfer-Encoding` trailer makes the next request on it unreadable.
+    @Test func aRequestTrailerNeverCarriesConnectionOrFramingFieldsUpstream() throws {
+        let proxy = try EmbeddedProxy()
+        try proxy.send(
+            "POST /orchestrator/svc/x HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "2\r\nok\r\n0\r\nConnection: close\r\nX-Checksum: 1\r\n\r\n")
+        let upstream = try #require(proxy.upstream())
+        let checker = try HTTPRequestStreamChecker()
+        do {
+            let parts = try checker.feed(upstream.requestBytes())
+            #expect(parts.contains { if case .end(_) = $0 { true } else { false } })
+        } catch {
+            Issue.record("the upstream receives trailers it must not: \(error)")
+        }
+        checker.close()
+    }
 }
