@@ -186,3 +186,50 @@ let package = Package(
         ),
     ]
 )
+
+// libFuzzer targets for the data plane's client connection (Fuzz/run.sh), kept out of the normal
+// build: `ORCH_FUZZ=1 swift build -c release --scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer
+// -Xswiftc -parse-as-library --product orch-fuzz-client`.
+if Context.environment["ORCH_FUZZ"] != nil {
+    package.targets += [
+        .target(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"),
+        .target(
+            name: "ProxyFuzzSupport",
+            dependencies: [
+                "CLibFuzzer", "DataPlane", "DataPlaneTesting", "Shared",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Fuzz/ProxyFuzzSupport",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "ProxyClientFuzz",
+            dependencies: [
+                "DataPlane", "DataPlaneTesting", "ProxyFuzzSupport", "Shared",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Fuzz/ProxyClientFuzz",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "ProxyUpstreamFuzz",
+            dependencies: [
+                "DataPlane", "DataPlaneTesting", "ProxyFuzzSupport", "Shared",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Fuzz/ProxyUpstreamFuzz",
+            swiftSettings: swiftSettings
+        ),
+    ]
+    package.products += [
+        .executable(name: "orch-fuzz-client", targets: ["ProxyClientFuzz"]),
+        .executable(name: "orch-fuzz-upstream", targets: ["ProxyUpstreamFuzz"]),
+    ]
+}

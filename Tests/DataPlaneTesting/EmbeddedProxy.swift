@@ -52,12 +52,22 @@ package final class EmbeddedProxy {
         try client.writeInbound(ByteBuffer(string: text))
     }
 
-    /// Everything the proxy wrote to the client so far, as text.
-    package func clientOutput() throws -> String {
+    /// Sends raw bytes from the client, as one read.
+    package func send(bytes: some Sequence<UInt8>) throws {
+        try client.writeInbound(ByteBuffer(bytes: bytes))
+    }
+
+    /// Everything the proxy wrote to the client so far.
+    package func clientOutputBytes() throws -> [UInt8] {
         while let buffer = try client.readOutbound(as: ByteBuffer.self) {
             received.append(contentsOf: buffer.readableBytesView)
         }
-        return String(decoding: received, as: UTF8.self)
+        return received
+    }
+
+    /// Everything the proxy wrote to the client so far, as text.
+    package func clientOutput() throws -> String {
+        String(decoding: try clientOutputBytes(), as: UTF8.self)
     }
 
     /// The responses the client received so far.
@@ -76,6 +86,15 @@ package final class EmbeddedProxy {
     package func advance(by amount: TimeAmount) {
         loop.advanceTime(by: amount)
     }
+
+    /// Closes every connection and stops the loop's timers, so that nothing of this proxy stays
+    /// alive (a fuzz target builds one per input).
+    package func shutdown() {
+        if client.isActive { try? client.close().wait() }
+        for upstream in connector.opened where upstream.isOpen { upstream.close() }
+        state.timers.stop()
+        try? loop.syncShutdownGracefully()
+    }
 }
 
 /// One upstream connection: what the proxy sent it, and a way to answer.
@@ -87,12 +106,17 @@ package final class EmbeddedUpstream {
         self.channel = channel
     }
 
-    /// Everything the proxy sent on this connection so far, as text.
-    package func requestText() throws -> String {
+    /// Everything the proxy sent on this connection so far.
+    package func requestBytes() throws -> [UInt8] {
         while let buffer = try channel.readOutbound(as: ByteBuffer.self) {
             sent.append(contentsOf: buffer.readableBytesView)
         }
-        return String(decoding: sent, as: UTF8.self)
+        return sent
+    }
+
+    /// Everything the proxy sent on this connection so far, as text.
+    package func requestText() throws -> String {
+        String(decoding: try requestBytes(), as: UTF8.self)
     }
 
     /// Request heads sent on this connection (each request line and its header lines).
@@ -106,6 +130,11 @@ package final class EmbeddedUpstream {
     /// The upstream answers with raw bytes.
     package func respond(_ text: String) throws {
         try channel.writeInbound(ByteBuffer(string: text))
+    }
+
+    /// The upstream answers with raw bytes, as one read.
+    package func respond(bytes: some Sequence<UInt8>) throws {
+        try channel.writeInbound(ByteBuffer(bytes: bytes))
     }
 
     /// The upstream closes the connection.

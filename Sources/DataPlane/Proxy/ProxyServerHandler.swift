@@ -425,6 +425,7 @@ extension ProxyServerHandler: UpstreamResponseReceiver {
         case .head(let head):
             upstreamKeepAlive = head.isKeepAlive
             run(machine.upstreamResponseHead(head, now: now))
+            processQueue()
         case .body(let buffer):
             run(machine.upstreamResponseBody(buffer))
         case .end(let trailers):
