@@ -51,13 +51,16 @@ extension ProxyConnectionStateMachine {
     /// The upstream's response is complete. Its connection is reused only when the whole request
     /// went out (it is in step) and the upstream keeps it alive.
     package mutating func upstreamResponseEnd(
-        _ trailers: HTTPHeaders?, upstreamKeepAlive: Bool, now: NIODeadline
+        _ received: HTTPHeaders?, upstreamKeepAlive: Bool, now: NIODeadline
     ) -> Action {
         guard case .exchange(var exchange) = state, case .attached = exchange.upstream, exchange.responseStarted
         else { return .none }
         exchange.upstream = .done
         exchange.responseEnded = true
-        let reuse = exchange.requestEnded && upstreamKeepAlive
+        // Connection or framing fields in the trailers are dropped for the client, and the
+        // upstream connection they came on is not reused (its parser may have acted on them).
+        let (trailers, dropped) = HeaderRewriter.passableTrailers(received)
+        let reuse = exchange.requestEnded && upstreamKeepAlive && !dropped
         if exchange.requestEnded || !exchange.keepAlive {
             finishExchange(exchange, now: now)
         } else {

@@ -356,11 +356,12 @@ extension ProxyConnectionStateMachine {
         }
     }
 
-    private mutating func requestEnd(_ trailers: HTTPHeaders?, now: NIODeadline) -> Action {
+    private mutating func requestEnd(_ received: HTTPHeaders?, now: NIODeadline) -> Action {
         guard case .exchange(var exchange) = state, !exchange.requestEnded else {
             if case .closing = state { return .none }
             return .close(settle: nil)
         }
+        let trailers = HeaderRewriter.passableTrailers(received).trailers
         exchange.requestEnded = true
         exchange.bodyDeadline = nil
         switch exchange.upstream {

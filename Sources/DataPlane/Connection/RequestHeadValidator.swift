@@ -68,6 +68,11 @@ package enum RequestHeadValidator {
         if hosts > 1 {
             return Rejection(.badRequest, "Multiple Host headers")
         }
+        if transferEncoding, !isPlainChunked(head.headers) {
+            // The proxy decodes and re-encodes only `chunked`: another coding would be lost on
+            // the way (RFC 9112 §6.1: 501 for a coding the server does not understand).
+            return Rejection(.notImplemented, "Transfer-Encoding other than chunked is not supported")
+        }
         if contentLengths > 0 {
             if transferEncoding {
                 return Rejection(.badRequest, "Both Content-Length and Transfer-Encoding")
@@ -80,6 +85,18 @@ package enum RequestHeadValidator {
             return Rejection(.badRequest, problem)
         }
         return nil
+    }
+
+    /// Whether the request's transfer coding is exactly `chunked` (one field, one coding).
+    static func isPlainChunked(_ headers: HTTPHeaders) -> Bool {
+        var codings = 0
+        for (name, value) in headers where name.isHeaderName("transfer-encoding") {
+            for coding in value.split(separator: ",") {
+                codings += 1
+                guard coding.trimmingASCIISpaces().lowercased() == "chunked" else { return false }
+            }
+        }
+        return codings == 1
     }
 
     /// Whether a `Connection` value lists Content-Length, Transfer-Encoding or Host.

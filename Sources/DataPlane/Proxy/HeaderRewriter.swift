@@ -20,6 +20,35 @@ package enum HeaderRewriter {
         }
     }
 
+    /// Fields that may never travel in a trailer section: they describe the connection or the
+    /// framing, and a strict parser (llhttp among them) acts on them there too (RFC 9110 §6.5.1).
+    static let forbiddenInTrailers: Set<String> = [
+        "connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization", "te",
+        "trailer", "transfer-encoding", "upgrade", "content-length", "host",
+    ]
+
+    /// Trailers as they may be passed on: without connection and framing fields, and without any
+    /// field the trailer's own `Connection` names. `changed` says whether any was dropped (the
+    /// connection they came on must then not be reused: its parser may have acted on them).
+    package static func passableTrailers(_ trailers: HTTPHeaders?) -> (trailers: HTTPHeaders?, changed: Bool) {
+        guard let trailers, !trailers.isEmpty else { return (trailers, false) }
+        var named = Set<String>()
+        for (name, value) in trailers where name.isHeaderName("connection") {
+            for token in value.split(separator: ",") { named.insert(token.trimmingASCIISpaces().lowercased()) }
+        }
+        var kept = HTTPHeaders()
+        var changed = false
+        for (name, value) in trailers {
+            let lower = name.lowercased()
+            if forbiddenInTrailers.contains(lower) || named.contains(lower) {
+                changed = true
+            } else {
+                kept.add(name: name, value: value)
+            }
+        }
+        return changed ? (kept, true) : (trailers, false)
+    }
+
     /// What the upstream needs to know about the client side of a request.
     package struct ForwardingContext: Sendable {
         /// The client's IP address, if the connection has one.

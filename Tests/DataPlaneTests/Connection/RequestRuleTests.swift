@@ -56,6 +56,14 @@ import Testing
         #expect(try proxy.upstream()?.requestHeads().first?.hasPrefix("GET /ro/a?next=%2Fhome HTTP/1.1") == true)
     }
 
+    @Test func aTransferCodingOtherThanChunkedGets501() throws {
+        let (proxy, response) = try single(
+            "POST /orchestrator/svc/x HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n")
+        #expect(response?.status == 501)
+        #expect(response?.closes == true)
+        #expect(proxy.upstream() == nil)
+    }
+
     @Test func connectIsRefusedWith405() throws {
         let (proxy, response) = try single("CONNECT upstream.test:443 HTTP/1.1\r\nHost: upstream.test:443\r\n\r\n")
         #expect(response?.status == 405)
