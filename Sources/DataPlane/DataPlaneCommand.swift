@@ -54,12 +54,20 @@ package struct DataPlaneCommand: AsyncParsableCommand {
     @Flag(help: "Set by the control plane's supervisor; reported in hello.")
     var supervised = false
 
+    @Option(
+        help: """
+            Stable slot of this replica, the `replica` label of its metrics (ORCH_REPLICA_SLOT; the supervisor \
+            sets it; default: the control plane assigns the lowest free number).
+            """)
+    var slot: String?
+
     package init() {}
 
     /// Options that have no default, filled from their environment variables.
     var listenAddress: String? { listen ?? Self.environment["ORCH_LISTEN"] }
     var replicaIdentifier: String? { replicaId ?? Self.environment["ORCH_REPLICA_ID"] }
     var caFilePath: String? { caFile ?? Self.environment["ORCH_CA_FILE"] }
+    var replicaSlot: String? { (slot ?? Self.environment["ORCH_REPLICA_SLOT"]).flatMap { $0.isEmpty ? nil : $0 } }
 
     package func validate() throws {
         guard Logger.Level(rawValue: logLevel.lowercased()) != nil else {
@@ -113,7 +121,7 @@ package struct DataPlaneCommand: AsyncParsableCommand {
         let client = SnapshotClient(
             configuration: .init(
                 socketPath: controlSocket, replicaID: replicaID, supervised: supervised,
-                inheritedListener: target.inheritedDescriptor),
+                inheritedListener: target.inheritedDescriptor, slot: replicaSlot),
             initialVersion: cachedVersion, cache: cache, states: states, breakers: breakers, drain: drain,
             accessLog: accessLogWriter, group: group, logger: logger)
         // Graceful shutdown runs in reverse order: the server drains first while the client
