@@ -64,6 +64,7 @@ package struct ControlPlane {
                 services: [
                     .init(service: socketServer), .init(service: watcher), .init(service: checker),
                     .init(service: application), .init(service: supervisor),
+                    .init(service: ReplicaSignalForwarder(supervisor: supervisor, logger: logger)),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))

@@ -105,7 +105,9 @@ package struct DataPlaneCommand: AsyncParsableCommand {
         let breakers = BreakerRegistry { endpoint, state in
             logger.notice("circuit breaker changed", metadata: ["orch.endpoint": "\(endpoint)", "state": "\(state)"])
         }
-        let accessLogWriter = try AccessLogWriter.start(AccessLogDestination(argument: accessLog) ?? .standardOutput)
+        let destination = AccessLogDestination(argument: accessLog) ?? .standardOutput
+        let accessLogWriter = try AccessLogWriter.start(
+            destination, standardOutput: Self.reserveStandardOutput(for: destination))
         defer { accessLogWriter?.finish() }
         let environment = ProxyEnvironment(
             replicaID: replicaID, tlsContext: try makeTLSContext(logger: logger), breakers: breakers,
@@ -130,6 +132,7 @@ package struct DataPlaneCommand: AsyncParsableCommand {
         let services = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: [
+                    .init(service: AccessLogReopener(writer: accessLogWriter, logger: logger)),
                     .init(service: client),
                     .init(service: server, successTerminationBehavior: .gracefullyShutdownGroup),
                 ],
@@ -155,6 +158,22 @@ package struct DataPlaneCommand: AsyncParsableCommand {
             logger.warning("https upstreams unavailable: cannot load the system trust store (\(error))")
             return nil
         }
+    }
+
+    /// Standard output belongs to the access log: anything else the process prints there (the
+    /// `listening on` line, library output) goes to stderr from now on, so that a log shipper
+    /// reading stdout sees JSON lines only. Returns the descriptor the access log writes
+    /// standard output through.
+    static func reserveStandardOutput(for destination: AccessLogDestination) -> CInt {
+        fflush(nil)
+        var accessLog = STDOUT_FILENO
+        if destination == .standardOutput {
+            let copy = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3)
+            guard copy >= 0 else { return STDOUT_FILENO }
+            accessLog = copy
+        }
+        dup2(STDERR_FILENO, STDOUT_FILENO)
+        return accessLog
     }
 
     static func hostName() -> String {
