@@ -31,7 +31,7 @@ struct Orchctl: AsyncParsableCommand {
             """,
         subcommands: [
             StatusCommand.self, EndpointCommand.self, ConfigCommand.self, SnapshotsCommand.self, BreakerCommand.self,
-            HealthCommand.self, RolloutCommand.self,
+            HealthCommand.self, RolloutCommand.self, BackupCommand.self,
         ]
     )
 }
