@@ -75,7 +75,8 @@ package actor EndpointRegistry {
     @discardableResult
     package func replace(_ name: String, with config: EndpointConfig) async throws -> EndpointRecord {
         let path = configPath
-        return try await commit(cause: "api: update \(name)") { db in
+        let cause = Self.cause(of: try await record(name)?.config, becoming: config, name: name)
+        return try await commit(cause: cause) { db in
             guard var record = try EndpointRecord.find(db, name: name) else { throw RegistryError.notFound(name) }
             guard record.owner == .api else { throw RegistryError.ownedByFile(name, path: path) }
             if let other = try EndpointRecord.find(db, url: config.url), other.name != name {
@@ -85,6 +86,16 @@ package actor EndpointRegistry {
             try record.save(db)
             return record
         }
+    }
+
+    /// What a replacement does, for the snapshot's cause: `api: disable x` and `api: enable x` when
+    /// only the `disabled` flag changes, else `api: update x`.
+    static func cause(of old: EndpointConfig?, becoming new: EndpointConfig, name: String) -> String {
+        if var old, old.disabled != new.disabled {
+            old.disabled = new.disabled
+            if old == new { return new.disabled ? "api: disable \(name)" : "api: enable \(name)" }
+        }
+        return "api: update \(name)"
     }
 
     /// Removes an API-owned endpoint.
