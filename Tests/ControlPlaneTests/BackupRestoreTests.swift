@@ -87,6 +87,7 @@ import Testing
         let file = source.directory.file("endpoints.yaml").path
         let exported = try await source.orchctl("endpoint", "export", file)
         #expect(exported.status == 0, "\(exported)")
+        #expect(exported.stderr == "Exported 3 endpoints to \(file)\n", "\(exported)")
         let document = try String(contentsOfFile: file, encoding: .utf8)
         #expect(document.contains("- name: orders"), "\(document)")
         #expect(!document.contains("name: files"), "file-owned endpoints are not exported")

@@ -29,8 +29,9 @@ extension EndpointCommand {
             guard FileManager.default.createFile(atPath: file, contents: data) else {
                 throw OrchctlError.usage("cannot write \(file)")
             }
-            let count = data.split(separator: UInt8(ascii: "\n")).filter { $0.starts(with: Array("  - name:".utf8)) }
-                .count
+            let count = String(decoding: data, as: UTF8.self).split(separator: "\n").filter {
+                $0.trimmingCharacters(in: .whitespaces).hasPrefix("- name:")
+            }.count
             FileHandle.standardError.write(Data("Exported \(Count.endpoints(count)) to \(file)\n".utf8))
         }
     }
