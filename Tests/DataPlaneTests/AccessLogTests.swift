@@ -191,6 +191,46 @@ import Testing
         if let failure { throw failure }
     }
 
+    @Test func aSIGHUPToTheControlPlaneReopensEverySupervisedReplicasFile() async throws {
+        let upstream = try await UpstreamServer.start(.echo)
+        var failure: (any Error)?
+        do {
+            let directory = try TestDirectory()
+            let path = directory.file("replicas-access.log").path
+            let control = try await ControlPlaneHarness.start(
+                config: """
+                    health_check:
+                      enabled: false
+                    endpoints:
+                      - name: svc
+                        url: \(upstream.baseURL)/api
+                    """, replicas: 2, arguments: ["--access-log", path], directory: directory)
+            defer { control.stop() }
+            let url = "http://127.0.0.1:\(control.proxyPort)/orchestrator/svc/x"
+            _ = try await eventually("a first line", timeout: 60) { () -> Bool? in
+                _ = try? await TestHTTP.request(.GET, url, headers: [("Connection", "close")])
+                return ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").isEmpty ? nil : true
+            }
+            #expect(rename(path, path + ".1") == 0)
+            control.process.signal(SIGHUP)
+            // Both replicas write to the new file: requests over new connections reach either.
+            let replicas = try await eventually("lines of both replicas in the new file", timeout: 60) {
+                () -> Set<String>? in
+                _ = try? await TestHTTP.request(.GET, url, headers: [("Connection", "close")])
+                let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+                let ids = Set(Self.jsonLines(text).compactMap { $0["replica"] as? String })
+                return ids.count == 2 ? ids : nil
+            }
+            #expect(replicas.count == 2)
+            #expect(control.process.isRunning)
+            #expect(control.replicaPids.count == 2)
+        } catch {
+            failure = error
+        }
+        await upstream.stop()
+        if let failure { throw failure }
+    }
+
     /// The JSON objects among `text`'s lines (other log lines are skipped).
     static func jsonLines(_ text: String) -> [[String: Any]] {
         text.split(separator: "\n").compactMap { line in
