@@ -18,6 +18,17 @@ package struct ControlPlane {
     package func run() async throws {
         let directory = try DataDirectory(path: settings.dataDir)
         let token = try directory.adminToken(environment: ProcessInfo.processInfo.environment)
+        if let backup = settings.restorePath {
+            let restored = try Store.restore(
+                from: backup, into: directory.file("orchestrator.sqlite"),
+                above: Self.cachedVersion(directory.file("cache/snapshot.json")))
+            logger.notice(
+                "store restored from backup",
+                metadata: [
+                    "file": "\(backup)", "endpoints": "\(restored.endpoints)",
+                    "orch.snapshot.version": "\(restored.version)",
+                ])
+        }
         let store: Store
         do {
             store = try Store(path: directory.file("orchestrator.sqlite"))
@@ -45,6 +56,7 @@ package struct ControlPlane {
             registry: registry, config: source, publisher: publisher, store: store, checker: checker, startedAt: Date(),
             logger: logger, supervisedReplicas: { supervisor.replicas })
         services.supervisor = supervisor
+        services.scratchDirectory = directory.path
         let application = AdminServer.application(
             router: AdminServer.router(services: services, token: token),
             host: settings.adminAddress.host, port: settings.adminAddress.port, logger: logger
@@ -64,6 +76,7 @@ package struct ControlPlane {
                 services: [
                     .init(service: socketServer), .init(service: watcher), .init(service: checker),
                     .init(service: application), .init(service: supervisor),
+                    .init(service: ReplicaSignalForwarder(supervisor: supervisor, logger: logger)),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
@@ -127,6 +140,15 @@ extension ControlPlane {
             expected: try ListenAddress(parsing: proxyText),
             timeout: .milliseconds(Int64(Self.adoptTimeoutSeconds * 1000)), logger: logger)
         return Task { await recovery.run() }
+    }
+}
+
+extension ControlPlane {
+    /// The snapshot version in the replicas' cache file, 0 without one.
+    static func cachedVersion(_ path: String) -> Int {
+        struct Cached: Decodable { var version: Int }
+        guard let data = FileManager.default.contents(atPath: path) else { return 0 }
+        return (try? JSONDecoder().decode(Cached.self, from: data))?.version ?? 0
     }
 }
 

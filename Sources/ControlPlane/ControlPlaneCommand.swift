@@ -44,6 +44,13 @@ package struct ControlPlaneCommand: AsyncParsableCommand {
     @Option(help: "Replicas' access log: stdout, off or a file path (ORCH_ACCESS_LOG; default stdout).")
     var accessLog: String?
 
+    @Option(
+        help: """
+            Replace the store with this backup (from 'orchctl backup') before starting; the restored state \
+            is published as a new snapshot version.
+            """)
+    var restore: String?
+
     package init() {}
 
     package func validate() throws {
@@ -52,6 +59,9 @@ package struct ControlPlaneCommand: AsyncParsableCommand {
         }
         guard AddressText.parse(proxyAddress) != nil else {
             throw ValidationError("--proxy-address must be HOST:PORT, not '\(proxyAddress)'")
+        }
+        if let restore, !FileManager.default.isReadableFile(atPath: restore) {
+            throw ValidationError("--restore \(restore) is not a readable file")
         }
         if let accessLog, accessLog.isEmpty {
             throw ValidationError("--access-log must be stdout, off or a file path")
@@ -81,7 +91,7 @@ package struct ControlPlaneCommand: AsyncParsableCommand {
             dataDir: dataDir, configPath: config, adminAddress: AddressText.parse(adminAddress)!,
             proxyAddress: AddressText.parse(proxyAddress)!, replicas: replicas, logLevel: level,
             dataPlaneBinary: dataPlaneBinary ?? Self.environment["ORCH_DATA_PLANE_BINARY"] ?? Self.siblingDataPlane(),
-            drainTimeout: drainTimeout, accessLog: accessLog)
+            drainTimeout: drainTimeout, accessLog: accessLog, restorePath: restore)
         do {
             try await ControlPlane(settings: settings).run()
         } catch let error as ControlPlaneError {
@@ -112,6 +122,8 @@ package struct ControlPlaneSettings: Sendable {
     package var drainTimeout: Double
     /// The replicas' `--access-log`; `nil` leaves it to their environment.
     package var accessLog: String? = nil
+    /// A backup to replace the store with before starting (`--restore`).
+    package var restorePath: String? = nil
 }
 
 extension ControlPlaneCommand {

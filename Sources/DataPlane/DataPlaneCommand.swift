@@ -54,12 +54,20 @@ package struct DataPlaneCommand: AsyncParsableCommand {
     @Flag(help: "Set by the control plane's supervisor; reported in hello.")
     var supervised = false
 
+    @Option(
+        help: """
+            Stable slot of this replica, the `replica` label of its metrics (ORCH_REPLICA_SLOT; the supervisor \
+            sets it; default: the control plane assigns the lowest free number).
+            """)
+    var slot: String?
+
     package init() {}
 
     /// Options that have no default, filled from their environment variables.
     var listenAddress: String? { listen ?? Self.environment["ORCH_LISTEN"] }
     var replicaIdentifier: String? { replicaId ?? Self.environment["ORCH_REPLICA_ID"] }
     var caFilePath: String? { caFile ?? Self.environment["ORCH_CA_FILE"] }
+    var replicaSlot: String? { (slot ?? Self.environment["ORCH_REPLICA_SLOT"]).flatMap { $0.isEmpty ? nil : $0 } }
 
     package func validate() throws {
         guard Logger.Level(rawValue: logLevel.lowercased()) != nil else {
@@ -97,7 +105,9 @@ package struct DataPlaneCommand: AsyncParsableCommand {
         let breakers = BreakerRegistry { endpoint, state in
             logger.notice("circuit breaker changed", metadata: ["orch.endpoint": "\(endpoint)", "state": "\(state)"])
         }
-        let accessLogWriter = try AccessLogWriter.start(AccessLogDestination(argument: accessLog) ?? .standardOutput)
+        let destination = AccessLogDestination(argument: accessLog) ?? .standardOutput
+        let accessLogWriter = try AccessLogWriter.start(
+            destination, standardOutput: Self.reserveStandardOutput(for: destination))
         defer { accessLogWriter?.finish() }
         let environment = ProxyEnvironment(
             replicaID: replicaID, tlsContext: try makeTLSContext(logger: logger), breakers: breakers,
@@ -113,7 +123,7 @@ package struct DataPlaneCommand: AsyncParsableCommand {
         let client = SnapshotClient(
             configuration: .init(
                 socketPath: controlSocket, replicaID: replicaID, supervised: supervised,
-                inheritedListener: target.inheritedDescriptor),
+                inheritedListener: target.inheritedDescriptor, slot: replicaSlot),
             initialVersion: cachedVersion, cache: cache, states: states, breakers: breakers, drain: drain,
             accessLog: accessLogWriter, group: group, logger: logger)
         // Graceful shutdown runs in reverse order: the server drains first while the client
@@ -122,6 +132,7 @@ package struct DataPlaneCommand: AsyncParsableCommand {
         let services = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: [
+                    .init(service: AccessLogReopener(writer: accessLogWriter, logger: logger)),
                     .init(service: client),
                     .init(service: server, successTerminationBehavior: .gracefullyShutdownGroup),
                 ],
@@ -147,6 +158,22 @@ package struct DataPlaneCommand: AsyncParsableCommand {
             logger.warning("https upstreams unavailable: cannot load the system trust store (\(error))")
             return nil
         }
+    }
+
+    /// Standard output belongs to the access log: anything else the process prints there (the
+    /// `listening on` line, library output) goes to stderr from now on, so that a log shipper
+    /// reading stdout sees JSON lines only. Returns the descriptor the access log writes
+    /// standard output through.
+    static func reserveStandardOutput(for destination: AccessLogDestination) -> CInt {
+        fflush(nil)
+        var accessLog = STDOUT_FILENO
+        if destination == .standardOutput {
+            let copy = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3)
+            guard copy >= 0 else { return STDOUT_FILENO }
+            accessLog = copy
+        }
+        dup2(STDERR_FILENO, STDOUT_FILENO)
+        return accessLog
     }
 
     static func hostName() -> String {

@@ -26,7 +26,7 @@ import Testing
         }
         #expect(record["url"] as? String == "http://127.0.0.1:9/api/health")
         #expect((record["consecutive_failures"] as? Int ?? 0) >= 2)
-        #expect((record["error_message"] as? String)?.contains("Connection error") == true)
+        #expect(record["error_message"] as? String == "connection refused")
 
         let endpoint = try await gateway.admin(.GET, "/registry/endpoints/down").json
         #expect(endpoint["status"] as? String == "unhealthy")

@@ -67,8 +67,8 @@ import Testing
         #expect(samples.sum("orch_upstream_duration_seconds_count", ["endpoint": "b"]) == 10)
         #expect(samples.sum("orch_upstream_errors_total", ["endpoint": "b", "kind": "5xx"]) == 10)
         #expect(samples.sum("orch_upstream_errors_total", ["endpoint": "a"]) == 0)
-        #expect(Set(samples.labelValues("orch_active_connections", "replica")).count == 2)
-        #expect(samples.sum("orch_snapshot_version_acked", [:]) > 0)
+        #expect(Set(samples.labelValues("orch_active_connections", "replica")) == ["1", "2"])
+        #expect(samples.sum("orch_snapshot_version", [:]) > 0)
         #expect(samples.sum("orch_config_reloads_total", ["result": "ok"]) >= 1)
         #expect(samples.sum("orch_config_reloads_total", ["result": "failed"]) == 0)
         #expect(samples.sum("orch_uptime_seconds", [:]) >= 0)
@@ -90,7 +90,7 @@ import Testing
             #expect(line["status"] as? Int == requestIDs[id])
         }
         #expect(Set(lines.compactMap { $0["request_id"] as? String }) == Set(requestIDs.keys))
-        let replicas = Set(samples.labelValues("orch_active_connections", "replica"))
+        let replicas = Set(samples.labelValues("orch_replica_info", "replica_id"))
         #expect(Set(lines.compactMap { $0["replica"] as? String }).isSubset(of: replicas))
 
         // Every line is a comment or `name{labels} value`, and every family says HELP and TYPE.

@@ -17,14 +17,17 @@ import Testing
             ])
     }
 
-    @Test func theEnvironmentCarriesOneInheritedSocketAndNoAddressOrIdentityOfItsOwn() {
-        let environment = configuration.environment(from: [
-            "PATH": "/usr/bin", "ORCH_LOG_LEVEL": "debug", "ORCH_LISTEN": "0.0.0.0:9000", "ORCH_REPLICA_ID": "fixed",
-            "LISTEN_FDS": "4", "LISTEN_PID": "1", "LISTEN_FDNAMES": "a:b:c:d",
-        ])
+    @Test func theEnvironmentCarriesOneInheritedSocketItsSlotAndNoAddressOrIdentityOfItsOwn() {
+        let environment = configuration.environment(
+            from: [
+                "PATH": "/usr/bin", "ORCH_LOG_LEVEL": "debug", "ORCH_LISTEN": "0.0.0.0:9000",
+                "ORCH_REPLICA_ID": "fixed", "LISTEN_FDS": "4", "LISTEN_PID": "1", "LISTEN_FDNAMES": "a:b:c:d",
+                "ORCH_REPLICA_SLOT": "7",
+            ], slot: 2)
         #expect(
             environment == [
                 "PATH": "/usr/bin", "ORCH_LOG_LEVEL": "debug", "LISTEN_FDS": "1", "LISTEN_FDNAMES": "proxy",
+                "ORCH_REPLICA_SLOT": "2",
             ])
     }
 

@@ -91,6 +91,61 @@ import Testing
         }
     }
 
+    @Test func stdoutHoldsOnlyTheAccessLogsJSONLines() async throws {
+        try await withReplica(arguments: { _ in ["--access-log", "stdout"] }) { replica, _ in
+            var ids: Set<String> = []
+            for path in ["/orchestrator/svc/a", "/orchestrator/nowhere", "/health"] {
+                let response = try await TestHTTP.request(.GET, replica.url(path))
+                ids.insert(try #require(response.headers.first(name: "x-request-id")))
+            }
+            let stdout = try await eventually("the three lines on stdout", timeout: 30) { () -> String? in
+                let text = (try? String(contentsOf: replica.process.stdoutURL, encoding: .utf8)) ?? ""
+                let logged = Set(Self.jsonLines(text).compactMap { $0["request_id"] as? String })
+                return ids.isSubset(of: logged) ? text : nil
+            }
+            for line in stdout.split(separator: "\n") {
+                #expect(
+                    (try? JSONSerialization.jsonObject(with: Data(line.utf8))) is [String: Any],
+                    "not a JSON line on stdout: \(line)")
+            }
+            #expect(replica.process.errorOutput.contains("listening on 127.0.0.1:\(replica.port)"))
+        }
+    }
+
+    @Test func aLogFileIsCreatedOwnerOnlyAndReopenedOnSIGHUP() async throws {
+        try await withReplica(arguments: { ["--access-log", $0.file("access.log").path] }) { replica, _ in
+            let path = replica.directory.file("access.log").path
+            let mode = try #require(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)
+            #expect(mode & 0o777 == 0o600)
+            let before = try #require(
+                try await TestHTTP.request(.GET, replica.url("/orchestrator/svc/before")).headers.first(
+                    name: "x-request-id"))
+            _ = try await eventually("the first line", timeout: 30) { () -> Bool? in
+                ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").contains(before) ? true : nil
+            }
+            // What logrotate does: rename the file away, then SIGHUP.
+            let rotated = path + ".1"
+            #expect(rename(path, rotated) == 0)
+            replica.process.signal(SIGHUP)
+            let after = try await eventually("a line in a new file after SIGHUP", timeout: 30) { () -> String? in
+                guard FileManager.default.fileExists(atPath: path) else { return nil }
+                let response = try await TestHTTP.request(.GET, replica.url("/orchestrator/svc/after"))
+                let id = try #require(response.headers.first(name: "x-request-id"))
+                return ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").isEmpty ? nil : id
+            }
+            _ = try await eventually("the new line in the new file", timeout: 30) { () -> Bool? in
+                ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").contains(after) ? true : nil
+            }
+            #expect(replica.process.isRunning)
+            let old = (try? String(contentsOfFile: rotated, encoding: .utf8)) ?? ""
+            #expect(old.contains(before))
+            #expect(!old.contains(after))
+            let newMode = try #require(
+                try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)
+            #expect(newMode & 0o777 == 0o600)
+        }
+    }
+
     @Test func anEmptyAccessLogValueIsRefused() async throws {
         let directory = try TestDirectory()
         defer { directory.remove() }
@@ -129,6 +184,46 @@ import Testing
             }
             #expect(line["endpoint"] as? String == "svc")
             #expect(line["status"] as? Int == 200)
+        } catch {
+            failure = error
+        }
+        await upstream.stop()
+        if let failure { throw failure }
+    }
+
+    @Test func aSIGHUPToTheControlPlaneReopensEverySupervisedReplicasFile() async throws {
+        let upstream = try await UpstreamServer.start(.echo)
+        var failure: (any Error)?
+        do {
+            let directory = try TestDirectory()
+            let path = directory.file("replicas-access.log").path
+            let control = try await ControlPlaneHarness.start(
+                config: """
+                    health_check:
+                      enabled: false
+                    endpoints:
+                      - name: svc
+                        url: \(upstream.baseURL)/api
+                    """, replicas: 2, arguments: ["--access-log", path], directory: directory)
+            defer { control.stop() }
+            let url = "http://127.0.0.1:\(control.proxyPort)/orchestrator/svc/x"
+            _ = try await eventually("a first line", timeout: 60) { () -> Bool? in
+                _ = try? await TestHTTP.request(.GET, url, headers: [("Connection", "close")])
+                return ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").isEmpty ? nil : true
+            }
+            #expect(rename(path, path + ".1") == 0)
+            control.process.signal(SIGHUP)
+            // Both replicas write to the new file: requests over new connections reach either.
+            let replicas = try await eventually("lines of both replicas in the new file", timeout: 60) {
+                () -> Set<String>? in
+                _ = try? await TestHTTP.request(.GET, url, headers: [("Connection", "close")])
+                let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+                let ids = Set(Self.jsonLines(text).compactMap { $0["replica"] as? String })
+                return ids.count == 2 ? ids : nil
+            }
+            #expect(replicas.count == 2)
+            #expect(control.process.isRunning)
+            #expect(control.replicaPids.count == 2)
         } catch {
             failure = error
         }

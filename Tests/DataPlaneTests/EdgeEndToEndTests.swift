@@ -68,7 +68,7 @@ import Testing
             let waited = ContinuousClock.now - opened
             #expect(served.status == 200)
             #expect(waited < .seconds(1), "a normal client waited \(waited) behind 2,000 half heads")
-            try await eventually("2,000 half-head connections closed", timeout: 60) {
+            _ = try await eventually("2,000 half-head connections closed", timeout: 60) {
                 holders.closedCount == 2000 ? true : nil
             }
             #expect(ContinuousClock.now - opened >= .milliseconds(2500), "closed before header_timeout")
@@ -84,7 +84,7 @@ import Testing
                 1, port: proxy.port, sending: "GET /orchestrator/ro/x HTTP/1.1\r\nHost: gw\r\n\r\n")
             defer { holders.closeAll() }
             let sent = ContinuousClock.now
-            try await eventually("idle connection closed", timeout: 30) { holders.closedCount == 1 ? true : nil }
+            _ = try await eventually("idle connection closed", timeout: 30) { holders.closedCount == 1 ? true : nil }
             #expect(ContinuousClock.now - sent >= .milliseconds(1500), "closed before idle_timeout")
             #expect(holders.received.hasPrefix("HTTP/1.1 200 OK"))
             #expect(holders.timeoutAnswers == 0, "an idle connection is closed without a response")
@@ -101,7 +101,7 @@ extension EdgeEndToEndTests {
             let first = try await HalfHeadClients.open(1, port: proxy.port, sending: request)
             let second = try await HalfHeadClients.open(1, port: proxy.port, sending: request)
             defer { second.closeAll() }
-            try await eventually("both served", timeout: 30) {
+            _ = try await eventually("both served", timeout: 30) {
                 first.received.contains("200 OK") && second.received.contains("200 OK") ? true : nil
             }
             // The third connection waits in the kernel's queue: nothing reads its request.
@@ -110,7 +110,7 @@ extension EdgeEndToEndTests {
             try await Task.sleep(for: .seconds(1))
             #expect(third.received.isEmpty, "served beyond max_connections")
             first.closeAll()
-            try await eventually("third served once a connection closed", timeout: 30) {
+            _ = try await eventually("third served once a connection closed", timeout: 30) {
                 third.received.contains("200 OK") ? true : nil
             }
         }

@@ -14,7 +14,7 @@ import Testing
         // The test no longer holds the socket: only the replica can be answering.
         replica.closeListenerInTest()
         let line = try await eventually("listening line", timeout: 60) { () -> String? in
-            replica.output.split(separator: "\n").first { $0.hasPrefix("listening on ") }.map(String.init)
+            replica.errorOutput.split(separator: "\n").first { $0.hasPrefix("listening on ") }.map(String.init)
         }
         #expect(line == "listening on 127.0.0.1:\(replica.port)")
         let response = try await TestHTTP.request(.GET, "http://127.0.0.1:\(replica.port)/orchestrator/svc/x")

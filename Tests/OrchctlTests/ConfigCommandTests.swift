@@ -66,6 +66,9 @@ import Testing
         let good = try await gateway.orchctl("config", "validate", gateway.directory.file("good.yaml").path)
         #expect(good.status == 0, "\(good)")
         #expect(good.stdout == "\(gateway.directory.file("good.yaml").path): valid (3 endpoints)\n")
+        try gateway.directory.write("endpoints:\n  - name: one\n    url: http://127.0.0.1:9/one\n", to: "one.yaml")
+        let one = try await gateway.orchctl("config", "validate", gateway.directory.file("one.yaml").path)
+        #expect(one.stdout == "\(gateway.directory.file("one.yaml").path): valid (1 endpoint)\n", "\(one)")
 
         let bad = """
             endpoints:

@@ -10,9 +10,10 @@ struct TerminalColourTests {
 
     /// Runs `orchctl endpoint list` on a pseudo-terminal, with `NO_COLOR` set or removed whatever
     /// the test runner's environment says.
-    func runInTerminal(_ gateway: ControlPlaneHarness, noColor: Bool) async throws -> String {
+    func runInTerminal(_ gateway: ControlPlaneHarness, noColor: String?) async throws -> String {
         let command = [
-            "env", noColor ? "NO_COLOR=1" : "-u NO_COLOR", TestBinaries.url("orchctl").path, "endpoint", "list",
+            "env", noColor.map { "NO_COLOR=\($0)" } ?? "-u NO_COLOR", TestBinaries.url("orchctl").path, "endpoint",
+            "list",
             "--admin-url", gateway.adminURL,
         ].joined(separator: " ")
         let process = try ChildProcess(
@@ -25,14 +26,18 @@ struct TerminalColourTests {
         return process.output
     }
 
-    @Test func colourOnATerminalUnlessNoColorIsSet() async throws {
+    @Test func colourOnATerminalUnlessNoColorIsSetAndNotEmpty() async throws {
         let gateway = try await ControlPlaneHarness.start(config: OrchctlFixtures.config)
         defer { gateway.stop() }
 
-        let coloured = try await runInTerminal(gateway, noColor: false)
+        let coloured = try await runInTerminal(gateway, noColor: nil)
         #expect(coloured.contains(Self.escape + "32mactive" + Self.escape + "0m"), "\(coloured)")
 
-        let plain = try await runInTerminal(gateway, noColor: true)
+        // An empty NO_COLOR does not count (https://no-color.org: only a non-empty value).
+        let empty = try await runInTerminal(gateway, noColor: "")
+        #expect(empty.contains(Self.escape + "32mactive" + Self.escape + "0m"), "\(empty)")
+
+        let plain = try await runInTerminal(gateway, noColor: "1")
         #expect(plain.contains("order_service"), "\(plain)")
         #expect(!plain.contains(Self.escape), "\(plain)")
 

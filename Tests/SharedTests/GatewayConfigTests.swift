@@ -88,6 +88,20 @@ import Testing
         #expect(error?.issues.first?.message.contains("invalid YAML") == true)
     }
 
+    @Test func syntaxErrorsAreOneLineEach() {
+        for yaml in [
+            "endpoints:\n  - name: a\n    url: [unclosed\n", "endpoints:\n  - name: a\n    url: http://x/\n  bad\n",
+            "a: b\n  c: d\n", "endpoints: {\n",
+        ] {
+            let error = #expect(throws: ValidationError.self) { try GatewayConfig.parse(yaml: yaml) }
+            for issue in error?.issues ?? [] {
+                #expect(!issue.message.contains("\n"), "\(issue.message)")
+                #expect(issue.message.hasPrefix("invalid YAML: "), "\(issue.message)")
+            }
+            #expect(!(error?.description.contains("\n") ?? true), "\(String(describing: error))")
+        }
+    }
+
     @Test func everyErrorIsReportedAtOnce() {
         let yaml = """
             endpoints:

@@ -57,13 +57,15 @@ public final class DataPlaneHarness: @unchecked Sendable {
         self.replicaID = replicaID
     }
 
-    /// The port from the first `listening on HOST:PORT` line of a replica's stdout.
+    /// The port from the first `listening on HOST:PORT` line of a replica's stderr (its stdout
+    /// belongs to the access log).
     public static func waitForPort(_ process: ChildProcess, timeout: Double = 60) async throws -> Int {
         try await eventually("data plane 'listening on' line", timeout: timeout) { () -> Int? in
             guard process.isRunning else {
                 throw TimedOut(description: "data plane exited with \(process.process.terminationStatus)")
             }
-            guard let line = process.output.split(separator: "\n").first(where: { $0.hasPrefix("listening on ") }),
+            guard
+                let line = process.errorOutput.split(separator: "\n").first(where: { $0.hasPrefix("listening on ") }),
                 let port = line.split(separator: ":").last.flatMap({ Int($0) })
             else { return nil }
             return port

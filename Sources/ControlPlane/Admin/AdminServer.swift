@@ -20,6 +20,7 @@ package enum AdminServer {
         HealthRoutes(services: services).register(on: router)
         BreakerRoutes(services: services).register(on: router)
         MetricsRoutes(services: services).register(on: router)
+        BackupRoutes(services: services, dataDirectory: services.scratchDirectory).register(on: router)
         DocsRoutes().register(on: router)
         let sampler = TrafficSampler()
         TrafficSampler.startSampling(sampler, every: .seconds(5)) { [publisher = services.publisher] in

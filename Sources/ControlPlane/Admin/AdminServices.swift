@@ -16,6 +16,9 @@ package struct AdminServices: Sendable {
     package let supervisedReplicas: @Sendable () -> [ReplicaProcessStatus]
     /// The replica supervisor, for rollouts; `nil` when none was set up.
     package var supervisor: ReplicaSupervisor?
+    /// Where backups are made before they are streamed (the data directory: same file system
+    /// as the store); the temporary directory when unset.
+    package var scratchDirectory: String = NSTemporaryDirectory()
 
     package init(
         registry: EndpointRegistry, config: ConfigSource, publisher: SnapshotPublisher, store: Store,

@@ -12,19 +12,45 @@ enum ProbeClient {
         configuration.redirectConfiguration = .disallow
         configuration.decompression = .disabled
         configuration.timeout = .init(connect: .seconds(10), read: .seconds(30))
+        // A refused connection is a failed probe at once, not retried until the probe's deadline.
+        configuration.connectionPool.retryConnectionEstablishment = false
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }()
 
-    /// A short description of a probe failure: `Request timeout`, `Connection error: ...`.
+    /// A one-line description of a probe failure in an operator's words: `connection refused`,
+    /// `request timeout`, `cannot resolve host 'x'`, `connection closed before a response`.
     static func describe(_ error: any Error) -> String {
-        if let error = error as? HTTPClientError {
+        switch error {
+        case let error as HTTPClientError:
             if error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
-                return "Request timeout"
+                return "request timeout"
             }
-            return "Connection error: \(error)"
+            if error == .remoteConnectionClosed { return "connection closed before a response" }
+            return "\(error)".replacingOccurrences(of: "\n", with: " ")
+        case let error as NIOConnectionError:
+            if error.connectionErrors.isEmpty, error.dnsAError != nil || error.dnsAAAAError != nil {
+                return "cannot resolve host '\(error.host)'"
+            }
+            if let first = error.connectionErrors.first { return describe(first.error) }
+            return "cannot connect to \(error.host):\(error.port)"
+        case let error as IOError:
+            return describeErrno(error.errnoCode)
+        case let error as ChannelError:
+            if case .connectTimeout = error { return "request timeout" }
+            return "\(error)"
+        default:
+            return "\(error)".replacingOccurrences(of: "\n", with: " ")
         }
-        if error is NIOConnectionError || error is IOError { return "Connection error: \(error)" }
-        return "\(error)"
+    }
+
+    static func describeErrno(_ code: Int32) -> String {
+        switch code {
+        case ECONNREFUSED: "connection refused"
+        case ECONNRESET: "connection reset"
+        case EHOSTUNREACH, ENETUNREACH: "host unreachable"
+        case ETIMEDOUT: "connection timed out"
+        default: String(cString: strerror(code)).lowercased()
+        }
     }
 }
 

@@ -29,6 +29,12 @@ package actor ConfigSource {
     package private(set) var reloadsFailed = 0
     /// The text seen by the last load, valid or not (`.some(nil)`: the file was absent).
     private var lastSeenText: String??
+    /// Whether the last load that applied found the file absent.
+    private var appliedAbsence = false
+
+    /// What the serving state should be as far as the file decides: the last applied document,
+    /// an empty one when the file was absent, `nil` while nothing was ever applied.
+    package var applied: GatewayConfig? { config ?? (appliedAbsence ? GatewayConfig() : nil) }
 
     package init(path: String, registry: EndpointRegistry, logger: Logger) {
         self.path = path
@@ -54,6 +60,7 @@ package actor ConfigSource {
                 let result = try await registry.apply(GatewayConfig(), cause: "\(cause): \(path) absent")
                 config = nil
                 fileHash = nil
+                appliedAbsence = true
                 return record(.missing(result))
             } catch {
                 return record(.invalid(Self.asValidationError(error)))
@@ -63,6 +70,7 @@ package actor ConfigSource {
             let parsed = try GatewayConfig.parse(yaml: text)
             let result = try await registry.apply(parsed, cause: cause)
             config = parsed
+            appliedAbsence = false
             fileHash = Snapshot.fnv1a(text.utf8)
             return record(.applied(parsed, result))
         } catch {

@@ -9,6 +9,9 @@ package struct ReplicaStatus: Sendable, Codable, Equatable {
     }
 
     package var replicaId: String
+    /// The replica's stable slot: the `replica` label of its metrics (`1`, `2`, ...). Replicas
+    /// that replace each other share it.
+    package var slot: String
     package var pid: Int
     package var supervised: Bool
     package var connected: Bool
@@ -23,7 +26,7 @@ package struct ReplicaStatus: Sendable, Codable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case replicaId = "replica_id"
-        case pid, supervised, connected
+        case slot, pid, supervised, connected
         case ackedVersion = "acked_version"
         case behind
         case lastNack = "last_nack"
@@ -35,6 +38,7 @@ package struct ReplicaStatus: Sendable, Codable, Equatable {
     package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(replicaId, forKey: .replicaId)
+        try container.encode(slot, forKey: .slot)
         try container.encode(pid, forKey: .pid)
         try container.encode(supervised, forKey: .supervised)
         try container.encode(connected, forKey: .connected)

@@ -56,8 +56,10 @@ package actor SnapshotPublisher {
         replicaOfConnection[connection] = hello.replicaId
         if hello.inheritedListener == true { holdsListener.insert(connection) }
         disconnectedAt[hello.replicaId] = nil
+        let slot = hello.slot ?? replicas[hello.replicaId]?.slot ?? freeSlot()
         replicas[hello.replicaId] = ReplicaStatus(
-            replicaId: hello.replicaId, pid: hello.pid, supervised: hello.supervised ?? false, connected: true,
+            replicaId: hello.replicaId, slot: slot, pid: hello.pid, supervised: hello.supervised ?? false,
+            connected: true,
             ackedVersion: hello.version, behind: hello.version != current?.version, lastNack: nil,
             connectedAt: now, lastContact: now, requests: nil, draining: false)
         logger.info(
@@ -65,6 +67,17 @@ package actor SnapshotPublisher {
             metadata: ["orch.replica": "\(hello.replicaId)", "pid": "\(hello.pid)", "holds": "\(hello.version ?? 0)"])
         if let current { outbox.yield(.snapshot(current)) }
     }
+
+    /// The lowest number no connected replica uses as its slot, for a replica that named none.
+    private func freeSlot() -> String {
+        let taken = Set(replicas.values.filter(\.connected).map(\.slot))
+        var number = 1
+        while taken.contains(String(number)) { number += 1 }
+        return String(number)
+    }
+
+    /// The newest snapshot published, if any.
+    package var currentSnapshot: Snapshot? { current }
 
     /// Records a message from a replica.
     func received(_ connection: UInt64, _ message: DataPlaneMessage) {

@@ -75,7 +75,8 @@ package actor EndpointRegistry {
     @discardableResult
     package func replace(_ name: String, with config: EndpointConfig) async throws -> EndpointRecord {
         let path = configPath
-        return try await commit(cause: "api: update \(name)") { db in
+        let cause = Self.cause(of: try await record(name)?.config, becoming: config, name: name)
+        return try await commit(cause: cause) { db in
             guard var record = try EndpointRecord.find(db, name: name) else { throw RegistryError.notFound(name) }
             guard record.owner == .api else { throw RegistryError.ownedByFile(name, path: path) }
             if let other = try EndpointRecord.find(db, url: config.url), other.name != name {
@@ -85,6 +86,16 @@ package actor EndpointRegistry {
             try record.save(db)
             return record
         }
+    }
+
+    /// What a replacement does, for the snapshot's cause: `api: disable x` and `api: enable x` when
+    /// only the `disabled` flag changes, else `api: update x`.
+    static func cause(of old: EndpointConfig?, becoming new: EndpointConfig, name: String) -> String {
+        if var old, old.disabled != new.disabled {
+            old.disabled = new.disabled
+            if old == new { return new.disabled ? "api: disable \(name)" : "api: enable \(name)" }
+        }
+        return "api: update \(name)"
     }
 
     /// Removes an API-owned endpoint.
@@ -104,6 +115,80 @@ package actor EndpointRegistry {
             guard var record = try EndpointRecord.find(db, name: name) else { throw RegistryError.notFound(name) }
             record.status = status
             try record.save(db)
+        }
+    }
+
+    /// What an import did (or would do, on a dry run).
+    package struct ImportResult: Sendable, Encodable, Equatable {
+        package var added: [String] = []
+        package var updated: [String] = []
+        package var removed: [String] = []
+        package var unchanged: [String] = []
+        package var dryRun = false
+
+        enum CodingKeys: String, CodingKey {
+            case added, updated, removed, unchanged
+            case dryRun = "dry_run"
+        }
+    }
+
+    /// Makes the API-owned endpoints match `endpoints`, declaratively and in one transaction (one
+    /// snapshot): missing ones are created, differing ones replaced, and with `prune` those not in
+    /// the list removed. A name or URL that belongs to a file-owned endpoint fails the whole import.
+    package func importEndpoints(
+        _ endpoints: [EndpointConfig], prune: Bool, dryRun: Bool, cause: String
+    ) async throws -> ImportResult {
+        let path = configPath
+        let plan = { @Sendable (db: Database) throws -> ImportResult in
+            let existing = try EndpointRecord.all(db)
+            var result = ImportResult(dryRun: dryRun)
+            for endpoint in endpoints {
+                if let file = existing.first(where: {
+                    $0.owner == .file && ($0.name == endpoint.name || $0.config.url == endpoint.url)
+                }) {
+                    throw RegistryError.ownedByFile(file.name, path: path)
+                }
+                // Another endpoint's URL is free only when this import prunes that endpoint.
+                if let other = existing.first(where: { $0.config.url == endpoint.url && $0.name != endpoint.name }),
+                    !(prune && !endpoints.contains(where: { $0.name == other.name }))
+                {
+                    throw RegistryError.conflict(
+                        "URL '\(endpoint.url)' already registered with different ID '\(other.name)'")
+                }
+                if let current = existing.first(where: { $0.name == endpoint.name }) {
+                    if current.config == endpoint {
+                        result.unchanged.append(endpoint.name)
+                    } else {
+                        result.updated.append(endpoint.name)
+                    }
+                } else {
+                    result.added.append(endpoint.name)
+                }
+            }
+            if prune {
+                let names = Set(endpoints.map(\.name))
+                result.removed = existing.filter { $0.owner == .api && !names.contains($0.name) }.map(\.name).sorted()
+            }
+            return result
+        }
+        if dryRun { return try await store.read(plan) }
+        return try await commit(cause: cause) { db in
+            let result = try plan(db)
+            for name in result.removed { try EndpointRecord.delete(db, name: name) }
+            let now = Timestamp.string()
+            var seq = try EndpointRecord.nextSeq(db)
+            for endpoint in endpoints {
+                if var record = try EndpointRecord.find(db, name: endpoint.name) {
+                    guard record.config != endpoint else { continue }
+                    record.config = endpoint
+                    try record.save(db)
+                } else {
+                    try EndpointRecord(config: endpoint, owner: .api, status: .active, registeredAt: now, seq: seq)
+                        .save(db)
+                    seq += 1
+                }
+            }
+            return result
         }
     }
 

@@ -75,6 +75,8 @@ struct StatusData: Encodable, Sendable {
         var last_reload_time: String?
         var ok: Bool
         var error: String?
+        /// What replicas serve differs from the file (after a rollback): how, in one line.
+        var drift: String?
 
         func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
@@ -83,9 +85,10 @@ struct StatusData: Encodable, Sendable {
             try container.encode(last_reload_time, forKey: .last_reload_time)
             try container.encode(ok, forKey: .ok)
             try container.encode(error, forKey: .error)
+            try container.encode(drift, forKey: .drift)
         }
 
-        enum CodingKeys: CodingKey { case path, loaded, last_reload_time, ok, error }
+        enum CodingKeys: CodingKey { case path, loaded, last_reload_time, ok, error, drift }
     }
 
     var generated_at: String
@@ -128,6 +131,6 @@ extension StatusData {
             window_seconds: window, replicas: replicas, endpoints: endpoints,
             config: Config(
                 path: source.path, loaded: await source.config != nil, last_reload_time: await source.lastReloadTime,
-                ok: error == nil, error: error?.description))
+                ok: error == nil, error: error?.description, drift: try await services.configDrift()?.summary))
     }
 }

@@ -106,10 +106,13 @@ extension ReplicaSupervisor {
             ] + (accessLog.map { ["--access-log", $0] } ?? [])
         }
 
-        /// This process's environment with the socket-activation variables of one inherited socket.
-        /// Variables that would make a replica bind its own socket or share an id are removed.
-        func environment(from parent: [String: String]) -> [String: String] {
+        /// This process's environment with the socket-activation variables of one inherited socket
+        /// and the replica's slot (`ORCH_REPLICA_SLOT`, an environment variable rather than a flag
+        /// so that an older data-plane binary still starts). Variables that would make a replica
+        /// bind its own socket or share an id are removed.
+        func environment(from parent: [String: String], slot: Int) -> [String: String] {
             var environment = parent
+            environment["ORCH_REPLICA_SLOT"] = String(slot)
             for key in ["LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES", "ORCH_LISTEN", "ORCH_REPLICA_ID"] {
                 environment[key] = nil
             }

@@ -76,7 +76,7 @@ extension ReplicaSupervisor {
 
     /// Starts a replica for `slot`, waits until it is ready, then retires the slot's old replica.
     private func replace(slot: Int, existing: Bool) async throws(RolloutFailure) {
-        let pid = try await startReady()
+        let pid = try await startReady(slot: slot)
         let handOver = state.withLock { state -> (old: pid_t?, taken: Bool) in
             state.starting.remove(pid)
             guard existing else {
@@ -160,7 +160,7 @@ extension ReplicaSupervisor {
 
     /// Starts a replica of the executable as it is on disk now and waits until it has acknowledged
     /// the current snapshot; kills and reaps it when it exits or times out first.
-    private func startReady() async throws(RolloutFailure) -> pid_t {
+    private func startReady(slot: Int) async throws(RolloutFailure) -> pid_t {
         let pid = try state.withLock { state throws(RolloutFailure) -> pid_t in
             guard !state.stopping else { throw RolloutFailure("the control plane is shutting down") }
             guard state.listenSocket >= 0 else {
@@ -170,7 +170,7 @@ extension ReplicaSupervisor {
                 let pid = try ProcessSpawner.spawn(
                     .init(
                         executable: configuration.executable.path, arguments: configuration.arguments,
-                        environment: configuration.environment(from: ProcessInfo.processInfo.environment),
+                        environment: configuration.environment(from: ProcessInfo.processInfo.environment, slot: slot),
                         inheritedSocket: state.listenSocket, outputPath: configuration.outputPath))
                 state.starting.insert(pid)
                 return pid

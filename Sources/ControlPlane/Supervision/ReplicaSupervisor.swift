@@ -146,7 +146,8 @@ package final class ReplicaSupervisor: Service, Sendable {
                         .init(
                             executable: configuration.executable.path,
                             arguments: configuration.arguments,
-                            environment: configuration.environment(from: ProcessInfo.processInfo.environment),
+                            environment: configuration.environment(
+                                from: ProcessInfo.processInfo.environment, slot: slot),
                             inheritedSocket: socket, outputPath: configuration.outputPath))
                 } catch {
                     let delay = backoff.exited(at: clock.now)

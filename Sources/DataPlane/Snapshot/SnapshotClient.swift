@@ -18,12 +18,18 @@ package struct SnapshotClient: Service {
         /// The inherited listening socket this replica serves, if any: announced in `hello` and
         /// handed over on `send_listener`.
         package var inheritedListener: Int32?
+        /// The stable slot announced in `hello` (`--slot` / `ORCH_REPLICA_SLOT`).
+        package var slot: String?
         /// First reconnect delay; doubles up to ``maximumBackoff``.
         package var initialBackoff: Duration = .milliseconds(100)
         package var maximumBackoff: Duration = .seconds(5)
         package var reportInterval: Duration = .seconds(1)
 
-        package init(socketPath: String, replicaID: String, supervised: Bool, inheritedListener: Int32? = nil) {
+        package init(
+            socketPath: String, replicaID: String, supervised: Bool, inheritedListener: Int32? = nil,
+            slot: String? = nil
+        ) {
+            self.slot = slot
             self.socketPath = socketPath
             self.replicaID = replicaID
             self.supervised = supervised
@@ -117,7 +123,7 @@ package struct SnapshotClient: Service {
             let hello = DataPlaneMessage.Hello(
                 replicaId: configuration.replicaID, pid: Int(ProcessInfo.processInfo.processIdentifier),
                 version: held, supervised: configuration.supervised,
-                inheritedListener: configuration.inheritedListener != nil)
+                inheritedListener: configuration.inheritedListener != nil, slot: configuration.slot)
             try await outbound.write(Self.frame(.hello(hello)))
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { [states, breakers, drain, accessLog, interval = configuration.reportInterval] in

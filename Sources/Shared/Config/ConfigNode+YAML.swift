@@ -1,3 +1,4 @@
+import Foundation
 import Yams
 
 extension ConfigNode {
@@ -11,7 +12,9 @@ extension ConfigNode {
         } catch let error as YamlError {
             throw ValidationError([ValidationIssue(field: nil, line: error.line, message: error.summary)])
         } catch {
-            throw ValidationError([ValidationIssue(field: nil, line: nil, message: "invalid YAML: \(error)")])
+            throw ValidationError([
+                ValidationIssue(field: nil, line: nil, message: YamlError.oneLine("invalid YAML: \(error)"))
+            ])
         }
         return root.map(ConfigNode.init(yaml:))
     }
@@ -61,17 +64,25 @@ extension YamlError {
         }
     }
 
-    /// A one-line description without the source snippet Yams appends.
+    /// A one-line description without the source snippet Yams appends (and without the line
+    /// break Yams ends a context with): `invalid YAML: while scanning a simple key in line 3,
+    /// column 1: could not find expected ':'`.
     var summary: String {
         switch self {
-        case .scanner(let context, let problem, _, _), .parser(let context, let problem, _, _):
-            return "invalid YAML: " + [context?.description, problem].compactMap { $0 }.joined(separator: " ")
-        case .composer(let context, let problem, _, _):
-            return "invalid YAML: " + [context?.description, problem].compactMap { $0 }.joined(separator: " ")
+        case .scanner(let context, let problem, _, _), .parser(let context, let problem, _, _),
+            .composer(let context, let problem, _, _):
+            let where_ = context.map { "\($0.text) in line \($0.mark.line), column \($0.mark.column): " } ?? ""
+            return Self.oneLine("invalid YAML: " + where_ + problem)
         case .duplicatedKeysInMapping(let duplicates, _):
             return "duplicate key " + duplicates.map { "'\($0)'" }.joined(separator: ", ")
         default:
-            return "invalid YAML: \(self)"
+            return Self.oneLine("invalid YAML: \(self)")
         }
+    }
+
+    /// `text` with every run of line breaks turned into one space.
+    static func oneLine(_ text: String) -> String {
+        text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+            .joined(separator: " ")
     }
 }

@@ -24,20 +24,26 @@ public enum DataPlaneMessage: Sendable, Equatable {
         /// Whether the replica serves an inherited listening socket (`LISTEN_FDS`) it can hand
         /// over with ``ControlPlaneMessage/sendListener(path:)``.
         public var inheritedListener: Bool?
+        /// The replica's stable slot (`ORCH_REPLICA_SLOT`: the supervisor's slot number, or a
+        /// systemd instance name), used as the `replica` label of metrics. `nil`: the control plane
+        /// assigns the lowest free number.
+        public var slot: String?
 
         public init(
-            replicaId: String, pid: Int, version: Int?, supervised: Bool? = nil, inheritedListener: Bool? = nil
+            replicaId: String, pid: Int, version: Int?, supervised: Bool? = nil, inheritedListener: Bool? = nil,
+            slot: String? = nil
         ) {
             self.replicaId = replicaId
             self.pid = pid
             self.version = version
             self.supervised = supervised
             self.inheritedListener = inheritedListener
+            self.slot = slot
         }
 
         enum CodingKeys: String, CodingKey {
             case replicaId = "replica_id"
-            case pid, version, supervised
+            case pid, version, supervised, slot
             case inheritedListener = "inherited_listener"
         }
     }

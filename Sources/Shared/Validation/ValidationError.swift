@@ -37,3 +37,12 @@ public struct ValidationError: Error, Sendable, Equatable, CustomStringConvertib
         issues.map(\.description).joined(separator: "; ")
     }
 }
+
+extension ValidationIssue {
+    /// Issues sorted by line (those without a line last), keeping the given order otherwise.
+    public static func inLineOrder(_ issues: [ValidationIssue]) -> [ValidationIssue] {
+        issues.enumerated().sorted { left, right in
+            (left.element.line ?? Int.max, left.offset) < (right.element.line ?? Int.max, right.offset)
+        }.map(\.element)
+    }
+}

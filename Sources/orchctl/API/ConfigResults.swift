@@ -61,6 +61,19 @@ struct ConfigDiff: Decodable, Sendable {
 /// `GET /config/status`: the watched file's state and the limits the replicas apply.
 struct ConfigStatus: Decodable, Sendable {
     var loaded: Bool
+    var configPath: String?
     /// Absent from control planes that predate the `proxy:` section.
     var proxy: ProxyLimits?
+    /// How the serving state differs from the file; absent from older control planes.
+    var drift: Drift?
+
+    struct Drift: Decodable, Sendable {
+        var drifted: Bool
+        var summary: String?
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case loaded, proxy, drift
+        case configPath = "config_path"
+    }
 }

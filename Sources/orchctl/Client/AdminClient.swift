@@ -10,24 +10,27 @@ struct AdminClient: Sendable {
     let baseURL: String
     let token: AdminToken
     let http: HTTPClient
+    /// Seconds a whole request may take (`--timeout`).
+    let timeout: Double
 
     /// Seconds to wait for a TCP connection; the admin API is local, so this stays short.
     static let connectTimeout: Int64 = 3
-    /// Seconds a whole request may take.
-    static let requestTimeout: Int64 = 60
 
     /// Runs `body` with a client for the options' URL and token, and shuts the client down.
     static func with<T: Sendable>(
         _ options: GlobalOptions, _ body: (AdminClient) async throws -> T
     ) async throws -> T {
         let baseURL = try options.resolvedAdminURL()
+        let timeout = try options.resolvedTimeout()
+        let milliseconds = Int64(timeout * 1000)
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow
-        configuration.timeout = .init(connect: .seconds(connectTimeout), read: .seconds(requestTimeout))
+        configuration.timeout = .init(
+            connect: .milliseconds(min(connectTimeout * 1000, milliseconds)), read: .milliseconds(milliseconds))
         // Report a refused connection at once instead of retrying until the connect timeout.
         configuration.connectionPool.retryConnectionEstablishment = false
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-        let client = AdminClient(baseURL: baseURL, token: options.resolvedToken(), http: http)
+        let client = AdminClient(baseURL: baseURL, token: options.resolvedToken(), http: http, timeout: timeout)
         do {
             let result = try await body(client)
             try? await http.shutdown()
@@ -63,12 +66,13 @@ struct AdminClient: Sendable {
         let status: Int
         let data: Data
         do {
-            let response = try await http.execute(request, timeout: .seconds(Self.requestTimeout))
+            let deadline = NIODeadline.now() + .milliseconds(Int64(timeout * 1000))
+            let response = try await http.execute(request, deadline: deadline)
             var buffer = try await response.body.collect(upTo: 64 * 1024 * 1024)
             status = Int(response.status.code)
             data = Data(buffer.readBytes(length: buffer.readableBytes) ?? [])
         } catch {
-            throw TransportFailure(error, url: baseURL, timeout: Self.requestTimeout).error
+            throw TransportFailure(error, url: baseURL, timeout: timeout).error
         }
         guard (200..<300).contains(status) else {
             throw ServerRefusal(status: status, body: data).error(

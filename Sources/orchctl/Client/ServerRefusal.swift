@@ -76,12 +76,3 @@ private struct ErrorBody: Decodable {
         }
     }
 }
-
-extension ValidationIssue {
-    /// Issues sorted by line (those without a line last), keeping the server's order otherwise.
-    static func inLineOrder(_ issues: [ValidationIssue]) -> [ValidationIssue] {
-        issues.enumerated().sorted { left, right in
-            (left.element.line ?? Int.max, left.offset) < (right.element.line ?? Int.max, right.offset)
-        }.map(\.element)
-    }
-}

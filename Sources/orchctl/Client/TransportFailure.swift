@@ -8,7 +8,7 @@ struct TransportFailure {
     let reason: String
     let url: String
 
-    init(_ error: any Error, url: String, timeout: Int64) {
+    init(_ error: any Error, url: String, timeout: Double) {
         self.url = url
         self.reason = Self.describe(error, timeout: timeout)
     }
@@ -20,7 +20,7 @@ struct TransportFailure {
                 + " (is orch-control-plane running? set --admin-url or ORCH_ADMIN_URL)")
     }
 
-    static func describe(_ error: any Error, timeout: Int64) -> String {
+    static func describe(_ error: any Error, timeout: Double) -> String {
         switch error {
         case let error as NIOConnectionError:
             if error.connectionErrors.isEmpty, error.dnsAError != nil || error.dnsAAAAError != nil {
@@ -33,7 +33,8 @@ struct TransportFailure {
         case let error as HTTPClientError:
             switch error {
             case .connectTimeout: return "connection timed out after \(AdminClient.connectTimeout)s"
-            case .deadlineExceeded, .readTimeout: return "no answer within \(timeout)s"
+            case .deadlineExceeded, .readTimeout:
+                return "no answer within \(Self.seconds(timeout)) (--timeout to wait longer)"
             case .remoteConnectionClosed: return "the connection was closed before an answer came"
             case .invalidURL, .emptyHost, .emptyScheme: return "the URL is not usable (\(error))"
             default: return "\(error)"
@@ -44,6 +45,11 @@ struct TransportFailure {
         default:
             return "\(error)"
         }
+    }
+
+    /// `10s`, `2.5s`.
+    static func seconds(_ value: Double) -> String {
+        value == value.rounded() ? "\(Int(value))s" : "\(value)s"
     }
 
     static func describeErrno(_ code: Int32) -> String? {

@@ -58,7 +58,9 @@ struct HealthCommand: AsyncParsableCommand {
 extension HealthCommand {
     struct CheckHealth: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "check", abstract: "Probe an endpoint now; the result counts towards its thresholds.")
+            commandName: "check",
+            abstract: "Probe an endpoint now; the result counts towards its thresholds.",
+            discussion: "Exits 1 when the probe fails (no answer, or a status other than 2xx/3xx).")
 
         @OptionGroup var global: GlobalOptions
 
@@ -72,6 +74,9 @@ extension HealthCommand {
                     notFoundHint: "'orchctl endpoint list' shows the endpoints")
             }
             Printer(global).show(fetched.raw) { BreakerRendering.check(name, fetched.value, $0) }
+            if let error = fetched.value.result.errorMessage {
+                throw OrchctlError.failure("the probe of \(name) failed: \(error)")
+            }
         }
     }
 }

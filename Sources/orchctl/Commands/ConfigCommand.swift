@@ -34,7 +34,7 @@ extension ConfigCommand {
             let result = fetched.value
             Printer(global).show(fetched.raw) { terminal in
                 if result.valid {
-                    let count = result.endpointsCount.map { " (\($0) endpoints)" } ?? ""
+                    let count = result.endpointsCount.map { " (\(Count.endpoints($0)))" } ?? ""
                     return "\(document.name): " + terminal.paint("valid", .good) + count
                 }
                 return ValidationIssue.inLineOrder(result.errors).map { document.locate($0) }.joined(separator: "\n")

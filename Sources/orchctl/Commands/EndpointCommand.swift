@@ -13,7 +13,7 @@ struct EndpointCommand: AsyncParsableCommand {
             + " file's name (edit the file instead; the control plane watches it).",
         subcommands: [
             ListEndpoints.self, GetEndpoint.self, AddEndpoint.self, UpdateEndpoint.self, RemoveEndpoint.self,
-            EnableEndpoint.self, DisableEndpoint.self,
+            EnableEndpoint.self, DisableEndpoint.self, ExportEndpoints.self, ImportEndpoints.self,
         ]
     )
 }

@@ -35,9 +35,14 @@ enum Style: Sendable {
 struct Terminal: Sendable {
     let colours: Bool
 
-    /// Colour when stdout is a terminal and `NO_COLOR` is absent (https://no-color.org).
+    /// Colour when stdout is a terminal and `NO_COLOR` is absent or empty (https://no-color.org:
+    /// only a non-empty value disables colour).
     static let standard = Terminal(
-        colours: isatty(STDOUT_FILENO) != 0 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil)
+        colours: isatty(STDOUT_FILENO) != 0 && allowsColour(environment: ProcessInfo.processInfo.environment))
+
+    static func allowsColour(environment: [String: String]) -> Bool {
+        (environment["NO_COLOR"] ?? "").isEmpty
+    }
 
     func paint(_ text: String, _ style: Style) -> String {
         guard colours, let code = style.ansiCode, !text.isEmpty else { return text }

@@ -22,7 +22,7 @@ enum ConfigRendering {
     }
 
     static func reload(_ result: ReloadResult, _ terminal: Terminal) -> String {
-        var lines = ["\(result.message) (\(result.endpointsCount) endpoints in the file)"]
+        var lines = ["\(result.message) (\(Count.endpoints(result.endpointsCount)) in the file)"]
         let sync = result.syncResult
         if !sync.added.isEmpty { lines.append(terminal.paint("added:   ", .good) + sync.added.joined(separator: ", ")) }
         if !sync.updated.isEmpty {

@@ -19,6 +19,13 @@ enum StatusRendering {
             if configuration.lastReloadOK == false { snapshot += " (last reload FAILED: see /config/status)" }
         }
         summary.add("Snapshot", snapshot, health.configuration?.lastReloadOK == false ? .bad : .plain)
+        if let drift = report.config.value.drift, drift.drifted {
+            let file = report.config.value.configPath ?? "the config file"
+            summary.add(
+                "Drift",
+                "serving state differs from \(file): \(drift.summary ?? "")"
+                    + " ('orchctl config reload' applies the file)", .warning)
+        }
         if let limits = report.config.value.proxy {
             summary.add("Timeouts", LimitsText.timeouts(limits))
             summary.add("Limits", LimitsText.sizes(limits))

@@ -10,6 +10,8 @@ enum CommandRunner {
             print(Orchctl.version)
             exit(ExitStatus.ok.rawValue)
         }
+        let (arguments, timeout) = GlobalOptions.extractTimeout(arguments)
+        if let timeout { setenv("ORCH_TIMEOUT", timeout, 1) }
         do {
             var command = try await Orchctl.asyncParseAsRoot(GlobalOptions.hoisted(arguments))
             if var asyncCommand = command as? any AsyncParsableCommand {

@@ -56,6 +56,9 @@ struct ConfigRoutes {
         var last_reload_errors: [ValidationIssue]
         var last_reload_time: String?
         var watching: Bool
+        /// How the serving state differs from the loaded file (after a rollback), `null` before
+        /// the file was ever applied.
+        var drift: ConfigDrift?
         /// The limits the replicas apply: the current snapshot's (the file's `proxy:` section as
         /// last applied, or a rolled-back snapshot's).
         var proxy: ProxyLimits
@@ -70,12 +73,13 @@ struct ConfigRoutes {
             try container.encode(last_reload_errors, forKey: .last_reload_errors)
             try container.encode(last_reload_time, forKey: .last_reload_time)
             try container.encode(watching, forKey: .watching)
+            try container.encode(drift, forKey: .drift)
             try container.encode(proxy, forKey: .proxy)
         }
 
         enum CodingKeys: CodingKey {
             case loaded, version, config_path, endpoints_count, last_reload_error, last_reload_errors
-            case last_reload_time, watching, proxy
+            case last_reload_time, watching, drift, proxy
         }
     }
 
@@ -88,8 +92,9 @@ struct ConfigRoutes {
                 loaded: config != nil, version: await source.fileHash, config_path: source.path,
                 endpoints_count: config?.endpoints.count ?? 0,
                 last_reload_error: error.map { "Configuration validation error: \($0.description)" },
-                last_reload_errors: error?.issues ?? [], last_reload_time: await source.lastReloadTime,
-                watching: await source.watching, proxy: await services.registry.current.proxy ?? .defaults))
+                last_reload_errors: ValidationIssue.inLineOrder(error?.issues ?? []),
+                last_reload_time: await source.lastReloadTime, watching: await source.watching,
+                drift: try await services.configDrift(), proxy: await services.registry.current.proxy ?? .defaults))
     }
 
     struct Endpoints: Encodable, Sendable {
@@ -166,48 +171,14 @@ struct ConfigRoutes {
         } catch {
             throw APIError(validation: error, location: ["body"])
         }
-        let records = try await services.registry.records()
-        let fileOwned = Dictionary(
-            uniqueKeysWithValues: records.filter { $0.owner == .file }.map { ($0.name, $0.config) })
-        let apiOwned = records.filter { $0.owner == .api }
-        var diff = Diff(
-            added: [], changed: [], removed: [], unchanged: [], conflicts: [], policies_changed: false,
-            proxy_changed: false)
-        for endpoint in proposed.endpoints {
-            if let api = apiOwned.first(where: { $0.name == endpoint.name || $0.config.url == endpoint.url }) {
-                diff.conflicts.append("'\(endpoint.name)' collides with API-owned endpoint '\(api.name)'")
-            } else if let current = fileOwned[endpoint.name] {
-                let fields = Self.changedFields(current, endpoint)
-                if fields.isEmpty {
-                    diff.unchanged.append(endpoint.name)
-                } else {
-                    diff.changed.append(Changed(name: endpoint.name, fields: fields))
-                }
-            } else {
-                diff.added.append(endpoint.name)
-            }
-        }
-        let names = Set(proposed.endpoints.map(\.name))
-        diff.removed = fileOwned.keys.filter { !names.contains($0) }.sorted()
-        let policies = try await services.store.read { db in try GlobalPolicies.load(db) }
-        diff.policies_changed =
-            policies != GlobalPolicies(circuitBreaker: proposed.circuitBreaker, healthCheck: proposed.healthCheck)
-        diff.proxy_changed = proposed.proxy != (await services.registry.current.proxy ?? .defaults)
+        let comparison = ConfigComparison(
+            proposed, records: try await services.registry.records(),
+            policies: try await services.store.read { db in try GlobalPolicies.load(db) },
+            proxy: await services.registry.current.proxy ?? .defaults)
+        let diff = Diff(
+            added: comparison.added, changed: comparison.changed.map { Changed(name: $0.name, fields: $0.fields) },
+            removed: comparison.removed, unchanged: comparison.unchanged, conflicts: comparison.conflicts,
+            policies_changed: comparison.policiesChanged, proxy_changed: comparison.proxyChanged)
         return JSONResponse(diff)
-    }
-
-    /// Names of the top-level fields that differ between two endpoint configs.
-    static func changedFields(_ old: EndpointConfig, _ new: EndpointConfig) -> [String] {
-        var fields: [String] = []
-        if old.url != new.url { fields.append("url") }
-        if old.version != new.version { fields.append("version") }
-        if old.methods != new.methods { fields.append("methods") }
-        if old.authType != new.authType { fields.append("auth_type") }
-        if old.disabled != new.disabled { fields.append("disabled") }
-        if old.healthCheckPath != new.healthCheckPath { fields.append("health_check_path") }
-        if old.timeout != new.timeout { fields.append("timeout") }
-        if old.circuitBreaker != new.circuitBreaker { fields.append("circuit_breaker") }
-        if old.healthCheck != new.healthCheck { fields.append("health_check") }
-        return fields
     }
 }

@@ -90,12 +90,31 @@ struct HealthRoutes {
     @Sendable func status(_ request: Request, context: BasicRequestContext) async throws -> JSONResponse<Status> {
         let summary = try await makeSummary()
         let breakers = BreakerRoutes.summary(BreakerRoutes.aggregate(await services.breakerEntries()))
-        let overall = min(summary.health_percentage, breakers.health_percentage)
-        let system = overall >= 90 ? "healthy" : overall >= 70 ? "degraded" : "unhealthy"
+        let system = Self.systemStatus(
+            healthPercentage: summary.health_percentage, breakerPercentage: breakers.health_percentage,
+            reloadFailed: await services.config.lastError != nil)
         return JSONResponse(
             Status(
                 system_status: system, timestamp: Timestamp.string(), summary: summary,
                 circuit_breaker_summary: breakers))
+    }
+
+    /// The one word `/health` and `/health/status` both answer: `healthy` when at least 90 % of
+    /// the probed endpoints and of the breakers are fine, `degraded` from 70 %, else `unhealthy`;
+    /// a failed config reload makes a healthy gateway `degraded`.
+    static func systemStatus(healthPercentage: Double, breakerPercentage: Double, reloadFailed: Bool) -> String {
+        let overall = min(healthPercentage, breakerPercentage)
+        let word = overall >= 90 ? "healthy" : overall >= 70 ? "degraded" : "unhealthy"
+        return reloadFailed && word == "healthy" ? "degraded" : word
+    }
+
+    /// ``systemStatus(healthPercentage:breakerPercentage:reloadFailed:)`` of the running gateway.
+    func systemStatus() async throws -> String {
+        let summary = try await makeSummary()
+        let breakers = BreakerRoutes.summary(BreakerRoutes.aggregate(await services.breakerEntries()))
+        return Self.systemStatus(
+            healthPercentage: summary.health_percentage, breakerPercentage: breakers.health_percentage,
+            reloadFailed: await services.config.lastError != nil)
     }
 
     struct SummaryResponse: Encodable, Sendable {

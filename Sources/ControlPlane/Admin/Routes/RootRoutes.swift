@@ -52,8 +52,8 @@ struct RootRoutes {
         var health_monitoring: Monitoring
     }
 
-    /// `healthy` when the config applied and every endpoint is active; `degraded` when the last
-    /// reload failed or an endpoint is unhealthy; 503 when the store cannot be read.
+    /// The gateway's status in the words of `/health/status` (``HealthRoutes/systemStatus()``);
+    /// 503 when the store cannot be read.
     @Sendable func health(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let details: [EndpointDetails]
         do {
@@ -69,7 +69,7 @@ struct RootRoutes {
         let monitored = details.filter { $0.health != EndpointHealth.unknown.rawValue }
         let healthy = monitored.filter { $0.health == EndpointHealth.healthy.rawValue }.count
         let body = Health(
-            status: reloadOK && stats.unhealthy == 0 ? "healthy" : "degraded",
+            status: try await HealthRoutes(services: services).systemStatus(),
             timestamp: Timestamp.string(),
             uptime_s: Int(Date().timeIntervalSince(services.startedAt)),
             snapshot_version: await services.registry.current.version,
