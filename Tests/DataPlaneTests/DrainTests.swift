@@ -157,7 +157,7 @@ import Testing
             let next = try DataPlaneInheritedSocket.start(cachedSnapshot: snapshot, drainTimeout: 30, sharing: old)
             successor = next
             _ = try await eventually("the successor listening", timeout: 60) {
-                next.output.contains("listening on") ? true : nil
+                next.errorOutput.contains("listening on") ? true : nil
             }
 
             try await connection.send(.drain(deadlineSeconds: 30))
