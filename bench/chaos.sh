@@ -151,6 +151,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
 http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
 PY
 SPLIT_PID=$!
+# The gateway's first health probe must find it up (one refused probe marks it unhealthy).
+wait_until 60 "the head-first upstream" curl -fsS "http://127.0.0.1:$SPLIT_PORT/"
 
 # --- the gateway --------------------------------------------------------------------------------
 write_config() { # EXTRA_TIMEOUT: a value that changes between config versions
