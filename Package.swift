@@ -173,7 +173,8 @@ let package = Package(
         .testTarget(
             name: "DataPlaneTests",
             dependencies: [
-                "DataPlane", "DataPlaneTesting", "TestSupport", "LoadGenerator", "orch-control-plane", "orch-data-plane",
+                "DataPlane", "DataPlaneTesting", "TestSupport", "LoadGenerator",
+                "orch-control-plane", "orch-data-plane",
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
