@@ -60,18 +60,22 @@ import Testing
         var limits = ProxyLimits.defaults
         limits.headerTimeout = 3
         try await Self.withProxy(limits: limits) { proxy, _ in
+            // Every half head is sent after `started`, so none may be closed before
+            // `started` + header_timeout (less the sweep's resolution).
+            let started = ContinuousClock.now
             let holders = try await HalfHeadClients.open(2000, port: proxy.port)
             defer { holders.closeAll() }
-            let opened = ContinuousClock.now
+            let asked = ContinuousClock.now
             let served = try await DataPlaneRawClient.exchange(
                 port: proxy.port, "GET /orchestrator/ro/x HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n")
-            let waited = ContinuousClock.now - opened
+            let waited = ContinuousClock.now - asked
             #expect(served.status == 200)
             #expect(waited < .seconds(1), "a normal client waited \(waited) behind 2,000 half heads")
             _ = try await eventually("2,000 half-head connections closed", timeout: 60) {
                 holders.closedCount == 2000 ? true : nil
             }
-            #expect(ContinuousClock.now - opened >= .milliseconds(2500), "closed before header_timeout")
+            let firstClose = try #require(holders.firstClose)
+            #expect(firstClose - started >= .milliseconds(2500), "a connection was closed before header_timeout")
             #expect(holders.timeoutAnswers == 2000, "each got 408 before the close")
         }
     }
@@ -123,10 +127,13 @@ final class HalfHeadClients: @unchecked Sendable {
     private let lock = NIOLock()
     private var channels: [any Channel] = []
     private var closed = 0
+    private var firstClosed: ContinuousClock.Instant?
     private var answers408 = 0
     private var text = ""
 
     var closedCount: Int { lock.withLock { closed } }
+    /// When the first connection was closed.
+    var firstClose: ContinuousClock.Instant? { lock.withLock { firstClosed } }
     var timeoutAnswers: Int { lock.withLock { answers408 } }
     var received: String { lock.withLock { text } }
 
@@ -166,7 +173,10 @@ final class HalfHeadClients: @unchecked Sendable {
         }
 
         func channelInactive(context: ChannelHandlerContext) {
-            clients.lock.withLock { clients.closed += 1 }
+            clients.lock.withLock {
+                clients.closed += 1
+                if clients.firstClosed == nil { clients.firstClosed = .now }
+            }
         }
 
         func errorCaught(context: ChannelHandlerContext, error: any Error) {
