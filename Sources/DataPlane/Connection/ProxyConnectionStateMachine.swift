@@ -196,6 +196,9 @@ package struct ProxyConnectionStateMachine {
 
     /// Requests waiting behind the one in progress.
     package var pipelinedRequests: Int { queuedHeads }
+
+    /// Whether anything the client sent waits in the queue.
+    package var hasQueuedParts: Bool { !queue.isEmpty }
 }
 
 // MARK: - Client side

@@ -100,6 +100,10 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
 
     /// Handles queued (pipelined) parts while the connection is free for them.
     private func processQueue() {
+        guard machine.hasQueuedParts else {
+            resumeClientReading()
+            return
+        }
         guard !processingQueue else { return }
         processingQueue = true
         defer { processingQueue = false }
