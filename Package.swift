@@ -9,6 +9,15 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+/// The control plane's settings: the same, less `MemberImportVisibility`. With it, a release
+/// (whole-module) build of the control plane attributes the members of C structs such as `stat`
+/// and `timeval` to `CDispatch` (pulled in through UnixSignals) and refuses them in every file that
+/// imports Glibc but not that internal module, whatever the file imports.
+let controlPlaneSwiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
 let package = Package(
     name: "Orchestrator",
     platforms: [.macOS(.v15)],
@@ -66,7 +75,7 @@ let package = Package(
                 .embedInCode("Resources/status.html"),
                 .embedInCode("Resources/status-login.html"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: controlPlaneSwiftSettings
         ),
         .target(
             name: "DataPlane",
