@@ -145,8 +145,7 @@ extension ProxyConnectionStateMachine {
                 state = .closing
                 return .close(settle: nil)
             }
-            let exchange = Exchange(
-                version: .http1_1, method: .GET, keepAlive: false, requestHasBody: false, upstream: .none)
+            let exchange = Exchange.unparsed
             return respondAndCloseOnTimeout(exchange, origin: .unparsed)
         case .exchange(let exchange):
             if let deadline = exchange.responseDeadline, now >= deadline, !exchange.responseStarted {

@@ -163,6 +163,10 @@ package struct ProxyConnectionStateMachine {
         package var bodyDeadline: NIODeadline?
         package var expectContinue = false
 
+        /// Stands for bytes that never made a head (malformed, or too slow): answered, then closed.
+        static let unparsed = Exchange(
+            version: .http1_1, method: .GET, keepAlive: false, requestHasBody: false, upstream: .none)
+
         var isIdempotent: Bool {
             switch method {
             case .GET, .HEAD, .OPTIONS, .TRACE, .PUT, .DELETE: true
@@ -388,8 +392,7 @@ extension ProxyConnectionStateMachine {
     private mutating func malformed(_ error: HTTPParserError) -> Action {
         switch state {
         case .awaitingHead:
-            let exchange = Exchange(
-                version: .http1_1, method: .GET, keepAlive: false, requestHasBody: false, upstream: .none)
+            let exchange = Exchange.unparsed
             state = .exchange(exchange)
             let response: GatewayResponse =
                 error == .headerOverflow

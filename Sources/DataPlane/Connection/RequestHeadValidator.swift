@@ -91,9 +91,9 @@ package enum RequestHeadValidator {
     static func isPlainChunked(_ headers: HTTPHeaders) -> Bool {
         var codings = 0
         for (name, value) in headers where name.isHeaderName("transfer-encoding") {
-            for coding in value.split(separator: ",") {
+            for coding in value.headerTokens() {
                 codings += 1
-                guard coding.trimmingASCIISpaces().lowercased() == "chunked" else { return false }
+                guard coding == "chunked" else { return false }
             }
         }
         return codings == 1
@@ -101,9 +101,7 @@ package enum RequestHeadValidator {
 
     /// Whether a `Connection` value lists Content-Length, Transfer-Encoding or Host.
     static func namesProtectedHeader(_ value: String) -> Bool {
-        value.split(separator: ",").contains { token in
-            protectedFromConnection.contains(token.trimmingASCIISpaces().lowercased())
-        }
+        value.headerTokens().contains { protectedFromConnection.contains($0) }
     }
 
     /// The body length a head announces: every `Content-Length` value (also comma-separated
@@ -162,6 +160,14 @@ package enum RequestHeadValidator {
             }
         }
         return nil
+    }
+}
+
+extension String {
+    /// The comma-separated list elements of a field value (`Connection`, `Transfer-Encoding`),
+    /// trimmed and lower-cased.
+    func headerTokens() -> [String] {
+        split(separator: ",").map { $0.trimmingASCIISpaces().lowercased() }
     }
 }
 

@@ -34,7 +34,7 @@ package enum HeaderRewriter {
         guard let trailers, !trailers.isEmpty else { return (trailers, false) }
         var named = Set<String>()
         for (name, value) in trailers where name.isHeaderName("connection") {
-            for token in value.split(separator: ",") { named.insert(token.trimmingASCIISpaces().lowercased()) }
+            named.formUnion(value.headerTokens())
         }
         var kept = HTTPHeaders()
         var changed = false
