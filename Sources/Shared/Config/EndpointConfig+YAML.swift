@@ -36,7 +36,9 @@ extension EndpointConfig {
         case .double(let number):
             return Node(String(number), Tag(.float))
         case .string(let text):
-            return Node(text, Tag(.str))
+            // Plain `0`, `true`, `null` or `1e3` would read back as another type.
+            let readsAsString = Resolver.default.resolveTag(of: Node(text)) == .str
+            return Node(text, Tag(.str), readsAsString ? .any : .doubleQuoted)
         case .null:
             return Node("null", Tag(.null))
         }
