@@ -84,10 +84,11 @@ import Testing
         var limits = ProxyLimits.defaults
         limits.idleTimeout = 2
         try await Self.withProxy(limits: limits) { proxy, _ in
+            // Taken before the request goes: the idle wait starts after its response.
+            let sent = ContinuousClock.now
             let holders = try await HalfHeadClients.open(
                 1, port: proxy.port, sending: "GET /orchestrator/ro/x HTTP/1.1\r\nHost: gw\r\n\r\n")
             defer { holders.closeAll() }
-            let sent = ContinuousClock.now
             _ = try await eventually("idle connection closed", timeout: 30) { holders.closedCount == 1 ? true : nil }
             #expect(ContinuousClock.now - sent >= .milliseconds(1500), "closed before idle_timeout")
             #expect(holders.received.hasPrefix("HTTP/1.1 200 OK"))
@@ -149,8 +150,10 @@ final class HalfHeadClients: @unchecked Sendable {
                     }
                 }
                 .connect(host: "127.0.0.1", port: port).get()
-            try await channel.writeAndFlush(ByteBuffer(string: sending))
             clients.lock.withLock { clients.channels.append(channel) }
+            // On a loaded machine the replica may already have closed an early connection (its
+            // header timeout runs from accept); the recorder counts that close.
+            try? await channel.writeAndFlush(ByteBuffer(string: sending))
         }
         return clients
     }
