@@ -10,14 +10,27 @@ import Testing
         HTTPRequestHead(version: .http1_1, method: method, uri: "/orchestrator/svc/x", headers: HTTPHeaders(headers))
     }
 
+    /// The upstream head for a client head, framed as the decoder would read it.
+    func upstreamHead(_ headers: [(String, String)], _ method: HTTPMethod = .GET, target: String = "/")
+        -> HTTPRequestHead
+    {
+        let head = clientHead(headers, method)
+        let framing: RequestFraming =
+            if head.headers.contains(name: "transfer-encoding") {
+                .chunked
+            } else {
+                RequestHeadValidator.contentLength(of: head.headers).map(RequestFraming.length) ?? .none
+            }
+        return HeaderRewriter.upstreamHead(for: head, framing: framing, target: target, context: context)
+    }
+
     @Test func hopByHopAndConnectionListedHeadersAreRemoved() {
-        let head = HeaderRewriter.upstreamHead(
-            for: clientHead([
+        let head = upstreamHead(
+            [
                 ("Host", "gateway"), ("Connection", "keep-alive, X-Private"), ("X-Private", "secret"),
                 ("Keep-Alive", "timeout=5"), ("Proxy-Connection", "keep-alive"), ("Proxy-Authorization", "Basic x"),
                 ("TE", "trailers"), ("Trailer", "X-T"), ("Upgrade", "websocket"), ("X-Kept", "1"),
-            ]),
-            target: "/api/x", context: context)
+            ], target: "/api/x")
         for name in [
             "connection", "x-private", "keep-alive", "proxy-connection", "proxy-authorization", "te", "trailer",
             "upgrade",
@@ -29,12 +42,11 @@ import Testing
     }
 
     @Test func forwardingHeadersAreSet() {
-        let head = HeaderRewriter.upstreamHead(
-            for: clientHead([
+        let head = upstreamHead(
+            [
                 ("Host", "gateway.example:8000"), ("X-Forwarded-For", "10.0.0.1"), ("X-Forwarded-For", "10.0.0.2"),
                 ("X-Forwarded-Proto", "https"),
-            ]),
-            target: "/", context: context)
+            ], target: "/")
         #expect(head.headers["host"] == ["backend:8080"])
         #expect(head.headers["x-forwarded-for"] == ["10.0.0.1, 10.0.0.2, 127.0.0.9"])
         #expect(head.headers["x-forwarded-proto"] == ["http"])
@@ -43,12 +55,11 @@ import Testing
     }
 
     @Test func endToEndHeadersPassUntouchedAndRepeatedLinesStaySeparate() {
-        let head = HeaderRewriter.upstreamHead(
-            for: clientHead([
+        let head = upstreamHead(
+            [
                 ("Authorization", "Bearer abc"), ("Cookie", "a=1"), ("Cookie", "b=2"), ("X-API-Key", "k"),
                 ("Accept-Encoding", "gzip"),
-            ]),
-            target: "/", context: context)
+            ], target: "/")
         #expect(head.headers["authorization"] == ["Bearer abc"])
         #expect(head.headers["cookie"] == ["a=1", "b=2"])
         #expect(head.headers["x-api-key"] == ["k"])
@@ -56,26 +67,23 @@ import Testing
     }
 
     @Test func requestFramingFollowsTheClientsBody() {
-        let chunked = HeaderRewriter.upstreamHead(
-            for: clientHead([("Transfer-Encoding", "chunked")], .POST), target: "/", context: context)
+        let chunked = upstreamHead([("Transfer-Encoding", "chunked")], .POST, target: "/")
         #expect(chunked.headers["transfer-encoding"] == ["chunked"])
         #expect(!chunked.headers.contains(name: "content-length"))
 
-        let sized = HeaderRewriter.upstreamHead(
-            for: clientHead([("Content-Length", "1024")], .PUT), target: "/", context: context)
+        let sized = upstreamHead([("Content-Length", "1024")], .PUT, target: "/")
         #expect(sized.headers["content-length"] == ["1024"])
 
-        let emptyPost = HeaderRewriter.upstreamHead(for: clientHead([], .POST), target: "/", context: context)
+        let emptyPost = upstreamHead([], .POST, target: "/")
         #expect(emptyPost.headers["content-length"] == ["0"])
 
-        let get = HeaderRewriter.upstreamHead(for: clientHead([], .GET), target: "/", context: context)
+        let get = upstreamHead([], .GET, target: "/")
         #expect(!get.headers.contains(name: "content-length"))
         #expect(!get.headers.contains(name: "transfer-encoding"))
     }
 
     @Test func expectIsAnsweredByTheProxyNotForwarded() {
-        let head = HeaderRewriter.upstreamHead(
-            for: clientHead([("Expect", "100-continue"), ("Content-Length", "5")], .PUT), target: "/", context: context)
+        let head = upstreamHead([("Expect", "100-continue"), ("Content-Length", "5")], .PUT, target: "/")
         #expect(!head.headers.contains(name: "expect"))
     }
 

@@ -37,7 +37,7 @@ extension ProxyConnectionStateMachine {
         let ticket = exchange.ticket
         exchange.ticket = nil
         state = .exchange(exchange)
-        let outcome: Outcome = ticket?.policy.isFailure(status: Int(head.status.code)) == true ? .failure : .success
+        let outcome: Outcome = ticket?.failureStatuses.contains(Int(head.status.code)) == true ? .failure : .success
         return .writeResponseHead(
             head, keepAlive: exchange.keepAlive, version: exchange.version, settle: ticket.map { ($0, outcome) })
     }

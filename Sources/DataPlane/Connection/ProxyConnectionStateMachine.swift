@@ -24,12 +24,13 @@ package struct ProxyConnectionStateMachine {
     package struct BreakerTicket {
         package var endpoint: String
         package var trial: UInt64?
-        package var policy: BreakerPolicy
+        /// The upstream statuses the endpoint's breaker counts as failures.
+        package var failureStatuses: StatusCodeSet
 
-        package init(endpoint: String, trial: UInt64?, policy: BreakerPolicy) {
+        package init(endpoint: String, trial: UInt64?, failureStatuses: StatusCodeSet) {
             self.endpoint = endpoint
             self.trial = trial
-            self.policy = policy
+            self.failureStatuses = failureStatuses
         }
     }
 
@@ -85,7 +86,7 @@ package struct ProxyConnectionStateMachine {
         case none
         /// Ask the endpoint's breaker; report with ``breakerAdmitted(_:now:)`` or
         /// ``breakerRejected(retryAfter:)``.
-        case admit(RequestPlanner.Forward, HTTPRequestHead)
+        case admit(RequestPlanner.Forward, HTTPRequestHead, RequestFraming)
         /// Write a response of the gateway's own.
         case respond(LocalResponse)
         /// Obtain an upstream connection (a pooled one when allowed) and report with
@@ -297,16 +298,21 @@ extension ProxyConnectionStateMachine {
         _ head: HTTPRequestHead, routes: RouteTable?, draining: Bool, now: NIODeadline
     ) -> Action {
         guard case .awaitingHead = state else { return .close(settle: nil) }
-        var exchange = Exchange(
-            version: head.version, method: head.method,
-            keepAlive: head.isKeepAlive && !draining && !quiescing,
-            requestHasBody: Self.hasBody(head), upstream: .none)
-        exchange.bodyDeadline = now + Self.amount(limits.bodyTimeout)
-        if let rejection = RequestHeadValidator.check(head, limits: limits) {
-            exchange.keepAlive = false
+        let framing: RequestFraming
+        switch RequestHeadValidator.check(head, limits: limits) {
+        case .success(let checked):
+            framing = checked
+        case .failure(let rejection):
+            let exchange = Exchange(
+                version: head.version, method: head.method, keepAlive: false, requestHasBody: false, upstream: .none)
             state = .exchange(exchange)
             return respondAndClose(rejection.response, exchange, origin: .head(head, endpointID: nil))
         }
+        var exchange = Exchange(
+            version: head.version, method: head.method,
+            keepAlive: head.isKeepAlive && !draining && !quiescing,
+            requestHasBody: framing.hasBody, upstream: .none)
+        exchange.bodyDeadline = now + Self.amount(limits.bodyTimeout)
         switch RequestPlanner.plan(method: head.method, uri: head.uri, routes: routes) {
         case .health:
             state = .exchange(exchange)
@@ -317,11 +323,11 @@ extension ProxyConnectionStateMachine {
         case .forward(let forward):
             exchange.upstream = .admitting
             exchange.responseTimeout = .seconds(Int64(forward.timeoutSeconds))
-            exchange.expectContinue = head.headers[canonicalForm: "expect"].contains {
-                $0.lowercased() == "100-continue"
+            exchange.expectContinue = head.headers.contains { name, value in
+                name.isHeaderName("expect") && value.containsHeaderToken { $0.isHeaderName("100-continue") }
             }
             state = .exchange(exchange)
-            return .admit(forward, head)
+            return .admit(forward, head, framing)
         }
     }
 
@@ -503,11 +509,5 @@ extension ProxyConnectionStateMachine {
     /// ``ProxyLimits/sendTimeout`` to resume.
     package mutating func clientWritabilityChanged(writable: Bool, now: NIODeadline) {
         sendDeadline = writable ? nil : now + Self.amount(limits.sendTimeout)
-    }
-
-    static func hasBody(_ head: HTTPRequestHead) -> Bool {
-        if head.headers.contains(name: "transfer-encoding") { return true }
-        if let length = RequestHeadValidator.contentLength(of: head.headers) { return length > 0 }
-        return false
     }
 }

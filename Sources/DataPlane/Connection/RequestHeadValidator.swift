@@ -6,7 +6,7 @@ import Shared
 package enum RequestHeadValidator {
     /// Why a head is refused; the connection always closes after the answer, since the rest of
     /// the stream cannot be trusted.
-    package struct Rejection: Sendable, Equatable {
+    package struct Rejection: Error, Sendable, Equatable {
         package var status: HTTPResponseStatus
         package var detail: String
 
@@ -27,81 +27,79 @@ package enum RequestHeadValidator {
         }
     }
 
-    /// Headers a client may not name in `Connection`: removing them as hop-by-hop would change
-    /// how the upstream frames the message.
-    static let protectedFromConnection: Set<String> = ["content-length", "transfer-encoding", "host"]
-
-    /// Checks `head` against the limits and the protocol rules.
-    package static func check(_ head: HTTPRequestHead, limits: ProxyLimits) -> Rejection? {
+    /// Checks `head` against the limits and the protocol rules; on success, how its body is
+    /// framed.
+    package static func check(_ head: HTTPRequestHead, limits: ProxyLimits) -> Result<RequestFraming, Rejection> {
         if head.uri.utf8.count > limits.maxURIBytes {
-            return Rejection(.uriTooLong, "URI too long")
+            return .failure(Rejection(.uriTooLong, "URI too long"))
         }
         if head.headers.count > limits.maxHeaders {
-            return Rejection(.requestHeaderFieldsTooLarge, "Request header fields too large")
+            return .failure(Rejection(.requestHeaderFieldsTooLarge, "Request header fields too large"))
         }
         var headerBytes = 0
         var hosts = 0
-        var contentLengths = 0
-        var transferEncoding = false
+        var length: Int?
+        var lengthValid = true
+        var codings = 0
+        var plainChunked = true
         for (name, value) in head.headers {
             headerBytes += name.utf8.count + value.utf8.count + 4
             if name.isHeaderName("host") {
                 hosts += 1
             } else if name.isHeaderName("content-length") {
-                contentLengths += 1
+                lengthValid = lengthValid && accumulateContentLength(value, into: &length)
             } else if name.isHeaderName("transfer-encoding") {
-                transferEncoding = true
+                _ = value.containsHeaderToken { coding in
+                    codings += 1
+                    plainChunked = plainChunked && coding.isHeaderName("chunked")
+                    return false
+                }
+                // An empty field still announces a transfer coding (a broken one).
+                if codings == 0 { plainChunked = false }
             } else if name.isHeaderName("connection"), namesProtectedHeader(value) {
-                return Rejection(
-                    .badRequest, "Connection header may not name Content-Length, Transfer-Encoding or Host")
+                return .failure(
+                    Rejection(.badRequest, "Connection header may not name Content-Length, Transfer-Encoding or Host"))
             }
         }
+        let transferEncoding = codings > 0 || !plainChunked
         if headerBytes > limits.maxHeaderBytes {
-            return Rejection(.requestHeaderFieldsTooLarge, "Request header fields too large")
+            return .failure(Rejection(.requestHeaderFieldsTooLarge, "Request header fields too large"))
         }
         if head.method == .CONNECT {
-            return Rejection(.methodNotAllowed, "Method CONNECT not allowed")
+            return .failure(Rejection(.methodNotAllowed, "Method CONNECT not allowed"))
         }
         if head.version.major == 1 && head.version.minor >= 1 && hosts == 0 {
-            return Rejection(.badRequest, "Missing Host header")
+            return .failure(Rejection(.badRequest, "Missing Host header"))
         }
         if hosts > 1 {
-            return Rejection(.badRequest, "Multiple Host headers")
+            return .failure(Rejection(.badRequest, "Multiple Host headers"))
         }
-        if transferEncoding, !isPlainChunked(head.headers) {
+        if transferEncoding, !(plainChunked && codings == 1) {
             // The proxy decodes and re-encodes only `chunked`: another coding would be lost on
             // the way (RFC 9112 §6.1: 501 for a coding the server does not understand).
-            return Rejection(.notImplemented, "Transfer-Encoding other than chunked is not supported")
+            return .failure(Rejection(.notImplemented, "Transfer-Encoding other than chunked is not supported"))
         }
-        if contentLengths > 0 {
-            if transferEncoding {
-                return Rejection(.badRequest, "Both Content-Length and Transfer-Encoding")
-            }
-            if contentLength(of: head.headers) == nil {
-                return Rejection(.badRequest, "Invalid Content-Length")
-            }
+        if transferEncoding, length != nil || !lengthValid {
+            return .failure(Rejection(.badRequest, "Both Content-Length and Transfer-Encoding"))
+        }
+        if !lengthValid {
+            return .failure(Rejection(.badRequest, "Invalid Content-Length"))
         }
         if let problem = targetProblem(head.uri) {
-            return Rejection(.badRequest, problem)
+            return .failure(Rejection(.badRequest, problem))
         }
-        return nil
+        if transferEncoding { return .success(.chunked) }
+        return .success(length.map(RequestFraming.length) ?? .none)
     }
 
-    /// Whether the request's transfer coding is exactly `chunked` (one field, one coding).
-    static func isPlainChunked(_ headers: HTTPHeaders) -> Bool {
-        var codings = 0
-        for (name, value) in headers where name.isHeaderName("transfer-encoding") {
-            for coding in value.headerTokens() {
-                codings += 1
-                guard coding == "chunked" else { return false }
-            }
-        }
-        return codings == 1
-    }
-
-    /// Whether a `Connection` value lists Content-Length, Transfer-Encoding or Host.
+    /// Whether a `Connection` value lists Content-Length, Transfer-Encoding or Host, the headers
+    /// a client may not name there: removing them as hop-by-hop would change how the upstream
+    /// frames the message.
     static func namesProtectedHeader(_ value: String) -> Bool {
-        value.headerTokens().contains { protectedFromConnection.contains($0) }
+        value.containsHeaderToken { token in
+            token.isHeaderName("content-length") || token.isHeaderName("transfer-encoding")
+                || token.isHeaderName("host")
+        }
     }
 
     /// The body length a head announces: every `Content-Length` value (also comma-separated
@@ -109,13 +107,19 @@ package enum RequestHeadValidator {
     package static func contentLength(of headers: HTTPHeaders) -> Int? {
         var length: Int?
         for (name, field) in headers where name.isHeaderName("content-length") {
-            for value in field.utf8.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false) {
-                guard let parsed = decimal(value) else { return nil }
-                if let length, length != parsed { return nil }
-                length = parsed
-            }
+            guard accumulateContentLength(field, into: &length) else { return nil }
         }
         return length
+    }
+
+    /// Adds one `Content-Length` field (possibly a comma-separated repeat) to the `length` read
+    /// so far; `false` when it is not a decimal number or disagrees with `length`.
+    static func accumulateContentLength(_ field: String, into length: inout Int?) -> Bool {
+        for value in field.utf8.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false) {
+            guard let parsed = decimal(value), length == nil || length == parsed else { return false }
+            length = parsed
+        }
+        return true
     }
 
     /// A non-negative decimal number with optional surrounding spaces and tabs.
@@ -160,24 +164,5 @@ package enum RequestHeadValidator {
             }
         }
         return nil
-    }
-}
-
-extension String {
-    /// The comma-separated list elements of a field value (`Connection`, `Transfer-Encoding`),
-    /// trimmed and lower-cased.
-    func headerTokens() -> [String] {
-        split(separator: ",").map { $0.trimmingASCIISpaces().lowercased() }
-    }
-}
-
-extension StringProtocol {
-    /// The text without leading and trailing spaces and tabs (the optional white space of HTTP).
-    func trimmingASCIISpaces() -> Substring {
-        let text = Substring(self)
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" }
-        let tail = text.drop(while: isSpace)
-        guard let last = tail.lastIndex(where: { !isSpace($0) }) else { return tail[tail.endIndex...] }
-        return tail[...last]
     }
 }

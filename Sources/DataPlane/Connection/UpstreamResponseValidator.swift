@@ -9,18 +9,22 @@ package enum UpstreamResponseValidator {
         // 1xx responses other than 101 are consumed by the decoder; a 101 answers an upgrade the
         // proxy never asks for.
         guard (100...599).contains(code), code != 101 else { return "invalid status \(code)" }
-        var contentLengths = 0
+        var length: Int?
+        var lengthValid = true
         var transferEncoding = false
         // Field syntax (token names; no CR, LF, NUL or other control byte in a value) is enforced
         // by the decoder itself (llhttp in strict mode): such a response never gets here.
-        for (name, _) in head.headers {
-            if name.isHeaderName("content-length") { contentLengths += 1 }
-            if name.isHeaderName("transfer-encoding") { transferEncoding = true }
+        for (name, value) in head.headers {
+            if name.isHeaderName("content-length") {
+                lengthValid = lengthValid && RequestHeadValidator.accumulateContentLength(value, into: &length)
+            } else if name.isHeaderName("transfer-encoding") {
+                transferEncoding = true
+            }
         }
-        if contentLengths > 0 {
-            if transferEncoding { return "both Content-Length and Transfer-Encoding" }
-            if RequestHeadValidator.contentLength(of: head.headers) == nil { return "conflicting Content-Length" }
+        if transferEncoding && (length != nil || !lengthValid) {
+            return "both Content-Length and Transfer-Encoding"
         }
+        if !lengthValid { return "conflicting Content-Length" }
         return nil
     }
 }

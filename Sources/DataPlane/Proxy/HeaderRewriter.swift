@@ -3,50 +3,69 @@ import NIOHTTP1
 /// Rewrites message heads as they cross the proxy: hop-by-hop headers go, forwarding headers
 /// are added, everything else passes untouched (repeated headers stay separate lines).
 package enum HeaderRewriter {
-    /// Headers that describe one connection, not the message (RFC 9110 §7.6.1), plus the
-    /// de-facto `Proxy-Connection` and `Keep-Alive`.
-    package static let hopByHop: [String] = [
-        "connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization", "te",
-        "trailer", "transfer-encoding", "upgrade",
-    ]
-
-    /// Removes hop-by-hop headers and every header named in `Connection`.
-    package static func removeHopByHop(_ headers: inout HTTPHeaders) {
-        for name in headers[canonicalForm: "connection"] where !name.isEmpty {
-            headers.remove(name: String(name))
+    /// Whether `name` describes one connection, not the message (RFC 9110 §7.6.1), counting the
+    /// de-facto `Proxy-Connection` and `Keep-Alive`. Decided by length first: most names are
+    /// compared with nothing.
+    static func isHopByHop(_ name: some StringProtocol) -> Bool {
+        switch name.utf8.count {
+        case 2: name.isHeaderName("te")
+        case 7: name.isHeaderName("trailer") || name.isHeaderName("upgrade")
+        case 10: name.isHeaderName("connection") || name.isHeaderName("keep-alive")
+        case 16: name.isHeaderName("proxy-connection")
+        case 17: name.isHeaderName("transfer-encoding")
+        case 18: name.isHeaderName("proxy-authenticate")
+        case 19: name.isHeaderName("proxy-authorization")
+        default: false
         }
-        for name in hopByHop where headers.contains(name: name) {
-            headers.remove(name: name)
+    }
+
+    /// The headers a message's `Connection` fields name (beyond the hop-by-hop ones, which go
+    /// anyway): they describe the connection too. Empty, and allocation-free, in the common case.
+    struct ConnectionNamed {
+        private var names: [Substring] = []
+
+        init(_ headers: HTTPHeaders) {
+            var found: [Substring] = []
+            for (name, value) in headers where name.isHeaderName("connection") && !Self.isPlainOption(value) {
+                _ = value.containsHeaderToken { token in
+                    if !token.isEmpty, !HeaderRewriter.isHopByHop(token) { found.append(token) }
+                    return false
+                }
+            }
+            names = found
+        }
+
+        func contains(_ name: String) -> Bool {
+            !names.isEmpty && names.contains { $0.equalsIgnoringASCIICase(name) }
+        }
+
+        /// `keep-alive` alone, what most kept-alive messages say: a hop-by-hop name, nothing to
+        /// collect.
+        private static func isPlainOption(_ value: String) -> Bool {
+            value.isHeaderName("keep-alive")
         }
     }
 
     /// Fields that may never travel in a trailer section: they describe the connection or the
     /// framing, and a strict parser (llhttp among them) acts on them there too (RFC 9110 §6.5.1).
-    static let forbiddenInTrailers: Set<String> = [
-        "connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization", "te",
-        "trailer", "transfer-encoding", "upgrade", "content-length", "host",
-    ]
+    static func isForbiddenInTrailers(_ name: String) -> Bool {
+        isHopByHop(name) || name.isHeaderName("content-length") || name.isHeaderName("host")
+    }
 
     /// Trailers as they may be passed on: without connection and framing fields, and without any
     /// field the trailer's own `Connection` names. `changed` says whether any was dropped (the
     /// connection they came on must then not be reused: its parser may have acted on them).
     package static func passableTrailers(_ trailers: HTTPHeaders?) -> (trailers: HTTPHeaders?, changed: Bool) {
         guard let trailers, !trailers.isEmpty else { return (trailers, false) }
-        var named = Set<String>()
-        for (name, value) in trailers where name.isHeaderName("connection") {
-            named.formUnion(value.headerTokens())
+        let named = ConnectionNamed(trailers)
+        guard trailers.contains(where: { name, _ in isForbiddenInTrailers(name) || named.contains(name) }) else {
+            return (trailers, false)
         }
         var kept = HTTPHeaders()
-        var changed = false
-        for (name, value) in trailers {
-            let lower = name.lowercased()
-            if forbiddenInTrailers.contains(lower) || named.contains(lower) {
-                changed = true
-            } else {
-                kept.add(name: name, value: value)
-            }
+        for (name, value) in trailers where !isForbiddenInTrailers(name) && !named.contains(name) {
+            kept.add(name: name, value: value)
         }
-        return changed ? (kept, true) : (trailers, false)
+        return (kept, true)
     }
 
     /// What the upstream needs to know about the client side of a request.
@@ -65,53 +84,71 @@ package enum HeaderRewriter {
         }
     }
 
-    /// The head to send upstream for a client's request head.
+    /// The head to send upstream for a client's request head, in one pass over its headers.
     ///
-    /// Framing is the proxy's own, built from what the decoder parsed, never from client headers
-    /// that survive the rewrite: every `Content-Length` and `Transfer-Encoding` the client sent
-    /// goes, then a chunked body is sent chunked, a body with a length announces that length, and
-    /// a request with no body announces none (`Content-Length: 0` for methods that usually carry
-    /// one, so the encoder does not invent a chunked body).
+    /// Framing is the proxy's own, from what the decoder parsed (`framing`), never from client
+    /// headers that survive the rewrite: every `Content-Length` and `Transfer-Encoding` the
+    /// client sent goes, then a chunked body is sent chunked, a body with a length announces that
+    /// length, and a request with no body announces none (`Content-Length: 0` for methods that
+    /// usually carry one, so the encoder does not invent a chunked body).
     package static func upstreamHead(
         for client: HTTPRequestHead,
+        framing: RequestFraming,
         target: String,
         context: ForwardingContext
     ) -> HTTPRequestHead {
-        var headers = client.headers
-        let chunked = headers.contains(name: "transfer-encoding")
-        let length = chunked ? nil : RequestHeadValidator.contentLength(of: headers)
-        let clientHost = headers.first(name: "host")
-        removeHopByHop(&headers)
-        headers.remove(name: "content-length")
-        // `Expect: 100-continue` is answered by the proxy itself; the upstream gets the body directly.
-        headers.remove(name: "expect")
+        let named = ConnectionNamed(client.headers)
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(client.headers.count + 6)
+        var clientHost: String?
+        var forwardedFor = ""
+        for (name, value) in client.headers {
+            if name.isHeaderName("host") {
+                if clientHost == nil { clientHost = value }
+                continue
+            }
+            if isHopByHop(name) || named.contains(name) { continue }
+            if name.isHeaderName("x-forwarded-for") {
+                forwardedFor += forwardedFor.isEmpty ? value : ", " + value
+                continue
+            }
+            // `Expect: 100-continue` is answered by the proxy itself; the upstream gets the body
+            // directly. The others are the proxy's to set.
+            if name.isHeaderName("content-length") || name.isHeaderName("expect")
+                || name.isHeaderName("x-forwarded-proto") || name.isHeaderName("x-forwarded-host")
+                || name.isHeaderName("x-request-id")
+            {
+                continue
+            }
+            headers.add(name: name, value: value)
+        }
 
-        headers.replaceOrAdd(name: "host", value: context.upstreamAuthority)
+        headers.add(name: "host", value: context.upstreamAuthority)
         if let clientIP = context.clientIP {
-            let previous = headers[canonicalForm: "x-forwarded-for"]
-            let value = previous.isEmpty ? clientIP : previous.joined(separator: ", ") + ", " + clientIP
-            headers.replaceOrAdd(name: "x-forwarded-for", value: value)
+            headers.add(
+                name: "x-forwarded-for", value: forwardedFor.isEmpty ? clientIP : forwardedFor + ", " + clientIP)
+        } else if !forwardedFor.isEmpty {
+            headers.add(name: "x-forwarded-for", value: forwardedFor)
         }
-        headers.replaceOrAdd(name: "x-forwarded-proto", value: "http")
-        if let clientHost {
-            headers.replaceOrAdd(name: "x-forwarded-host", value: clientHost)
-        } else {
-            headers.remove(name: "x-forwarded-host")
-        }
-        headers.replaceOrAdd(name: "x-request-id", value: context.requestID)
+        headers.add(name: "x-forwarded-proto", value: "http")
+        if let clientHost { headers.add(name: "x-forwarded-host", value: clientHost) }
+        headers.add(name: "x-request-id", value: context.requestID)
 
-        if chunked {
+        switch framing {
+        case .chunked:
             headers.add(name: "transfer-encoding", value: "chunked")
-        } else if let length {
+        case .length(let length):
             headers.add(name: "content-length", value: String(length))
-        } else if [.POST, .PUT, .PATCH].contains(client.method) {
-            headers.add(name: "content-length", value: "0")
+        case .none:
+            switch client.method {
+            case .POST, .PUT, .PATCH: headers.add(name: "content-length", value: "0")
+            default: break
+            }
         }
-
         return HTTPRequestHead(version: .http1_1, method: client.method, uri: target, headers: headers)
     }
 
-    /// The head to send the client for an upstream response head.
+    /// The head to send the client for an upstream response head, in one pass over its headers.
     package static func clientHead(
         for upstream: HTTPResponseHead,
         requestID: String,
@@ -119,15 +156,26 @@ package enum HeaderRewriter {
         keepAlive: Bool,
         version: HTTPVersion = .http1_1
     ) -> HTTPResponseHead {
-        var headers = upstream.headers
-        // Framing stays what the decoder parsed: a `Connection` header naming `Content-Length`
-        // must not turn a sized body into one the client reads until close. (A response with both
-        // `Content-Length` and `Transfer-Encoding` never gets here.)
-        let length = headers.first(name: "content-length")
-        removeHopByHop(&headers)
-        if let length, !headers.contains(name: "content-length") { headers.add(name: "content-length", value: length) }
-        headers.replaceOrAdd(name: "x-request-id", value: requestID)
-        headers.replaceOrAdd(name: "x-endpoint-id", value: endpointID)
+        let named = ConnectionNamed(upstream.headers)
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(upstream.headers.count + 3)
+        for (name, value) in upstream.headers {
+            // Framing stays what the decoder parsed: a `Connection` header naming `Content-Length`
+            // must not turn a sized body into one the client reads until close. (A response with
+            // both `Content-Length` and `Transfer-Encoding` never gets here.)
+            if name.isHeaderName("content-length") {
+                headers.add(name: name, value: value)
+                continue
+            }
+            if isHopByHop(name) || named.contains(name) || name.isHeaderName("x-request-id")
+                || name.isHeaderName("x-endpoint-id")
+            {
+                continue
+            }
+            headers.add(name: name, value: value)
+        }
+        headers.add(name: "x-request-id", value: requestID)
+        headers.add(name: "x-endpoint-id", value: endpointID)
         if !keepAlive {
             headers.add(name: "connection", value: "close")
         } else if version.minor == 0 {

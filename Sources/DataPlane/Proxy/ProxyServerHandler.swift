@@ -179,8 +179,8 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
         switch action {
         case .none:
             break
-        case .admit(let forward, let head):
-            admit(forward, head: head)
+        case .admit(let forward, let head, let framing):
+            admit(forward, head: head, framing: framing)
         case .respond(let local):
             respond(local, context: context)
         case .connectUpstream(let reusePooled, let sendContinue):
@@ -208,6 +208,7 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
             record.bytesOut += buffer.readableBytes
             context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
         case .writeResponseEnd(let trailers, let reuseUpstream, let keepAlive):
+            let now = self.now
             record.upstreamEnd = now
             if let upstream {
                 self.upstream = nil
@@ -217,14 +218,14 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
                     upstream.close()
                 }
             }
-            writeEnd(trailers, keepAlive: keepAlive, context: context)
+            writeEnd(trailers, keepAlive: keepAlive, context: context, now: now)
         case .close(let settle, let upstreamError, let reason):
             if let (ticket, outcome) = settle { settleBreaker(ticket, outcome) }
             if let upstreamError { countUpstreamError(upstreamError) }
             if let reason, record.status != 0 {
                 // A response cut short still gets its line, with why.
                 record.reason = reason
-                recordCompleted()
+                recordCompleted(now: now)
             }
             abandonUpstream()
             context.close(promise: nil)
@@ -232,22 +233,23 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
     }
 
     /// A new request begins: its id and what is recorded of it.
-    private func beginRequest(_ head: HTTPRequestHead?) {
+    private func beginRequest(_ head: HTTPRequestHead?, now: NIODeadline) {
         requestID = RequestID.choose(clientValue: head?.headers.first(name: "x-request-id"), random: &loop.random)
         endpointID = nil
         record = RequestRecord(start: now, method: head?.method.rawValue ?? "", path: head?.uri ?? "")
     }
 
     /// Asks the endpoint's breaker, then prepares the upstream request.
-    private func admit(_ forward: RequestPlanner.Forward, head: HTTPRequestHead) {
-        beginRequest(head)
+    private func admit(_ forward: RequestPlanner.Forward, head: HTTPRequestHead, framing: RequestFraming) {
+        let now = self.now
+        beginRequest(head, now: now)
         endpointID = forward.endpointID
         let policy = forward.route.endpoint.circuitBreaker
         switch environment.breakers.admit(forward.endpointID, policy: policy) {
         case .allowed(let trial):
             let target = loop.routes?.upstreams[forward.endpointID] ?? UpstreamTarget(forward.route.url)
             let upstreamHead = HeaderRewriter.upstreamHead(
-                for: head, target: forward.target,
+                for: head, framing: framing, target: forward.target,
                 context: .init(clientIP: clientIP, upstreamAuthority: target.authority, requestID: requestID))
             self.upstreamHead = upstreamHead
             upstreamKey = target.key
@@ -256,7 +258,7 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
             queued.append(.head(upstreamHead))
             record.upstreamStart = now
             let ticket = ProxyConnectionStateMachine.BreakerTicket(
-                endpoint: forward.endpointID, trial: trial, policy: policy)
+                endpoint: forward.endpointID, trial: trial, failureStatuses: forward.route.failureStatuses)
             run(machine.breakerAdmitted(ticket, now: now))
         case .rejected(let retryAfter):
             run(machine.breakerRejected(retryAfter: retryAfter, now: now))
@@ -340,10 +342,10 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
         if local.closeUpstream { abandonUpstream() }
         switch local.origin {
         case .head(let head, let endpoint):
-            beginRequest(head)
+            beginRequest(head, now: now)
             endpointID = endpoint
         case .unparsed:
-            beginRequest(nil)
+            beginRequest(nil, now: now)
         case .current:
             break
         }
@@ -374,9 +376,11 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
         context.write(wrapOutboundOut(.head(clientHead)), promise: nil)
     }
 
-    private func writeEnd(_ trailers: HTTPHeaders?, keepAlive: Bool, context: ChannelHandlerContext) {
+    private func writeEnd(
+        _ trailers: HTTPHeaders?, keepAlive: Bool, context: ChannelHandlerContext, now: NIODeadline? = nil
+    ) {
         loop.requestsServed += 1
-        recordCompleted()
+        recordCompleted(now: now ?? self.now)
         if keepAlive {
             context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: nil)
         } else {
@@ -387,8 +391,7 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
     }
 
     /// Counts the response just completed and writes its access-log line.
-    private func recordCompleted() {
-        let now = self.now
+    private func recordCompleted(now: NIODeadline) {
         let counters = loop.traffic.counters(for: endpointID)
         counters.recordResponse(status: record.status)
         let duration = (now - record.start).nanoseconds

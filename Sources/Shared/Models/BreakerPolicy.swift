@@ -84,10 +84,7 @@ public struct BreakerPolicy: Sendable, Equatable, Codable {
 
     /// Whether an upstream status counts as a failure under this policy.
     public func isFailure(status: Int) -> Bool {
-        failureStatuses.contains { spec in
-            if let code = Int(spec) { return code == status }
-            return Int(spec.prefix(1)) == status / 100
-        }
+        failureStatusSet.contains(status)
     }
 }
 

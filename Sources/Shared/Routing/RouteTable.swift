@@ -7,6 +7,14 @@ public struct RouteTable: Sendable {
     public struct Route: Sendable {
         public let endpoint: SnapshotEndpoint
         public let url: EndpointURL
+        /// The endpoint's breaker policy's failure statuses, parsed once per snapshot.
+        public let failureStatuses: StatusCodeSet
+
+        public init(endpoint: SnapshotEndpoint, url: EndpointURL) {
+            self.endpoint = endpoint
+            self.url = url
+            self.failureStatuses = endpoint.circuitBreaker.failureStatusSet
+        }
     }
 
     /// The outcome of resolving a path.

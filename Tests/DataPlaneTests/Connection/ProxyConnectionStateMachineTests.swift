@@ -20,14 +20,14 @@ import Testing
 
     func admitted(_ machine: inout ProxyConnectionStateMachine, _ head: HTTPRequestHead) {
         guard
-            case .admit(let forward, _) = machine.received(
+            case .admit(let forward, _, _) = machine.received(
                 .part(.head(head)), routes: routes, draining: false, now: Self.start)
         else {
             Issue.record("expected admit")
             return
         }
         let ticket = ProxyConnectionStateMachine.BreakerTicket(
-            endpoint: forward.endpointID, trial: nil, policy: .defaults)
+            endpoint: forward.endpointID, trial: nil, failureStatuses: BreakerPolicy.defaults.failureStatusSet)
         guard case .connectUpstream(reusePooled: true, _) = machine.breakerAdmitted(ticket, now: Self.start) else {
             Issue.record("expected connect")
             return
