@@ -159,21 +159,7 @@ import Testing
     }
 
     @Test func theControlPlanePassesItsAccessLogToItsReplicas() async throws {
-        let upstream = try await UpstreamServer.start(.echo)
-        var failure: (any Error)?
-        do {
-            let directory = try TestDirectory()
-            let path = directory.file("replicas-access.log").path
-            let control = try await ControlPlaneHarness.start(
-                config: """
-                    health_check:
-                      enabled: false
-                    endpoints:
-                      - name: svc
-                        url: \(upstream.baseURL)/api
-                    """, replicas: 1, arguments: ["--access-log", path], directory: directory)
-            defer { control.stop() }
-            let url = "http://127.0.0.1:\(control.proxyPort)/orchestrator/svc/x"
+        try await withSupervisedGateway(replicas: 1) { _, path, url in
             let id = try await eventually("a proxied request", timeout: 60) { () -> String? in
                 let response = try await TestHTTP.request(.GET, url, headers: [("Connection", "close")])
                 return response.status == 200 ? response.headers.first(name: "x-request-id") : nil
@@ -184,29 +170,11 @@ import Testing
             }
             #expect(line["endpoint"] as? String == "svc")
             #expect(line["status"] as? Int == 200)
-        } catch {
-            failure = error
         }
-        await upstream.stop()
-        if let failure { throw failure }
     }
 
     @Test func aSIGHUPToTheControlPlaneReopensEverySupervisedReplicasFile() async throws {
-        let upstream = try await UpstreamServer.start(.echo)
-        var failure: (any Error)?
-        do {
-            let directory = try TestDirectory()
-            let path = directory.file("replicas-access.log").path
-            let control = try await ControlPlaneHarness.start(
-                config: """
-                    health_check:
-                      enabled: false
-                    endpoints:
-                      - name: svc
-                        url: \(upstream.baseURL)/api
-                    """, replicas: 2, arguments: ["--access-log", path], directory: directory)
-            defer { control.stop() }
-            let url = "http://127.0.0.1:\(control.proxyPort)/orchestrator/svc/x"
+        try await withSupervisedGateway(replicas: 2) { control, path, url in
             _ = try await eventually("a first line", timeout: 60) { () -> Bool? in
                 _ = try? await TestHTTP.request(.GET, url, headers: [("Connection", "close")])
                 return ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").isEmpty ? nil : true
@@ -224,6 +192,29 @@ import Testing
             #expect(replicas.count == 2)
             #expect(control.process.isRunning)
             #expect(control.replicaPids.count == 2)
+        }
+    }
+
+    /// A control plane supervising `replicas` replicas with `--access-log` set, routing `svc` to
+    /// an echo upstream; `body` gets it, the log's path and a URL on `svc`.
+    private func withSupervisedGateway(
+        replicas: Int, _ body: (ControlPlaneHarness, String, String) async throws -> Void
+    ) async throws {
+        let upstream = try await UpstreamServer.start(.echo)
+        var failure: (any Error)?
+        do {
+            let directory = try TestDirectory()
+            let path = directory.file("replicas-access.log").path
+            let control = try await ControlPlaneHarness.start(
+                config: """
+                    health_check:
+                      enabled: false
+                    endpoints:
+                      - name: svc
+                        url: \(upstream.baseURL)/api
+                    """, replicas: replicas, arguments: ["--access-log", path], directory: directory)
+            defer { control.stop() }
+            try await body(control, path, "http://127.0.0.1:\(control.proxyPort)/orchestrator/svc/x")
         } catch {
             failure = error
         }
