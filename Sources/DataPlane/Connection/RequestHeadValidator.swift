@@ -115,11 +115,15 @@ package enum RequestHeadValidator {
     /// Adds one `Content-Length` field (possibly a comma-separated repeat) to the `length` read
     /// so far; `false` when it is not a decimal number or disagrees with `length`.
     static func accumulateContentLength(_ field: String, into length: inout Int?) -> Bool {
-        for value in field.utf8.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false) {
-            guard let parsed = decimal(value), length == nil || length == parsed else { return false }
+        let utf8 = Substring(field).utf8
+        var start = utf8.startIndex
+        while true {
+            let end = utf8[start...].firstIndex(of: UInt8(ascii: ",")) ?? utf8.endIndex
+            guard let parsed = decimal(utf8[start..<end]), length == nil || length == parsed else { return false }
             length = parsed
+            guard end < utf8.endIndex else { return true }
+            start = utf8.index(after: end)
         }
-        return true
     }
 
     /// A non-negative decimal number with optional surrounding spaces and tabs.

@@ -190,7 +190,7 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
             }
             obtainUpstream(allowPooled: reusePooled)
         case .retryUpstream:
-            queued.removeAll()
+            queued.removeAll(keepingCapacity: true)
             if let upstreamHead {
                 queued.append(.head(upstreamHead))
                 queued.append(.end(nil))
@@ -254,7 +254,7 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
             self.upstreamHead = upstreamHead
             upstreamKey = target.key
             connectTimeout = .seconds(Int64(forward.timeoutSeconds))
-            queued.removeAll()
+            queued.removeAll(keepingCapacity: true)
             queued.append(.head(upstreamHead))
             record.upstreamStart = now
             let ticket = ProxyConnectionStateMachine.BreakerTicket(
@@ -321,7 +321,7 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
 
     /// Closes the upstream connection of an exchange that will not complete normally.
     private func abandonUpstream() {
-        queued.removeAll()
+        queued.removeAll(keepingCapacity: true)
         if let upstream {
             self.upstream = nil
             upstream.close()

@@ -29,7 +29,9 @@ package final class UpstreamConnectionPool {
     private let eventLoop: any EventLoop
     private let tlsContext: NIOSSLContext?
     private let connector: any UpstreamConnector
-    private var idle: [Key: [UpstreamClientHandler]] = [:]
+    /// Idle connections per key, newest last. The lists are objects so that leasing and
+    /// releasing change them in place: no dictionary `_modify` accessor, no array copy.
+    private var idle: [Key: IdleList] = [:]
     private var sweeper: RepeatedTask?
 
     init(eventLoop: any EventLoop, tlsContext: NIOSSLContext?, connector: any UpstreamConnector) {
@@ -39,11 +41,12 @@ package final class UpstreamConnectionPool {
     }
 
     /// Idle connections held now, over every key.
-    package var idleCount: Int { idle.values.reduce(0) { $0 + $1.count } }
+    package var idleCount: Int { idle.values.reduce(0) { $0 + $1.connections.count } }
 
     /// An idle connection for `key`, if one is open.
     func lease(_ key: Key) -> UpstreamClientHandler? {
-        while let connection = idle[key]?.popLast() {
+        guard let list = idle[key] else { return nil }
+        while let connection = list.connections.popLast() {
             if connection.isActive { return connection }
         }
         return nil
@@ -53,20 +56,25 @@ package final class UpstreamConnectionPool {
     func release(_ connection: UpstreamClientHandler) {
         connection.detach()
         guard connection.isActive else { return }
-        var list = idle[connection.key, default: []]
-        guard list.count < Self.maximumIdlePerKey else {
+        let list: IdleList
+        if let existing = idle[connection.key] {
+            list = existing
+        } else {
+            list = IdleList()
+            idle[connection.key] = list
+        }
+        guard list.connections.count < Self.maximumIdlePerKey else {
             connection.close()
             return
         }
         connection.idleSince = .now()
-        list.append(connection)
-        idle[connection.key] = list
+        list.connections.append(connection)
         startSweeping()
     }
 
     /// Forgets a connection that closed.
     func remove(_ connection: UpstreamClientHandler) {
-        idle[connection.key]?.removeAll { $0 === connection }
+        idle[connection.key]?.connections.removeAll { $0 === connection }
     }
 
     /// Opens a new connection for `key` on this pool's loop. The handler is returned at once;
@@ -107,8 +115,9 @@ package final class UpstreamConnectionPool {
     private func closeExpired() {
         let cutoff = NIODeadline.now() - Self.idleTimeout
         for (key, list) in idle {
-            let (expired, kept) = (list.filter { $0.idleSince < cutoff }, list.filter { $0.idleSince >= cutoff })
-            idle[key] = kept.isEmpty ? nil : kept
+            let expired = list.connections.filter { $0.idleSince < cutoff }
+            list.connections.removeAll { $0.idleSince < cutoff }
+            if list.connections.isEmpty { idle[key] = nil }
             for connection in expired { connection.close() }
         }
     }
@@ -117,7 +126,7 @@ package final class UpstreamConnectionPool {
     func closeAll() {
         sweeper?.cancel()
         sweeper = nil
-        let all = idle.values.flatMap { $0 }
+        let all = idle.values.flatMap(\.connections)
         idle = [:]
         for connection in all { connection.close() }
     }
@@ -125,6 +134,11 @@ package final class UpstreamConnectionPool {
 
 @available(*, unavailable)
 extension UpstreamConnectionPool: Sendable {}
+
+/// One key's idle connections, newest last.
+private final class IdleList {
+    var connections: [UpstreamClientHandler] = []
+}
 
 /// An `https` upstream was requested but no TLS context could be built at start.
 struct UpstreamTLSUnavailable: Error, CustomStringConvertible {

@@ -2,6 +2,8 @@
 public enum PathSegment {
     /// Whether a raw segment is `.` or `..`, also when percent-encoded (`%2e`, `%2E%2e`).
     public static func isDotSegment<S: StringProtocol>(_ segment: S) -> Bool {
+        // The longest spelling of a dot segment is `%2e%2e`.
+        guard segment.utf8.count <= 6 else { return false }
         let decoded = percentDecoded(segment)
         return decoded == "." || decoded == ".."
     }

@@ -55,27 +55,48 @@ public struct RouteTable: Sendable {
         }
     }
 
-    /// Resolves the raw path after `/orchestrator/` (no query string).
+    /// Resolves the raw path after `/orchestrator/` (no query string). One walk over the bytes,
+    /// with no intermediate arrays: this runs for every proxied request.
     public func resolve(_ path: Substring) -> Resolution {
         var trimmed = path
         while trimmed.first == "/" { trimmed = trimmed.dropFirst() }
-        if trimmed.split(separator: "/", omittingEmptySubsequences: true).contains(where: {
-            PathSegment.isDotSegment($0)
-        }) {
-            return .rejected("Path must not contain '.' or '..' segments")
+        let utf8 = trimmed.utf8
+        // The ends of the first two segments (each at a "/"), found while checking every segment.
+        var firstEnd: Substring.Index?
+        var secondEnd: Substring.Index?
+        var segmentStart = utf8.startIndex
+        var index = utf8.startIndex
+        while true {
+            let atEnd = index == utf8.endIndex
+            if atEnd || utf8[index] == UInt8(ascii: "/") {
+                if index > segmentStart, PathSegment.isDotSegment(trimmed[segmentStart..<index]) {
+                    return .rejected("Path must not contain '.' or '..' segments")
+                }
+                if !atEnd {
+                    if firstEnd == nil {
+                        firstEnd = index
+                    } else if secondEnd == nil {
+                        secondEnd = index
+                    }
+                }
+                if atEnd { break }
+                segmentStart = utf8.index(after: index)
+            }
+            index = utf8.index(after: index)
         }
-        let parts = trimmed.split(separator: "/", maxSplits: 2, omittingEmptySubsequences: false)
-        guard let first = parts.first, !first.isEmpty else { return .notFound }
-        if parts.count >= 2 {
-            if let route = routes[PathSegment.percentDecoded(parts[1])],
+        let first = trimmed[..<(firstEnd ?? trimmed.endIndex)]
+        guard !first.isEmpty else { return .notFound }
+        if let firstEnd {
+            let secondStart = utf8.index(after: firstEnd)
+            let second = trimmed[secondStart..<(secondEnd ?? trimmed.endIndex)]
+            if let route = routes[PathSegment.percentDecoded(second)],
                 let version = route.endpoint.config.version, version == PathSegment.percentDecoded(first)
             {
-                return .matched(route, rest: parts.count == 3 ? parts[2] : nil)
+                return .matched(route, rest: secondEnd.map { trimmed[utf8.index(after: $0)...] })
             }
         }
         if let route = routes[PathSegment.percentDecoded(first)] {
-            let afterName = trimmed.dropFirst(first.count)
-            return .matched(route, rest: afterName.isEmpty ? nil : afterName.dropFirst())
+            return .matched(route, rest: firstEnd.map { trimmed[utf8.index(after: $0)...] })
         }
         return .notFound
     }
