@@ -27,8 +27,18 @@ import Testing
         #expect(resolve("users/")! == ("users", ""))
     }
 
+    @Test func emptySegmentsAndLeadingSlashesKeepTheirPlace() {
+        #expect(resolve("users//x")! == ("users", "/x"))
+        #expect(resolve("//users/a")! == ("users", "a"))
+        #expect(resolve("users/a/b/c/")! == ("users", "a/b/c/"))
+        #expect(resolve("") == nil)
+        #expect(resolve("/") == nil)
+    }
+
     @Test func versionedFormWinsOverANameCollision() {
         #expect(resolve("v1/users/x")! == ("users", "x"))
+        #expect(resolve("v1/users")! == ("users", nil))
+        #expect(resolve("v1/users/")! == ("users", ""))
         #expect(resolve("v1/nothing")! == ("v1", "nothing"))
     }
 
@@ -37,7 +47,10 @@ import Testing
         #expect(resolve("use") == nil)
     }
 
-    @Test(arguments: ["users/../admin", "users/%2e%2e/admin", "users/./x", "users/%2E/x", "../users"])
+    @Test(arguments: [
+        "users/../admin", "users/%2e%2e/admin", "users/./x", "users/%2E/x", "../users", "users/a/b/..",
+        "users/a/.%2e/b",
+    ])
     func dotSegmentsAreRejected(path: String) {
         guard case .rejected = table.resolve(Substring(path)) else {
             Issue.record("\(path) was not rejected")
