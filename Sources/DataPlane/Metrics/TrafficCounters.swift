@@ -4,6 +4,7 @@ import Shared
 /// loop, so no locks. ``SnapshotClient`` sums every loop's counters into each report.
 package final class TrafficCounters {
     private var endpoints: [String: EndpointCounters] = [:]
+    private var last: (name: String, counters: EndpointCounters)?
     /// Client connections open on this loop now.
     package var activeConnections = 0
 
@@ -12,9 +13,17 @@ package final class TrafficCounters {
     /// The counters of `endpoint` (``TrafficReport/unmatchedEndpoint`` for `nil`), created on first use.
     package func counters(for endpoint: String?) -> EndpointCounters {
         let name = endpoint ?? TrafficReport.unmatchedEndpoint
-        if let counters = endpoints[name] { return counters }
-        let counters = EndpointCounters()
-        endpoints[name] = counters
+        // Traffic runs in streaks to one endpoint: the last answer usually serves again, without
+        // hashing the name (entries are never replaced, so it stays valid).
+        if let last, last.name == name { return last.counters }
+        let counters: EndpointCounters
+        if let existing = endpoints[name] {
+            counters = existing
+        } else {
+            counters = EndpointCounters()
+            endpoints[name] = counters
+        }
+        last = (name, counters)
         return counters
     }
 
