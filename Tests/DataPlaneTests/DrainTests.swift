@@ -12,12 +12,10 @@ import Testing
 /// `drain` message it stops accepting, finishes requests in flight, answers the next request on
 /// each kept-alive connection with `Connection: close`, and exits 0 once no connection is left.
 @Suite(.serialized) struct DrainTests {
+    /// What the slow upstream answers, once the test releases it (after the drain has begun).
     static let slowBody = String(repeating: "slow-body-", count: 200)
-    /// How long the slow upstream takes: long enough for the drain to begin first on a loaded
-    /// machine, so the response in flight is one the drain finishes.
-    static let slowMilliseconds: Int64 = 5000
 
-    /// A replica whose only endpoint `slow` answers after `delay` ms.
+    /// A replica whose only endpoint `slow` is served by `upstream`.
     static func startReplica(
         upstream: UpstreamServer, directory: TestDirectory? = nil, drainTimeout: Double = 30
     ) throws -> DataPlaneInheritedSocket {
@@ -49,7 +47,8 @@ import Testing
     /// next request on an idle kept-alive connection gets `Connection: close` (and a 503
     /// `draining` health answer), and the replica then exits 0 without waiting for its deadline.
     static func expectGracefulDrain(
-        replica: DataPlaneInheritedSocket, slow: DrainClientConnection, idle: DrainClientConnection
+        replica: DataPlaneInheritedSocket, upstream: UpstreamServer, slow: DrainClientConnection,
+        idle: DrainClientConnection
     ) async throws {
         try await waitForDrainLog(replica)
         #expect(!idle.isClosed, "an idle kept-alive connection stays open during the drain")
@@ -60,6 +59,8 @@ import Testing
         #expect(health.values("connection").map { $0.lowercased() } == ["close"])
         try await idle.waitForClose()
 
+        // Only now does the slow upstream answer: the drain is certain to have begun.
+        upstream.releaseHeld()
         let completed = try await slow.response()
         #expect(completed.status == 200)
         #expect(String(decoding: completed.body, as: UTF8.self) == slowBody)
@@ -75,7 +76,7 @@ import Testing
 
     @Test func sigtermFinishesTheRequestInFlightAndClosesKeptAliveConnections() async throws {
         let upstream = try await UpstreamServer.start(
-            .delayed(milliseconds: Self.slowMilliseconds, body: Self.slowBody))
+            .held(body: Self.slowBody))
         let replica = try Self.startReplica(upstream: upstream)
         defer { replica.stop() }
         let idle = try await Self.idleConnection(port: replica.port)
@@ -86,13 +87,13 @@ import Testing
         _ = try await upstream.waitForRequests(1)
 
         replica.signal(SIGTERM)
-        try await Self.expectGracefulDrain(replica: replica, slow: slow, idle: idle)
+        try await Self.expectGracefulDrain(replica: replica, upstream: upstream, slow: slow, idle: idle)
         await upstream.stop()
     }
 
     @Test func drainMessageDrainsLikeSigtermAndIsReported() async throws {
         let upstream = try await UpstreamServer.start(
-            .delayed(milliseconds: Self.slowMilliseconds, body: Self.slowBody))
+            .held(body: Self.slowBody))
         let directory = try TestDirectory()
         let control = try await DataPlaneControlServer.start(path: directory.file("cp.sock").path)
         let replica = try Self.startReplica(upstream: upstream, directory: directory)
@@ -119,7 +120,7 @@ import Testing
         // A supervisor may also send SIGTERM: after the message it is the same request, not a
         // second one that would end the process at once.
         replica.signal(SIGTERM)
-        try await Self.expectGracefulDrain(replica: replica, slow: slow, idle: idle)
+        try await Self.expectGracefulDrain(replica: replica, upstream: upstream, slow: slow, idle: idle)
         #expect(replica.errorOutput.contains("already draining"))
         await connection.close()
         await control.stop()

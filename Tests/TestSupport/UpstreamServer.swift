@@ -43,6 +43,9 @@ public enum UpstreamBehaviour: Sendable {
     case closeWithoutResponse
     /// 200 with `body`, sent `milliseconds` after the request is complete: a slow upstream.
     case delayed(milliseconds: Int64, body: String)
+    /// 200 with `body`, held until ``UpstreamServer/releaseHeld()``: a slow upstream whose
+    /// answer the test times, however loaded the machine.
+    case held(body: String)
     /// 200 whose head goes out at once and whose `body` follows `milliseconds` later, like a
     /// server that flushes its headers before writing the body (Python's `http.server` does).
     case headFirst(bodyAfterMilliseconds: Int64, body: String)
@@ -70,6 +73,9 @@ public final class UpstreamServer: Sendable {
         var requests: [RecordedRequest] = []
         var connections = 0
         var open: [ObjectIdentifier: any Channel] = [:]
+        /// Answers of the `.held` behaviour waiting for ``UpstreamServer/releaseHeld()``.
+        var held: [@Sendable () -> Void] = []
+        var heldReleased = false
     }
 
     public var baseURL: String { "http://127.0.0.1:\(port)" }
@@ -118,6 +124,16 @@ public final class UpstreamServer: Sendable {
         try? await channel.close()
         let open = state.withLock { Array($0.open.values) }
         for connection in open { try? await connection.close() }
+    }
+
+    /// Sends the answers the `.held` behaviour keeps back, and every later one at once.
+    public func releaseHeld() {
+        let held = state.withLock { state -> [@Sendable () -> Void] in
+            state.heldReleased = true
+            defer { state.held = [] }
+            return state.held
+        }
+        for answer in held { answer() }
     }
 
     /// Waits until `count` requests were recorded.
@@ -309,6 +325,17 @@ private final class UpstreamRequestHandler: ChannelInboundHandler {
             context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(milliseconds)) {
                 self.respond(.fixed(status: 200, headers: [], body: body), to: request, context: context)
             }
+        case .held(let body):
+            let loop = context.eventLoop
+            let answer = NIOLoopBound(
+                { self.respond(.fixed(status: 200, headers: [], body: body), to: request, context: context) },
+                eventLoop: loop)
+            let send: @Sendable () -> Void = { loop.execute { answer.value() } }
+            let now = state.withLock { state -> Bool in
+                if !state.heldReleased { state.held.append(send) }
+                return state.heldReleased
+            }
+            if now { send() }
         case .answerThenClose(let body):
             let fields = HTTPHeaders([("content-length", String(body.utf8.count))])
             context.write(
