@@ -98,7 +98,9 @@ package enum HeaderRewriter {
         context: ForwardingContext
     ) -> HTTPRequestHead {
         let named = ConnectionNamed(client.headers)
-        var headers = HTTPHeaders()
+        // Built as a plain list: every name is the decoder's (already a checked token) or one
+        // of ours, so `HTTPHeaders.add`'s per-name check would only cost time.
+        var headers: [(String, String)] = []
         headers.reserveCapacity(client.headers.count + 6)
         var clientHost: String?
         var forwardedFor = ""
@@ -120,32 +122,31 @@ package enum HeaderRewriter {
             {
                 continue
             }
-            headers.add(name: name, value: value)
+            headers.append((name, value))
         }
 
-        headers.add(name: "host", value: context.upstreamAuthority)
+        headers.append(("host", context.upstreamAuthority))
         if let clientIP = context.clientIP {
-            headers.add(
-                name: "x-forwarded-for", value: forwardedFor.isEmpty ? clientIP : forwardedFor + ", " + clientIP)
+            headers.append(("x-forwarded-for", forwardedFor.isEmpty ? clientIP : forwardedFor + ", " + clientIP))
         } else if !forwardedFor.isEmpty {
-            headers.add(name: "x-forwarded-for", value: forwardedFor)
+            headers.append(("x-forwarded-for", forwardedFor))
         }
-        headers.add(name: "x-forwarded-proto", value: "http")
-        if let clientHost { headers.add(name: "x-forwarded-host", value: clientHost) }
-        headers.add(name: "x-request-id", value: context.requestID)
+        headers.append(("x-forwarded-proto", "http"))
+        if let clientHost { headers.append(("x-forwarded-host", clientHost)) }
+        headers.append(("x-request-id", context.requestID))
 
         switch framing {
         case .chunked:
-            headers.add(name: "transfer-encoding", value: "chunked")
+            headers.append(("transfer-encoding", "chunked"))
         case .length(let length):
-            headers.add(name: "content-length", value: String(length))
+            headers.append(("content-length", String(length)))
         case .none:
             switch client.method {
-            case .POST, .PUT, .PATCH: headers.add(name: "content-length", value: "0")
+            case .POST, .PUT, .PATCH: headers.append(("content-length", "0"))
             default: break
             }
         }
-        return HTTPRequestHead(version: .http1_1, method: client.method, uri: target, headers: headers)
+        return HTTPRequestHead(version: .http1_1, method: client.method, uri: target, headers: HTTPHeaders(headers))
     }
 
     /// The head to send the client for an upstream response head, in one pass over its headers.
@@ -157,14 +158,14 @@ package enum HeaderRewriter {
         version: HTTPVersion = .http1_1
     ) -> HTTPResponseHead {
         let named = ConnectionNamed(upstream.headers)
-        var headers = HTTPHeaders()
+        var headers: [(String, String)] = []
         headers.reserveCapacity(upstream.headers.count + 3)
         for (name, value) in upstream.headers {
             // Framing stays what the decoder parsed: a `Connection` header naming `Content-Length`
             // must not turn a sized body into one the client reads until close. (A response with
             // both `Content-Length` and `Transfer-Encoding` never gets here.)
             if name.isHeaderName("content-length") {
-                headers.add(name: name, value: value)
+                headers.append((name, value))
                 continue
             }
             if isHopByHop(name) || named.contains(name) || name.isHeaderName("x-request-id")
@@ -172,15 +173,15 @@ package enum HeaderRewriter {
             {
                 continue
             }
-            headers.add(name: name, value: value)
+            headers.append((name, value))
         }
-        headers.add(name: "x-request-id", value: requestID)
-        headers.add(name: "x-endpoint-id", value: endpointID)
+        headers.append(("x-request-id", requestID))
+        headers.append(("x-endpoint-id", endpointID))
         if !keepAlive {
-            headers.add(name: "connection", value: "close")
+            headers.append(("connection", "close"))
         } else if version.minor == 0 {
-            headers.add(name: "connection", value: "keep-alive")
+            headers.append(("connection", "keep-alive"))
         }
-        return HTTPResponseHead(version: version, status: upstream.status, headers: headers)
+        return HTTPResponseHead(version: version, status: upstream.status, headers: HTTPHeaders(headers))
     }
 }

@@ -26,13 +26,15 @@ package enum RequestPlanner {
 
     /// Plans a request. `routes` is `nil` until the first snapshot arrives.
     package static func plan(method: HTTPMethod, uri: String, routes: RouteTable?) -> Decision {
+        // Byte-wise, not by `Character`: this runs for every request.
         let (path, query) = split(uri)
-        if path == "/health" && (method == .GET || method == .HEAD) { return .health }
+        if path.utf8.elementsEqual("/health".utf8) && (method == .GET || method == .HEAD) { return .health }
 
-        guard path.hasPrefix(prefix) else { return notFound(path) }
-        let afterPrefix = path.dropFirst(prefix.count)
-        guard afterPrefix.isEmpty || afterPrefix.first == "/" else { return notFound(path) }
-        let rest = afterPrefix.drop(while: { $0 == "/" })
+        guard path.utf8.starts(with: prefix.utf8) else { return notFound(path) }
+        let afterPrefix = path.utf8.dropFirst(prefix.utf8.count)
+        guard afterPrefix.isEmpty || afterPrefix.first == UInt8(ascii: "/") else { return notFound(path) }
+        let restStart = afterPrefix.firstIndex { $0 != UInt8(ascii: "/") } ?? path.endIndex
+        let rest = path[restStart...]
         guard let routes else {
             return .respond(
                 .detail(.serviceUnavailable, "No routing snapshot loaded yet", reason: .noSnapshot), endpointID: nil)
@@ -74,8 +76,8 @@ package enum RequestPlanner {
     /// The path and the raw query (without `?`; `nil` when the URI has no `?`).
     static func split(_ uri: String) -> (path: Substring, query: Substring?) {
         let whole = Substring(uri)
-        guard let mark = whole.firstIndex(of: "?") else { return (whole, nil) }
-        return (whole[..<mark], whole[whole.index(after: mark)...])
+        guard let mark = whole.utf8.firstIndex(of: UInt8(ascii: "?")) else { return (whole, nil) }
+        return (whole[..<mark], whole[whole.utf8.index(after: mark)...])
     }
 
     static func notFound(_ path: Substring) -> Decision {

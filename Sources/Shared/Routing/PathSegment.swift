@@ -10,7 +10,7 @@ public enum PathSegment {
 
     /// The segment with `%XX` escapes decoded; malformed escapes are kept as written.
     public static func percentDecoded<S: StringProtocol>(_ segment: S) -> String {
-        guard segment.contains("%") else { return String(segment) }
+        guard segment.utf8.contains(UInt8(ascii: "%")) else { return String(segment) }
         var bytes: [UInt8] = []
         var utf8 = Array(segment.utf8)[...]
         while let byte = utf8.popFirst() {

@@ -58,8 +58,7 @@ public struct RouteTable: Sendable {
     /// Resolves the raw path after `/orchestrator/` (no query string). One walk over the bytes,
     /// with no intermediate arrays: this runs for every proxied request.
     public func resolve(_ path: Substring) -> Resolution {
-        var trimmed = path
-        while trimmed.first == "/" { trimmed = trimmed.dropFirst() }
+        let trimmed = path[(path.utf8.firstIndex { $0 != UInt8(ascii: "/") } ?? path.endIndex)...]
         let utf8 = trimmed.utf8
         // The ends of the first two segments (each at a "/"), found while checking every segment.
         var firstEnd: Substring.Index?
