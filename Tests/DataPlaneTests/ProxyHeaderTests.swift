@@ -1,3 +1,4 @@
+import DataPlane
 import Foundation
 import NIOHTTP1
 import TestSupport
@@ -40,7 +41,7 @@ import Testing
                 .GET, proxy.url("/orchestrator/svc/id"), headers: [("X-Request-ID", "bad id;<script>")])
             let returned = try #require(response.headers.first(name: "x-request-id"))
             #expect(returned != "bad id;<script>")
-            #expect(returned.count == 36)
+            #expect(returned.count == RequestID.length)
             #expect(try await proxy.upstream.waitForRequests(1)[0].values("x-request-id") == [returned])
         }
     }
