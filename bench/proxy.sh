@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Compares Orchestrator's data plane with nginx and HAProxy as reverse proxies, on loopback:
 # requests/s and p50/p99 latency with wrk for 1 KiB and 1 MiB responses (direct upstream, nginx,
-# HAProxy, Orchestrator with one replica), then the data plane's RSS while it streams a 1 GiB
-# download and a 1 GiB upload. Documented in docs/developer-guide/benchmarks.md.
+# HAProxy, Orchestrator with --replicas N, one by default), then the data plane's RSS while it
+# streams a 1 GiB download and a 1 GiB upload. Documented in docs/developer-guide/benchmarks.md.
 #
 # Usage: bench/proxy.sh [--duration SECONDS] [--warmup SECONDS] [--connections N] [--threads N]
-#                       [--sizes "1k 1m"] [--skip-build] [--bin-dir DIR] [--skip-memory] [--keep]
+#                       [--sizes "1k 1m"] [--replicas N] [--event-loops N]
+#                       [--skip-build] [--bin-dir DIR] [--skip-memory] [--keep]
 set -euo pipefail
 
 DURATION=10
@@ -17,8 +18,10 @@ BUILD=1
 MEMORY=1
 KEEP=0
 BIN=""
+REPLICAS=1
+EVENT_LOOPS=""
 
-usage() { sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; }
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -27,6 +30,8 @@ while [ $# -gt 0 ]; do
         --connections) CONNECTIONS="$2"; shift 2 ;;
         --threads) THREADS="$2"; shift 2 ;;
         --sizes) SIZES="$2"; shift 2 ;;
+        --replicas) REPLICAS="$2"; shift 2 ;;
+        --event-loops) EVENT_LOOPS="$2"; shift 2 ;;
         --skip-build) BUILD=0; shift ;;
         --bin-dir) BIN="$2"; BUILD=0; shift 2 ;;
         --skip-memory) MEMORY=0; shift ;;
@@ -35,6 +40,11 @@ while [ $# -gt 0 ]; do
         *) echo "unknown option: $1" >&2; usage >&2; exit 2 ;;
     esac
 done
+
+positive() { [[ "$1" =~ ^[1-9][0-9]*$ ]]; }
+positive "$REPLICAS" || { echo "--replicas must be a whole number above 0, not '$REPLICAS'" >&2; exit 2; }
+[ -z "$EVENT_LOOPS" ] || positive "$EVENT_LOOPS" ||
+    { echo "--event-loops must be a whole number above 0, not '$EVENT_LOOPS'" >&2; exit 2; }
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 log() { printf '[bench] %s\n' "$*" >&2; }
@@ -242,26 +252,66 @@ answers() { # URL SECONDS
     done
 }
 
-log "starting orch-control-plane --replicas 1 (proxy 127.0.0.1:$ORCH_PORT, admin 127.0.0.1:$ADMIN_PORT)"
-ORCH_ADMIN_TOKEN=bench "$BIN/orch-control-plane" --data-dir "$WORK/orch/data" --config "$WORK/orch/config.yaml" \
-    --admin-address "127.0.0.1:$ADMIN_PORT" --proxy-address "127.0.0.1:$ORCH_PORT" --replicas 1 \
-    --drain-timeout 5 --log-level warning >/dev/null &
+# The pids of the replicas that are connected, not draining, and have acknowledged the control
+# plane's current snapshot (at least version MIN), once there are --replicas of them; else nothing.
+synced_replicas() { # [MIN]
+    curl -fsS -H "Authorization: Bearer bench" "http://127.0.0.1:$ADMIN_PORT/dataplanes" 2>/dev/null |
+        python3 -c '
+import json, sys
+state = json.load(sys.stdin)
+version, want, least = state["current_version"], int(sys.argv[1]), int(sys.argv[2])
+ready = [r for r in state["dataplanes"] if r["connected"] and not r["draining"] and r["acked_version"] == version]
+if version is not None and version >= least and len(ready) >= want:
+    print(" ".join(str(r["pid"]) for r in ready))
+' "$REPLICAS" "${1:-0}" || true
+}
+
+wait_synced() { # SECONDS [MIN] -> sets DATA_PLANE_PIDS
+    local deadline=$((SECONDS + $1))
+    DATA_PLANE_PIDS=""
+    until [ -n "$DATA_PLANE_PIDS" ]; do
+        [ $SECONDS -lt $deadline ] || return 1
+        sleep 0.2
+        DATA_PLANE_PIDS=$(synced_replicas "${2:-0}")
+    done
+}
+
+# --event-loops reaches the replicas through the control plane: as its own flag if it has one,
+# else as ORCH_EVENT_LOOPS, which the replicas it starts inherit with the rest of its environment.
+orch_env=(ORCH_ADMIN_TOKEN=bench)
+orch_flags=()
+if [ -n "$EVENT_LOOPS" ]; then
+    if "$BIN/orch-control-plane" --help 2>&1 | grep -q -- '--event-loops'; then
+        orch_flags+=(--event-loops "$EVENT_LOOPS")
+    else
+        orch_env+=(ORCH_EVENT_LOOPS="$EVENT_LOOPS")
+    fi
+fi
+log "starting orch-control-plane --replicas $REPLICAS ${orch_flags[*]} ${orch_env[*]:1} (proxy 127.0.0.1:$ORCH_PORT, admin 127.0.0.1:$ADMIN_PORT)"
+env "${orch_env[@]}" "$BIN/orch-control-plane" --data-dir "$WORK/orch/data" --config "$WORK/orch/config.yaml" \
+    --admin-address "127.0.0.1:$ADMIN_PORT" --proxy-address "127.0.0.1:$ORCH_PORT" --replicas "$REPLICAS" \
+    "${orch_flags[@]}" --drain-timeout 5 --log-level warning >/dev/null &
 PIDS+=($!)
 wait_for "http://127.0.0.1:$ADMIN_PORT/health" 120
 if answers "http://127.0.0.1:$ORCH_PORT/orchestrator/bench/1k" 20 && [ -s "$WORK/orch/data/replicas.json" ]; then
-    DATA_PLANE_PID=$(grep -o '"pid":[0-9]*' "$WORK/orch/data/replicas.json" | head -1 | cut -d: -f2)
-    ORCH_MODE="orch-control-plane --replicas 1 (supervised replica, pid $DATA_PLANE_PID)"
+    wait_synced 60 || die "$REPLICAS replicas did not all connect and acknowledge the snapshot within 60 s"
+    ORCH_MODE="orch-control-plane --replicas $REPLICAS (supervised, sharing its socket; pids $DATA_PLANE_PIDS)"
 else
-    # This control plane does not start replicas itself yet: run the one replica by hand,
-    # fed by the same control plane over its control socket.
-    log "the control plane started no replica; starting orch-data-plane --listen by hand"
-    "$BIN/orch-data-plane" --listen "127.0.0.1:$ORCH_PORT" --control-socket "$WORK/orch/data/control.sock" \
-        --cache-dir "$WORK/orch/cache" --drain-timeout 5 --log-level warning >/dev/null &
-    DATA_PLANE_PID=$!
-    PIDS+=($!)
-    wait_for "http://127.0.0.1:$ORCH_PORT/orchestrator/bench/1k" 60
-    ORCH_MODE="orch-data-plane --listen, fed by orch-control-plane (pid $DATA_PLANE_PID)"
+    # This control plane does not start replicas itself: run the replicas by hand (each binds
+    # the port with SO_REUSEPORT), fed by the same control plane over its control socket.
+    log "the control plane started no replica; starting $REPLICAS orch-data-plane --listen by hand"
+    for _ in $(seq "$REPLICAS"); do
+        "$BIN/orch-data-plane" --listen "127.0.0.1:$ORCH_PORT" --control-socket "$WORK/orch/data/control.sock" \
+            --cache-dir "$WORK/orch/cache" --drain-timeout 5 --log-level warning \
+            ${EVENT_LOOPS:+--event-loops "$EVENT_LOOPS"} >/dev/null &
+        PIDS+=($!)
+    done
+    wait_synced 60 || die "$REPLICAS replicas did not all connect and acknowledge the snapshot within 60 s"
+    ORCH_MODE="$REPLICAS x orch-data-plane --listen (SO_REUSEPORT), fed by orch-control-plane (pids $DATA_PLANE_PIDS)"
 fi
+# What the replicas really run: NIO names its event loop threads NIO-ELT-<group>-#<n>.
+loops=$(cat /proc/"${DATA_PLANE_PIDS%% *}"/task/*/comm 2>/dev/null | grep -c '^NIO-ELT-' || true)
+ORCH_MODE="$ORCH_MODE, $loops event loop(s) each${EVENT_LOOPS:+ (--event-loops $EVENT_LOOPS)}"
 
 wait_for "http://127.0.0.1:$UPSTREAM_PORT/1k"
 wait_for "http://127.0.0.1:$NGINX_PORT/1k"
@@ -277,10 +327,10 @@ to_ms() {
     }'
 }
 
-# CPU time (clock ticks, all threads) of a process and its children (nginx's workers).
-cpu_ticks() { # PID
-    local pids="$1" total=0 pid
-    pids="$pids $(cat /proc/"$1"/task/*/children 2>/dev/null)"
+# CPU time (clock ticks, all threads) of processes and their children (nginx's workers).
+cpu_ticks() { # "PID..."
+    local pids="$1" total=0 pid parent
+    for parent in $1; do pids="$pids $(cat /proc/"$parent"/task/*/children 2>/dev/null)"; done
     for pid in $pids; do
         [ -r "/proc/$pid/stat" ] || continue
         total=$((total + $(sed 's/.*) //' "/proc/$pid/stat" | awk '{print $12 + $13}')))
@@ -289,7 +339,7 @@ cpu_ticks() { # PID
 }
 TICKS_PER_SECOND=$(getconf CLK_TCK)
 
-measure() { # NAME URL PID -> sets RPS P50 P99 TRANSFER CPU_US (CPU of PID per request)
+measure() { # NAME URL "PID..." -> sets RPS P50 P99 TRANSFER CPU_US (CPU of the PIDs per request)
     local url="$2" out before requests
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" "$url" >/dev/null
     before=$(cpu_ticks "$3")
@@ -307,8 +357,13 @@ measure() { # NAME URL PID -> sets RPS P50 P99 TRANSFER CPU_US (CPU of PID per r
     TRANSFER=$(echo "$out" | awk '/^Transfer\/sec:/ {print $2}')
 }
 
-rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
-RSS_IDLE=$(rss_kb "$DATA_PLANE_PID")
+# Resident memory of processes together, in kB.
+rss_kb() { # "PID..."
+    local pid total=0
+    for pid in $1; do total=$((total + $(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status"))); done
+    echo "$total"
+}
+RSS_IDLE=$(rss_kb "$DATA_PLANE_PIDS")
 
 declare -A RESULT
 echo
@@ -325,7 +380,7 @@ for size in $SIZES; do
             upstream) url="http://127.0.0.1:$UPSTREAM_PORT/$size" pid=$UPSTREAM_PID ;;
             nginx) url="http://127.0.0.1:$NGINX_PORT/$size" pid=$NGINX_PID ;;
             haproxy) url="http://127.0.0.1:$HAPROXY_PORT/$size" pid=$HAPROXY_PID ;;
-            orchestrator) url="http://127.0.0.1:$ORCH_PORT/orchestrator/bench/$size" pid=$DATA_PLANE_PID ;;
+            orchestrator) url="http://127.0.0.1:$ORCH_PORT/orchestrator/bench/$size" pid=$DATA_PLANE_PIDS ;;
         esac
         measure "$target" "$url" "$pid"
         RESULT[$size,$target]="$RPS $P50 $P99"
@@ -352,14 +407,14 @@ done
 stream_and_sample() { # LABEL OUTPUT-FILE curl-args...
     local label="$1" output="$2"; shift 2
     local before peak now result
-    before=$(rss_kb "$DATA_PLANE_PID")
+    before=$(rss_kb "$DATA_PLANE_PIDS")
     peak=$before
     : >"$WORK/curl.out"
     curl -sS -o "$output" -w '%{http_code} %{size_download} %{size_upload} %{speed_download} %{speed_upload}' "$@" \
         >"$WORK/curl.stats" &
     local curl_pid=$!
     while kill -0 "$curl_pid" 2>/dev/null; do
-        now=$(rss_kb "$DATA_PLANE_PID")
+        now=$(rss_kb "$DATA_PLANE_PIDS")
         [ "$now" -gt "$peak" ] && peak=$now
         sleep 0.05
     done
@@ -376,7 +431,7 @@ stream_and_sample() { # LABEL OUTPUT-FILE curl-args...
 
 if [ "$MEMORY" = 1 ]; then
     echo
-    echo "data-plane memory (pid $DATA_PLANE_PID; RSS $((RSS_IDLE / 1024)) MB when idle before the wrk runs) while streaming 1 GiB through it:"
+    echo "data-plane memory (pids $DATA_PLANE_PIDS, RSS added up; $((RSS_IDLE / 1024)) MB when idle before the wrk runs) while streaming 1 GiB through it:"
     stream_and_sample "1 GiB download" /dev/null "http://127.0.0.1:$ORCH_PORT/orchestrator/bench/1g"
     stream_and_sample "1 GiB upload" "$WORK/curl.out" -T "$WORK/www/1g" "http://127.0.0.1:$ORCH_PORT/orchestrator/sink/upload"
 fi
