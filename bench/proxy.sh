@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Compares Orchestrator's data plane with nginx and HAProxy as reverse proxies, on loopback:
-# requests/s and p50/p99 latency with wrk for 1 KiB and 1 MiB responses (direct upstream, nginx,
-# HAProxy, Orchestrator with --replicas N, one by default), then the data plane's RSS while it
-# streams a 1 GiB download and a 1 GiB upload. Documented in docs/developer-guide/benchmarks.md.
+# requests/s, p50/p99 latency and CPU per request with wrk (direct upstream, nginx, HAProxy,
+# Orchestrator with --replicas N, one by default) for each selected case, then the data plane's
+# RSS while it streams a 1 GiB download and a 1 GiB upload. Cases: 1k and 1m (response bodies),
+# conn1000 (1 KiB with 1000 connections), post16k (16 KiB request bodies).
+# Documented in docs/developer-guide/benchmarks.md.
 #
-# Usage: bench/proxy.sh [--duration SECONDS] [--warmup SECONDS] [--connections N] [--threads N]
-#                       [--sizes "1k 1m"] [--replicas N] [--event-loops N]
+# Usage: bench/proxy.sh [--cases "1k 1m conn1000 post16k"|all] [--replicas N] [--event-loops N]
+#                       [--duration SECONDS] [--warmup SECONDS] [--connections N] [--threads N]
 #                       [--skip-build] [--bin-dir DIR] [--skip-memory] [--keep]
 set -euo pipefail
 
@@ -13,7 +15,8 @@ DURATION=10
 WARMUP=2
 CONNECTIONS=64
 THREADS=2
-SIZES="1k 1m"
+ALL_CASES="1k 1m conn1000 post16k"
+CASES="1k 1m"
 BUILD=1
 MEMORY=1
 KEEP=0
@@ -21,7 +24,7 @@ BIN=""
 REPLICAS=1
 EVENT_LOOPS=""
 
-usage() { sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; }
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -29,7 +32,7 @@ while [ $# -gt 0 ]; do
         --warmup) WARMUP="$2"; shift 2 ;;
         --connections) CONNECTIONS="$2"; shift 2 ;;
         --threads) THREADS="$2"; shift 2 ;;
-        --sizes) SIZES="$2"; shift 2 ;;
+        --cases|--sizes) CASES="$2"; shift 2 ;;
         --replicas) REPLICAS="$2"; shift 2 ;;
         --event-loops) EVENT_LOOPS="$2"; shift 2 ;;
         --skip-build) BUILD=0; shift ;;
@@ -40,6 +43,13 @@ while [ $# -gt 0 ]; do
         *) echo "unknown option: $1" >&2; usage >&2; exit 2 ;;
     esac
 done
+
+[ "$CASES" = all ] && CASES="$ALL_CASES"
+[ -n "${CASES// /}" ] || { echo "--cases needs at least one of: $ALL_CASES" >&2; exit 2; }
+for c in $CASES; do
+    case " $ALL_CASES " in *" $c "*) ;; *) echo "unknown case '$c' (cases: $ALL_CASES, or all)" >&2; exit 2 ;; esac
+done
+has_case() { case " $CASES " in *" $1 "*) return 0 ;; esac; return 1; }
 
 positive() { [[ "$1" =~ ^[1-9][0-9]*$ ]]; }
 positive "$REPLICAS" || { echo "--replicas must be a whole number above 0, not '$REPLICAS'" >&2; exit 2; }
@@ -62,6 +72,12 @@ have python3 || missing+=(python3-minimal)
 install_packages "${missing[@]}"
 NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
 HAPROXY="$(command -v haproxy || echo /usr/sbin/haproxy)"
+
+# wrk and the servers (which inherit it) need a descriptor per connection, twice over for a proxy.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+if has_case conn1000 && [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt 4096 ]; then
+    die "conn1000 needs at least 4096 open files, and the hard limit is $(ulimit -Hn) (raise it, e.g. ulimit -Hn 8192 as root)"
+fi
 
 # --- build --------------------------------------------------------------------------------------
 cd "$ROOT"
@@ -124,6 +140,8 @@ chmod 644 "$WORK/www/"*
         listen 127.0.0.1:$UPSTREAM_PORT;
         root $WORK/www;
         default_type application/octet-stream;
+        # post16k: a small answer to a POST, its body read and thrown away.
+        location = /post { return 200 "ok\n"; }
     }
 }
 CONF
@@ -132,11 +150,14 @@ CONF
 {
     nginx_common "$WORK/nginx-proxy"
     cat <<CONF
+    # Enough idle upstream connections to keep every client connection's (conn1000) alive.
     upstream backend {
         server 127.0.0.1:$UPSTREAM_PORT;
-        keepalive 128;
+        keepalive 1024;
         keepalive_requests 1000000;
     }
+    # A 16 KiB request body stays in memory (the x86-64 default of 8k writes it to a temporary file).
+    client_body_buffer_size 32k;
     server {
         listen 127.0.0.1:$NGINX_PORT;
         location / {
@@ -155,6 +176,7 @@ global
     maxconn 4000
 defaults
     mode http
+    maxconn 4000
     option http-keep-alive
     http-reuse always
     timeout connect 5s
@@ -241,7 +263,18 @@ endpoints:
     url: http://127.0.0.1:$SINK_PORT/
     methods: [PUT, POST]
     timeout: 300
+  - name: post
+    url: http://127.0.0.1:$UPSTREAM_PORT/post
+    methods: [POST]
+    timeout: 300
 CONF
+
+# post16k: every request a POST with a 16 KiB body (wrk adds its Content-Length).
+cat >"$WORK/post16k.lua" <<'LUA'
+wrk.method = "POST"
+wrk.body = string.rep("x", 16384)
+wrk.headers["Content-Type"] = "application/octet-stream"
+LUA
 
 # Answers within N seconds? (no failure)
 answers() { # URL SECONDS
@@ -339,22 +372,47 @@ cpu_ticks() { # "PID..."
 }
 TICKS_PER_SECOND=$(getconf CLK_TCK)
 
-measure() { # NAME URL "PID..." -> sets RPS P50 P99 TRANSFER CPU_US (CPU of the PIDs per request)
-    local url="$2" out before requests
-    wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" "$url" >/dev/null
-    before=$(cpu_ticks "$3")
-    out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "$url")
+# What wrk runs for CASE against TARGET: sets URL, TARGET_PIDS (whose CPU counts), CONNS, and the wrk
+# options before the URL (WRK_OPTS) and script arguments after it (WRK_ARGS).
+plan() { # CASE TARGET
+    local base
+    case $2 in
+        upstream) base="http://127.0.0.1:$UPSTREAM_PORT" TARGET_PIDS=$UPSTREAM_PID ;;
+        nginx) base="http://127.0.0.1:$NGINX_PORT" TARGET_PIDS=$NGINX_PID ;;
+        haproxy) base="http://127.0.0.1:$HAPROXY_PORT" TARGET_PIDS=$HAPROXY_PID ;;
+        orchestrator) base="http://127.0.0.1:$ORCH_PORT/orchestrator/bench" TARGET_PIDS=$DATA_PLANE_PIDS ;;
+    esac
+    CONNS=$CONNECTIONS WRK_OPTS=() WRK_ARGS=()
+    case $1 in
+        1k|1m) URL="$base/$1" ;;
+        conn1000) URL="$base/1k" CONNS=1000 ;;
+        post16k)
+            URL="$base/post" WRK_OPTS=(-s "$WORK/post16k.lua")
+            if [ "$2" = orchestrator ]; then URL="http://127.0.0.1:$ORCH_PORT/orchestrator/post"; fi
+            ;;
+    esac
+}
+
+# Runs wrk as planned for CASE against TARGET: a warm-up, then the measured run. Sets RPS P50 P99
+# TRANSFER ERRORS (socket errors: connect, read, write, timeout) and CPU_US (CPU per request).
+measure() { # CASE TARGET
+    local out before requests
+    plan "$1" "$2"
+    wrk -t"$THREADS" -c"$CONNS" -d"${WARMUP}s" --timeout 10s "${WRK_OPTS[@]}" "$URL" "${WRK_ARGS[@]}" >/dev/null
+    before=$(cpu_ticks "$TARGET_PIDS")
+    out=$(wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --timeout 10s --latency "${WRK_OPTS[@]}" "$URL" "${WRK_ARGS[@]}")
     requests=$(echo "$out" | awk '/requests in/ {print $1}')
-    CPU_US=$(awk -v t="$(($(cpu_ticks "$3") - before))" -v hz="$TICKS_PER_SECOND" -v n="$requests" \
+    CPU_US=$(awk -v t="$(($(cpu_ticks "$TARGET_PIDS") - before))" -v hz="$TICKS_PER_SECOND" -v n="$requests" \
         'BEGIN { printf "%.1f", (n > 0 ? t / hz * 1e6 / n : 0) }')
     if echo "$out" | grep -q "Non-2xx"; then
         echo "$out" >&2
-        die "$1 answered errors for $url"
+        die "$2 answered errors for $URL ($1)"
     fi
     RPS=$(echo "$out" | awk '/^Requests\/sec:/ {printf "%.0f", $2}')
     P50=$(to_ms "$(echo "$out" | awk '$1 == "50%" {print $2}')")
     P99=$(to_ms "$(echo "$out" | awk '$1 == "99%" {print $2}')")
     TRANSFER=$(echo "$out" | awk '/^Transfer\/sec:/ {print $2}')
+    ERRORS=$(echo "$out" | awk '/Socket errors:/ {gsub(",", ""); n = $4 + $6 + $8 + $10} END {print n + 0}')
 }
 
 # Resident memory of processes together, in kB.
@@ -366,39 +424,41 @@ rss_kb() { # "PID..."
 RSS_IDLE=$(rss_kb "$DATA_PLANE_PIDS")
 
 declare -A RESULT
+ROW='%-9s %-13s %11s %9s %9s %11s %11s %7s\n'
 echo
 echo "machine: $(nproc) cores, $(uname -sr), load average $(cut -d' ' -f1-3 /proc/loadavg) before the run"
-echo "tools: $("$NGINX" -v 2>&1 | sed 's/.*version: //'), $("$HAPROXY" -v | head -1 | awk '{print "HAProxy " $3}'), wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s after ${WARMUP}s warm-up"
+echo "tools: $("$NGINX" -v 2>&1 | sed 's/.*version: //'), $("$HAPROXY" -v | head -1 | awk '{print "HAProxy " $3}'), wrk -t$THREADS -c$CONNECTIONS$(has_case conn1000 && echo " (conn1000: -c1000)") -d${DURATION}s after ${WARMUP}s warm-up"
 echo "orchestrator: $ORCH_MODE"
 echo
 echo "cpu us/req: CPU time of the server under test (all its threads and workers) per request"
+echo "errors: wrk's socket errors (connect, read, write, timeout after 10 s)"
 echo
-printf '%-6s %-14s %12s %10s %10s %12s %12s\n' "body" "target" "requests/s" "p50 ms" "p99 ms" "transfer/s" "cpu us/req"
-for size in $SIZES; do
+printf "$ROW" "case" "target" "requests/s" "p50 ms" "p99 ms" "transfer/s" "cpu us/req" "errors"
+for case in $CASES; do
     for target in upstream nginx haproxy orchestrator; do
-        case $target in
-            upstream) url="http://127.0.0.1:$UPSTREAM_PORT/$size" pid=$UPSTREAM_PID ;;
-            nginx) url="http://127.0.0.1:$NGINX_PORT/$size" pid=$NGINX_PID ;;
-            haproxy) url="http://127.0.0.1:$HAPROXY_PORT/$size" pid=$HAPROXY_PID ;;
-            orchestrator) url="http://127.0.0.1:$ORCH_PORT/orchestrator/bench/$size" pid=$DATA_PLANE_PIDS ;;
-        esac
-        measure "$target" "$url" "$pid"
-        RESULT[$size,$target]="$RPS $P50 $P99"
-        printf '%-6s %-14s %12s %10s %10s %12s %12s\n' "$size" "$target" "$RPS" "$P50" "$P99" "$TRANSFER" "$CPU_US"
+        measure "$case" "$target"
+        RESULT[$case,$target]="$RPS $P99 $CPU_US"
+        printf "$ROW" "$case" "$target" "$RPS" "$P50" "$P99" "$TRANSFER" "$CPU_US" "$ERRORS"
     done
 done
 
 echo
-printf '%-6s %-22s %-22s\n' "body" "throughput vs best" "p99 vs best (lower=better)"
-for size in $SIZES; do
-    read -r n_rps _ n_p99 <<<"${RESULT[$size,nginx]}"
-    read -r h_rps _ h_p99 <<<"${RESULT[$size,haproxy]}"
-    read -r o_rps _ o_p99 <<<"${RESULT[$size,orchestrator]}"
-    awk -v size="$size" -v n="$n_rps" -v h="$h_rps" -v o="$o_rps" -v np="$n_p99" -v hp="$h_p99" -v op="$o_p99" 'BEGIN {
-        best = n > h ? n : h; bestname = n > h ? "nginx" : "haproxy"
-        low = np < hp ? np : hp; lowname = np < hp ? "nginx" : "haproxy"
-        printf "%-6s %-22s %-22s\n", size, sprintf("%.2fx (%s)", o / best, bestname), sprintf("%.2fx (%s)", (low > 0 ? op / low : 0), lowname)
-    }'
+echo "orchestrator against the better of nginx and haproxy for each figure"
+printf '%-9s %-20s %-28s %-28s\n' "case" "throughput vs best" "p99 vs best (lower=better)" "cpu/req vs best (lower=better)"
+for case in $CASES; do
+    read -r n_rps n_p99 n_cpu <<<"${RESULT[$case,nginx]}"
+    read -r h_rps h_p99 h_cpu <<<"${RESULT[$case,haproxy]}"
+    read -r o_rps o_p99 o_cpu <<<"${RESULT[$case,orchestrator]}"
+    awk -v c="$case" -v n="$n_rps" -v h="$h_rps" -v o="$o_rps" -v np="$n_p99" -v hp="$h_p99" -v op="$o_p99" \
+        -v nc="$n_cpu" -v hc="$h_cpu" -v oc="$o_cpu" 'function lower(a, b, mine,   low) {
+            low = a < b ? a : b
+            return sprintf("%.2fx (%s)", (low > 0 ? mine / low : 0), a < b ? "nginx" : "haproxy")
+        }
+        BEGIN {
+            best = n > h ? n : h
+            printf "%-9s %-20s %-28s %-28s\n", c, sprintf("%.2fx (%s)", (best > 0 ? o / best : 0), n > h ? "nginx" : "haproxy"),
+                lower(np, hp, op), lower(nc, hc, oc)
+        }'
 done
 
 # --- memory while streaming 1 GiB ---------------------------------------------------------------
