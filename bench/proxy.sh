@@ -3,10 +3,11 @@
 # requests/s, p50/p99 latency and CPU per request with wrk (direct upstream, nginx, HAProxy,
 # Orchestrator with --replicas N, one by default) for each selected case, then the data plane's
 # RSS while it streams a 1 GiB download and a 1 GiB upload. Cases: 1k and 1m (response bodies),
-# conn1000 (1 KiB with 1000 connections), post16k (16 KiB request bodies).
-# Documented in docs/developer-guide/benchmarks.md.
+# conn1000 (1 KiB with 1000 connections), post16k (16 KiB request bodies), routes10k (a table of
+# 10,000 endpoints, requests spread over them). Documented in docs/developer-guide/benchmarks.md.
 #
-# Usage: bench/proxy.sh [--cases "1k 1m conn1000 post16k"|all] [--replicas N] [--event-loops N]
+# Usage: bench/proxy.sh [--cases "1k 1m conn1000 post16k routes10k"|all]
+#                       [--replicas N] [--event-loops N]
 #                       [--duration SECONDS] [--warmup SECONDS] [--connections N] [--threads N]
 #                       [--skip-build] [--bin-dir DIR] [--skip-memory] [--keep]
 set -euo pipefail
@@ -15,7 +16,8 @@ DURATION=10
 WARMUP=2
 CONNECTIONS=64
 THREADS=2
-ALL_CASES="1k 1m conn1000 post16k"
+ALL_CASES="1k 1m conn1000 post16k routes10k"
+ROUTES=10000
 CASES="1k 1m"
 BUILD=1
 MEMORY=1
@@ -24,7 +26,7 @@ BIN=""
 REPLICAS=1
 EVENT_LOOPS=""
 
-usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; }
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -93,19 +95,20 @@ fi
 WORK="$(mktemp -d /tmp/orch-bench-XXXXXX)"
 PIDS=()
 cleanup() {
-    local pid
+    local pid registry
     # SIGTERM first: the control plane stops the replicas it started.
     for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
     for pid in "${PIDS[@]}"; do
         for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
         kill -9 "$pid" 2>/dev/null || true
     done
-    # Anything the control plane still lists as running did not stop with it.
-    if [ -s "$WORK/orch/data/replicas.json" ]; then
-        for pid in $(grep -o '"pid":[0-9]*' "$WORK/orch/data/replicas.json" | cut -d: -f2); do
+    # Anything a control plane still lists as running did not stop with it.
+    for registry in "$WORK"/orch*/data/replicas.json; do
+        [ -s "$registry" ] || continue
+        for pid in $(grep -o '"pid":[0-9]*' "$registry" | cut -d: -f2); do
             kill -9 "$pid" 2>/dev/null || true
         done
-    fi
+    done
     if [ "$KEEP" = 1 ]; then log "kept $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
@@ -119,10 +122,13 @@ wait_for() { # URL [seconds]
     done
 }
 
-for name in UPSTREAM_PORT SINK_PORT NGINX_PORT HAPROXY_PORT ORCH_PORT ADMIN_PORT; do free_port "$name"; done
+for name in UPSTREAM_PORT SINK_PORT NGINX_PORT NGINX_ROUTES_PORT HAPROXY_PORT HAPROXY_ROUTES_PORT ORCH_PORT ADMIN_PORT \
+    ORCH_ROUTES_PORT ADMIN_ROUTES_PORT; do
+    free_port "$name"
+done
 
 # --- upstream: nginx serving static bodies ------------------------------------------------------
-mkdir -p "$WORK/www" "$WORK/upstream" "$WORK/nginx-proxy" "$WORK/orch"
+mkdir -p "$WORK/www" "$WORK/upstream" "$WORK/nginx-proxy" "$WORK/orch" "$WORK/orch-routes"
 head -c 1024 /dev/urandom >"$WORK/www/1k"
 head -c 1048576 /dev/urandom >"$WORK/www/1m"
 truncate -s 1G "$WORK/www/1g"
@@ -142,6 +148,8 @@ chmod 644 "$WORK/www/"*
         default_type application/octet-stream;
         # post16k: a small answer to a POST, its body read and thrown away.
         location = /post { return 200 "ok\n"; }
+        # routes10k: endpoint rN's base path is /rN; /rN/1k is /1k.
+        location /r { rewrite ^/r[0-9]+(/.*)$ \$1 break; }
     }
 }
 CONF
@@ -158,16 +166,24 @@ CONF
     }
     # A 16 KiB request body stays in memory (the x86-64 default of 8k writes it to a temporary file).
     client_body_buffer_size 32k;
+    proxy_http_version 1.1;
+    proxy_set_header Connection "";
     server {
         listen 127.0.0.1:$NGINX_PORT;
         location / {
             proxy_pass http://backend;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
         }
     }
-}
 CONF
+    if has_case routes10k; then
+        # One prefix location per endpoint, as a generated config would have them: nginx finds
+        # the longest matching prefix in its static location tree, built once at start.
+        echo "    server {"
+        echo "        listen 127.0.0.1:$NGINX_ROUTES_PORT;"
+        awk -v n="$ROUTES" 'BEGIN { for (i = 0; i < n; i++) printf "        location /orchestrator/r%d/ { proxy_pass http://backend/r%d/; }\n", i, i }'
+        echo "    }"
+    fi
+    echo "}"
 } >"$WORK/nginx-proxy/nginx.conf"
 
 cat >"$WORK/haproxy.cfg" <<CONF
@@ -188,6 +204,19 @@ frontend bench
 backend upstream
     server up 127.0.0.1:$UPSTREAM_PORT
 CONF
+if has_case routes10k; then
+    # The endpoint name (the path's second segment) is looked up in a map of 10,000 names (an
+    # ebtree, loaded once); its value is the base path that replaces /orchestrator/NAME.
+    awk -v n="$ROUTES" 'BEGIN { for (i = 0; i < n; i++) printf "r%d /r%d\n", i, i }' >"$WORK/routes.map"
+    cat >>"$WORK/haproxy.cfg" <<CONF
+frontend routes
+    bind 127.0.0.1:$HAPROXY_ROUTES_PORT
+    http-request set-var(txn.base) path,field(3,/),map($WORK/routes.map)
+    http-request return status 404 unless { var(txn.base) -m found }
+    http-request set-path %[var(txn.base)]%[path,regsub(^/orchestrator/[^/]*,)]
+    default_backend upstream
+CONF
+fi
 
 # Upload sink: reads a whole request body (Content-Length or chunked) and answers with its size.
 cat >"$WORK/sink.py" <<'PY'
@@ -268,6 +297,32 @@ endpoints:
     methods: [POST]
     timeout: 300
 CONF
+# routes10k: a second Orchestrator, started for that case alone, has these endpoints and r0 ...
+# r9999, each with its own base path on the upstream (endpoint URLs are unique).
+{
+    cat "$WORK/orch/config.yaml"
+    awk -v n="$ROUTES" -v port="$UPSTREAM_PORT" \
+        'BEGIN { for (i = 0; i < n; i++) printf "  - name: r%d\n    url: http://127.0.0.1:%d/r%d\n", i, port, i }'
+} >"$WORK/orch-routes/config.yaml"
+
+# routes10k: each request goes to /orchestrator/rN/1k (or PREFIX/rN/1k) for an N drawn at random
+# from 0 to COUNT-1. Each thread seeds its generator with its number, so every target gets the
+# same sequence of paths.
+cat >"$WORK/routes.lua" <<'LUA'
+local prefix, count, threads = "/orchestrator", 10000, 0
+function setup(thread)
+    threads = threads + 1
+    thread:set("seed", threads)
+end
+function init(args)
+    if args[1] then prefix = args[1] end
+    if args[2] then count = tonumber(args[2]) end
+    math.randomseed(seed)
+end
+function request()
+    return wrk.format(nil, prefix .. "/r" .. math.random(0, count - 1) .. "/1k")
+end
+LUA
 
 # post16k: every request a POST with a 16 KiB body (wrk adds its Content-Length).
 cat >"$WORK/post16k.lua" <<'LUA'
@@ -285,28 +340,19 @@ answers() { # URL SECONDS
     done
 }
 
-# The pids of the replicas that are connected, not draining, and have acknowledged the control
-# plane's current snapshot (at least version MIN), once there are --replicas of them; else nothing.
-synced_replicas() { # [MIN]
-    curl -fsS -H "Authorization: Bearer bench" "http://127.0.0.1:$ADMIN_PORT/dataplanes" 2>/dev/null |
+# The pids of the replicas of the control plane with admin port ADMIN that are connected, not
+# draining, and have acknowledged its current snapshot, once there are --replicas of them; else
+# nothing.
+synced_replicas() { # ADMIN
+    curl -fsS -H "Authorization: Bearer bench" "http://127.0.0.1:$1/dataplanes" 2>/dev/null |
         python3 -c '
 import json, sys
 state = json.load(sys.stdin)
-version, want, least = state["current_version"], int(sys.argv[1]), int(sys.argv[2])
+version, want = state["current_version"], int(sys.argv[1])
 ready = [r for r in state["dataplanes"] if r["connected"] and not r["draining"] and r["acked_version"] == version]
-if version is not None and version >= least and len(ready) >= want:
+if version is not None and len(ready) >= want:
     print(" ".join(str(r["pid"]) for r in ready))
-' "$REPLICAS" "${1:-0}" || true
-}
-
-wait_synced() { # SECONDS [MIN] -> sets DATA_PLANE_PIDS
-    local deadline=$((SECONDS + $1))
-    DATA_PLANE_PIDS=""
-    until [ -n "$DATA_PLANE_PIDS" ]; do
-        [ $SECONDS -lt $deadline ] || return 1
-        sleep 0.2
-        DATA_PLANE_PIDS=$(synced_replicas "${2:-0}")
-    done
+' "$REPLICAS" || true
 }
 
 # --event-loops reaches the replicas through the control plane: as its own flag if it has one,
@@ -320,35 +366,82 @@ if [ -n "$EVENT_LOOPS" ]; then
         orch_env+=(ORCH_EVENT_LOOPS="$EVENT_LOOPS")
     fi
 fi
-log "starting orch-control-plane --replicas $REPLICAS ${orch_flags[*]} ${orch_env[*]:1} (proxy 127.0.0.1:$ORCH_PORT, admin 127.0.0.1:$ADMIN_PORT)"
-env "${orch_env[@]}" "$BIN/orch-control-plane" --data-dir "$WORK/orch/data" --config "$WORK/orch/config.yaml" \
-    --admin-address "127.0.0.1:$ADMIN_PORT" --proxy-address "127.0.0.1:$ORCH_PORT" --replicas "$REPLICAS" \
-    "${orch_flags[@]}" --drain-timeout 5 --log-level warning >/dev/null &
-PIDS+=($!)
-wait_for "http://127.0.0.1:$ADMIN_PORT/health" 120
-if answers "http://127.0.0.1:$ORCH_PORT/orchestrator/bench/1k" 20 && [ -s "$WORK/orch/data/replicas.json" ]; then
-    wait_synced 60 || die "$REPLICAS replicas did not all connect and acknowledge the snapshot within 60 s"
-    ORCH_MODE="orch-control-plane --replicas $REPLICAS (supervised, sharing its socket; pids $DATA_PLANE_PIDS)"
-else
-    # This control plane does not start replicas itself: run the replicas by hand (each binds
-    # the port with SO_REUSEPORT), fed by the same control plane over its control socket.
-    log "the control plane started no replica; starting $REPLICAS orch-data-plane --listen by hand"
-    for _ in $(seq "$REPLICAS"); do
-        "$BIN/orch-data-plane" --listen "127.0.0.1:$ORCH_PORT" --control-socket "$WORK/orch/data/control.sock" \
-            --cache-dir "$WORK/orch/cache" --drain-timeout 5 --log-level warning \
-            ${EVENT_LOOPS:+--event-loops "$EVENT_LOOPS"} >/dev/null &
-        PIDS+=($!)
+
+# Starts an Orchestrator: orch-control-plane with its data under DIR, watching CONFIG, the proxy
+# on port PROXY and the admin API on port ADMIN; returns once --replicas replicas are connected
+# and have acknowledged its snapshot. Sets CP_PID, DATA_PLANE_PIDS and ORCH_MODE.
+start_orchestrator() { # DIR CONFIG PROXY ADMIN
+    local dir="$1" config="$2" proxy="$3" admin="$4" deadline loops
+    log "starting orch-control-plane --replicas $REPLICAS ${orch_flags[*]} ${orch_env[*]:1} with $(grep -c '^  - name:' "$config") endpoints (proxy 127.0.0.1:$proxy, admin 127.0.0.1:$admin)"
+    env "${orch_env[@]}" "$BIN/orch-control-plane" --data-dir "$dir/data" --config "$config" \
+        --admin-address "127.0.0.1:$admin" --proxy-address "127.0.0.1:$proxy" --replicas "$REPLICAS" \
+        "${orch_flags[@]}" --drain-timeout 5 --log-level warning >/dev/null &
+    CP_PID=$!
+    PIDS+=($!)
+    wait_for "http://127.0.0.1:$admin/health" 120
+    if answers "http://127.0.0.1:$proxy/orchestrator/bench/1k" 20 && [ -s "$dir/data/replicas.json" ]; then
+        ORCH_MODE="orch-control-plane --replicas $REPLICAS (supervised, sharing its socket"
+    else
+        # This control plane does not start replicas itself: run the replicas by hand (each binds
+        # the port with SO_REUSEPORT), fed by the same control plane over its control socket.
+        log "the control plane started no replica; starting $REPLICAS orch-data-plane --listen by hand"
+        for _ in $(seq "$REPLICAS"); do
+            "$BIN/orch-data-plane" --listen "127.0.0.1:$proxy" --control-socket "$dir/data/control.sock" \
+                --cache-dir "$dir/cache" --drain-timeout 5 --log-level warning \
+                ${EVENT_LOOPS:+--event-loops "$EVENT_LOOPS"} >/dev/null &
+            PIDS+=($!)
+        done
+        ORCH_MODE="$REPLICAS x orch-data-plane --listen (SO_REUSEPORT), fed by orch-control-plane"
+    fi
+    deadline=$((SECONDS + 60))
+    until DATA_PLANE_PIDS=$(synced_replicas "$admin") && [ -n "$DATA_PLANE_PIDS" ]; do
+        [ $SECONDS -lt $deadline ] || die "$REPLICAS replicas did not all connect and acknowledge the snapshot within 60 s"
+        sleep 0.2
     done
-    wait_synced 60 || die "$REPLICAS replicas did not all connect and acknowledge the snapshot within 60 s"
-    ORCH_MODE="$REPLICAS x orch-data-plane --listen (SO_REUSEPORT), fed by orch-control-plane (pids $DATA_PLANE_PIDS)"
-fi
-# What the replicas really run: NIO names its event loop threads NIO-ELT-<group>-#<n>.
-loops=$(cat /proc/"${DATA_PLANE_PIDS%% *}"/task/*/comm 2>/dev/null | grep -c '^NIO-ELT-' || true)
-ORCH_MODE="$ORCH_MODE, $loops event loop(s) each${EVENT_LOOPS:+ (--event-loops $EVENT_LOOPS)}"
+    # What the replicas really run: NIO names its event loop threads NIO-ELT-<group>-#<n>.
+    loops=$(cat /proc/"${DATA_PLANE_PIDS%% *}"/task/*/comm 2>/dev/null | grep -c '^NIO-ELT-' || true)
+    ORCH_MODE="$ORCH_MODE; pids $DATA_PLANE_PIDS), $loops event loop(s) each${EVENT_LOOPS:+ (--event-loops $EVENT_LOOPS)}"
+}
+
+# Stops an Orchestrator started by start_orchestrator and removes its processes from PIDS: SIGTERM
+# to the control plane (which drains and stops the replicas it supervises), then to replicas still
+# running (those started by hand), SIGKILL to anything left after 30 s.
+stop_orchestrator() { # DIR CP-PID "REPLICA-PID..."
+    local pid left stopped=" $2 $3 "
+    kill "$2" 2>/dev/null || true
+    for _ in $(seq 300); do kill -0 "$2" 2>/dev/null || break; sleep 0.1; done
+    # shellcheck disable=SC2086
+    kill $3 2>/dev/null || true
+    for _ in $(seq 300); do
+        left=""
+        for pid in $2 $3; do if kill -0 "$pid" 2>/dev/null; then left="$left $pid"; fi; done
+        [ -n "$left" ] || break
+        sleep 0.1
+    done
+    # shellcheck disable=SC2086
+    [ -z "$left" ] || kill -9 $left 2>/dev/null || true
+    if [ -s "$1/data/replicas.json" ]; then
+        for pid in $(grep -o '"pid":[0-9]*' "$1/data/replicas.json" | cut -d: -f2); do
+            kill -9 "$pid" 2>/dev/null || true
+        done
+    fi
+    left=()
+    for pid in "${PIDS[@]}"; do
+        case "$stopped" in *" $pid "*) ;; *) left+=("$pid") ;; esac
+    done
+    PIDS=("${left[@]}")
+}
+
+start_orchestrator "$WORK/orch" "$WORK/orch/config.yaml" "$ORCH_PORT" "$ADMIN_PORT"
+MAIN_CP_PID=$CP_PID MAIN_PIDS=$DATA_PLANE_PIDS MAIN_MODE=$ORCH_MODE
 
 wait_for "http://127.0.0.1:$UPSTREAM_PORT/1k"
 wait_for "http://127.0.0.1:$NGINX_PORT/1k"
 wait_for "http://127.0.0.1:$HAPROXY_PORT/1k"
+if has_case routes10k; then
+    wait_for "http://127.0.0.1:$NGINX_ROUTES_PORT/orchestrator/r$((ROUTES - 1))/1k"
+    wait_for "http://127.0.0.1:$HAPROXY_ROUTES_PORT/orchestrator/r$((ROUTES - 1))/1k"
+fi
 
 # --- throughput and latency ---------------------------------------------------------------------
 # wrk prints latencies as 512.00us, 1.23ms or 1.02s; normalise to milliseconds.
@@ -360,15 +453,20 @@ to_ms() {
     }'
 }
 
-# CPU time (clock ticks, all threads) of processes and their children (nginx's workers).
-cpu_ticks() { # "PID..."
-    local pids="$1" total=0 pid parent
-    for parent in $1; do pids="$pids $(cat /proc/"$parent"/task/*/children 2>/dev/null)"; done
-    for pid in $pids; do
+# CPU time (clock ticks, user + system, all threads) of processes.
+process_ticks() { # "PID..."
+    local total=0 pid
+    for pid in $1; do
         [ -r "/proc/$pid/stat" ] || continue
         total=$((total + $(sed 's/.*) //' "/proc/$pid/stat" | awk '{print $12 + $13}')))
     done
     echo "$total"
+}
+# The same for processes and their children (nginx's workers).
+cpu_ticks() { # "PID..."
+    local pids="$1" parent
+    for parent in $1; do pids="$pids $(cat /proc/"$parent"/task/*/children 2>/dev/null)"; done
+    process_ticks "$pids"
 }
 TICKS_PER_SECOND=$(getconf CLK_TCK)
 
@@ -390,20 +488,35 @@ plan() { # CASE TARGET
             URL="$base/post" WRK_OPTS=(-s "$WORK/post16k.lua")
             if [ "$2" = orchestrator ]; then URL="http://127.0.0.1:$ORCH_PORT/orchestrator/post"; fi
             ;;
+        routes10k)
+            WRK_OPTS=(-s "$WORK/routes.lua") WRK_ARGS=(-- /orchestrator "$ROUTES")
+            case $2 in
+                upstream) URL="$base/" WRK_ARGS=(-- "" "$ROUTES") ;;
+                nginx) URL="http://127.0.0.1:$NGINX_ROUTES_PORT/" ;;
+                haproxy) URL="http://127.0.0.1:$HAPROXY_ROUTES_PORT/" ;;
+                orchestrator) URL="http://127.0.0.1:$ORCH_ROUTES_PORT/" ;;
+            esac
+            ;;
     esac
 }
 
+per_request() { # TICKS REQUESTS -> microseconds
+    awk -v t="$1" -v hz="$TICKS_PER_SECOND" -v n="$2" 'BEGIN { printf "%.1f", (n > 0 ? t / hz * 1e6 / n : 0) }'
+}
+
 # Runs wrk as planned for CASE against TARGET: a warm-up, then the measured run. Sets RPS P50 P99
-# TRANSFER ERRORS (socket errors: connect, read, write, timeout) and CPU_US (CPU per request).
+# TRANSFER ERRORS (socket errors: connect, read, write, timeout), CPU_US (CPU per request) and,
+# for Orchestrator, CP_US (its control plane's CPU per request, not part of CPU_US).
 measure() { # CASE TARGET
-    local out before requests
+    local out before cp_before requests
     plan "$1" "$2"
     wrk -t"$THREADS" -c"$CONNS" -d"${WARMUP}s" --timeout 10s "${WRK_OPTS[@]}" "$URL" "${WRK_ARGS[@]}" >/dev/null
     before=$(cpu_ticks "$TARGET_PIDS")
+    cp_before=$(process_ticks "$CP_PID")
     out=$(wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --timeout 10s --latency "${WRK_OPTS[@]}" "$URL" "${WRK_ARGS[@]}")
     requests=$(echo "$out" | awk '/requests in/ {print $1}')
-    CPU_US=$(awk -v t="$(($(cpu_ticks "$TARGET_PIDS") - before))" -v hz="$TICKS_PER_SECOND" -v n="$requests" \
-        'BEGIN { printf "%.1f", (n > 0 ? t / hz * 1e6 / n : 0) }')
+    CPU_US=$(per_request "$(($(cpu_ticks "$TARGET_PIDS") - before))" "$requests")
+    CP_US=$(per_request "$(($(process_ticks "$CP_PID") - cp_before))" "$requests")
     if echo "$out" | grep -q "Non-2xx"; then
         echo "$out" >&2
         die "$2 answered errors for $URL ($1)"
@@ -421,14 +534,15 @@ rss_kb() { # "PID..."
     for pid in $1; do total=$((total + $(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status"))); done
     echo "$total"
 }
-RSS_IDLE=$(rss_kb "$DATA_PLANE_PIDS")
+RSS_IDLE=$(rss_kb "$MAIN_PIDS")
 
 declare -A RESULT
+CONTROL_PLANE_CPU=()
 ROW='%-9s %-13s %11s %9s %9s %11s %11s %7s\n'
 echo
 echo "machine: $(nproc) cores, $(uname -sr), load average $(cut -d' ' -f1-3 /proc/loadavg) before the run"
 echo "tools: $("$NGINX" -v 2>&1 | sed 's/.*version: //'), $("$HAPROXY" -v | head -1 | awk '{print "HAProxy " $3}'), wrk -t$THREADS -c$CONNECTIONS$(has_case conn1000 && echo " (conn1000: -c1000)") -d${DURATION}s after ${WARMUP}s warm-up"
-echo "orchestrator: $ORCH_MODE"
+echo "orchestrator: $MAIN_MODE"
 echo
 echo "cpu us/req: CPU time of the server under test (all its threads and workers) per request"
 echo "errors: wrk's socket errors (connect, read, write, timeout after 10 s)"
@@ -436,7 +550,17 @@ echo
 printf "$ROW" "case" "target" "requests/s" "p50 ms" "p99 ms" "transfer/s" "cpu us/req" "errors"
 for case in $CASES; do
     for target in upstream nginx haproxy orchestrator; do
+        if [ "$case.$target" = routes10k.orchestrator ]; then
+            started=$SECONDS
+            start_orchestrator "$WORK/orch-routes" "$WORK/orch-routes/config.yaml" "$ORCH_ROUTES_PORT" "$ADMIN_ROUTES_PORT"
+            log "routes10k: $ORCH_MODE, serving after $((SECONDS - started)) s"
+        fi
         measure "$case" "$target"
+        if [ "$target" = orchestrator ]; then CONTROL_PLANE_CPU+=("$case $CP_US"); fi
+        if [ "$case.$target" = routes10k.orchestrator ]; then
+            stop_orchestrator "$WORK/orch-routes" "$CP_PID" "$DATA_PLANE_PIDS"
+            CP_PID=$MAIN_CP_PID DATA_PLANE_PIDS=$MAIN_PIDS
+        fi
         RESULT[$case,$target]="$RPS $P99 $CPU_US"
         printf "$ROW" "$case" "$target" "$RPS" "$P50" "$P99" "$TRANSFER" "$CPU_US" "$ERRORS"
     done
@@ -461,20 +585,24 @@ for case in $CASES; do
         }'
 done
 
+echo
+echo "orch-control-plane's own CPU per request during Orchestrator's measured runs (not in cpu us/req):"
+printf '  %s\n' "${CONTROL_PLANE_CPU[@]}" | awk '{printf "  %-9s %6s us/req\n", $1, $2}'
+
 # --- memory while streaming 1 GiB ---------------------------------------------------------------
 
 # Runs a curl command in the background, sampling the data plane's RSS until it finishes.
 stream_and_sample() { # LABEL OUTPUT-FILE curl-args...
     local label="$1" output="$2"; shift 2
     local before peak now result
-    before=$(rss_kb "$DATA_PLANE_PIDS")
+    before=$(rss_kb "$MAIN_PIDS")
     peak=$before
     : >"$WORK/curl.out"
     curl -sS -o "$output" -w '%{http_code} %{size_download} %{size_upload} %{speed_download} %{speed_upload}' "$@" \
         >"$WORK/curl.stats" &
     local curl_pid=$!
     while kill -0 "$curl_pid" 2>/dev/null; do
-        now=$(rss_kb "$DATA_PLANE_PIDS")
+        now=$(rss_kb "$MAIN_PIDS")
         [ "$now" -gt "$peak" ] && peak=$now
         sleep 0.05
     done
@@ -491,7 +619,7 @@ stream_and_sample() { # LABEL OUTPUT-FILE curl-args...
 
 if [ "$MEMORY" = 1 ]; then
     echo
-    echo "data-plane memory (pids $DATA_PLANE_PIDS, RSS added up; $((RSS_IDLE / 1024)) MB when idle before the wrk runs) while streaming 1 GiB through it:"
+    echo "data-plane memory (pids $MAIN_PIDS, RSS added up; $((RSS_IDLE / 1024)) MB when idle before the wrk runs) while streaming 1 GiB through it:"
     stream_and_sample "1 GiB download" /dev/null "http://127.0.0.1:$ORCH_PORT/orchestrator/bench/1g"
     stream_and_sample "1 GiB upload" "$WORK/curl.out" -T "$WORK/www/1g" "http://127.0.0.1:$ORCH_PORT/orchestrator/sink/upload"
 fi
