@@ -4,9 +4,10 @@
 # Orchestrator with --replicas N, one by default) for each selected case, then the data plane's
 # RSS while it streams a 1 GiB download and a 1 GiB upload. Cases: 1k and 1m (response bodies),
 # conn1000 (1 KiB with 1000 connections), post16k (16 KiB request bodies), routes10k (a table of
-# 10,000 endpoints, requests spread over them). Documented in docs/developer-guide/benchmarks.md.
+# 10,000 endpoints, requests spread over them), https (1 KiB from an upstream that serves TLS).
+# Documented in docs/developer-guide/benchmarks.md.
 #
-# Usage: bench/proxy.sh [--cases "1k 1m conn1000 post16k routes10k"|all]
+# Usage: bench/proxy.sh [--cases "1k 1m conn1000 post16k routes10k https"|all]
 #                       [--replicas N] [--event-loops N]
 #                       [--duration SECONDS] [--warmup SECONDS] [--connections N] [--threads N]
 #                       [--skip-build] [--bin-dir DIR] [--skip-memory] [--keep]
@@ -16,7 +17,7 @@ DURATION=10
 WARMUP=2
 CONNECTIONS=64
 THREADS=2
-ALL_CASES="1k 1m conn1000 post16k routes10k"
+ALL_CASES="1k 1m conn1000 post16k routes10k https"
 ROUTES=10000
 CASES="1k 1m"
 BUILD=1
@@ -26,7 +27,7 @@ BIN=""
 REPLICAS=1
 EVENT_LOOPS=""
 
-usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -71,6 +72,7 @@ have nginx || missing+=(nginx-light)
 have haproxy || missing+=(haproxy)
 have curl || missing+=(curl)
 have python3 || missing+=(python3-minimal)
+if has_case https; then have openssl || missing+=(openssl); fi
 install_packages "${missing[@]}"
 NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
 HAPROXY="$(command -v haproxy || echo /usr/sbin/haproxy)"
@@ -123,7 +125,7 @@ wait_for() { # URL [seconds]
 }
 
 for name in UPSTREAM_PORT SINK_PORT NGINX_PORT NGINX_ROUTES_PORT HAPROXY_PORT HAPROXY_ROUTES_PORT ORCH_PORT ADMIN_PORT \
-    ORCH_ROUTES_PORT ADMIN_ROUTES_PORT; do
+    ORCH_ROUTES_PORT ADMIN_ROUTES_PORT UPSTREAM_TLS_PORT NGINX_TLS_PORT HAPROXY_TLS_PORT; do
     free_port "$name"
 done
 
@@ -136,6 +138,19 @@ truncate -s 1G "$WORK/www/1g"
 chmod 755 "$WORK" "$WORK/www"
 chmod 644 "$WORK/www/"*
 
+# https: a self-signed certificate for the upstream, made now, valid for a day, naming 127.0.0.1
+# (what Orchestrator checks, its endpoint URL being https://127.0.0.1:PORT/) and localhost (what
+# nginx and HAProxy check: they verify host names only). Each proxy trusts exactly this
+# certificate: Orchestrator through ORCH_CA_FILE, nginx and HAProxy through their own CA-file
+# settings.
+CERT="$WORK/tls/cert.pem" KEY="$WORK/tls/key.pem"
+if has_case https; then
+    mkdir -p "$WORK/tls"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=localhost \
+        -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" -keyout "$KEY" -out "$CERT" 2>"$WORK/tls/openssl.log" ||
+        { cat "$WORK/tls/openssl.log" >&2; die "openssl could not make the upstream's certificate"; }
+fi
+
 {
     nginx_common "$WORK/upstream"
     cat <<CONF
@@ -144,6 +159,17 @@ chmod 644 "$WORK/www/"*
     open_file_cache max=100;
     server {
         listen 127.0.0.1:$UPSTREAM_PORT;
+$(has_case https && cat <<TLS
+        # https: the same files over TLS 1.3, one cipher suite for every client (without it
+        # OpenSSL's clients would pick AES-256-GCM and BoringSSL's AES-128-GCM).
+        listen 127.0.0.1:$UPSTREAM_TLS_PORT ssl;
+        ssl_certificate $CERT;
+        ssl_certificate_key $KEY;
+        ssl_protocols TLSv1.3;
+        ssl_conf_command Ciphersuites TLS_AES_128_GCM_SHA256;
+        ssl_session_cache shared:TLS:1m;
+TLS
+)
         root $WORK/www;
         default_type application/octet-stream;
         # post16k: a small answer to a POST, its body read and thrown away.
@@ -175,6 +201,26 @@ CONF
         }
     }
 CONF
+    if has_case https; then
+        cat <<CONF
+    upstream backend_tls {
+        server 127.0.0.1:$UPSTREAM_TLS_PORT;
+        keepalive 1024;
+        keepalive_requests 1000000;
+    }
+    server {
+        listen 127.0.0.1:$NGINX_TLS_PORT;
+        location / {
+            proxy_pass https://backend_tls;
+            proxy_ssl_protocols TLSv1.2 TLSv1.3;  # nginx 1.22's default lacks TLSv1.3
+            proxy_ssl_verify on;
+            proxy_ssl_trusted_certificate $CERT;
+            proxy_ssl_name localhost;
+            proxy_ssl_session_reuse on;
+        }
+    }
+CONF
+    fi
     if has_case routes10k; then
         # One prefix location per endpoint, as a generated config would have them: nginx finds
         # the longest matching prefix in its static location tree, built once at start.
@@ -204,6 +250,15 @@ frontend bench
 backend upstream
     server up 127.0.0.1:$UPSTREAM_PORT
 CONF
+if has_case https; then
+    cat >>"$WORK/haproxy.cfg" <<CONF
+frontend tls
+    bind 127.0.0.1:$HAPROXY_TLS_PORT
+    default_backend upstream_tls
+backend upstream_tls
+    server up 127.0.0.1:$UPSTREAM_TLS_PORT ssl verify required ca-file $CERT verifyhost localhost
+CONF
+fi
 if has_case routes10k; then
     # The endpoint name (the path's second segment) is looked up in a map of 10,000 names (an
     # ebtree, loaded once); its value is the base path that replaces /orchestrator/NAME.
@@ -297,6 +352,14 @@ endpoints:
     methods: [POST]
     timeout: 300
 CONF
+if has_case https; then
+    cat >>"$WORK/orch/config.yaml" <<CONF
+  - name: tls
+    url: https://127.0.0.1:$UPSTREAM_TLS_PORT/
+    methods: [GET, HEAD]
+    timeout: 300
+CONF
+fi
 # routes10k: a second Orchestrator, started for that case alone, has these endpoints and r0 ...
 # r9999, each with its own base path on the upstream (endpoint URLs are unique).
 {
@@ -359,6 +422,8 @@ if version is not None and len(ready) >= want:
 # else as ORCH_EVENT_LOOPS, which the replicas it starts inherit with the rest of its environment.
 orch_env=(ORCH_ADMIN_TOKEN=bench)
 orch_flags=()
+# https: the replicas trust the upstream's certificate (--ca-file, inherited like the above).
+if has_case https; then orch_env+=(ORCH_CA_FILE="$CERT"); fi
 if [ -n "$EVENT_LOOPS" ]; then
     if "$BIN/orch-control-plane" --help 2>&1 | grep -q -- '--event-loops'; then
         orch_flags+=(--event-loops "$EVENT_LOOPS")
@@ -438,6 +503,11 @@ MAIN_CP_PID=$CP_PID MAIN_PIDS=$DATA_PLANE_PIDS MAIN_MODE=$ORCH_MODE
 wait_for "http://127.0.0.1:$UPSTREAM_PORT/1k"
 wait_for "http://127.0.0.1:$NGINX_PORT/1k"
 wait_for "http://127.0.0.1:$HAPROXY_PORT/1k"
+if has_case https; then
+    wait_for "http://127.0.0.1:$NGINX_TLS_PORT/1k"
+    wait_for "http://127.0.0.1:$HAPROXY_TLS_PORT/1k"
+    wait_for "http://127.0.0.1:$ORCH_PORT/orchestrator/tls/1k"
+fi
 if has_case routes10k; then
     wait_for "http://127.0.0.1:$NGINX_ROUTES_PORT/orchestrator/r$((ROUTES - 1))/1k"
     wait_for "http://127.0.0.1:$HAPROXY_ROUTES_PORT/orchestrator/r$((ROUTES - 1))/1k"
@@ -487,6 +557,14 @@ plan() { # CASE TARGET
         post16k)
             URL="$base/post" WRK_OPTS=(-s "$WORK/post16k.lua")
             if [ "$2" = orchestrator ]; then URL="http://127.0.0.1:$ORCH_PORT/orchestrator/post"; fi
+            ;;
+        https)
+            case $2 in
+                upstream) URL="https://127.0.0.1:$UPSTREAM_TLS_PORT/1k" ;;
+                nginx) URL="http://127.0.0.1:$NGINX_TLS_PORT/1k" ;;
+                haproxy) URL="http://127.0.0.1:$HAPROXY_TLS_PORT/1k" ;;
+                orchestrator) URL="http://127.0.0.1:$ORCH_PORT/orchestrator/tls/1k" ;;
+            esac
             ;;
         routes10k)
             WRK_OPTS=(-s "$WORK/routes.lua") WRK_ARGS=(-- /orchestrator "$ROUTES")
