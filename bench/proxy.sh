@@ -31,6 +31,10 @@ usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }
 
 while [ $# -gt 0 ]; do
     case "$1" in
+        --duration|--warmup|--connections|--threads|--cases|--sizes|--replicas|--event-loops|--bin-dir)
+            [ $# -ge 2 ] || { echo "$1 needs a value" >&2; usage >&2; exit 2; } ;;
+    esac
+    case "$1" in
         --duration) DURATION="$2"; shift 2 ;;
         --warmup) WARMUP="$2"; shift 2 ;;
         --connections) CONNECTIONS="$2"; shift 2 ;;
