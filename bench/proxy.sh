@@ -95,7 +95,9 @@ if [ "$BUILD" = 1 ]; then
     swift build -c release --product orch-control-plane >&2
 fi
 [ -n "$BIN" ] || BIN="$(swift build -c release --show-bin-path)"
-[ -x "$BIN/orch-data-plane" ] || die "no orch-data-plane in $BIN (run without --skip-build)"
+for binary in orch-control-plane orch-data-plane; do
+    [ -x "$BIN/$binary" ] || die "no $binary in $BIN (run without --skip-build, or give --bin-dir)"
+done
 
 # --- workspace and cleanup ----------------------------------------------------------------------
 WORK="$(mktemp -d /tmp/orch-bench-XXXXXX)"
