@@ -652,7 +652,7 @@ done
 
 echo
 echo "orchestrator against the better of nginx and haproxy for each figure"
-printf '%-9s %-20s %-28s %-28s\n' "case" "throughput vs best" "p99 vs best (lower=better)" "cpu/req vs best (lower=better)"
+printf '%-9s %-20s %-28s %s\n' "case" "throughput vs best" "p99 vs best (lower=better)" "cpu/req vs best (lower=better)"
 for case in $CASES; do
     read -r n_rps n_p99 n_cpu <<<"${RESULT[$case,nginx]}"
     read -r h_rps h_p99 h_cpu <<<"${RESULT[$case,haproxy]}"
@@ -664,7 +664,7 @@ for case in $CASES; do
         }
         BEGIN {
             best = n > h ? n : h
-            printf "%-9s %-20s %-28s %-28s\n", c, sprintf("%.2fx (%s)", (best > 0 ? o / best : 0), n > h ? "nginx" : "haproxy"),
+            printf "%-9s %-20s %-28s %s\n", c, sprintf("%.2fx (%s)", (best > 0 ? o / best : 0), n > h ? "nginx" : "haproxy"),
                 lower(np, hp, op), lower(nc, hc, oc)
         }'
 done
