@@ -14,12 +14,16 @@ install_packages() { # PACKAGE...
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
-# Sets variable NAME to a free loopback port (a refused connection means nobody listens there).
+# Sets variable NAME to a free loopback port (a refused connection means nobody listens there),
+# below the kernel's ephemeral range: a port in it may be taken between the check and the bind by
+# the local end of an outgoing connection (wrk and the proxies open thousands).
 USED_PORTS=""
 free_port() { # NAME
-    local port
+    local port low=32768
+    read -r low _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
+    [ "$low" -gt 12000 ] || die "the ephemeral port range starts at $low: no room for fixed ports below it"
     while :; do
-        port=$((20000 + RANDOM % 40000))
+        port=$((10000 + RANDOM % (low - 10000)))
         case " $USED_PORTS " in *" $port "*) continue ;; esac
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
             USED_PORTS="$USED_PORTS $port"
