@@ -243,3 +243,29 @@ if Context.environment["ORCH_FUZZ"] != nil {
         .executable(name: "orch-fuzz-upstream", targets: ["ProxyUpstreamFuzz"]),
     ]
 }
+
+// The request-path benchmarks (ordo-one's benchmark, Benchmarks/ProxyPath) are kept out of the
+// normal build: they pull in the benchmark package and its malloc interposer, and build in release.
+// `Benchmarks/check.sh` runs them against the checked-in thresholds; see
+// docs/developer-guide/benchmarks.md. Only the `MallocInterposer` trait: the package's default
+// `RuntimeInterposer` needs ordo-one/swift-runtime-interposer, which our machines do not serve, and
+// without it the package's ARC counters crash on Swift 6.3, so retains and releases go unmeasured.
+if Context.environment["ORCH_BENCHMARKS"] != nil {
+    package.dependencies.append(
+        .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"])
+    )
+    package.targets.append(
+        .executableTarget(
+            name: "ProxyPathBenchmarks",
+            dependencies: [
+                "DataPlane", "DataPlaneTesting",
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            path: "Benchmarks/ProxyPath",
+            swiftSettings: swiftSettings,
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        )
+    )
+}

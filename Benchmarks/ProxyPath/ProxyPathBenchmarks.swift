@@ -1,0 +1,35 @@
+import Benchmark
+
+/// The data plane's request path in-process: the real pipeline (`ProxyServer.configure`) on
+/// embedded channels, driven by ``ProxyPathScenario``. One iteration is one exchange (one request,
+/// or sixteen for the pipelined batch), so every count reads "per exchange".
+///
+/// Allocation and ARC counts are the same run after run for the same build, so they are what
+/// `Benchmarks/check.sh` gates on, against the p90 values checked in under
+/// `Benchmarks/Thresholds/` (10 % tolerance). Time is shown for information only: this machine is
+/// shared, and it has no hardware counters for instructions.
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: ProxyPathBenchmarkSettings.metrics,
+        warmupIterations: 10,
+        scalingFactor: .one,
+        maxDuration: .seconds(2),
+        maxIterations: 1_000,
+        thresholds: ProxyPathBenchmarkSettings.thresholds
+    )
+
+    // Names carry no spaces: `thresholds check` looks for `<target>.<name>.p90.json` as written,
+    // while `thresholds update` writes spaces as underscores.
+    Benchmark("GET-1KiB") { benchmark in
+        try ProxyPathScenario.get1KiB.run(benchmark)
+    }
+    Benchmark("POST-16KiB") { benchmark in
+        try ProxyPathScenario.post16KiB.run(benchmark)
+    }
+    Benchmark("404-local") { benchmark in
+        try ProxyPathScenario.notFound.run(benchmark)
+    }
+    Benchmark("pipelined-16xGET-1KiB") { benchmark in
+        try ProxyPathScenario.pipelined16.run(benchmark)
+    }
+}

@@ -1,0 +1,34 @@
+extension ProxyPathScenario {
+    /// A request as wrk sends it (as `bench/proxy.sh` measures the proxy).
+    static let get = "GET /orchestrator/svc/1k HTTP/1.1\r\nHost: gw\r\n\r\n"
+
+    /// 1 KiB from the upstream, as nginx serves a static file.
+    static let response1KiB =
+        "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: 1024\r\n\r\n"
+        + String(repeating: "a", count: 1024)
+
+    /// A GET proxied to the upstream, answered with 1 KiB.
+    static let get1KiB = ProxyPathScenario(
+        request: get, upstreamResponse: response1KiB, upstreamRequestLine: "GET /api/1k HTTP/1.1", status: 200)
+
+    /// A 16 KiB upload (Content-Length), answered with a short 201.
+    static let post16KiB: ProxyPathScenario = {
+        let body = String(repeating: "b", count: 16 * 1024)
+        return ProxyPathScenario(
+            request: "POST /orchestrator/svc/upload HTTP/1.1\r\nHost: gw\r\n"
+                + "Content-Type: application/octet-stream\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body,
+            upstreamResponse: "HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok",
+            upstreamRequestLine: "POST /api/upload HTTP/1.1", status: 201)
+    }()
+
+    /// A path no endpoint serves: the gateway answers 404 itself, no upstream involved.
+    static let notFound = ProxyPathScenario(
+        request: "GET /orchestrator/nowhere/x HTTP/1.1\r\nHost: gw\r\n\r\n", upstreamResponse: nil,
+        upstreamRequestLine: nil, status: 404)
+
+    /// Sixteen GETs in one read (the default `max_pipelined`), answered in order on one upstream
+    /// connection.
+    static let pipelined16 = ProxyPathScenario(
+        request: get, count: 16, upstreamResponse: response1KiB, upstreamRequestLine: "GET /api/1k HTTP/1.1",
+        status: 200)
+}
