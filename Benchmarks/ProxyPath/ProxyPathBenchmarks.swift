@@ -4,10 +4,10 @@ import Benchmark
 /// embedded channels, driven by ``ProxyPathScenario``. One iteration is one exchange (one request,
 /// or sixteen for the pipelined batch), so every count reads "per exchange".
 ///
-/// Allocation and ARC counts are the same run after run for the same build, so they are what
+/// Heap allocation counts are the same run after run for the same build, so they are what
 /// `Benchmarks/check.sh` gates on, against the p90 values checked in under
-/// `Benchmarks/Thresholds/` (10 % tolerance). Time is shown for information only: this machine is
-/// shared, and it has no hardware counters for instructions.
+/// `Benchmarks/Thresholds/` (10 % tolerance). Wall clock is shown for information only: the
+/// machine is shared (``ProxyPathBenchmarkSettings`` says what is left out, and why).
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
         metrics: ProxyPathBenchmarkSettings.metrics,
