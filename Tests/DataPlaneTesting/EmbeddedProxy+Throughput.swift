@@ -7,11 +7,7 @@ extension EmbeddedProxy {
     /// was. ``clientOutputBytes()`` never sees these bytes.
     @discardableResult
     package func discardClientOutput() throws -> Int {
-        var count = 0
-        while let buffer = try client.readOutbound(as: ByteBuffer.self) {
-            count += buffer.readableBytes
-        }
-        return count
+        try client.discardOutbound()
     }
 }
 
@@ -20,16 +16,23 @@ extension EmbeddedUpstream {
     /// no copy; returns how many bytes that was. ``requestBytes()`` never sees these bytes.
     @discardableResult
     package func discardRequests() throws -> Int {
-        var count = 0
-        while let buffer = try channel.readOutbound(as: ByteBuffer.self) {
-            count += buffer.readableBytes
-        }
-        return count
+        try channel.discardOutbound()
     }
 
     /// The upstream answers with bytes already in a buffer, as one read (no conversion from text
     /// on the way in).
     package func respond(buffer: ByteBuffer) throws {
         try channel.writeInbound(buffer)
+    }
+}
+
+extension EmbeddedChannel {
+    /// Reads and drops every outbound buffer written so far; returns how many bytes they held.
+    fileprivate func discardOutbound() throws -> Int {
+        var count = 0
+        while let buffer = try readOutbound(as: ByteBuffer.self) {
+            count += buffer.readableBytes
+        }
+        return count
     }
 }
