@@ -10,18 +10,13 @@ import Testing
         HTTPRequestHead(version: .http1_1, method: method, uri: "/orchestrator/svc/x", headers: HTTPHeaders(headers))
     }
 
-    /// The upstream head for a client head, framed as the decoder would read it.
-    func upstreamHead(_ headers: [(String, String)], _ method: HTTPMethod = .GET, target: String = "/")
-        -> HTTPRequestHead
-    {
-        let head = clientHead(headers, method)
-        let framing: RequestFraming =
-            if head.headers.contains(name: "transfer-encoding") {
-                .chunked
-            } else {
-                RequestHeadValidator.contentLength(of: head.headers).map(RequestFraming.length) ?? .none
-            }
-        return HeaderRewriter.upstreamHead(for: head, framing: framing, target: target, context: context)
+    /// The upstream head for a client head whose body the validator read as `framing`.
+    func upstreamHead(
+        _ headers: [(String, String)], _ method: HTTPMethod = .GET, framing: RequestFraming = .none,
+        target: String = "/"
+    ) -> HTTPRequestHead {
+        HeaderRewriter.upstreamHead(
+            for: clientHead(headers, method), framing: framing, target: target, context: context)
     }
 
     @Test func hopByHopAndConnectionListedHeadersAreRemoved() {
@@ -67,11 +62,11 @@ import Testing
     }
 
     @Test func requestFramingFollowsTheClientsBody() {
-        let chunked = upstreamHead([("Transfer-Encoding", "chunked")], .POST, target: "/")
+        let chunked = upstreamHead([("Transfer-Encoding", "chunked")], .POST, framing: .chunked)
         #expect(chunked.headers["transfer-encoding"] == ["chunked"])
         #expect(!chunked.headers.contains(name: "content-length"))
 
-        let sized = upstreamHead([("Content-Length", "1024")], .PUT, target: "/")
+        let sized = upstreamHead([("Content-Length", "1024")], .PUT, framing: .length(1024))
         #expect(sized.headers["content-length"] == ["1024"])
 
         let emptyPost = upstreamHead([], .POST, target: "/")
@@ -83,7 +78,7 @@ import Testing
     }
 
     @Test func expectIsAnsweredByTheProxyNotForwarded() {
-        let head = upstreamHead([("Expect", "100-continue"), ("Content-Length", "5")], .PUT, target: "/")
+        let head = upstreamHead([("Expect", "100-continue"), ("Content-Length", "5")], .PUT, framing: .length(5))
         #expect(!head.headers.contains(name: "expect"))
     }
 

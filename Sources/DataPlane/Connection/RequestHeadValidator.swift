@@ -102,16 +102,6 @@ package enum RequestHeadValidator {
         }
     }
 
-    /// The body length a head announces: every `Content-Length` value (also comma-separated
-    /// repeats) must be the same decimal number; `nil` when they are not, or when none is given.
-    package static func contentLength(of headers: HTTPHeaders) -> Int? {
-        var length: Int?
-        for (name, field) in headers where name.isHeaderName("content-length") {
-            guard accumulateContentLength(field, into: &length) else { return nil }
-        }
-        return length
-    }
-
     /// Adds one `Content-Length` field (possibly a comma-separated repeat) to the `length` read
     /// so far; `false` when it is not a decimal number or disagrees with `length`.
     static func accumulateContentLength(_ field: String, into length: inout Int?) -> Bool {

@@ -22,7 +22,7 @@ package enum HeaderRewriter {
     /// The headers a message's `Connection` fields name (beyond the hop-by-hop ones, which go
     /// anyway): they describe the connection too. Empty, and allocation-free, in the common case.
     struct ConnectionNamed {
-        private var names: [Substring] = []
+        private let names: [Substring]
 
         init(_ headers: HTTPHeaders) {
             var found: [Substring] = []
@@ -36,7 +36,7 @@ package enum HeaderRewriter {
         }
 
         func contains(_ name: String) -> Bool {
-            !names.isEmpty && names.contains { $0.equalsIgnoringASCIICase(name) }
+            names.contains { $0.equalsIgnoringASCIICase(name) }
         }
 
         /// `keep-alive` alone, what most kept-alive messages say: a hop-by-hop name, nothing to
