@@ -74,10 +74,7 @@ public struct BreakerPolicy: Sendable, Equatable, Codable {
         case .string(let value): text = value.lowercased()
         default: text = ""
         }
-        if let code = Int(text), (100...599).contains(code) { return text }
-        if text.count == 3, text.hasSuffix("xx"), let digit = Int(text.prefix(1)), (1...5).contains(digit) {
-            return text
-        }
+        if StatusCodeSet.codes(of: text) != nil { return text }
         context.fail(field, node.line, "must be a status code (503) or class (\"5xx\")")
         return nil
     }

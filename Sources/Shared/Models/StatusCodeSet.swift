@@ -10,12 +10,19 @@ public struct StatusCodeSet: Sendable, Equatable {
     /// policy's `failure_statuses` spells them; anything else is ignored.
     public init(specs: [String]) {
         for spec in specs {
-            if let code = Int(spec) {
-                insert(code)
-            } else if spec.count == 3, spec.hasSuffix("xx"), let digit = Int(spec.prefix(1)), (1...5).contains(digit) {
-                for code in (digit * 100)..<(digit * 100 + 100) { insert(code) }
-            }
+            guard let codes = Self.codes(of: spec) else { continue }
+            for code in codes { insert(code) }
         }
+    }
+
+    /// The codes one spec names: an exact code from 100 to 599 (`"503"`) or a class from `"1xx"`
+    /// to `"5xx"`; `nil` when it is neither.
+    static func codes(of spec: String) -> ClosedRange<Int>? {
+        if let code = Int(spec) { return (100...599).contains(code) ? code...code : nil }
+        guard spec.count == 3, spec.hasSuffix("xx"), let digit = Int(spec.prefix(1)), (1...5).contains(digit) else {
+            return nil
+        }
+        return (digit * 100)...(digit * 100 + 99)
     }
 
     public func contains(_ code: Int) -> Bool {
