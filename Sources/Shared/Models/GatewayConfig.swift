@@ -5,6 +5,8 @@ public struct GatewayConfig: Sendable, Equatable {
     public var healthCheck: HealthCheckPolicy
     /// Every replica's client-connection limits and timeouts (the `proxy:` section).
     public var proxy: ProxyLimits
+    /// The TLS listener's certificates (the `tls:` section), if the file has one.
+    public var tls: TLSSettings?
     /// The file's log level, lower-cased (`debug`, `info`, ...), if it sets one.
     public var logLevel: String?
 
@@ -13,16 +15,20 @@ public struct GatewayConfig: Sendable, Equatable {
         circuitBreaker: BreakerPolicy = .defaults,
         healthCheck: HealthCheckPolicy = .defaults,
         proxy: ProxyLimits = .defaults,
+        tls: TLSSettings? = nil,
         logLevel: String? = nil
     ) {
         self.endpoints = endpoints
         self.circuitBreaker = circuitBreaker
         self.healthCheck = healthCheck
         self.proxy = proxy
+        self.tls = tls
         self.logLevel = logLevel
     }
 
-    static let allowedKeys: Set<String> = ["endpoints", "circuit_breaker", "health_check", "proxy", "log_level"]
+    static let allowedKeys: Set<String> = [
+        "endpoints", "circuit_breaker", "health_check", "proxy", "tls", "log_level",
+    ]
     public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
 
     /// Parses and validates a YAML document. An empty document is the empty configuration.
@@ -48,6 +54,9 @@ public struct GatewayConfig: Sendable, Equatable {
         }
         if let block = reader.object("proxy", allowedKeys: ProxyLimits.allowedKeys) {
             config.proxy = ProxyLimits.read(block)
+        }
+        if let block = reader.object("tls", allowedKeys: TLSSettings.allowedKeys) {
+            config.tls = TLSSettings.read(block)
         }
         if let level = reader.string("log_level") {
             if logLevels.contains(level.lowercased()) {

@@ -29,13 +29,15 @@ extension Snapshot {
             return true
         }
         let proxy = reader.object("proxy", allowedKeys: ProxyLimits.allowedKeys).map(ProxyLimits.read)
+        let tls = reader.object("tls", allowedKeys: TLSSettings.allowedKeys).flatMap(TLSSettings.read)
         try context.check()
         let snapshot = Snapshot(
             version: version ?? 0,
             createdAt: reader.string("created_at") ?? "",
             cause: reader.string("cause") ?? "",
             endpoints: endpoints,
-            proxy: proxy
+            proxy: proxy,
+            tls: tls
         )
         if let checksum, checksum != snapshot.checksum {
             throw ValidationError(

@@ -15,37 +15,45 @@ public struct Snapshot: Sendable, Equatable, Codable {
     /// The limits every replica applies to its client connections; `nil` means
     /// ``ProxyLimits/defaults`` (and is what snapshots from before the `proxy:` section carry).
     public var proxy: ProxyLimits?
+    /// The certificates of the TLS listener (the `tls:` section); `nil` when the config has none.
+    public var tls: TLSSettings?
 
     public init(
-        version: Int, createdAt: String, cause: String, endpoints: [SnapshotEndpoint], proxy: ProxyLimits? = nil
+        version: Int, createdAt: String, cause: String, endpoints: [SnapshotEndpoint], proxy: ProxyLimits? = nil,
+        tls: TLSSettings? = nil
     ) {
         self.version = version
         self.createdAt = createdAt
         self.cause = cause
         self.endpoints = endpoints
         self.proxy = proxy
-        self.checksum = Self.checksum(of: endpoints, proxy: proxy)
+        self.tls = tls
+        self.checksum = Self.checksum(of: endpoints, proxy: proxy, tls: tls)
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case version, checksum
         case createdAt = "created_at"
-        // The synthesized coding omits a `nil` proxy and decodes it with `decodeIfPresent`.
-        case cause, endpoints, proxy
+        // The synthesized coding omits a `nil` proxy or tls and decodes them with `decodeIfPresent`.
+        case cause, endpoints, proxy, tls
     }
 
     /// The checksum of a snapshot's content, as stored in ``checksum``: the canonical JSON of
-    /// `endpoints` alone when `proxy` is `nil` (the checksum snapshots had before the `proxy:`
-    /// section), else of the object `{"endpoints": ..., "proxy": ...}`.
-    public static func checksum(of endpoints: [SnapshotEndpoint], proxy: ProxyLimits? = nil) -> String {
-        guard let proxy else { return fnv1a(Self.canonicalJSON(endpoints)) }
-        return fnv1a(Self.canonicalJSON(ChecksumContent(endpoints: endpoints, proxy: proxy)))
+    /// `endpoints` alone when `proxy` and `tls` are `nil` (the checksum snapshots had before the
+    /// `proxy:` section), else of the object `{"endpoints": ..., "proxy": ..., "tls": ...}`
+    /// without the keys that are `nil`, so a snapshot without `tls` keeps its old checksum.
+    public static func checksum(
+        of endpoints: [SnapshotEndpoint], proxy: ProxyLimits? = nil, tls: TLSSettings? = nil
+    ) -> String {
+        guard proxy != nil || tls != nil else { return fnv1a(Self.canonicalJSON(endpoints)) }
+        return fnv1a(Self.canonicalJSON(ChecksumContent(endpoints: endpoints, proxy: proxy, tls: tls)))
     }
 
-    /// What the checksum covers once a snapshot carries limits.
+    /// What the checksum covers once a snapshot carries limits or TLS settings.
     private struct ChecksumContent: Encodable {
         var endpoints: [SnapshotEndpoint]
-        var proxy: ProxyLimits
+        var proxy: ProxyLimits?
+        var tls: TLSSettings?
     }
 
     /// FNV-1a 64 of `bytes` as 16 hex digits: the form of every checksum the project shows.
