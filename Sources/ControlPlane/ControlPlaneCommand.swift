@@ -26,8 +26,13 @@ package struct ControlPlaneCommand: AsyncParsableCommand {
     @Option(help: "Proxy address the data-plane replicas serve, HOST:PORT (ORCH_PROXY_ADDRESS).")
     var proxyAddress: String = environment["ORCH_PROXY_ADDRESS"] ?? "0.0.0.0:8000"
 
-    @Option(help: "Data-plane replicas to start; 0 starts none (ORCH_REPLICAS).")
-    var replicas: Int = Int(environment["ORCH_REPLICAS"] ?? "") ?? 1
+    @Option(help: "Data-plane replicas to start, or auto (one); 0 starts none (ORCH_REPLICAS).")
+    var replicas: String = environment["ORCH_REPLICAS"] ?? "auto"
+
+    /// `--replicas` as a number: `auto` is ``ProcessLayout/automaticReplicas``.
+    var replicaCount: Int? {
+        ProcessLayout.count(replicas, automatic: ProcessLayout.automaticReplicas, in: 0...64)
+    }
 
     @Option(
         help:
@@ -66,7 +71,9 @@ package struct ControlPlaneCommand: AsyncParsableCommand {
         if let accessLog, accessLog.isEmpty {
             throw ValidationError("--access-log must be stdout, off or a file path")
         }
-        guard replicas >= 0, replicas <= 64 else { throw ValidationError("--replicas must be between 0 and 64") }
+        guard replicaCount != nil else {
+            throw ValidationError("--replicas must be auto or a number between 0 and 64, not '\(replicas)'")
+        }
         if let level = resolvedLogLevel(fileLevel: nil), Logger.Level(rawValue: level) == nil {
             throw ValidationError("--log-level must be one of \(GatewayConfig.logLevels.joined(separator: ", "))")
         }
@@ -89,7 +96,8 @@ package struct ControlPlaneCommand: AsyncParsableCommand {
         }
         let settings = ControlPlaneSettings(
             dataDir: dataDir, configPath: config, adminAddress: AddressText.parse(adminAddress)!,
-            proxyAddress: AddressText.parse(proxyAddress)!, replicas: replicas, logLevel: level,
+            proxyAddress: AddressText.parse(proxyAddress)!, replicas: replicaCount ?? ProcessLayout.automaticReplicas,
+            logLevel: level,
             dataPlaneBinary: dataPlaneBinary ?? Self.environment["ORCH_DATA_PLANE_BINARY"] ?? Self.siblingDataPlane(),
             drainTimeout: drainTimeout, accessLog: accessLog, restorePath: restore)
         do {

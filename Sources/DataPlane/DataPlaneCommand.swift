@@ -5,6 +5,7 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import ServiceLifecycle
+import Shared
 import UnixSignals
 
 /// `orch-data-plane`: the proxy replica. Every option defaults from its `ORCH_*` variable.
@@ -45,8 +46,14 @@ package struct DataPlaneCommand: AsyncParsableCommand {
     @Option(help: "Extra PEM trust roots for https upstreams (ORCH_CA_FILE).")
     var caFile: String?
 
-    @Option(help: "Event loop threads (ORCH_EVENT_LOOPS; default: one per CPU core).")
-    var eventLoops: Int = environment["ORCH_EVENT_LOOPS"].flatMap { Int($0) } ?? System.coreCount
+    @Option(help: "Event loop threads, or auto: one per CPU core (ORCH_EVENT_LOOPS; default auto).")
+    var eventLoops: String = environment["ORCH_EVENT_LOOPS"] ?? "auto"
+
+    /// `--event-loops` as a number: `auto` is one per core.
+    var eventLoopCount: Int? {
+        ProcessLayout.count(
+            eventLoops, automatic: ProcessLayout.automaticEventLoops(cores: System.coreCount), in: 1...1024)
+    }
 
     @Option(help: "Access log: stdout, off or a file path (ORCH_ACCESS_LOG; default stdout).")
     var accessLog: String = environment["ORCH_ACCESS_LOG"] ?? "stdout"
@@ -75,8 +82,9 @@ package struct DataPlaneCommand: AsyncParsableCommand {
                 "--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
         if let listen = listenAddress { _ = try ListenTarget.parse(listen) }
-        guard (1...1024).contains(eventLoops) else {
-            throw ArgumentParser.ValidationError("--event-loops must be between 1 and 1024")
+        guard eventLoopCount != nil else {
+            throw ArgumentParser.ValidationError(
+                "--event-loops must be auto or a number between 1 and 1024, not '\(eventLoops)'")
         }
         guard drainTimeout >= 0 else { throw ArgumentParser.ValidationError("--drain-timeout must not be negative") }
         guard AccessLogDestination(argument: accessLog) != nil else {
@@ -112,7 +120,8 @@ package struct DataPlaneCommand: AsyncParsableCommand {
         let environment = ProxyEnvironment(
             replicaID: replicaID, tlsContext: try makeTLSContext(logger: logger), breakers: breakers,
             accessLog: accessLogWriter)
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: eventLoops)
+        let group = MultiThreadedEventLoopGroup(
+            numberOfThreads: eventLoopCount ?? ProcessLayout.automaticEventLoops(cores: System.coreCount))
         let states = try await LoopStates.make(group: group, environment: environment)
         let drain = DrainState()
         let server = ProxyServer(

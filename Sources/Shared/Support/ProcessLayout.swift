@@ -1,0 +1,23 @@
+import Foundation
+
+/// How the proxy uses a machine's cores when `--replicas` and `--event-loops` are `auto`: one
+/// replica with one event loop per core. Measured against two single-loop replicas sharing the
+/// socket (the nginx model) on 2 cores, it served as many or more requests at less CPU per
+/// request (docs/developer-guide/benchmarks.md, "One replica with two event loops, or two
+/// replicas with one"); more replicas stay the choice for isolation and rollouts.
+public enum ProcessLayout {
+    /// Replicas the control plane starts for `--replicas auto`.
+    public static let automaticReplicas = 1
+
+    /// Event loop threads of a replica for `--event-loops auto`: one per core.
+    public static func automaticEventLoops(cores: Int) -> Int { max(1, cores) }
+
+    /// Reads a count flag: `auto` (any case) gives `automatic`, else a whole number in `range`;
+    /// `nil` for anything else.
+    public static func count(_ text: String, automatic: Int, in range: ClosedRange<Int>) -> Int? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if trimmed.lowercased() == "auto" { return automatic }
+        guard let number = Int(trimmed), range.contains(number) else { return nil }
+        return number
+    }
+}
