@@ -21,6 +21,13 @@ import Testing
         return nil
     }
 
+    @Test func everyRouteHasItsPositionInTheOrderAsItsSlot() {
+        for (position, name) in table.order.enumerated() {
+            #expect(table.routes[name]?.slot == position)
+        }
+        #expect(table.order == ["users", "v1", "q"])
+    }
+
     @Test func matchesByNameWithSubPath() {
         #expect(resolve("users/a/b")! == ("users", "a/b"))
         #expect(resolve("users")! == ("users", nil))

@@ -1,8 +1,10 @@
 import Shared
 
-/// One endpoint's counters on one event loop. A class so the hot path increments in place
-/// after a single dictionary lookup; created once per endpoint, never per request.
+/// One endpoint's counters on one event loop. A class so the hot path increments in place;
+/// created once per endpoint, never per request.
 package final class EndpointCounters {
+    /// The endpoint counted.
+    package let endpoint: String
     /// Responses by status class: index 0 is `1xx` ... index 4 is `5xx`.
     package var responses = [Int](repeating: 0, count: 5)
     package var requestDuration = LatencyHistogram()
@@ -10,7 +12,9 @@ package final class EndpointCounters {
     /// Upstream failures by ``UpstreamErrorKind``.
     package var upstreamErrors = [Int](repeating: 0, count: UpstreamErrorKind.allCases.count)
 
-    package init() {}
+    package init(endpoint: String) {
+        self.endpoint = endpoint
+    }
 
     /// Counts one response of `status`.
     package func recordResponse(status: Int) {

@@ -4,26 +4,33 @@ import Shared
 /// loop, so no locks. ``SnapshotClient`` sums every loop's counters into each report.
 package final class TrafficCounters {
     private var endpoints: [String: EndpointCounters] = [:]
-    private var last: (name: String, counters: EndpointCounters)?
+    /// The counters by route slot (``RouteTable/Route/slot``) as last seen: one array read per
+    /// request instead of hashing the endpoint's name. A slot that a newer snapshot gave to
+    /// another endpoint is noticed by name and refilled.
+    private var slots: [EndpointCounters?] = []
     /// Client connections open on this loop now.
     package var activeConnections = 0
 
     package init() {}
 
-    /// The counters of `endpoint` (``TrafficReport/unmatchedEndpoint`` for `nil`), created on first use.
-    package func counters(for endpoint: String?) -> EndpointCounters {
-        let name = endpoint ?? TrafficReport.unmatchedEndpoint
-        // Traffic runs in streaks to one endpoint: the last answer usually serves again, without
-        // hashing the name (entries are never replaced, so it stays valid).
-        if let last, last.name == name { return last.counters }
-        let counters: EndpointCounters
-        if let existing = endpoints[name] {
-            counters = existing
-        } else {
-            counters = EndpointCounters()
-            endpoints[name] = counters
+    /// The counters of `endpoint` (``TrafficReport/unmatchedEndpoint`` for `nil`), created on
+    /// first use. With the route's `slot`, found without hashing the name.
+    package func counters(for endpoint: String?, slot: Int? = nil) -> EndpointCounters {
+        guard let endpoint, let slot, slot >= 0 else {
+            return counters(named: endpoint ?? TrafficReport.unmatchedEndpoint)
         }
-        last = (name, counters)
+        if slot < slots.count, let counters = slots[slot], counters.endpoint == endpoint { return counters }
+        let counters = counters(named: endpoint)
+        // Slots are below the snapshot's endpoint count, so the array is bounded by it.
+        if slot >= slots.count { slots.append(contentsOf: repeatElement(nil, count: slot + 1 - slots.count)) }
+        slots[slot] = counters
+        return counters
+    }
+
+    private func counters(named name: String) -> EndpointCounters {
+        if let existing = endpoints[name] { return existing }
+        let counters = EndpointCounters(endpoint: name)
+        endpoints[name] = counters
         return counters
     }
 

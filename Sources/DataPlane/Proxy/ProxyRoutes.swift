@@ -5,13 +5,23 @@ import Shared
 package final class ProxyRoutes: Sendable {
     package let snapshot: Snapshot
     package let table: RouteTable
-    /// Per endpoint, what the hot path needs about its upstream, computed once.
-    package let upstreams: [String: UpstreamTarget]
+    /// Per route slot (``RouteTable/Route/slot``), what the hot path needs about its upstream,
+    /// computed once.
+    private let upstreams: [UpstreamTarget]
 
     package init(snapshot: Snapshot) {
+        let table = RouteTable(snapshot.endpoints)
         self.snapshot = snapshot
-        self.table = RouteTable(snapshot.endpoints)
-        self.upstreams = table.routes.mapValues { UpstreamTarget($0.url) }
+        self.table = table
+        self.upstreams = table.order.compactMap { table.routes[$0].map { UpstreamTarget($0.url) } }
+    }
+
+    /// Where `route`'s requests go. A route of an older table (a request planned before this
+    /// snapshot arrived) whose slot now holds another endpoint gets its target computed afresh.
+    package func upstream(for route: RouteTable.Route) -> UpstreamTarget {
+        let slot = route.slot
+        if slot < upstreams.count, table.order[slot] == route.endpoint.name { return upstreams[slot] }
+        return UpstreamTarget(route.url)
     }
 
     package var version: Int { snapshot.version }

@@ -32,6 +32,8 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
     // The request in progress.
     private var requestID = ""
     private var endpointID: String?
+    /// The route slot of `endpointID` when the request was forwarded, for its counters.
+    private var endpointSlot: Int?
     private var upstreamHead: HTTPRequestHead?
     private var upstreamKey: UpstreamConnectionPool.Key?
     private var connectTimeout = TimeAmount.seconds(30)
@@ -236,6 +238,7 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
     private func beginRequest(_ head: HTTPRequestHead?, now: NIODeadline) {
         requestID = RequestID.choose(clientValue: head?.headers.first(name: "x-request-id"), random: &loop.random)
         endpointID = nil
+        endpointSlot = nil
         record = RequestRecord(start: now, method: head?.method.rawValue ?? "", path: head?.uri ?? "")
     }
 
@@ -244,10 +247,11 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
         let now = self.now
         beginRequest(head, now: now)
         endpointID = forward.endpointID
+        endpointSlot = forward.route.slot
         let policy = forward.route.endpoint.circuitBreaker
         switch environment.breakers.admit(forward.endpointID, policy: policy) {
         case .allowed(let trial):
-            let target = loop.routes?.upstreams[forward.endpointID] ?? UpstreamTarget(forward.route.url)
+            let target = loop.routes?.upstream(for: forward.route) ?? UpstreamTarget(forward.route.url)
             let upstreamHead = HeaderRewriter.upstreamHead(
                 for: head, framing: framing, target: forward.target,
                 context: .init(clientIP: clientIP, upstreamAuthority: target.authority, requestID: requestID))
@@ -331,7 +335,7 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
     private func countUpstreamError(_ kind: UpstreamErrorKind) {
         guard record.upstreamStart != nil, !record.upstreamFailed else { return }
         record.upstreamFailed = true
-        loop.traffic.counters(for: endpointID).upstreamErrors[kind.rawValue] += 1
+        loop.traffic.counters(for: endpointID, slot: endpointSlot).upstreamErrors[kind.rawValue] += 1
     }
 
     // MARK: Responses
@@ -369,7 +373,8 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
         record.upstreamStatus = Int(head.status.code)
         record.status = Int(head.status.code)
         if head.status.code >= 500 {
-            loop.traffic.counters(for: endpointID).upstreamErrors[UpstreamErrorKind.serverError.rawValue] += 1
+            loop.traffic.counters(for: endpointID, slot: endpointSlot).upstreamErrors[
+                UpstreamErrorKind.serverError.rawValue] += 1
         }
         let clientHead = HeaderRewriter.clientHead(
             for: head, requestID: requestID, endpointID: endpointID ?? "", keepAlive: keepAlive, version: version)
@@ -392,7 +397,7 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
 
     /// Counts the response just completed and writes its access-log line.
     private func recordCompleted(now: NIODeadline) {
-        let counters = loop.traffic.counters(for: endpointID)
+        let counters = loop.traffic.counters(for: endpointID, slot: endpointSlot)
         counters.recordResponse(status: record.status)
         let duration = (now - record.start).nanoseconds
         counters.requestDuration.record(seconds: Double(duration) / 1e9)

@@ -9,10 +9,14 @@ public struct RouteTable: Sendable {
         public let url: EndpointURL
         /// The endpoint's breaker policy's failure statuses, parsed once per snapshot.
         public let failureStatuses: StatusCodeSet
+        /// The route's position in ``RouteTable/order``: a per-snapshot index that per-endpoint
+        /// state can be kept in an array by, instead of a dictionary keyed by name.
+        public let slot: Int
 
-        public init(endpoint: SnapshotEndpoint, url: EndpointURL) {
+        public init(endpoint: SnapshotEndpoint, url: EndpointURL, slot: Int = 0) {
             self.endpoint = endpoint
             self.url = url
+            self.slot = slot
             self.failureStatuses = endpoint.circuitBreaker.failureStatusSet
         }
     }
@@ -36,7 +40,7 @@ public struct RouteTable: Sendable {
         var order: [String] = []
         for endpoint in endpoints {
             guard let url = endpoint.config.endpointURL else { continue }
-            routes[endpoint.name] = Route(endpoint: endpoint, url: url)
+            routes[endpoint.name] = Route(endpoint: endpoint, url: url, slot: order.count)
             order.append(endpoint.name)
         }
         self.routes = routes

@@ -1,0 +1,49 @@
+import DataPlane
+import Shared
+import TestSupport
+import Testing
+
+@Suite struct TrafficCountersTests {
+    @Test func aSlotAndAnEndpointNameFindTheSameCounters() {
+        let traffic = TrafficCounters()
+        let bySlot = traffic.counters(for: "orders", slot: 3)
+        #expect(traffic.counters(for: "orders", slot: 3) === bySlot)
+        #expect(traffic.counters(for: "orders") === bySlot)
+        #expect(traffic.counters(for: "users", slot: 0) !== bySlot)
+    }
+
+    @Test func aSlotGivenToAnotherEndpointByANewSnapshotIsRefilled() {
+        let traffic = TrafficCounters()
+        let orders = traffic.counters(for: "orders", slot: 0)
+        orders.recordResponse(status: 200)
+        // The next snapshot puts "users" first: slot 0 now means users, and orders moved.
+        let users = traffic.counters(for: "users", slot: 0)
+        #expect(users !== orders)
+        #expect(traffic.counters(for: "orders", slot: 1) === orders)
+        #expect(traffic.counters(for: "users", slot: 0) === users)
+        let report = traffic.report(pooledConnections: 0)
+        #expect(report.endpoints.count == 2)
+        #expect(report.endpoints.first { $0.endpoint == "orders" }?.responses["2xx"] == 1)
+    }
+
+    @Test func requestsWithoutAnEndpointCountAsUnmatched() {
+        let traffic = TrafficCounters()
+        traffic.counters(for: nil, slot: nil).recordResponse(status: 404)
+        #expect(traffic.report(pooledConnections: 0).endpoints.map(\.endpoint) == [TrafficReport.unmatchedEndpoint])
+    }
+}
+
+@Suite struct ProxyRoutesTests {
+    @Test func aRouteFromAnOlderSnapshotStillGetsItsOwnUpstream() throws {
+        let old = ProxyRoutes(
+            snapshot: .testing(
+                version: 1, [.testing("a", url: "http://a.internal:81/"), .testing("b", url: "http://b.internal:82/")]))
+        let new = ProxyRoutes(snapshot: .testing(version: 2, [.testing("b", url: "http://b.internal:82/")]))
+        let a = try #require(old.table.routes["a"])
+        let b = try #require(old.table.routes["b"])
+        #expect(old.upstream(for: a).authority == "a.internal:81")
+        // In the new table slot 0 is "b": a request planned on the old table keeps going to "a".
+        #expect(new.upstream(for: a).authority == "a.internal:81")
+        #expect(new.upstream(for: b).authority == "b.internal:82")
+    }
+}
