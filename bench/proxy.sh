@@ -4,10 +4,11 @@
 # Orchestrator with --replicas N, one by default) for each selected case, then the data plane's
 # RSS while it streams a 1 GiB download and a 1 GiB upload. Cases: 1k and 1m (response bodies),
 # conn1000 (1 KiB with 1000 connections), post16k (16 KiB request bodies), routes10k (a table of
-# 10,000 endpoints, requests spread over them), https (1 KiB from an upstream that serves TLS).
+# 10,000 endpoints, requests spread over them), https (1 KiB from an upstream that serves TLS),
+# tls1k (1 KiB to clients over TLS, kept alive) and tlsnew (a new TLS connection per request).
 # Documented in docs/developer-guide/benchmarks.md.
 #
-# Usage: bench/proxy.sh [--cases "1k 1m conn1000 post16k routes10k https"|all]
+# Usage: bench/proxy.sh [--cases "1k 1m conn1000 post16k routes10k https tls1k tlsnew"|all]
 #                       [--replicas N] [--event-loops N]
 #                       [--duration SECONDS] [--warmup SECONDS] [--connections N] [--threads N]
 #                       [--skip-build] [--bin-dir DIR] [--skip-memory] [--keep]
@@ -17,7 +18,7 @@ DURATION=10
 WARMUP=2
 CONNECTIONS=64
 THREADS=2
-ALL_CASES="1k 1m conn1000 post16k routes10k https"
+ALL_CASES="1k 1m conn1000 post16k routes10k https tls1k tlsnew"
 ROUTES=10000
 CASES="1k 1m"
 BUILD=1
@@ -51,12 +52,17 @@ while [ $# -gt 0 ]; do
     esac
 done
 
-[ "$CASES" = all ] && CASES="$ALL_CASES"
+ALL_GIVEN=0
+[ "$CASES" = all ] && CASES="$ALL_CASES" ALL_GIVEN=1
 [ -n "${CASES// /}" ] || { echo "--cases needs at least one of: $ALL_CASES" >&2; exit 2; }
 for c in $CASES; do
     case " $ALL_CASES " in *" $c "*) ;; *) echo "unknown case '$c' (cases: $ALL_CASES, or all)" >&2; exit 2 ;; esac
 done
 has_case() { case " $CASES " in *" $1 "*) return 0 ;; esac; return 1; }
+# Cases where clients talk TLS to the proxies (Orchestrator's TLS listener), and where anything
+# needs a certificate (those, and https's upstream).
+edge_tls() { has_case tls1k || has_case tlsnew; }
+any_tls() { has_case https || edge_tls; }
 
 positive() { [[ "$1" =~ ^[1-9][0-9]*$ ]]; }
 positive "$REPLICAS" || { echo "--replicas must be a whole number above 0, not '$REPLICAS'" >&2; exit 2; }
@@ -76,7 +82,7 @@ have nginx || missing+=(nginx-light)
 have haproxy || missing+=(haproxy)
 have curl || missing+=(curl)
 have python3 || missing+=(python3-minimal)
-if has_case https; then have openssl || missing+=(openssl); fi
+if any_tls; then have openssl || missing+=(openssl); fi
 install_packages "${missing[@]}"
 NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
 HAPROXY="$(command -v haproxy || echo /usr/sbin/haproxy)"
@@ -98,6 +104,13 @@ fi
 for binary in orch-control-plane orch-data-plane; do
     [ -x "$BIN/$binary" ] || die "no $binary in $BIN (run without --skip-build, or give --bin-dir)"
 done
+# Binaries from before the TLS listener cannot run the client-side TLS cases: --cases all leaves
+# them out, naming them explicitly is an error.
+if edge_tls && ! "$BIN/orch-control-plane" --help 2>&1 | grep -q -- '--proxy-tls-address'; then
+    [ "$ALL_GIVEN" = 1 ] || die "$BIN/orch-control-plane has no --proxy-tls-address: it cannot run tls1k or tlsnew"
+    log "$BIN/orch-control-plane has no TLS listener: leaving out tls1k and tlsnew"
+    CASES=$(echo " $CASES " | sed 's/ tls1k / /; s/ tlsnew / /; s/^ *//; s/ *$//')
+fi
 
 # --- workspace and cleanup ----------------------------------------------------------------------
 WORK="$(mktemp -d /tmp/orch-bench-XXXXXX)"
@@ -122,16 +135,17 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-wait_for() { # URL [seconds]
+wait_for() { # URL [seconds]  (https URLs: the run's own certificate, not verified)
     local url="$1" deadline=$((SECONDS + ${2:-60}))
-    until curl -fsS -o /dev/null "$url" 2>/dev/null; do
+    until curl -kfsS -o /dev/null "$url" 2>/dev/null; do
         [ $SECONDS -lt $deadline ] || die "nothing answered at $url"
         sleep 0.2
     done
 }
 
 for name in UPSTREAM_PORT SINK_PORT NGINX_PORT NGINX_ROUTES_PORT HAPROXY_PORT HAPROXY_ROUTES_PORT ORCH_PORT ADMIN_PORT \
-    ORCH_ROUTES_PORT ADMIN_ROUTES_PORT UPSTREAM_TLS_PORT NGINX_TLS_PORT HAPROXY_TLS_PORT; do
+    ORCH_ROUTES_PORT ADMIN_ROUTES_PORT UPSTREAM_TLS_PORT NGINX_TLS_PORT HAPROXY_TLS_PORT ORCH_EDGE_PORT \
+    NGINX_EDGE_PORT HAPROXY_EDGE_PORT; do
     free_port "$name"
 done
 
@@ -148,13 +162,15 @@ chmod 644 "$WORK/www/"*
 # (what Orchestrator checks, its endpoint URL being https://127.0.0.1:PORT/) and localhost (what
 # nginx and HAProxy check: they verify host names only). Each proxy trusts exactly this
 # certificate: Orchestrator through ORCH_CA_FILE, nginx and HAProxy through their own CA-file
-# settings.
+# settings. tls1k and tlsnew: the three proxies serve clients this same certificate (P-256).
 CERT="$WORK/tls/cert.pem" KEY="$WORK/tls/key.pem"
-if has_case https; then
+if any_tls; then
     mkdir -p "$WORK/tls"
     openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=localhost \
         -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" -keyout "$KEY" -out "$CERT" 2>"$WORK/tls/openssl.log" ||
         { cat "$WORK/tls/openssl.log" >&2; die "openssl could not make the upstream's certificate"; }
+    # HAProxy reads the certificate and its key from one file.
+    cat "$CERT" "$KEY" >"$WORK/tls/combined.pem"
 fi
 
 {
@@ -165,7 +181,7 @@ fi
     open_file_cache max=100;
     server {
         listen 127.0.0.1:$UPSTREAM_PORT;
-$(has_case https && cat <<TLS
+$(any_tls && cat <<TLS
         # https: the same files over TLS 1.3, one cipher suite for every client (without it
         # OpenSSL's clients would pick AES-256-GCM and BoringSSL's AES-128-GCM).
         listen 127.0.0.1:$UPSTREAM_TLS_PORT ssl;
@@ -227,6 +243,22 @@ CONF
     }
 CONF
     fi
+    if edge_tls; then
+        # tls1k, tlsnew: clients speak TLS 1.3 to the proxy, with the cipher suite BoringSSL (in
+        # Orchestrator) picks; the upstream stays plain HTTP.
+        cat <<CONF
+    server {
+        listen 127.0.0.1:$NGINX_EDGE_PORT ssl;
+        ssl_certificate $CERT;
+        ssl_certificate_key $KEY;
+        ssl_protocols TLSv1.3;
+        ssl_conf_command Ciphersuites TLS_AES_128_GCM_SHA256;
+        location / {
+            proxy_pass http://backend;
+        }
+    }
+CONF
+    fi
     if has_case routes10k; then
         # One prefix location per endpoint, as a generated config would have them: nginx finds
         # the longest matching prefix in its static location tree, built once at start.
@@ -263,6 +295,13 @@ frontend tls
     default_backend upstream_tls
 backend upstream_tls
     server up 127.0.0.1:$UPSTREAM_TLS_PORT ssl verify required ca-file $CERT verifyhost localhost
+CONF
+fi
+if edge_tls; then
+    cat >>"$WORK/haproxy.cfg" <<CONF
+frontend edge
+    bind 127.0.0.1:$HAPROXY_EDGE_PORT ssl crt $WORK/tls/combined.pem ssl-min-ver TLSv1.3 ciphersuites TLS_AES_128_GCM_SHA256
+    default_backend upstream
 CONF
 fi
 if has_case routes10k; then
@@ -366,6 +405,15 @@ if has_case https; then
     timeout: 300
 CONF
 fi
+# tls1k, tlsnew: the replicas serve the same certificate on a second listening socket.
+if edge_tls; then
+    cat >>"$WORK/orch/config.yaml" <<CONF
+tls:
+  cert_file: $CERT
+  key_file: $KEY
+  min_version: "1.3"
+CONF
+fi
 # routes10k: a second Orchestrator, started for that case alone, has these endpoints and r0 ...
 # r9999, each with its own base path on the upstream (endpoint URLs are unique).
 {
@@ -439,14 +487,16 @@ if [ -n "$EVENT_LOOPS" ]; then
 fi
 
 # Starts an Orchestrator: orch-control-plane with its data under DIR, watching CONFIG, the proxy
-# on port PROXY and the admin API on port ADMIN; returns once --replicas replicas are connected
-# and have acknowledged its snapshot. Sets CP_PID, DATA_PLANE_PIDS and ORCH_MODE.
-start_orchestrator() { # DIR CONFIG PROXY ADMIN
-    local dir="$1" config="$2" proxy="$3" admin="$4" deadline loops
+# on port PROXY (and its TLS listener on port TLS, if given) and the admin API on port ADMIN;
+# returns once --replicas replicas are connected and have acknowledged its snapshot. Sets CP_PID,
+# DATA_PLANE_PIDS and ORCH_MODE.
+start_orchestrator() { # DIR CONFIG PROXY ADMIN [TLS]
+    local dir="$1" config="$2" proxy="$3" admin="$4" deadline loops tls_flags=()
+    [ -z "${5:-}" ] || tls_flags=(--proxy-tls-address "127.0.0.1:$5")
     log "starting orch-control-plane --replicas $REPLICAS ${orch_flags[*]} ${orch_env[*]:1} with $(grep -c '^  - name:' "$config") endpoints (proxy 127.0.0.1:$proxy, admin 127.0.0.1:$admin)"
     env "${orch_env[@]}" "$BIN/orch-control-plane" --data-dir "$dir/data" --config "$config" \
         --admin-address "127.0.0.1:$admin" --proxy-address "127.0.0.1:$proxy" --replicas "$REPLICAS" \
-        "${orch_flags[@]}" --drain-timeout 5 --log-level warning >/dev/null &
+        "${orch_flags[@]}" "${tls_flags[@]}" --drain-timeout 5 --log-level warning >/dev/null &
     CP_PID=$!
     PIDS+=($!)
     wait_for "http://127.0.0.1:$admin/health" 120
@@ -503,7 +553,7 @@ stop_orchestrator() { # DIR CP-PID "REPLICA-PID..."
     PIDS=("${left[@]}")
 }
 
-start_orchestrator "$WORK/orch" "$WORK/orch/config.yaml" "$ORCH_PORT" "$ADMIN_PORT"
+start_orchestrator "$WORK/orch" "$WORK/orch/config.yaml" "$ORCH_PORT" "$ADMIN_PORT" "$(edge_tls && echo "$ORCH_EDGE_PORT")"
 MAIN_CP_PID=$CP_PID MAIN_PIDS=$DATA_PLANE_PIDS MAIN_MODE=$ORCH_MODE
 
 wait_for "http://127.0.0.1:$UPSTREAM_PORT/1k"
@@ -513,6 +563,11 @@ if has_case https; then
     wait_for "http://127.0.0.1:$NGINX_TLS_PORT/1k"
     wait_for "http://127.0.0.1:$HAPROXY_TLS_PORT/1k"
     wait_for "http://127.0.0.1:$ORCH_PORT/orchestrator/tls/1k"
+fi
+if edge_tls; then
+    wait_for "https://127.0.0.1:$NGINX_EDGE_PORT/1k"
+    wait_for "https://127.0.0.1:$HAPROXY_EDGE_PORT/1k"
+    wait_for "https://127.0.0.1:$ORCH_EDGE_PORT/orchestrator/bench/1k"
 fi
 if has_case routes10k; then
     wait_for "http://127.0.0.1:$NGINX_ROUTES_PORT/orchestrator/r$((ROUTES - 1))/1k"
@@ -572,6 +627,17 @@ plan() { # CASE TARGET
                 orchestrator) URL="http://127.0.0.1:$ORCH_PORT/orchestrator/tls/1k" ;;
             esac
             ;;
+        tls1k|tlsnew)
+            case $2 in
+                upstream) URL="https://127.0.0.1:$UPSTREAM_TLS_PORT/1k" ;;
+                nginx) URL="https://127.0.0.1:$NGINX_EDGE_PORT/1k" ;;
+                haproxy) URL="https://127.0.0.1:$HAPROXY_EDGE_PORT/1k" ;;
+                orchestrator) URL="https://127.0.0.1:$ORCH_EDGE_PORT/orchestrator/bench/1k" ;;
+            esac
+            # tlsnew: the client closes after each response, so every request is a new TCP
+            # connection and a full TLS handshake (wrk does not resume sessions).
+            if [ "$1" = tlsnew ]; then WRK_OPTS=(-H "Connection: close"); fi
+            ;;
         routes10k)
             WRK_OPTS=(-s "$WORK/routes.lua") WRK_ARGS=(-- /orchestrator "$ROUTES")
             case $2 in
@@ -630,6 +696,7 @@ echo "orchestrator: $MAIN_MODE"
 echo
 echo "cpu us/req: CPU time of the server under test (all its threads and workers) per request"
 echo "errors: wrk's socket errors (connect, read, write, timeout after 10 s)"
+if has_case tlsnew; then echo "tlsnew: one TLS handshake per request, so requests/s is handshakes/s"; fi
 echo
 printf "$ROW" "case" "target" "requests/s" "p50 ms" "p99 ms" "transfer/s" "cpu us/req" "errors"
 for case in $CASES; do
