@@ -2,9 +2,19 @@ import Foundation
 import Yams
 
 extension ConfigNode {
+    /// The most nodes a document may have once its aliases are expanded. A YAML alias repeats
+    /// its anchor's whole subtree, so a few hundred bytes of nested aliases ("billion laughs")
+    /// would otherwise expand to billions of nodes. 10,000 endpoints with every field set are
+    /// about 300,000.
+    public static let maximumNodes = 1_000_000
+    /// The deepest nesting of lists and mappings accepted.
+    public static let maximumDepth = 64
+
     /// Parses a YAML document into a node tree. An empty document yields `nil`.
     ///
-    /// - Throws: ``ValidationError`` with the line of a syntax error.
+    /// - Throws: ``ValidationError`` with the line of a syntax error, or when the document is
+    ///   larger than ``maximumNodes`` nodes with its aliases expanded, or deeper than
+    ///   ``maximumDepth``.
     public static func parseYAML(_ text: String) throws(ValidationError) -> ConfigNode? {
         let root: Node?
         do {
@@ -16,23 +26,31 @@ extension ConfigNode {
                 ValidationIssue(field: nil, line: nil, message: YamlError.oneLine("invalid YAML: \(error)"))
             ])
         }
-        return root.map(ConfigNode.init(yaml:))
+        guard let root else { return nil }
+        var budget = YAMLBudget(nodesLeft: maximumNodes, maximumDepth: maximumDepth)
+        return try ConfigNode(yaml: root, depth: 0, budget: &budget)
     }
 
-    init(yaml node: Node) {
+    private init(yaml node: Node, depth: Int, budget: inout YAMLBudget) throws(ValidationError) {
         let line = node.mark?.line
+        try budget.spend(line: line, depth: depth)
         switch node {
         case .scalar(let scalar):
             self.init(Self.scalarValue(node, scalar: scalar), line: line)
         case .sequence(let sequence):
-            self.init(.array(sequence.map(ConfigNode.init(yaml:))), line: line)
+            var items: [ConfigNode] = []
+            items.reserveCapacity(sequence.count)
+            for item in sequence { items.append(try ConfigNode(yaml: item, depth: depth + 1, budget: &budget)) }
+            self.init(.array(items), line: line)
         case .mapping(let mapping):
-            let members = mapping.map { key, value in
-                ConfigMember(
-                    key: key.string ?? String(describing: key.any),
-                    keyLine: key.mark?.line,
-                    value: ConfigNode(yaml: value)
-                )
+            var members: [ConfigMember] = []
+            members.reserveCapacity(mapping.count)
+            for (key, value) in mapping {
+                try budget.spend(line: key.mark?.line, depth: depth + 1)
+                members.append(
+                    ConfigMember(
+                        key: key.string ?? String(describing: key.any), keyLine: key.mark?.line,
+                        value: try ConfigNode(yaml: value, depth: depth + 1, budget: &budget)))
             }
             self.init(.object(members), line: line)
         case .alias(let alias):
@@ -47,6 +65,32 @@ extension ConfigNode {
         case .int: return node.int.map(ConfigValue.int) ?? .string(scalar.string)
         case .float: return node.float.map(ConfigValue.double) ?? .string(scalar.string)
         default: return .string(scalar.string)
+        }
+    }
+}
+
+/// What is left of a document's node and depth allowance while it is converted.
+private struct YAMLBudget {
+    var nodesLeft: Int
+    let maximumDepth: Int
+
+    mutating func spend(line: Int?, depth: Int) throws(ValidationError) {
+        guard depth <= maximumDepth else {
+            throw ValidationError([
+                ValidationIssue(
+                    field: nil, line: line,
+                    message: "the document nests lists and mappings deeper than \(maximumDepth) levels")
+            ])
+        }
+        nodesLeft -= 1
+        guard nodesLeft >= 0 else {
+            throw ValidationError([
+                ValidationIssue(
+                    field: nil, line: line,
+                    message:
+                        "the document has more than \(ConfigNode.maximumNodes) values once its aliases are expanded (nested aliases?)"
+                )
+            ])
         }
     }
 }
