@@ -108,13 +108,23 @@ package struct ControlPlaneCommand: AsyncParsableCommand {
         }
     }
 
-    /// `orch-data-plane` in the same directory as this executable.
+    /// `orch-data-plane` in the same directory as this executable, found through the kernel's
+    /// record of it (`/proc/self/exe`), not `argv[0]`: started through `PATH`, `argv[0]` is a
+    /// bare name that would resolve against the current directory and run whatever
+    /// `./orch-data-plane` is there, handing it the proxy socket and this environment.
     static func siblingDataPlane() -> String {
-        let me = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        if me.pathComponents.count > 1 {
-            return me.deletingLastPathComponent().appendingPathComponent("orch-data-plane").path
+        guard let me = executablePath() else { return "orch-data-plane" }
+        return URL(fileURLWithPath: me).deletingLastPathComponent().appendingPathComponent("orch-data-plane").path
+    }
+
+    /// The absolute path of the running executable, symlinks resolved.
+    static func executablePath() -> String? {
+        if let link = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"),
+            link.hasPrefix("/")
+        {
+            return link
         }
-        return "orch-data-plane"
+        return Bundle.main.executableURL?.resolvingSymlinksInPath().path
     }
 }
 
