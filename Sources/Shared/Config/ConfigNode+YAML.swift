@@ -4,9 +4,9 @@ import Yams
 extension ConfigNode {
     /// The most nodes a document may have once its aliases are expanded. A YAML alias repeats
     /// its anchor's whole subtree, so a few hundred bytes of nested aliases ("billion laughs")
-    /// would otherwise expand to billions of nodes. 10,000 endpoints with every field set are
-    /// about 300,000.
-    public static let maximumNodes = 1_000_000
+    /// would otherwise expand to billions of nodes. An endpoint with every field and both
+    /// policies set is about 60 (keys count), so this leaves room for 30,000 of them.
+    public static let maximumNodes = 2_000_000
     /// The deepest nesting of lists and mappings accepted.
     public static let maximumDepth = 64
 
