@@ -72,4 +72,25 @@ import Testing
         let forged = [("Cookie", "orch_status=\(gateway.token)")]
         #expect(try await gateway.admin(.GET, "/status/data", headers: forged).status == 401)
     }
+
+    @Test func afterTenWrongTokensTheLoginIsRefusedWithoutCheckingEvenTheRightOne() async throws {
+        let gateway = try await ControlPlaneHarness.start(config: Self.config)
+        defer { gateway.stop() }
+        let form = [("Content-Type", "application/x-www-form-urlencoded")]
+        func login(_ token: String) async throws -> TestResponse {
+            try await TestHTTP.request(
+                .POST, gateway.adminURL + "/status/login", headers: form, body: Data("token=\(token)".utf8))
+        }
+        for attempt in 1...10 {
+            #expect(try await login("guess\(attempt)").status == 401)
+        }
+        let refused = try await login(gateway.token)
+        #expect(refused.status == 429)
+        #expect(refused.text.contains("Too many wrong tokens"))
+        #expect(refused.headers.first(name: "set-cookie") == nil)
+        let retryAfter = try #require(refused.headers.first(name: "retry-after").flatMap { Int($0) })
+        #expect((1...6).contains(retryAfter))
+        // The bearer token of the admin API is not affected.
+        #expect(try await gateway.admin(.GET, "/registry/endpoints").status == 200)
+    }
 }

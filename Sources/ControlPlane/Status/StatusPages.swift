@@ -7,9 +7,9 @@ enum StatusPages {
     static let loginTemplate = String(decoding: PackageResources.status_login_html, as: UTF8.self)
 
     /// 401 with the login form, and `message` above it when the last attempt failed.
-    static func login(message: String?) -> Response {
+    static func login(message: String?, status: HTTPResponse.Status = .unauthorized) -> Response {
         let note = message.map { "<p class=\"error\">\(escape($0))</p>" } ?? ""
-        return html(loginTemplate.replacingOccurrences(of: "<!--MESSAGE-->", with: note), status: .unauthorized)
+        return html(loginTemplate.replacingOccurrences(of: "<!--MESSAGE-->", with: note), status: status)
     }
 
     static func html(_ text: String, status: HTTPResponse.Status = .ok) -> Response {

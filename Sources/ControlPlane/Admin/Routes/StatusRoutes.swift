@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOConcurrencyHelpers
 import Shared
 
 /// `/status`: a live page of replicas, endpoints, last-minute traffic and the last config
@@ -13,6 +14,8 @@ struct StatusRoutes {
     let token: String
     let session: StatusSession
     let sampler: TrafficSampler
+    /// Wrong tokens allowed at the login form (see ``LoginThrottle``).
+    let throttle = NIOLockedValueBox(LoginThrottle(now: .now))
 
     func register(on router: Router<BasicRequestContext>) {
         router.get("status", use: page)
@@ -28,12 +31,21 @@ struct StatusRoutes {
         JSONResponse(try await StatusData.gather(services: services, sampler: sampler))
     }
 
-    /// Checks the form's `token`; on success sets the session cookie and sends the browser to the page.
+    /// Checks the form's `token`; on success sets the session cookie and sends the browser to the
+    /// page. After too many wrong tokens, answers 429 without checking until the throttle allows.
     @Sendable func login(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        if case .refuse(let retryAfter) = throttle.withLockedValue({ $0.attempt(now: .now) }) {
+            let seconds = max(1, Int((retryAfter / .seconds(1)).rounded(.up)))
+            var response = StatusPages.login(
+                message: "Too many wrong tokens: try again in \(seconds) s.", status: .tooManyRequests)
+            response.headers[.retryAfter] = String(seconds)
+            return response
+        }
         let form = try await request.textBody()
         guard let given = Self.formValue("token", in: form),
             ConstantTime.equal(Array(given.utf8), Array(token.utf8))
         else {
+            throttle.withLockedValue { $0.failed(now: .now) }
             return StatusPages.login(message: "Wrong token: use the admin token (data/admin.token).")
         }
         return Response(
