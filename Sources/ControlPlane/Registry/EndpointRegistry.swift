@@ -11,13 +11,19 @@ package actor EndpointRegistry {
     let configPath: String
     let publisher: SnapshotPublisher
     let logger: Logger
+    /// Snapshots kept for history and rollback.
+    let history: Int
     /// The newest published snapshot.
     package private(set) var current: Snapshot
     private let health = HealthTable()
 
     /// Opens the registry on `store` and publishes the current state: the newest stored snapshot
     /// if the store still matches it, else a new version with cause `startup`.
-    package init(store: Store, configPath: String, publisher: SnapshotPublisher, logger: Logger) async throws {
+    package init(
+        store: Store, configPath: String, publisher: SnapshotPublisher, logger: Logger,
+        history: Int = SnapshotRecord.defaultHistory
+    ) async throws {
+        self.history = history
         self.store = store
         self.configPath = configPath
         self.publisher = publisher
@@ -257,7 +263,10 @@ package actor EndpointRegistry {
     package func rollback(to version: Int) async throws -> Snapshot {
         try await commit(cause: "rollback to \(version)") { db in
             guard let target = try SnapshotRecord.find(db, version: version) else {
-                throw RegistryError(kind: .notFound, description: "Snapshot not found: \(version)")
+                let oldest = try SnapshotRecord.oldestVersion(db)
+                let pruned = oldest.map { version < $0 } ?? false
+                let kept = pruned ? " (no longer kept: versions from \(oldest!) on are)" : ""
+                throw RegistryError(kind: .notFound, description: "Snapshot not found: \(version)\(kept)")
             }
             let now = Timestamp.string()
             try (target.proxy ?? .defaults).save(db)
@@ -287,6 +296,7 @@ package actor EndpointRegistry {
         _ mutate: @escaping @Sendable (Database) throws -> T
     ) async throws -> T {
         let health = self.health
+        let history = self.history
         let (result, snapshot) = try await store.write { db -> (T, Snapshot?) in
             let result = try mutate(db)
             let endpoints = try SnapshotBuilder.endpoints(db, health: health.all)
@@ -302,6 +312,7 @@ package actor EndpointRegistry {
                 version: newestVersion + 1, createdAt: Timestamp.string(), cause: cause, endpoints: endpoints,
                 proxy: proxy)
             try SnapshotRecord.insert(db, snapshot)
+            try SnapshotRecord.prune(db, keeping: history)
             return (result, snapshot)
         }
         if let snapshot, snapshot.version > current.version {

@@ -2,8 +2,12 @@ import Foundation
 import GRDB
 import Shared
 
-/// Published snapshots, kept for history and rollback.
+/// Published snapshots, kept for history and rollback: the newest ``defaultHistory`` by default.
 package enum SnapshotRecord {
+    /// Snapshots kept when nothing else is asked: every change and every health flip stores one,
+    /// so an unbounded history would grow the store without end.
+    package static let defaultHistory = 100
+
     /// Summary of a stored snapshot, without its body.
     package struct Summary: Sendable, Codable {
         package var version: Int
@@ -25,6 +29,18 @@ package enum SnapshotRecord {
         try db.execute(
             sql: "INSERT INTO snapshot (version, created_at, cause, checksum, body) VALUES (?, ?, ?, ?, ?)",
             arguments: [snapshot.version, snapshot.createdAt, snapshot.cause, snapshot.checksum, body])
+    }
+
+    /// Deletes all but the newest `count` snapshots (at least the newest one stays).
+    static func prune(_ db: Database, keeping count: Int) throws {
+        try db.execute(
+            sql: "DELETE FROM snapshot WHERE version <= (SELECT MAX(version) FROM snapshot) - ?",
+            arguments: [max(1, count)])
+    }
+
+    /// The oldest version still stored.
+    static func oldestVersion(_ db: Database) throws -> Int? {
+        try Int.fetchOne(db, sql: "SELECT MIN(version) FROM snapshot")
     }
 
     static func latest(_ db: Database) throws -> Snapshot? {
