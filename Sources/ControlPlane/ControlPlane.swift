@@ -16,6 +16,7 @@ package struct ControlPlane {
     }
 
     package func run() async throws {
+        if settings.proxyTLSAddress != nil { try TLSStartupCheck.check(configPath: settings.configPath) }
         let directory = try DataDirectory(path: settings.dataDir)
         let token = try directory.adminToken(environment: ProcessInfo.processInfo.environment)
         if let backup = settings.restorePath {
@@ -38,18 +39,21 @@ package struct ControlPlane {
         let publisher = SnapshotPublisher(logger: logger)
         let registry = try await EndpointRegistry(
             store: store, configPath: settings.configPath, publisher: publisher, logger: logger)
-        let source = ConfigSource(path: settings.configPath, registry: registry, logger: logger)
+        let source = ConfigSource(
+            path: settings.configPath, registry: registry, logger: logger,
+            requiresTLS: settings.proxyTLSAddress != nil)
         await source.load(cause: "startup")
 
         let socketPath = directory.file("control.sock")
         let socketServer = try await ControlSocketServer(path: socketPath, publisher: publisher, logger: logger)
         let watcher = ConfigWatcher(source: source, logger: logger)
         let checker = HealthChecker(registry: registry, logger: logger)
-        let (supervisor, proxySocket, proxyText) = try startSupervision(
-            directory: directory, socketPath: socketPath, publisher: publisher)
-        defer { proxySocket?.close() }
-        let recovery = try listenerRecovery(
-            supervisor: supervisor, publisher: publisher, directory: directory, proxyText: proxyText)
+        let supervision = try startSupervision(directory: directory, socketPath: socketPath, publisher: publisher)
+        let supervisor = supervision.supervisor
+        let proxyText = supervision.proxyText
+        let proxyTLSText = supervision.proxyTLSText
+        defer { for socket in supervision.sockets { socket.close() } }
+        let recovery = try listenerRecovery(supervision, publisher: publisher, directory: directory)
         defer { recovery?.cancel() }
 
         var services = AdminServices(
@@ -57,19 +61,24 @@ package struct ControlPlane {
             logger: logger, supervisedReplicas: { supervisor.replicas })
         services.supervisor = supervisor
         services.scratchDirectory = directory.path
+        services.tlsListener = proxyTLSText
         let application = AdminServer.application(
             router: AdminServer.router(services: services, token: token),
             host: settings.adminAddress.host, port: settings.adminAddress.port, logger: logger
         ) { [logger] adminAddress in
             do {
                 try directory.writeRuntime(
-                    adminAddress: adminAddress, proxyAddress: proxyText, controlSocket: socketPath)
+                    adminAddress: adminAddress, proxyAddress: proxyText, proxyTLSAddress: proxyTLSText,
+                    controlSocket: socketPath)
             } catch {
                 logger.error("cannot write runtime.json", metadata: ["error": "\(error)"])
             }
             logger.info(
                 "control plane ready",
-                metadata: ["admin": "\(adminAddress)", "proxy": "\(proxyText)", "socket": "\(socketPath)"])
+                metadata: [
+                    "admin": "\(adminAddress)", "proxy": "\(proxyText)",
+                    "proxy_tls": "\(proxyTLSText ?? "off")", "socket": "\(socketPath)",
+                ])
         }
         let group = ServiceGroup(
             configuration: .init(
@@ -85,61 +94,6 @@ package struct ControlPlane {
             unlink(socketPath)
         }
         try await group.run()
-    }
-}
-
-extension ControlPlane {
-    /// Binds the proxy address once (when replicas are wanted) and prepares the supervisor that
-    /// hands that socket to every replica it starts. When replicas a previous control plane
-    /// started still run, they are adopted and the address is not bound (they hold it); returns
-    /// the proxy address as text.
-    func startSupervision(
-        directory: DataDirectory, socketPath: String, publisher: SnapshotPublisher
-    ) throws -> (ReplicaSupervisor, ListeningSocket?, String) {
-        var socket: ListeningSocket?
-        var proxyText = AddressText.describe(host: settings.proxyAddress.host, port: settings.proxyAddress.port)
-        let dataDirectory = URL(fileURLWithPath: directory.path)
-        var adopted: [ReplicaRegistryFile.Entry] = []
-        if settings.replicas > 0 {
-            adopted = SurvivingReplicas.find(dataDirectory: dataDirectory, executable: settings.dataPlaneBinary)
-            if adopted.isEmpty {
-                let address = try ListenAddress(parsing: proxyText)
-                do {
-                    socket = try ListeningSocket(address: address)
-                } catch {
-                    throw ControlPlaneError("cannot listen on \(address) for the proxy: \(error)")
-                }
-                proxyText = socket?.address.description ?? proxyText
-            } else {
-                let url = ReplicaRegistryFile.url(dataDirectory: dataDirectory)
-                proxyText = ReplicaRegistryFile.proxyAddress(from: url) ?? proxyText
-            }
-        }
-        let supervisor = ReplicaSupervisor(
-            configuration: .init(
-                executable: URL(fileURLWithPath: settings.dataPlaneBinary),
-                replicaCount: settings.replicas,
-                listenSocket: socket?.fileDescriptor ?? -1,
-                controlSocketPath: socketPath,
-                dataDirectory: URL(fileURLWithPath: directory.path),
-                logLevel: settings.logLevel,
-                drainTimeout: .milliseconds(Int64(settings.drainTimeout * 1000)), accessLog: settings.accessLog,
-                readyTimeout: .milliseconds(Int64(Self.readyTimeoutSeconds * 1000)),
-                adopted: adopted, proxyAddress: proxyText),
-            publisher: publisher, logger: logger)
-        return (supervisor, socket, proxyText)
-    }
-
-    /// With adopted replicas and no socket of its own: starts getting the socket back from them.
-    func listenerRecovery(
-        supervisor: ReplicaSupervisor, publisher: SnapshotPublisher, directory: DataDirectory, proxyText: String
-    ) throws -> Task<Void, Never>? {
-        guard settings.replicas > 0, !supervisor.hasListenSocket else { return nil }
-        let recovery = ListenerRecovery(
-            supervisor: supervisor, publisher: publisher, path: directory.file("listener.sock"),
-            expected: try ListenAddress(parsing: proxyText),
-            timeout: .milliseconds(Int64(Self.adoptTimeoutSeconds * 1000)), logger: logger)
-        return Task { await recovery.run() }
     }
 }
 

@@ -26,6 +26,19 @@ package struct ControlPlaneCommand: AsyncParsableCommand {
     @Option(help: "Proxy address the data-plane replicas serve, HOST:PORT (ORCH_PROXY_ADDRESS).")
     var proxyAddress: String = environment["ORCH_PROXY_ADDRESS"] ?? "0.0.0.0:8000"
 
+    @Option(
+        name: .customLong("proxy-tls-address"),
+        help: """
+            TLS proxy address the data-plane replicas also serve, HOST:PORT (ORCH_PROXY_TLS_ADDRESS; default: \
+            none). Needs the config file's tls: section.
+            """)
+    var proxyTLSAddress: String?
+
+    /// The flag, else `ORCH_PROXY_TLS_ADDRESS` when set and not empty.
+    var resolvedProxyTLSAddress: String? {
+        proxyTLSAddress ?? Self.environment["ORCH_PROXY_TLS_ADDRESS"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
     @Option(help: "Data-plane replicas to start, or auto (one); 0 starts none (ORCH_REPLICAS).")
     var replicas: String = environment["ORCH_REPLICAS"] ?? "auto"
 
@@ -65,6 +78,14 @@ package struct ControlPlaneCommand: AsyncParsableCommand {
         guard AddressText.parse(proxyAddress) != nil else {
             throw ValidationError("--proxy-address must be HOST:PORT, not '\(proxyAddress)'")
         }
+        if let proxyTLSAddress = resolvedProxyTLSAddress {
+            guard let tls = AddressText.parse(proxyTLSAddress) else {
+                throw ValidationError("--proxy-tls-address must be HOST:PORT, not '\(proxyTLSAddress)'")
+            }
+            if let plain = AddressText.parse(proxyAddress), plain.port != 0, plain == tls {
+                throw ValidationError("--proxy-tls-address must differ from --proxy-address (\(proxyAddress))")
+            }
+        }
         if let restore, !FileManager.default.isReadableFile(atPath: restore) {
             throw ValidationError("--restore \(restore) is not a readable file")
         }
@@ -96,7 +117,9 @@ package struct ControlPlaneCommand: AsyncParsableCommand {
         }
         let settings = ControlPlaneSettings(
             dataDir: dataDir, configPath: config, adminAddress: AddressText.parse(adminAddress)!,
-            proxyAddress: AddressText.parse(proxyAddress)!, replicas: replicaCount ?? ProcessLayout.automaticReplicas,
+            proxyAddress: AddressText.parse(proxyAddress)!,
+            proxyTLSAddress: resolvedProxyTLSAddress.flatMap { AddressText.parse($0) },
+            replicas: replicaCount ?? ProcessLayout.automaticReplicas,
             logLevel: level,
             dataPlaneBinary: dataPlaneBinary ?? Self.environment["ORCH_DATA_PLANE_BINARY"] ?? Self.siblingDataPlane(),
             drainTimeout: drainTimeout, accessLog: accessLog, restorePath: restore)
@@ -134,6 +157,8 @@ package struct ControlPlaneSettings: Sendable {
     package var configPath: String
     package var adminAddress: (host: String, port: Int)
     package var proxyAddress: (host: String, port: Int)
+    /// The TLS proxy address (`--proxy-tls-address`); `nil`: no TLS listener.
+    package var proxyTLSAddress: (host: String, port: Int)? = nil
     package var replicas: Int
     package var logLevel: Logger.Level
     package var dataPlaneBinary: String

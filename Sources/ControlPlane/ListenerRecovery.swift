@@ -2,20 +2,42 @@ import Foundation
 import Logging
 import Shared
 
-/// After a restart that adopted running replicas: gets the proxy's listening socket back from
-/// one of them, so that replicas can be restarted and rolled again.
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// After a restart that adopted running replicas: gets the proxy's listening sockets (the
+/// plaintext one, and the TLS one when the replicas have it) back from one of them, so that
+/// replicas can be restarted and rolled again.
 struct ListenerRecovery {
     let supervisor: ReplicaSupervisor
     let publisher: SnapshotPublisher
-    /// The Unix socket path the replica sends the descriptor to.
+    /// The Unix socket path the replica sends the descriptors to.
     let path: String
     /// The address the adopted replicas serve.
     let expected: ListenAddress
+    /// The TLS address the adopted replicas serve, when this control plane has a TLS listener.
+    let expectedTLS: ListenAddress?
     /// How long to keep asking before giving up.
     let timeout: Duration
     let logger: Logger
 
-    /// Asks connected replicas for the socket until one sends a valid one or `timeout` passes.
+    init(
+        supervisor: ReplicaSupervisor, publisher: SnapshotPublisher, path: String, expected: ListenAddress,
+        expectedTLS: ListenAddress? = nil, timeout: Duration, logger: Logger
+    ) {
+        self.supervisor = supervisor
+        self.publisher = publisher
+        self.path = path
+        self.expected = expected
+        self.expectedTLS = expectedTLS
+        self.timeout = timeout
+        self.logger = logger
+    }
+
+    /// Asks connected replicas for the sockets until the supervisor has every one it needs or
+    /// `timeout` passes. A TLS socket that no replica hands over is bound anew at the end, which
+    /// works when no adopted replica holds the address.
     func run() async {
         let handOver: ListenerHandOver
         do {
@@ -29,22 +51,77 @@ struct ListenerRecovery {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: timeout)
         while clock.now < deadline && !Task.isCancelled {
-            if let replica = await publisher.requestListener(path: path) {
+            let missing = supervisor.missingListeners
+            if missing.isEmpty { return }
+            if let replica = await publisher.requestListener(path: path, preferringTLS: missing.contains(.proxyTLS)) {
                 do {
-                    let fd = try await handOver.receiveAsync(timeout: .seconds(5))
-                    supervisor.listenerArrived(try ListeningSocket(adopting: fd, expected: expected))
-                    return
+                    adopt(try await handOver.receiveAsync(timeout: .seconds(5)), from: replica)
                 } catch {
                     logger.warning(
                         "replica did not hand over a usable proxy socket",
                         metadata: ["orch.replica": "\(replica)", "orch.error": "\(error)"])
                 }
+                if supervisor.missingListeners.isEmpty { return }
             }
             try? await Task.sleep(for: .milliseconds(500))
         }
         guard !Task.isCancelled else { return }
+        let missing = supervisor.missingListeners
+        if missing == [.proxyTLS], let expectedTLS, bindTLS(expectedTLS) { return }
+        guard !missing.isEmpty else { return }
         logger.error(
             "the adopted replicas did not hand over the proxy socket; they keep serving, but one that exits cannot be restarted and rollouts are refused (see docs/user-guide/replicas.md)",
-            metadata: ["orch.timeout_s": "\(timeout.secondsText)"])
+            metadata: [
+                "orch.timeout_s": "\(timeout.secondsText)", "orch.listeners": "\(missing.map(\.rawValue))",
+            ])
+    }
+
+    /// Checks and passes on what one replica sent.
+    private func adopt(_ received: ListenerHandOver.Received, from replica: String) {
+        if let fd = received.proxy {
+            do {
+                supervisor.listenerArrived(try ListeningSocket(adopting: fd, expected: expected), as: .proxy)
+            } catch {
+                logger.warning(
+                    "replica handed over an unusable proxy socket",
+                    metadata: ["orch.replica": "\(replica)", "orch.error": "\(error)"])
+            }
+        }
+        if let fd = received.proxyTLS {
+            guard let expectedTLS else {
+                // The replicas serve TLS, but this control plane runs without a TLS listener:
+                // the replicas it starts get none.
+                close(fd)
+                logger.notice(
+                    "the adopted replicas serve a TLS socket, but --proxy-tls-address is not set; replicas started from now on serve plaintext only",
+                    metadata: ["orch.replica": "\(replica)"])
+                return
+            }
+            do {
+                supervisor.listenerArrived(try ListeningSocket(adopting: fd, expected: expectedTLS), as: .proxyTLS)
+            } catch {
+                logger.warning(
+                    "replica handed over an unusable TLS proxy socket",
+                    metadata: ["orch.replica": "\(replica)", "orch.error": "\(error)"])
+            }
+        } else if supervisor.missingListeners.contains(.proxyTLS) {
+            logger.warning("replica handed over no TLS proxy socket", metadata: ["orch.replica": "\(replica)"])
+        }
+    }
+
+    /// Binds the TLS address here when no adopted replica handed its socket over.
+    private func bindTLS(_ address: ListenAddress) -> Bool {
+        do {
+            supervisor.listenerArrived(try ListeningSocket(address: address), as: .proxyTLS)
+            logger.warning(
+                "no adopted replica handed over the TLS proxy socket; bound it anew",
+                metadata: ["orch.proxy_tls": "\(address)"])
+            return true
+        } catch {
+            logger.error(
+                "no adopted replica handed over the TLS proxy socket and it cannot be bound anew",
+                metadata: ["orch.proxy_tls": "\(address)", "orch.error": "\(error)"])
+            return false
+        }
     }
 }

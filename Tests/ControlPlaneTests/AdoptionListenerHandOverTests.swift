@@ -24,7 +24,7 @@ import Testing
         defer { proxy.close() }
         let receiving = Task { try await handOver.receiveAsync(timeout: .seconds(30)) }
         try send(proxy.fileDescriptor, to: handOver.path)
-        let fd = try await receiving.value
+        let fd = try #require(try await receiving.value.proxy)
         let adopted = try ListeningSocket(adopting: fd, expected: proxy.address)
         defer { adopted.close() }
         #expect(adopted.address.port == proxy.address.port)
@@ -34,8 +34,55 @@ import Testing
         let second = Task { try await handOver.receiveAsync(timeout: .seconds(30)) }
         try send(proxy.fileDescriptor, to: handOver.path)
         let other = try ListenAddress(parsing: "127.0.0.1:\(proxy.address.port == 1 ? 2 : 1)")
-        let sameSocket = try await second.value
+        let sameSocket = try #require(try await second.value.proxy)
         #expect(throws: SupervisionError.self) { try ListeningSocket(adopting: sameSocket, expected: other) }
+    }
+
+    @Test func bothSocketsArriveInOneMessageNamedByTheirBytes() async throws {
+        let directory = try TestDirectory()
+        defer { directory.remove() }
+        let handOver = try ListenerHandOver(path: directory.file("l.sock").path)
+        defer { handOver.close() }
+        let plain = try ListeningSocket("127.0.0.1:0")
+        defer { plain.close() }
+        let tls = try ListeningSocket("127.0.0.1:0")
+        defer { tls.close() }
+
+        /// Sends `descriptors` with `markers` and adopts what arrives.
+        func pass(_ descriptors: [Int32], _ markers: String) async throws -> (plain: Int?, tls: Int?) {
+            let receiving = Task { try await handOver.receiveAsync(timeout: .seconds(30)) }
+            try DescriptorSender.send(descriptors, markers: Array(markers.utf8), to: handOver.path)
+            let received = try await receiving.value
+            let adoptedPlain = try received.proxy.map { try ListeningSocket(adopting: $0, expected: plain.address) }
+            let adoptedTLS = try received.proxyTLS.map { try ListeningSocket(adopting: $0, expected: tls.address) }
+            defer {
+                adoptedPlain?.close()
+                adoptedTLS?.close()
+            }
+            return (adoptedPlain?.address.port, adoptedTLS?.address.port)
+        }
+
+        let both = try await pass([plain.fileDescriptor, tls.fileDescriptor], "LT")
+        #expect(both.plain == plain.address.port && both.tls == tls.address.port)
+        // The bytes name the sockets, not their order.
+        let swapped = try await pass([tls.fileDescriptor, plain.fileDescriptor], "TL")
+        #expect(swapped.plain == plain.address.port && swapped.tls == tls.address.port)
+        // A replica that predates TLS sends one byte, whatever it is, and the plaintext socket.
+        let old = try await pass([plain.fileDescriptor], "L")
+        #expect(old.plain == plain.address.port && old.tls == nil)
+        let oldest = try await pass([plain.fileDescriptor], "\u{1}")
+        #expect(oldest.plain == plain.address.port && oldest.tls == nil)
+    }
+
+    @Test func descriptorsAreNamedByTheirBytes() {
+        typealias Received = ListenerHandOver.Received
+        #expect(
+            Received.naming(markers: Array("LT".utf8), descriptors: [5, 6]) == (Received(proxy: 5, proxyTLS: 6), []))
+        #expect(Received.naming(markers: Array("T".utf8), descriptors: [5]) == (Received(proxyTLS: 5), []))
+        #expect(Received.naming(markers: [1], descriptors: [5]) == (Received(proxy: 5), []))
+        #expect(Received.naming(markers: Array("LL".utf8), descriptors: [5, 6]) == (Received(proxy: 5), [6]))
+        #expect(Received.naming(markers: Array("L".utf8), descriptors: [5, 6]) == (Received(proxy: 5), [6]))
+        #expect(Received.naming(markers: Array("L".utf8), descriptors: []) == (Received(), []))
     }
 
     @Test func aDescriptorThatIsNotAListeningSocketIsRefused() throws {

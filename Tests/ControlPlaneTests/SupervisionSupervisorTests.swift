@@ -148,12 +148,18 @@ import Testing
 final class SupervisorFixture: Sendable {
     let directory: TestDirectory
     let socket: ListeningSocket
+    /// The TLS socket replicas inherit as fd 4, when the fixture has one.
+    let tlsSocket: ListeningSocket?
     let supervisor: ReplicaSupervisor
     let task: Task<Void, any Error>
 
-    init(directory: TestDirectory, socket: ListeningSocket, supervisor: ReplicaSupervisor) {
+    init(
+        directory: TestDirectory, socket: ListeningSocket, tlsSocket: ListeningSocket? = nil,
+        supervisor: ReplicaSupervisor
+    ) {
         self.directory = directory
         self.socket = socket
+        self.tlsSocket = tlsSocket
         self.supervisor = supervisor
         self.task = Task { try await supervisor.run() }
     }
@@ -195,6 +201,7 @@ func withSupervisedScript(
     killMargin: Duration = .seconds(2),
     restartDelay: Duration = .milliseconds(100),
     maximumRestartDelay: Duration = .seconds(10),
+    tls: Bool = false,
     _ body: (SupervisorFixture) async throws -> Void
 ) async throws {
     let directory = try TestDirectory()
@@ -202,25 +209,29 @@ func withSupervisedScript(
     try ("#!/bin/sh\n" + script + "\n").write(to: executable, atomically: false, encoding: .utf8)
     chmod(executable.path, 0o755)
     let socket = try ListeningSocket("127.0.0.1:0")
+    let tlsSocket = tls ? try ListeningSocket("127.0.0.1:0") : nil
     let supervisor = ReplicaSupervisor(
         configuration: .init(
             executable: executable, replicaCount: replicas, listenSocket: socket.fileDescriptor,
             controlSocketPath: directory.file("control.sock").path, dataDirectory: directory.file("data"),
             drainTimeout: drainTimeout, killMargin: killMargin, restartDelay: restartDelay,
-            maximumRestartDelay: maximumRestartDelay, outputPath: directory.file("replicas.log").path))
-    let fixture = SupervisorFixture(directory: directory, socket: socket, supervisor: supervisor)
+            maximumRestartDelay: maximumRestartDelay, outputPath: directory.file("replicas.log").path,
+            tlsListenSocket: tlsSocket?.fileDescriptor, proxyTLSAddress: tlsSocket?.address.description))
+    let fixture = SupervisorFixture(directory: directory, socket: socket, tlsSocket: tlsSocket, supervisor: supervisor)
     do {
         try await body(fixture)
     } catch {
         fixture.killAll()
         try? await fixture.stop()
         socket.close()
+        tlsSocket?.close()
         directory.remove()
         throw error
     }
     fixture.killAll()
     try? await fixture.stop()
     socket.close()
+    tlsSocket?.close()
     directory.remove()
 }
 

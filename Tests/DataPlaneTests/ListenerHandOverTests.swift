@@ -1,3 +1,4 @@
+import DataPlane
 import Foundation
 import Shared
 import TestSupport
@@ -63,5 +64,51 @@ import Testing
         await connection.close()
         await control.stop()
         directory.remove()
+    }
+}
+
+/// The sending side with two sockets: one message, the plaintext socket first, each named by its
+/// byte, which a control plane that predates TLS reads as the one socket it knows.
+@Suite struct ListenerHandOverTLSTests {
+    /// A listening TCP socket on 127.0.0.1 and its port.
+    static func listen() throws -> (descriptor: Int32, port: Int) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        try #require(fd >= 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        try #require(bound == 0 && Glibc.listen(fd, 8) == 0)
+        return (fd, try #require(SocketFacts.localPort(fd)))
+    }
+
+    @Test func bothSocketsGoInOneMessageNamedByTheirBytes() async throws {
+        let directory = try TestDirectory()
+        defer { directory.remove() }
+        let receiver = try ListenerReceiver(path: directory.file("h.sock").path)
+        defer { receiver.close() }
+        let plain = try Self.listen()
+        defer { close(plain.descriptor) }
+        let tls = try Self.listen()
+        defer { close(tls.descriptor) }
+
+        let receiving = Task { try await receiver.receiveListeners(timeout: 30) }
+        try ListenerHandOver.send([(.proxy, plain.descriptor), (.proxyTLS, tls.descriptor)], to: receiver.path)
+        let received = try await receiving.value
+        defer { for listener in received { close(listener.descriptor) } }
+        #expect(received.map(\.marker) == Array("LT".utf8))
+        #expect(received.map { SocketFacts.localPort($0.descriptor) } == [plain.port, tls.port])
+        #expect(received.allSatisfy { SocketFacts.isListening($0.descriptor) })
+
+        // A receiver that reads one byte and one descriptor gets the plaintext socket.
+        let old = Task { try await receiver.receive(timeout: 30) }
+        try ListenerHandOver.send([(.proxy, plain.descriptor), (.proxyTLS, tls.descriptor)], to: receiver.path)
+        let only = try await old.value
+        defer { close(only) }
+        #expect(SocketFacts.localPort(only) == plain.port)
     }
 }

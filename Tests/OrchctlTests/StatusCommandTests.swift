@@ -67,6 +67,45 @@ import Testing
         #expect(proxy?["max_pipelined"] as? Int == 2)
     }
 
+    @Test func showsTheTLSListenerAndWarnsAboutACertificateThatExpiresSoon() async throws {
+        let directory = try TestDirectory()
+        let authority = try TestCertificateAuthority()
+        let site = try authority.issue(
+            "site", in: directory, commonName: "gateway.test", dnsNames: ["gateway.test"], ipAddresses: ["127.0.0.1"],
+            notValidAfter: Date().addingTimeInterval(90 * 86_400 + 3600))
+        let soon = try authority.issue(
+            "soon", in: directory, commonName: "soon.test", dnsNames: ["soon.test"],
+            notValidAfter: Date().addingTimeInterval(5 * 86_400 + 3600))
+        let config =
+            OrchctlFixtures.config
+                + """
+
+                tls:
+                  cert_file: \(site.certFile)
+                  key_file: \(site.keyFile)
+                  certificates:
+                    - cert_file: \(soon.certFile)
+                      key_file: \(soon.keyFile)
+                """
+        let gateway = try await ControlPlaneHarness.start(
+            config: config, arguments: ["--proxy-tls-address", "127.0.0.1:8443"], directory: directory)
+        defer { gateway.stop() }
+        let result = try await gateway.orchctl("status")
+        #expect(result.status == 0, "\(result)")
+        #expect(result.lines.contains("TLS            127.0.0.1:8443, TLS 1.2 or later"), "\(result)")
+        #expect(result.lines.contains("Certificates  2"), "\(result)")
+        let row = try #require(result.lines.first { $0.hasPrefix("  \(site.certFile) (default)") }, "\(result)")
+        #expect(row.contains("  CN=gateway.test  gateway.test, 127.0.0.1  "), "\(row)")
+        #expect(row.hasSuffix(" (90 days)"), "\(row)")
+        let warning = try #require(result.lines.first { $0.hasPrefix("  WARNING: ") }, "\(result)")
+        #expect(warning.hasPrefix("  WARNING: \(soon.certFile) expires in 5 days ("), "\(warning)")
+
+        let json = try await gateway.orchctl("status", "--output", "json").json
+        let tls = (json["config"] as? [String: Any])?["tls"] as? [String: Any]
+        #expect(tls?["listener"] as? String == "127.0.0.1:8443")
+        #expect((tls?["certificates"] as? [[String: Any]])?.last?["expires_soon"] as? Bool == true)
+    }
+
     @Test func marksReplicasThatAreBehindNackedOrGone() async throws {
         let gateway = try await ControlPlaneHarness.start(config: OrchctlFixtures.config)
         defer { gateway.stop() }

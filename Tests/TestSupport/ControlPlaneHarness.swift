@@ -10,6 +10,8 @@ public final class ControlPlaneHarness: @unchecked Sendable {
     public let configURL: URL
     public private(set) var adminURL = ""
     public private(set) var proxyPort = 0
+    /// The TLS proxy port, with `--proxy-tls-address`.
+    public private(set) var proxyTLSPort: Int?
     public private(set) var token = ""
     public var socketPath: String { dataDir.appendingPathComponent("control.sock").path }
     let arguments: [String]
@@ -62,10 +64,12 @@ public final class ControlPlaneHarness: @unchecked Sendable {
         public var pid: Int32
         public var adminAddress: String
         public var proxyAddress: String
+        public var proxyTLSAddress: String?
         enum CodingKeys: String, CodingKey {
             case pid
             case adminAddress = "admin_address"
             case proxyAddress = "proxy_address"
+            case proxyTLSAddress = "proxy_tls_address"
         }
     }
 
@@ -83,6 +87,7 @@ public final class ControlPlaneHarness: @unchecked Sendable {
         }
         adminURL = "http://" + runtime.adminAddress
         proxyPort = Int(runtime.proxyAddress.split(separator: ":").last ?? "0") ?? 0
+        proxyTLSPort = runtime.proxyTLSAddress.flatMap { Int($0.split(separator: ":").last ?? "") }
         if let envToken = environment["ORCH_ADMIN_TOKEN"] {
             token = envToken
         } else {

@@ -52,6 +52,61 @@ public final class ListenerReceiver: Sendable {
         return try result.get()
     }
 
+    /// Waits (on a thread of its own) up to `timeout` seconds for a sender, and returns every
+    /// descriptor of its message with the byte that names it (`L`, `T`), in order.
+    public func receiveListeners(timeout: Double = 30) async throws -> [(marker: UInt8, descriptor: Int32)] {
+        let listener = listener
+        let result: Result<[(marker: UInt8, descriptor: Int32)], TimedOut> = await withCheckedContinuation {
+            continuation in
+            Thread.detachNewThread {
+                continuation.resume(returning: Self.receiveAllBlocking(on: listener, timeout: timeout))
+            }
+        }
+        return try result.get()
+    }
+
+    private static func receiveAllBlocking(
+        on listener: Int32, timeout: Double
+    ) -> Result<[(marker: UInt8, descriptor: Int32)], TimedOut> {
+        var poller = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
+        guard poll(&poller, 1, Int32(timeout * 1000)) == 1 else {
+            return .failure(TimedOut(description: "no listener hand-over within \(timeout)s"))
+        }
+        let connection = accept(listener, nil, nil)
+        guard connection >= 0 else { return .failure(TimedOut(description: "accept failed: errno \(errno)")) }
+        defer { Glibc.close(connection) }
+        var timeoutValue = timeval(tv_sec: Int(timeout), tv_usec: 0)
+        setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &timeoutValue, socklen_t(MemoryLayout<timeval>.size))
+        var bytes = [UInt8](repeating: 0, count: 8)
+        let controlLength = 64
+        let control = UnsafeMutableRawPointer.allocate(
+            byteCount: controlLength, alignment: MemoryLayout<cmsghdr>.alignment)
+        defer { control.deallocate() }
+        control.initializeMemory(as: UInt8.self, repeating: 0, count: controlLength)
+        let received = bytes.withUnsafeMutableBytes { buffer -> Int in
+            var vector = iovec(iov_base: buffer.baseAddress, iov_len: buffer.count)
+            return withUnsafeMutablePointer(to: &vector) { vectorPointer in
+                var message = msghdr()
+                message.msg_iov = vectorPointer
+                message.msg_iovlen = 1
+                message.msg_control = control
+                message.msg_controllen = controlLength
+                return recvmsg(connection, &message, Int32(MSG_CMSG_CLOEXEC))
+            }
+        }
+        guard received > 0 else { return .failure(TimedOut(description: "recvmsg got \(received) bytes")) }
+        let header = control.assumingMemoryBound(to: cmsghdr.self).pointee
+        guard header.cmsg_level == SOL_SOCKET, header.cmsg_type == Int32(SCM_RIGHTS) else {
+            return .failure(TimedOut(description: "no SCM_RIGHTS descriptor in the message"))
+        }
+        let alignedHeader = (MemoryLayout<cmsghdr>.size + MemoryLayout<Int>.size - 1) & ~(MemoryLayout<Int>.size - 1)
+        let count = (Int(header.cmsg_len) - alignedHeader) / MemoryLayout<Int32>.size
+        let descriptors = (0..<count).map {
+            (control + alignedHeader + $0 * MemoryLayout<Int32>.size).load(as: Int32.self)
+        }
+        return .success(zip(bytes.prefix(received), descriptors).map { (marker: $0, descriptor: $1) })
+    }
+
     /// Closes the listening socket and removes its path.
     public func close() {
         Glibc.close(listener)

@@ -19,6 +19,8 @@ package struct AdminServices: Sendable {
     /// Where backups are made before they are streamed (the data directory: same file system
     /// as the store); the temporary directory when unset.
     package var scratchDirectory: String = NSTemporaryDirectory()
+    /// The TLS proxy address the replicas serve (`--proxy-tls-address`); `nil` without one.
+    package var tlsListener: String?
 
     package init(
         registry: EndpointRegistry, config: ConfigSource, publisher: SnapshotPublisher, store: Store,

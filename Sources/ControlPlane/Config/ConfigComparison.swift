@@ -1,7 +1,7 @@
 import Shared
 
 /// What applying a config document would change in the serving state: the file-owned endpoints,
-/// the global policies and the proxy limits. `POST /config/diff` compares an uploaded document;
+/// the global policies, the proxy limits and the TLS settings. `POST /config/diff` compares an uploaded document;
 /// the drift in `/config/status` compares the loaded file (after a rollback the serving state
 /// differs from it until the next reload).
 package struct ConfigComparison: Sendable, Encodable, Equatable {
@@ -21,10 +21,11 @@ package struct ConfigComparison: Sendable, Encodable, Equatable {
     package var conflicts: [String] = []
     package var policiesChanged = false
     package var proxyChanged = false
+    package var tlsChanged = false
 
     /// Whether applying the document would change anything.
     package var differs: Bool {
-        !added.isEmpty || !changed.isEmpty || !removed.isEmpty || policiesChanged || proxyChanged
+        !added.isEmpty || !changed.isEmpty || !removed.isEmpty || policiesChanged || proxyChanged || tlsChanged
     }
 
     /// One line: `~ httpbin (timeout); + reports; proxy limits`.
@@ -34,11 +35,13 @@ package struct ConfigComparison: Sendable, Encodable, Equatable {
         parts += removed.map { "- \($0)" }
         if policiesChanged { parts.append("~ global policies") }
         if proxyChanged { parts.append("~ proxy limits") }
+        if tlsChanged { parts.append("~ tls settings") }
         return parts.joined(separator: "; ")
     }
 
     package init(
-        _ document: GatewayConfig, records: [EndpointRecord], policies: GlobalPolicies, proxy: ProxyLimits
+        _ document: GatewayConfig, records: [EndpointRecord], policies: GlobalPolicies, proxy: ProxyLimits,
+        tls: TLSSettings? = nil
     ) {
         let fileOwned = Dictionary(
             records.filter { $0.owner == .file }.map { ($0.name, $0.config) }, uniquingKeysWith: { first, _ in first })
@@ -62,6 +65,7 @@ package struct ConfigComparison: Sendable, Encodable, Equatable {
         policiesChanged =
             policies != GlobalPolicies(circuitBreaker: document.circuitBreaker, healthCheck: document.healthCheck)
         proxyChanged = document.proxy != proxy
+        tlsChanged = document.tls != tls
     }
 
     /// Names of the top-level fields that differ between two endpoint configs.
@@ -83,6 +87,7 @@ package struct ConfigComparison: Sendable, Encodable, Equatable {
         case added, changed, removed, unchanged, conflicts
         case policiesChanged = "policies_changed"
         case proxyChanged = "proxy_changed"
+        case tlsChanged = "tls_changed"
     }
 }
 
@@ -132,7 +137,9 @@ extension AdminServices {
         guard let baseline = await config.applied else { return nil }
         let records = try await registry.records()
         let policies = try await store.read { db in try GlobalPolicies.load(db) }
-        let proxy = await registry.current.proxy ?? .defaults
-        return ConfigDrift(ConfigComparison(baseline, records: records, policies: policies, proxy: proxy))
+        let current = await registry.current
+        return ConfigDrift(
+            ConfigComparison(
+                baseline, records: records, policies: policies, proxy: current.proxy ?? .defaults, tls: current.tls))
     }
 }

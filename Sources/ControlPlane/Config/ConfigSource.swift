@@ -18,6 +18,9 @@ package actor ConfigSource {
     package let path: String
     let registry: EndpointRegistry
     let logger: Logger
+    /// Whether the control plane has a TLS listener: then a document must have a `tls:` section
+    /// whose files load (``TLSFileCheck``), and an absent file is refused like an invalid one.
+    package let requiresTLS: Bool
     /// The last successfully applied document, if any.
     package private(set) var config: GatewayConfig?
     package private(set) var lastError: ValidationError?
@@ -36,10 +39,11 @@ package actor ConfigSource {
     /// an empty one when the file was absent, `nil` while nothing was ever applied.
     package var applied: GatewayConfig? { config ?? (appliedAbsence ? GatewayConfig() : nil) }
 
-    package init(path: String, registry: EndpointRegistry, logger: Logger) {
+    package init(path: String, registry: EndpointRegistry, logger: Logger, requiresTLS: Bool = false) {
         self.path = path
         self.registry = registry
         self.logger = logger
+        self.requiresTLS = requiresTLS
     }
 
     package func setWatching(_ value: Bool) { watching = value }
@@ -56,6 +60,12 @@ package actor ConfigSource {
         if !force, let lastSeenText, lastSeenText == text { return .unchanged }
         lastSeenText = .some(text)
         guard let text else {
+            if requiresTLS {
+                return record(
+                    .invalid(
+                        ValidationError(
+                            field: "tls", "\(path) is absent, and the control plane serves TLS (--proxy-tls-address)")))
+            }
             do {
                 let result = try await registry.apply(GatewayConfig(), cause: "\(cause): \(path) absent")
                 config = nil
@@ -68,6 +78,7 @@ package actor ConfigSource {
         }
         do {
             let parsed = try GatewayConfig.parse(yaml: text)
+            if requiresTLS { try TLSFileCheck.validate(parsed.tls, document: text) }
             let result = try await registry.apply(parsed, cause: cause)
             config = parsed
             appliedAbsence = false

@@ -10,6 +10,8 @@ package actor SnapshotPublisher {
     private var replicaOfConnection: [UInt64: String] = [:]
     /// Connections whose replica said it serves an inherited listening socket it can hand over.
     private var holdsListener: Set<UInt64> = []
+    /// Those of ``holdsListener`` whose replica also serves an inherited TLS socket.
+    private var holdsTLSListener: Set<UInt64> = []
     private var replicas: [String: ReplicaStatus] = [:]
     private var disconnectedAt: [String: Date] = [:]
     /// The latest breaker states each connected replica reported.
@@ -54,7 +56,10 @@ package actor SnapshotPublisher {
         let now = Timestamp.string()
         outboxes[connection] = outbox
         replicaOfConnection[connection] = hello.replicaId
-        if hello.inheritedListener == true { holdsListener.insert(connection) }
+        if hello.inheritedListener == true {
+            holdsListener.insert(connection)
+            if hello.inheritedTLSListener == true { holdsTLSListener.insert(connection) }
+        }
         disconnectedAt[hello.replicaId] = nil
         let slot = hello.slot ?? replicas[hello.replicaId]?.slot ?? freeSlot()
         replicas[hello.replicaId] = ReplicaStatus(
@@ -111,6 +116,7 @@ package actor SnapshotPublisher {
     func disconnected(_ connection: UInt64) {
         outboxes.removeValue(forKey: connection)?.finish()
         holdsListener.remove(connection)
+        holdsTLSListener.remove(connection)
         guard let id = replicaOfConnection.removeValue(forKey: connection) else { return }
         // A replica that reconnected on a new connection is still connected.
         guard !replicaOfConnection.values.contains(id) else { return }
@@ -182,10 +188,12 @@ extension SnapshotPublisher {
 }
 
 extension SnapshotPublisher {
-    /// Asks one connected replica that holds an inherited listening socket to send it to the
-    /// Unix socket at `path` (`send_listener`); returns its id, `nil` when none is connected.
-    package func requestListener(path: String) -> String? {
-        guard let connection = holdsListener.sorted().first, let outbox = outboxes[connection] else { return nil }
+    /// Asks one connected replica that holds an inherited listening socket to send its sockets to
+    /// the Unix socket at `path` (`send_listener`); with `preferringTLS`, one that also holds a
+    /// TLS socket when there is one. Returns its id, `nil` when none is connected.
+    package func requestListener(path: String, preferringTLS: Bool = false) -> String? {
+        let candidates = preferringTLS && !holdsTLSListener.isEmpty ? holdsTLSListener : holdsListener
+        guard let connection = candidates.sorted().first, let outbox = outboxes[connection] else { return nil }
         outbox.yield(.sendListener(path: path))
         return replicaOfConnection[connection]
     }

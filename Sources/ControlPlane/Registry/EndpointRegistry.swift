@@ -200,14 +200,15 @@ package actor EndpointRegistry {
 
     // MARK: The config file
 
-    /// Makes the file-owned endpoints, the global policies and the proxy limits match `config`, in
-    /// one transaction.
+    /// Makes the file-owned endpoints, the global policies, the proxy limits and the TLS settings
+    /// match `config`, in one transaction.
     /// API-owned endpoints are untouched; a file endpoint that collides with one fails the whole
     /// change.
     package func apply(_ config: GatewayConfig, cause: String) async throws -> SyncResult {
         try await commit(cause: cause) { db in
             try GlobalPolicies(circuitBreaker: config.circuitBreaker, healthCheck: config.healthCheck).save(db)
             try config.proxy.save(db)
+            try TLSSettings.save(config.tls, db)
             let existing = try EndpointRecord.all(db)
             let fileOwned = Dictionary(
                 uniqueKeysWithValues: existing.filter { $0.owner == .file }.map { ($0.name, $0) })
@@ -259,7 +260,8 @@ package actor EndpointRegistry {
     // MARK: Snapshots
 
     /// Restores the endpoints (config, owner, status) and the proxy limits of a stored snapshot as
-    /// a new version. Global policies stay as the config file sets them.
+    /// a new version. Global policies and TLS settings stay as the config file sets them: an old
+    /// snapshot may name certificates that have since expired or been replaced.
     package func rollback(to version: Int) async throws -> Snapshot {
         try await commit(cause: "rollback to \(version)") { db in
             guard let target = try SnapshotRecord.find(db, version: version) else {
@@ -301,16 +303,19 @@ package actor EndpointRegistry {
             let result = try mutate(db)
             let endpoints = try SnapshotBuilder.endpoints(db, health: health.all)
             let proxy = try SnapshotBuilder.proxy(db)
+            let tls = try SnapshotBuilder.tls(db)
             // Compare with the newest stored snapshot, not `current`: another change may have
             // committed while this one waited for the writer.
             let newest = try Row.fetchOne(
                 db, sql: "SELECT version, checksum FROM snapshot ORDER BY version DESC LIMIT 1")
             let newestVersion: Int = newest?["version"] ?? 0
             let newestChecksum: String? = newest?["checksum"]
-            guard Snapshot.checksum(of: endpoints, proxy: proxy) != newestChecksum else { return (result, nil) }
+            guard Snapshot.checksum(of: endpoints, proxy: proxy, tls: tls) != newestChecksum else {
+                return (result, nil)
+            }
             let snapshot = Snapshot(
                 version: newestVersion + 1, createdAt: Timestamp.string(), cause: cause, endpoints: endpoints,
-                proxy: proxy)
+                proxy: proxy, tls: tls)
             try SnapshotRecord.insert(db, snapshot)
             try SnapshotRecord.prune(db, keeping: history)
             return (result, snapshot)

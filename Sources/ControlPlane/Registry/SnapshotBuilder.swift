@@ -1,8 +1,8 @@
 import GRDB
 import Shared
 
-/// Builds the snapshot content from the store's rows, the global policies, the proxy limits and
-/// current health.
+/// Builds the snapshot content from the store's rows, the global policies, the proxy limits, the
+/// TLS settings and current health.
 enum SnapshotBuilder {
     static func endpoints(
         _ records: [EndpointRecord],
@@ -36,5 +36,11 @@ enum SnapshotBuilder {
 
     static func proxy(_ db: Database) throws -> ProxyLimits? {
         proxy(try ProxyLimits.load(db))
+    }
+
+    /// The TLS settings a snapshot carries: the stored ones, `nil` without a `tls:` section (so
+    /// such a snapshot keeps the checksum it had before the section existed).
+    static func tls(_ db: Database) throws -> TLSSettings? {
+        try TLSSettings.load(db)
     }
 }

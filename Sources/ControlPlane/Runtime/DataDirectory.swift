@@ -42,12 +42,16 @@ package final class DataDirectory: Sendable {
         return token
     }
 
-    /// Writes `runtime.json`: where this control plane listens, for tests, scripts and orchctl.
-    package func writeRuntime(adminAddress: String, proxyAddress: String, controlSocket: String) throws {
-        let runtime: [String: String] = [
+    /// Writes `runtime.json`: where this control plane listens, for tests, scripts and orchctl
+    /// (`proxy_tls_address` only with a TLS listener).
+    package func writeRuntime(
+        adminAddress: String, proxyAddress: String, proxyTLSAddress: String? = nil, controlSocket: String
+    ) throws {
+        var runtime: [String: String] = [
             "admin_address": adminAddress, "proxy_address": proxyAddress, "control_socket": controlSocket,
             "started_at": ISO8601DateFormatter().string(from: Date()),
         ]
+        runtime["proxy_tls_address"] = proxyTLSAddress
         var object: [String: Any] = runtime
         object["pid"] = Int(getpid())
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])

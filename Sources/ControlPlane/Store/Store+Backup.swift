@@ -65,7 +65,7 @@ extension Store {
             let endpoints = try SnapshotBuilder.endpoints(db, health: [:])
             let snapshot = Snapshot(
                 version: version, createdAt: Timestamp.string(), cause: "restore from \(name)",
-                endpoints: endpoints, proxy: try SnapshotBuilder.proxy(db))
+                endpoints: endpoints, proxy: try SnapshotBuilder.proxy(db), tls: try SnapshotBuilder.tls(db))
             try SnapshotRecord.insert(db, snapshot)
             return Restored(endpoints: endpoints.count, version: version)
         }

@@ -46,3 +46,27 @@ extension ProxyLimits {
             arguments: [json])
     }
 }
+
+extension TLSSettings {
+    /// The TLS settings in force: the config file's `tls:` section as last applied; `nil` when
+    /// it has none. A rollback keeps them: certificates follow the file, not the history.
+    static func load(_ db: Database) throws -> TLSSettings? {
+        guard let json = try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = 'tls'") else {
+            return nil
+        }
+        return try? JSONDecoder().decode(TLSSettings.self, from: Data(json.utf8))
+    }
+
+    /// Stores `settings`, or removes the stored ones when `nil`.
+    static func save(_ settings: TLSSettings?, _ db: Database) throws {
+        guard let settings else {
+            try db.execute(sql: "DELETE FROM setting WHERE key = 'tls'")
+            return
+        }
+        let json = String(decoding: Snapshot.canonicalJSON(settings), as: UTF8.self)
+        try db.execute(
+            sql:
+                "INSERT INTO setting (key, value) VALUES ('tls', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            arguments: [json])
+    }
+}

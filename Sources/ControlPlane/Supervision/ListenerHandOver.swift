@@ -1,14 +1,50 @@
 import Foundation
+import Shared
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
 /// The receiving side of the listener hand-over: a restarted control plane that did not bind the
-/// proxy port (its adopted replicas hold it) gets the very same listening socket back from one of
-/// them. It listens on a private Unix stream socket, sends that path to a replica
-/// (`send_listener`), and receives one descriptor with `recvmsg` (`SCM_RIGHTS`).
+/// proxy ports (its adopted replicas hold them) gets the very same listening sockets back from one
+/// of them. It listens on a private Unix stream socket, sends that path to a replica
+/// (`send_listener`), and receives one message with `recvmsg`: one byte per socket naming it
+/// (``InheritedListener/handOverMarker``) and the descriptors in the same order (`SCM_RIGHTS`).
+/// A replica that predates TLS sends one byte and one descriptor: the plaintext socket.
 package final class ListenerHandOver: Sendable {
+    /// The descriptors one replica handed over, close-on-exec, owned by the receiver.
+    package struct Received: Sendable, Equatable {
+        /// The plaintext proxy socket.
+        package var proxy: Int32?
+        /// The TLS proxy socket, from a replica that serves one.
+        package var proxyTLS: Int32?
+
+        package init(proxy: Int32? = nil, proxyTLS: Int32? = nil) {
+            self.proxy = proxy
+            self.proxyTLS = proxyTLS
+        }
+
+        /// Names the descriptors of one message by their bytes. The first descriptor is the
+        /// plaintext socket unless its byte says otherwise (older replicas sent any byte); extra,
+        /// repeated or unnamed descriptors are returned to be closed.
+        static func naming(markers: [UInt8], descriptors: [Int32]) -> (Received, unknown: [Int32]) {
+            var received = Received()
+            var unknown: [Int32] = []
+            for (index, descriptor) in descriptors.enumerated() {
+                let marker: UInt8? = index < markers.count ? markers[index] : nil
+                switch marker.flatMap(InheritedListener.init(handOverMarker:)) ?? (index == 0 ? .proxy : nil) {
+                case .proxy? where received.proxy == nil: received.proxy = descriptor
+                case .proxyTLS? where received.proxyTLS == nil: received.proxyTLS = descriptor
+                default: unknown.append(descriptor)
+                }
+            }
+            return (received, unknown)
+        }
+    }
+
+    /// The most descriptors one hand-over carries: one per ``InheritedListener``.
+    static let maximumDescriptors = InheritedListener.allCases.count
+
     /// Where the replica connects.
     package let path: String
     private let fileDescriptor: Int32
@@ -55,11 +91,11 @@ package final class ListenerHandOver: Sendable {
         unlink(path)
     }
 
-    /// Waits up to `timeout` for a replica to connect and send a descriptor; returns it
+    /// Waits up to `timeout` for a replica to connect and send its descriptors; returns them
     /// (close-on-exec). Blocks the calling thread: run it off the cooperative pool.
     ///
     /// - Throws: ``SupervisionError`` on a timeout or a message without a descriptor.
-    package func receive(timeout: Duration) throws(SupervisionError) -> Int32 {
+    package func receive(timeout: Duration) throws(SupervisionError) -> Received {
         let deadline = ContinuousClock.now.advanced(by: timeout)
         while true {
             let remaining = ContinuousClock.now.duration(to: deadline)
@@ -75,21 +111,26 @@ package final class ListenerHandOver: Sendable {
             defer { Glibc.close(connection) }
             var timeoutValue = timeval(tv_sec: Int(max(remaining.components.seconds, 1)), tv_usec: 0)
             setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &timeoutValue, socklen_t(MemoryLayout<timeval>.size))
-            if let received = Self.receiveDescriptor(connection) { return received }
+            let (markers, descriptors) = Self.receiveDescriptors(connection)
+            let (received, unknown) = Received.naming(markers: markers, descriptors: descriptors)
+            for descriptor in unknown { Glibc.close(descriptor) }
+            if received.proxy != nil || received.proxyTLS != nil { return received }
         }
     }
 
-    /// One `recvmsg` carrying an `SCM_RIGHTS` control message with one descriptor.
-    static func receiveDescriptor(_ connection: Int32) -> Int32? {
-        // CMSG_SPACE(sizeof(int)) on 64-bit Linux: a 16-byte header plus the int, aligned to 8.
+    /// One `recvmsg` carrying up to ``maximumDescriptors`` bytes and an `SCM_RIGHTS` control
+    /// message with as many descriptors.
+    static func receiveDescriptors(_ connection: Int32) -> (markers: [UInt8], descriptors: [Int32]) {
+        // CMSG_SPACE(n * sizeof(int)) on 64-bit Linux: a 16-byte header plus the ints, aligned to 8.
         let headerSize = MemoryLayout<cmsghdr>.size
-        let controlSize = headerSize + 8
-        var byte: UInt8 = 0
+        let dataSize = maximumDescriptors * MemoryLayout<Int32>.size
+        let controlSize = headerSize + ((dataSize + 7) & ~7)
+        var bytes = [UInt8](repeating: 0, count: maximumDescriptors)
         let control = UnsafeMutableRawPointer.allocate(byteCount: controlSize, alignment: 8)
         defer { control.deallocate() }
         control.initializeMemory(as: UInt8.self, repeating: 0, count: controlSize)
-        let received = withUnsafeMutablePointer(to: &byte) { bytePointer -> Int in
-            var vector = iovec(iov_base: bytePointer, iov_len: 1)
+        let (count, controlLength) = bytes.withUnsafeMutableBytes { buffer -> (Int, Int) in
+            var vector = iovec(iov_base: buffer.baseAddress, iov_len: buffer.count)
             return withUnsafeMutablePointer(to: &vector) { vectorPointer in
                 var message = msghdr()
                 message.msg_iov = vectorPointer
@@ -99,24 +140,28 @@ package final class ListenerHandOver: Sendable {
                 while true {
                     let result = recvmsg(connection, &message, Int32(MSG_CMSG_CLOEXEC))
                     if result < 0 && errno == EINTR { continue }
-                    return result < 0 ? -1 : Int(message.msg_controllen)
+                    return result < 0 ? (0, 0) : (result, Int(message.msg_controllen))
                 }
             }
         }
-        guard received >= headerSize + 4 else { return nil }
+        guard controlLength >= headerSize + 4 else { return (Array(bytes.prefix(count)), []) }
         let header = control.load(as: cmsghdr.self)
         guard header.cmsg_level == SOL_SOCKET, header.cmsg_type == Int32(SCM_RIGHTS),
             Int(header.cmsg_len) >= headerSize + 4
-        else { return nil }
-        return control.load(fromByteOffset: headerSize, as: Int32.self)
+        else { return (Array(bytes.prefix(count)), []) }
+        let descriptorCount = min((Int(header.cmsg_len) - headerSize) / 4, maximumDescriptors)
+        let descriptors = (0..<descriptorCount).map {
+            control.load(fromByteOffset: headerSize + $0 * 4, as: Int32.self)
+        }
+        return (Array(bytes.prefix(count)), descriptors)
     }
 }
 
 extension ListenerHandOver {
     /// ``receive(timeout:)`` on a dedicated thread.
-    package func receiveAsync(timeout: Duration) async throws(SupervisionError) -> Int32 {
+    package func receiveAsync(timeout: Duration) async throws(SupervisionError) -> Received {
         let result = await withCheckedContinuation {
-            (continuation: CheckedContinuation<Result<Int32, SupervisionError>, Never>) in
+            (continuation: CheckedContinuation<Result<Received, SupervisionError>, Never>) in
             let thread = Thread {
                 do throws(SupervisionError) {
                     continuation.resume(returning: .success(try self.receive(timeout: timeout)))

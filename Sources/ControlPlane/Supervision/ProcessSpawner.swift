@@ -3,7 +3,7 @@
 #endif
 
 /// Starts child processes with `posix_spawn`, the way systemd socket activation starts a service:
-/// one listening socket becomes the child's fd 3, every other descriptor of this process stays
+/// the listening sockets become the child's fd 3, 4, ..., every other descriptor of this process stays
 /// behind, stdin reads `/dev/null`, stdout and stderr are inherited (or appended to a file), signal dispositions and the
 /// signal mask are reset to their defaults, and the child leads its own process group (a terminal's
 /// Ctrl-C reaches the control plane, which then stops its replicas in order).
@@ -18,24 +18,34 @@ package enum ProcessSpawner {
         package var arguments: [String]
         /// The complete environment of the child.
         package var environment: [String: String]
-        /// A descriptor to hand over as fd 3, if any.
-        package var inheritedSocket: Int32?
+        /// Descriptors to hand over as fd 3, 4, ... in this order.
+        package var inheritedSockets: [Int32]
         /// A file stdout and stderr are appended to instead of this process's own.
         package var outputPath: String?
 
         package init(
-            executable: String, arguments: [String], environment: [String: String], inheritedSocket: Int32?,
+            executable: String, arguments: [String], environment: [String: String], inheritedSockets: [Int32],
             outputPath: String? = nil
         ) {
             self.executable = executable
             self.arguments = arguments
             self.environment = environment
-            self.inheritedSocket = inheritedSocket
+            self.inheritedSockets = inheritedSockets
             self.outputPath = outputPath
+        }
+
+        /// A command that inherits at most one socket, as fd 3.
+        package init(
+            executable: String, arguments: [String], environment: [String: String], inheritedSocket: Int32?,
+            outputPath: String? = nil
+        ) {
+            self.init(
+                executable: executable, arguments: arguments, environment: environment,
+                inheritedSockets: inheritedSocket.map { [$0] } ?? [], outputPath: outputPath)
         }
     }
 
-    /// The descriptor number an inherited socket gets in the child (`SD_LISTEN_FDS_START`).
+    /// The descriptor number the first inherited socket gets in the child (`SD_LISTEN_FDS_START`).
     package static let inheritedDescriptor: Int32 = 3
 
     /// Starts `command` and returns the child's pid. The caller must reap it (see ``ProcessExit``).
@@ -54,20 +64,22 @@ package enum ProcessSpawner {
             posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_APPEND, 0o644)
             posix_spawn_file_actions_adddup2(&actions, 1, 2)
         }
-        // dup2(3, 3) would keep the close-on-exec flag, so a socket that already is fd 3 is first
-        // copied elsewhere; dup2 onto 3 then yields a descriptor without the flag.
-        var temporaryCopy: Int32?
-        if let socket = command.inheritedSocket {
+        // dup2(3, 3) would keep the close-on-exec flag, and a socket that is fd 4 would be gone
+        // once another one was put there before it was copied to its own place. So every socket
+        // below the first descriptor after the inherited ones is first copied above them; dup2
+        // from the copy then yields a descriptor without the flag.
+        let firstClosed = inheritedDescriptor + Int32(command.inheritedSockets.count)
+        var temporaryCopies: [Int32] = []
+        defer { for copy in temporaryCopies { close(copy) } }
+        for (index, socket) in command.inheritedSockets.enumerated() {
             var source = socket
-            if socket == inheritedDescriptor {
-                source = fcntl(socket, F_DUPFD_CLOEXEC, inheritedDescriptor + 1)
+            if socket < firstClosed {
+                source = fcntl(socket, F_DUPFD_CLOEXEC, firstClosed)
                 guard source >= 0 else { throw .spawnFailed(command.executable, errno: errno) }
-                temporaryCopy = source
+                temporaryCopies.append(source)
             }
-            posix_spawn_file_actions_adddup2(&actions, source, inheritedDescriptor)
+            posix_spawn_file_actions_adddup2(&actions, source, inheritedDescriptor + Int32(index))
         }
-        defer { if let temporaryCopy { close(temporaryCopy) } }
-        let firstClosed = command.inheritedSocket == nil ? inheritedDescriptor : inheritedDescriptor + 1
         _ = closeFrom?(&actions, firstClosed)
 
         var defaultSignals = sigset_t()

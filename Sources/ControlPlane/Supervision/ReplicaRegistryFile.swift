@@ -36,6 +36,13 @@ package enum ReplicaRegistryFile {
         /// The proxy address the replicas serve, so a restarted control plane that adopts them
         /// knows it without binding it.
         var proxy: String?
+        /// The TLS proxy address the replicas serve, when they have a TLS socket.
+        var proxyTLS: String?
+
+        enum CodingKeys: String, CodingKey {
+            case replicas, proxy
+            case proxyTLS = "proxy_tls"
+        }
     }
 
     package static let fileName = "replicas.json"
@@ -56,10 +63,10 @@ package enum ReplicaRegistryFile {
     }
 
     /// Replaces the file atomically: a temporary file in the same directory, fsync, rename.
-    package static func write(_ entries: [Entry], proxy: String? = nil, to url: URL) throws {
+    package static func write(_ entries: [Entry], proxy: String? = nil, proxyTLS: String? = nil, to url: URL) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let data = try encoder.encode(Document(replicas: entries, proxy: proxy))
+        let data = try encoder.encode(Document(replicas: entries, proxy: proxy, proxyTLS: proxyTLS))
         let temporary = url.deletingLastPathComponent()
             .appendingPathComponent(".\(fileName).\(getpid()).tmp")
         let fd = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
@@ -85,5 +92,11 @@ extension ReplicaRegistryFile {
     package static func proxyAddress(from url: URL) -> String? {
         guard let data = FileManager.default.contents(atPath: url.path) else { return nil }
         return (try? JSONDecoder().decode(Document.self, from: data))?.proxy
+    }
+
+    /// The TLS proxy address recorded with the replicas, if they have a TLS socket.
+    package static func proxyTLSAddress(from url: URL) -> String? {
+        guard let data = FileManager.default.contents(atPath: url.path) else { return nil }
+        return (try? JSONDecoder().decode(Document.self, from: data))?.proxyTLS
     }
 }

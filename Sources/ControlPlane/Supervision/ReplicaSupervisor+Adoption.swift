@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Shared
 import Synchronization
 
 #if canImport(Glibc)
@@ -7,25 +8,41 @@ import Synchronization
 #endif
 
 extension ReplicaSupervisor {
-    /// Hands the supervisor the proxy socket an adopted replica sent back; slots waiting to
-    /// restart a replica start it now. The supervisor closes it when it ends.
-    package func listenerArrived(_ socket: ListeningSocket) {
+    /// Hands the supervisor a proxy socket an adopted replica sent back (or, for a TLS socket
+    /// no adopted replica had, one bound late); once every socket replicas inherit is here, slots
+    /// waiting to restart a replica start it. A socket that is not awaited is closed; the
+    /// supervisor closes the others when it ends.
+    package func listenerArrived(_ socket: ListeningSocket, as listener: InheritedListener = .proxy) {
         let accepted = state.withLock { state -> Bool in
-            guard state.listenSocket < 0, !state.stopping else { return false }
-            state.listenSocket = socket.fileDescriptor
-            state.receivedSocket = socket
+            guard !state.stopping else { return false }
+            switch listener {
+            case .proxy:
+                guard state.listenSocket < 0 else { return false }
+                state.listenSocket = socket.fileDescriptor
+            case .proxyTLS:
+                guard state.tlsListenSocket == -1 else { return false }
+                state.tlsListenSocket = socket.fileDescriptor
+            }
+            state.receivedSockets.append(socket)
             return true
         }
         if accepted {
-            logger.info("proxy socket received from an adopted replica", metadata: ["orch.proxy": "\(socket.address)"])
+            logger.info(
+                "proxy socket received from an adopted replica",
+                metadata: ["orch.proxy": "\(socket.address)", "orch.listener": "\(listener.rawValue)"])
         } else {
             socket.close()
         }
     }
 
-    /// Whether replicas can be started (the socket is bound here or was handed over).
+    /// Whether replicas can be started (every socket they inherit is bound here or was handed over).
     package var hasListenSocket: Bool {
-        state.withLock { $0.listenSocket >= 0 }
+        state.withLock { $0.inheritedSockets != nil }
+    }
+
+    /// The sockets adopted replicas still have to hand over before a replica can be started.
+    package var missingListeners: [InheritedListener] {
+        state.withLock { $0.missingListeners }
     }
 
     /// Puts the surviving replicas of ``Configuration/adopted`` into their slots; returns them by slot.
@@ -66,13 +83,13 @@ extension ReplicaSupervisor {
         }
     }
 
-    /// The socket to start a replica on; waits (logging once) while an adopted replica has not
-    /// handed it over yet. `nil` when shutdown began meanwhile.
-    func listenSocket(logger: Logger) async -> Int32? {
+    /// The sockets to start a replica on, from fd 3 on; waits (logging once) while an adopted
+    /// replica has not handed them over yet. `nil` when shutdown began meanwhile.
+    func listenSockets(logger: Logger) async -> [Int32]? {
         var logged = false
         while true {
-            let (socket, stopping) = state.withLock { ($0.listenSocket, $0.stopping) }
-            if socket >= 0 { return socket }
+            let (sockets, stopping) = state.withLock { ($0.inheritedSockets, $0.stopping) }
+            if let sockets { return sockets }
             if stopping || Task.isCancelled { return nil }
             if !logged {
                 logger.error("cannot restart the replica until an adopted replica hands over the proxy socket")

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Shared
 
 extension ReplicaSupervisor {
     /// What the supervisor starts and how.
@@ -25,6 +26,10 @@ extension ReplicaSupervisor {
         package var replicaCount: Int
         /// The listening socket every replica inherits as fd 3; owned by the caller and kept open.
         package var listenSocket: Int32
+        /// The TLS listening socket every replica inherits as fd 4 (`--proxy-tls-address`), owned
+        /// by the caller and kept open; `nil`: replicas get no TLS socket; -1: adopted replicas
+        /// hold it and have not handed it over yet.
+        package var tlsListenSocket: Int32?
         /// The control socket replicas connect to (`--control-socket`).
         package var controlSocketPath: String
         /// Where `replicas.json` is kept.
@@ -50,10 +55,12 @@ extension ReplicaSupervisor {
         package var accessLog: String?
         /// Replicas a previous control plane left running, adopted into their slots instead of
         /// starting new ones (``SurvivingReplicas``). Without ``listenSocket`` (-1) a slot whose
-        /// adopted replica exits waits for ``ReplicaSupervisor/listenerArrived(_:)``.
+        /// adopted replica exits waits for ``ReplicaSupervisor/listenerArrived(_:as:)``.
         package var adopted: [ReplicaRegistryFile.Entry] = []
         /// The proxy address the replicas serve, recorded in `replicas.json`.
         package var proxyAddress: String?
+        /// The TLS proxy address the replicas serve, recorded in `replicas.json`.
+        package var proxyTLSAddress: String?
         /// How long a rollout waits for a new replica to connect and acknowledge the current snapshot.
         package var readyTimeout: Duration
 
@@ -74,7 +81,9 @@ extension ReplicaSupervisor {
             accessLog: String? = nil,
             readyTimeout: Duration = .seconds(30),
             adopted: [ReplicaRegistryFile.Entry] = [],
-            proxyAddress: String? = nil
+            proxyAddress: String? = nil,
+            tlsListenSocket: Int32? = nil,
+            proxyTLSAddress: String? = nil
         ) {
             self.accessLog = accessLog
             self.executable = executable
@@ -93,6 +102,13 @@ extension ReplicaSupervisor {
             self.readyTimeout = readyTimeout
             self.adopted = adopted
             self.proxyAddress = proxyAddress
+            self.tlsListenSocket = tlsListenSocket
+            self.proxyTLSAddress = proxyTLSAddress
+        }
+
+        /// The sockets every replica inherits, in descriptor order from fd 3.
+        package var listeners: [InheritedListener] {
+            tlsListenSocket == nil ? [.proxy] : [.proxy, .proxyTLS]
         }
 
         /// The data plane's arguments for a supervised replica.
@@ -106,18 +122,22 @@ extension ReplicaSupervisor {
             ] + (accessLog.map { ["--access-log", $0] } ?? [])
         }
 
-        /// This process's environment with the socket-activation variables of one inherited socket
-        /// and the replica's slot (`ORCH_REPLICA_SLOT`, an environment variable rather than a flag
-        /// so that an older data-plane binary still starts). Variables that would make a replica
-        /// bind its own socket or share an id are removed.
+        /// This process's environment with the socket-activation variables of the inherited
+        /// sockets (`LISTEN_FDS=1`, `LISTEN_FDNAMES=proxy`; with a TLS socket `LISTEN_FDS=2`,
+        /// `LISTEN_FDNAMES=proxy:proxy-tls`) and the replica's slot (`ORCH_REPLICA_SLOT`, an
+        /// environment variable rather than a flag so that an older data-plane binary still
+        /// starts). Variables that would make a replica bind its own socket or share an id are
+        /// removed.
         func environment(from parent: [String: String], slot: Int) -> [String: String] {
             var environment = parent
             environment["ORCH_REPLICA_SLOT"] = String(slot)
-            for key in ["LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES", "ORCH_LISTEN", "ORCH_REPLICA_ID"] {
+            for key in [
+                "LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES", "ORCH_LISTEN", "ORCH_LISTEN_TLS", "ORCH_REPLICA_ID",
+            ] {
                 environment[key] = nil
             }
-            environment["LISTEN_FDS"] = "1"
-            environment["LISTEN_FDNAMES"] = "proxy"
+            environment["LISTEN_FDS"] = String(listeners.count)
+            environment["LISTEN_FDNAMES"] = InheritedListener.fileDescriptorNames(listeners)
             return environment
         }
     }

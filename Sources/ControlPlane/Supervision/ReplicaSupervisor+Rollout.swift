@@ -163,15 +163,18 @@ extension ReplicaSupervisor {
     private func startReady(slot: Int) async throws(RolloutFailure) -> pid_t {
         let pid = try state.withLock { state throws(RolloutFailure) -> pid_t in
             guard !state.stopping else { throw RolloutFailure("the control plane is shutting down") }
-            guard state.listenSocket >= 0 else {
-                throw RolloutFailure("the adopted replicas have not handed over the proxy socket yet")
+            guard let sockets = state.inheritedSockets else {
+                let missing = state.missingListeners
+                throw RolloutFailure(
+                    "the adopted replicas have not handed over the \(missing.map(\.rawValue).joined(separator: " and "))"
+                        + " socket\(missing.count > 1 ? "s" : "") yet")
             }
             do {
                 let pid = try ProcessSpawner.spawn(
                     .init(
                         executable: configuration.executable.path, arguments: configuration.arguments,
                         environment: configuration.environment(from: ProcessInfo.processInfo.environment, slot: slot),
-                        inheritedSocket: state.listenSocket, outputPath: configuration.outputPath))
+                        inheritedSockets: sockets, outputPath: configuration.outputPath))
                 state.starting.insert(pid)
                 return pid
             } catch {

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import Shared
 import Synchronization
 
 #if canImport(Glibc)
@@ -9,7 +10,8 @@ import Synchronization
 
 /// Keeps ``Configuration/replicaCount`` `orch-data-plane` replicas running on one shared
 /// listening socket (see ``ListeningSocket``), started like systemd socket activation: fd 3,
-/// `LISTEN_FDS=1`, `LISTEN_FDNAMES=proxy`.
+/// `LISTEN_FDS=1`, `LISTEN_FDNAMES=proxy`; with a TLS listener also fd 4, `LISTEN_FDS=2`,
+/// `LISTEN_FDNAMES=proxy:proxy-tls`.
 ///
 /// - A replica that exits is logged with its status and restarted after a backoff delay
 ///   (``RestartBackoff``).
@@ -41,8 +43,24 @@ package final class ReplicaSupervisor: Service, Sendable {
         var addSlot: AsyncStream<(Int, pid_t)>.Continuation?
         /// The socket replicas inherit; -1 until an adopted replica hands it over.
         var listenSocket: Int32
-        /// A socket received from an adopted replica, closed when the supervisor ends.
-        var receivedSocket: ListeningSocket?
+        /// The TLS socket replicas inherit after it; `nil`: none; -1 until an adopted replica
+        /// hands it over.
+        var tlsListenSocket: Int32?
+        /// Sockets received from an adopted replica (or bound late), closed when the supervisor ends.
+        var receivedSockets: [ListeningSocket] = []
+
+        /// The descriptors a replica inherits, from fd 3 on; `nil` while one of them has not been
+        /// handed over yet.
+        var inheritedSockets: [Int32]? {
+            guard listenSocket >= 0 else { return nil }
+            guard let tlsListenSocket else { return [listenSocket] }
+            return tlsListenSocket >= 0 ? [listenSocket, tlsListenSocket] : nil
+        }
+
+        /// The listeners still awaited from adopted replicas.
+        var missingListeners: [InheritedListener] {
+            (listenSocket < 0 ? [.proxy] : []) + (tlsListenSocket.map { $0 < 0 ? [.proxyTLS] : [] } ?? [])
+        }
         var rollout = RolloutStatus()
         var rolloutTask: Task<Void, Never>?
     }
@@ -57,7 +75,7 @@ package final class ReplicaSupervisor: Service, Sendable {
         self.state = Mutex(
             State(
                 slots: (0..<max(configuration.replicaCount, 0)).map { ReplicaProcessStatus(slot: $0 + 1) },
-                listenSocket: configuration.listenSocket))
+                listenSocket: configuration.listenSocket, tlsListenSocket: configuration.tlsListenSocket))
     }
 
     /// The replicas as of now, in slot order.
@@ -105,7 +123,7 @@ package final class ReplicaSupervisor: Service, Sendable {
         let slots = state.withLock { state in
             state.killTask?.cancel()
             state.rolloutTask?.cancel()
-            state.receivedSocket?.close()
+            for socket in state.receivedSockets { socket.close() }
             // Every slot task has returned, so every replica has been reaped.
             for index in state.slots.indices { state.slots[index].state = .stopped }
             return state.slots
@@ -140,7 +158,7 @@ package final class ReplicaSupervisor: Service, Sendable {
                 adopted = nil
                 await Self.waitForExit(adoptedReplica: pid)
             } else {
-                guard let socket = await listenSocket(logger: logger) else { return }
+                guard let sockets = await listenSockets(logger: logger) else { return }
                 do {
                     pid = try ProcessSpawner.spawn(
                         .init(
@@ -148,7 +166,7 @@ package final class ReplicaSupervisor: Service, Sendable {
                             arguments: configuration.arguments,
                             environment: configuration.environment(
                                 from: ProcessInfo.processInfo.environment, slot: slot),
-                            inheritedSocket: socket, outputPath: configuration.outputPath))
+                            inheritedSockets: sockets, outputPath: configuration.outputPath))
                 } catch {
                     let delay = backoff.exited(at: clock.now)
                     recordStartFailure(slot: slot, error: error)
@@ -307,6 +325,7 @@ package final class ReplicaSupervisor: Service, Sendable {
     private func writeRegistry(_ slots: [ReplicaProcessStatus]) throws {
         try ReplicaRegistryFile.write(
             ReplicaRegistryFile.entries(slots), proxy: configuration.proxyAddress,
+            proxyTLS: configuration.proxyTLSAddress,
             to: ReplicaRegistryFile.url(dataDirectory: configuration.dataDirectory))
     }
 

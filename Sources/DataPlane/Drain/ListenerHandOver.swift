@@ -1,16 +1,20 @@
+import Shared
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
 
-/// Hands a listening socket to another process over a Unix socket: connect (blocking) to
-/// `path`, send the single byte `L` with the descriptor in an `SCM_RIGHTS` control message, close.
-/// A restarted control plane receives the proxy socket this way from the running replicas.
-/// Blocking: call it off the event loops.
+/// Hands listening sockets to another process over a Unix socket: connect (blocking) to `path`,
+/// send one message of one byte per socket naming it (``InheritedListener/handOverMarker``: `L`
+/// for the plaintext proxy socket, `T` for the TLS one) with the descriptors in an `SCM_RIGHTS`
+/// control message in the same order, close. A restarted control plane receives the proxy
+/// sockets this way from the running replicas; one that predates TLS reads the first byte and
+/// the first descriptor only, which is the plaintext socket. Blocking: call it off the event loops.
 package enum ListenerHandOver {
-    /// The byte that carries the descriptor.
-    package static let marker: UInt8 = UInt8(ascii: "L")
+    /// The byte that carries the plaintext proxy socket.
+    package static let marker: UInt8 = InheritedListener.proxy.handOverMarker
 
     /// A failed system call, with its `errno`.
     package struct Failure: Error, CustomStringConvertible {
@@ -19,8 +23,15 @@ package enum ListenerHandOver {
         package var description: String { "\(call): \(String(cString: strerror(code)))" }
     }
 
-    /// Sends `descriptor` to the process listening on the Unix socket `path`.
+    /// Sends `descriptor`, the plaintext proxy socket, to the process listening on the Unix socket `path`.
     package static func send(descriptor: Int32, to path: String) throws(Failure) {
+        try send([(.proxy, descriptor)], to: path)
+    }
+
+    /// Sends `listeners` (the plaintext one first) in one message to the process listening on
+    /// the Unix socket `path`.
+    package static func send(_ listeners: [(InheritedListener, Int32)], to path: String) throws(Failure) {
+        guard !listeners.isEmpty else { return }
         #if canImport(Glibc)
             let unixSocket = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         #else
@@ -29,7 +40,7 @@ package enum ListenerHandOver {
         guard unixSocket >= 0 else { throw Failure(call: "socket", code: errno) }
         defer { close(unixSocket) }
         try connect(unixSocket, to: path)
-        try sendDescriptor(descriptor, over: unixSocket)
+        try sendDescriptors(listeners, over: unixSocket)
     }
 
     private static func connect(_ unixSocket: Int32, to path: String) throws(Failure) {
@@ -54,9 +65,12 @@ package enum ListenerHandOver {
         guard result == 0 else { throw Failure(call: "connect", code: errno) }
     }
 
-    private static func sendDescriptor(_ descriptor: Int32, over unixSocket: Int32) throws(Failure) {
-        var payload = marker
-        let controlLength = Self.controlSpace(forDescriptors: 1)
+    private static func sendDescriptors(
+        _ listeners: [(InheritedListener, Int32)], over unixSocket: Int32
+    ) throws(Failure) {
+        var payload = listeners.map(\.0.handOverMarker)
+        let count = listeners.count
+        let controlLength = Self.controlSpace(forDescriptors: count)
         let control = UnsafeMutableRawPointer.allocate(
             byteCount: controlLength, alignment: MemoryLayout<cmsghdr>.alignment)
         defer { control.deallocate() }
@@ -65,11 +79,14 @@ package enum ListenerHandOver {
         let header = control.assumingMemoryBound(to: cmsghdr.self)
         header.pointee.cmsg_level = SOL_SOCKET
         header.pointee.cmsg_type = Int32(SCM_RIGHTS)
-        header.pointee.cmsg_len = .init(Self.controlLength(forDescriptors: 1))
-        (control + Self.alignedHeaderSize).storeBytes(of: descriptor, as: Int32.self)
+        header.pointee.cmsg_len = .init(Self.controlLength(forDescriptors: count))
+        for (index, listener) in listeners.enumerated() {
+            (control + Self.alignedHeaderSize + index * MemoryLayout<Int32>.size).storeBytes(
+                of: listener.1, as: Int32.self)
+        }
 
-        let sent = withUnsafeMutablePointer(to: &payload) { payloadPointer -> Int in
-            var vector = iovec(iov_base: UnsafeMutableRawPointer(payloadPointer), iov_len: 1)
+        let sent = payload.withUnsafeMutableBytes { payloadBytes -> Int in
+            var vector = iovec(iov_base: payloadBytes.baseAddress, iov_len: payloadBytes.count)
             return withUnsafeMutablePointer(to: &vector) { vectorPointer in
                 var message = msghdr()
                 message.msg_iov = vectorPointer
@@ -83,7 +100,7 @@ package enum ListenerHandOver {
                 return result
             }
         }
-        guard sent == 1 else { throw Failure(call: "sendmsg", code: sent < 0 ? errno : EIO) }
+        guard sent == count else { throw Failure(call: "sendmsg", code: sent < 0 ? errno : EIO) }
     }
 
     /// `CMSG_ALIGN(sizeof(struct cmsghdr))`: where the data of a control message starts.

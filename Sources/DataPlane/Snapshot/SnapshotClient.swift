@@ -18,6 +18,10 @@ package struct SnapshotClient: Service {
         /// The inherited listening socket this replica serves, if any: announced in `hello` and
         /// handed over on `send_listener`.
         package var inheritedListener: Int32?
+        /// The inherited TLS listening socket this replica serves, if any (`LISTEN_FDNAMES`
+        /// `proxy-tls`): announced in `hello` and handed over on `send_listener` together with
+        /// ``inheritedListener``.
+        package var inheritedTLSListener: Int32?
         /// The stable slot announced in `hello` (`--slot` / `ORCH_REPLICA_SLOT`).
         package var slot: String?
         /// First reconnect delay; doubles up to ``maximumBackoff``.
@@ -27,9 +31,10 @@ package struct SnapshotClient: Service {
 
         package init(
             socketPath: String, replicaID: String, supervised: Bool, inheritedListener: Int32? = nil,
-            slot: String? = nil
+            inheritedTLSListener: Int32? = nil, slot: String? = nil
         ) {
             self.slot = slot
+            self.inheritedTLSListener = inheritedTLSListener
             self.socketPath = socketPath
             self.replicaID = replicaID
             self.supervised = supervised
@@ -123,7 +128,8 @@ package struct SnapshotClient: Service {
             let hello = DataPlaneMessage.Hello(
                 replicaId: configuration.replicaID, pid: Int(ProcessInfo.processInfo.processIdentifier),
                 version: held, supervised: configuration.supervised,
-                inheritedListener: configuration.inheritedListener != nil, slot: configuration.slot)
+                inheritedListener: configuration.inheritedListener != nil,
+                inheritedTLSListener: configuration.inheritedTLSListener.map { _ in true }, slot: configuration.slot)
             try await outbound.write(Self.frame(.hello(hello)))
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { [states, breakers, drain, accessLog, interval = configuration.reportInterval] in
@@ -214,17 +220,22 @@ package struct SnapshotClient: Service {
         return .milliseconds(Int64((min(seconds, 86_400) * 1000).rounded()))
     }
 
-    /// Sends the inherited listening socket to `path` (``ListenerHandOver``), off the event loops.
+    /// Sends the inherited listening sockets to `path` (``ListenerHandOver``), off the event
+    /// loops: the plaintext one, then the TLS one when this replica has it, in one message.
     private func handOverListener(to path: String) {
         guard let descriptor = configuration.inheritedListener else {
             logger.info("listener hand-over requested, but this replica binds its own socket; ignoring")
             return
         }
+        let listeners: [(InheritedListener, Int32)] =
+            [(.proxy, descriptor)] + (configuration.inheritedTLSListener.map { [(.proxyTLS, $0)] } ?? [])
         let logger = logger
         Thread.detachNewThread {
             do {
-                try ListenerHandOver.send(descriptor: descriptor, to: path)
-                logger.info("handed over the listening socket", metadata: ["path": "\(path)"])
+                try ListenerHandOver.send(listeners, to: path)
+                logger.info(
+                    "handed over the listening sockets",
+                    metadata: ["path": "\(path)", "listeners": "\(listeners.map(\.0.rawValue))"])
             } catch {
                 logger.error("listener hand-over failed", metadata: ["path": "\(path)", "error": "\(error)"])
             }

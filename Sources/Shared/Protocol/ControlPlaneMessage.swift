@@ -8,9 +8,10 @@ public enum ControlPlaneMessage: Sendable, Equatable {
     case drain(deadlineSeconds: Double)
     /// Close the breaker of one endpoint (every endpoint when `nil`).
     case resetBreaker(endpoint: String?)
-    /// Hand the inherited listening socket to the control plane: connect to the Unix stream
-    /// socket at `path` and send one byte with the descriptor attached (`SCM_RIGHTS`). A
-    /// restarted control plane adopts the running replicas' socket this way.
+    /// Hand the inherited listening sockets to the control plane: connect to the Unix stream
+    /// socket at `path` and send, in one message, one byte per socket naming it
+    /// (``InheritedListener/handOverMarker``) with the descriptors attached in the same order
+    /// (`SCM_RIGHTS`). A restarted control plane adopts the running replicas' sockets this way.
     case sendListener(path: String)
 
     enum CodingKeys: String, CodingKey {

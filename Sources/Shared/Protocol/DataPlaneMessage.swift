@@ -24,6 +24,9 @@ public enum DataPlaneMessage: Sendable, Equatable {
         /// Whether the replica serves an inherited listening socket (`LISTEN_FDS`) it can hand
         /// over with ``ControlPlaneMessage/sendListener(path:)``.
         public var inheritedListener: Bool?
+        /// Whether the replica also serves an inherited TLS listening socket, which it hands over
+        /// in the same message as the plaintext one. `nil` from replicas that predate TLS.
+        public var inheritedTLSListener: Bool?
         /// The replica's stable slot (`ORCH_REPLICA_SLOT`: the supervisor's slot number, or a
         /// systemd instance name), used as the `replica` label of metrics. `nil`: the control plane
         /// assigns the lowest free number.
@@ -31,13 +34,14 @@ public enum DataPlaneMessage: Sendable, Equatable {
 
         public init(
             replicaId: String, pid: Int, version: Int?, supervised: Bool? = nil, inheritedListener: Bool? = nil,
-            slot: String? = nil
+            inheritedTLSListener: Bool? = nil, slot: String? = nil
         ) {
             self.replicaId = replicaId
             self.pid = pid
             self.version = version
             self.supervised = supervised
             self.inheritedListener = inheritedListener
+            self.inheritedTLSListener = inheritedTLSListener
             self.slot = slot
         }
 
@@ -45,6 +49,7 @@ public enum DataPlaneMessage: Sendable, Equatable {
             case replicaId = "replica_id"
             case pid, version, supervised, slot
             case inheritedListener = "inherited_listener"
+            case inheritedTLSListener = "inherited_tls_listener"
         }
     }
 }

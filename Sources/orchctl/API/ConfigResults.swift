@@ -46,15 +46,19 @@ struct ConfigDiff: Decodable, Sendable {
     var policiesChanged: Bool
     /// Absent from control planes that predate the `proxy:` section.
     var proxyChanged: Bool?
+    /// Absent from control planes that predate the `tls:` section.
+    var tlsChanged: Bool?
 
     enum CodingKeys: String, CodingKey {
         case added, changed, removed, unchanged, conflicts
         case policiesChanged = "policies_changed"
         case proxyChanged = "proxy_changed"
+        case tlsChanged = "tls_changed"
     }
 
     var isEmpty: Bool {
         added.isEmpty && changed.isEmpty && removed.isEmpty && !policiesChanged && proxyChanged != true
+            && tlsChanged != true
     }
 }
 
@@ -66,6 +70,8 @@ struct ConfigStatus: Decodable, Sendable {
     var proxy: ProxyLimits?
     /// How the serving state differs from the file; absent from older control planes.
     var drift: Drift?
+    /// The TLS listener and its certificates; absent from control planes that predate TLS.
+    var tls: TLSStatus?
 
     struct Drift: Decodable, Sendable {
         var drifted: Bool
@@ -73,7 +79,47 @@ struct ConfigStatus: Decodable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case loaded, proxy, drift
+        case loaded, proxy, drift, tls
         case configPath = "config_path"
+    }
+}
+
+/// `/config/status`'s `tls`.
+struct TLSStatus: Decodable, Sendable {
+    struct Certificate: Decodable, Sendable {
+        var certFile: String
+        var isDefault: Bool?
+        var subject: String?
+        var dnsNames: [String]?
+        var ipAddresses: [String]?
+        var notAfter: String?
+        var daysLeft: Int?
+        var expired: Bool?
+        var expiresSoon: Bool?
+        var error: String?
+
+        enum CodingKeys: String, CodingKey {
+            case certFile = "cert_file"
+            case isDefault = "default"
+            case subject
+            case dnsNames = "dns_names"
+            case ipAddresses = "ip_addresses"
+            case notAfter = "not_after"
+            case daysLeft = "days_left"
+            case expired
+            case expiresSoon = "expires_soon"
+            case error
+        }
+    }
+
+    var listener: String?
+    var minVersion: String?
+    var clientCAFile: String?
+    var certificates: [Certificate]
+
+    enum CodingKeys: String, CodingKey {
+        case listener, certificates
+        case minVersion = "min_version"
+        case clientCAFile = "client_ca_file"
     }
 }

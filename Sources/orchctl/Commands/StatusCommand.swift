@@ -10,7 +10,9 @@ struct StatusCommand: AsyncParsableCommand {
             "Replicas are marked 'behind' when they have not acknowledged the current snapshot, 'NACK' with"
             + " the reason when their last answer was a rejection, and 'gone' when their connection closed."
             + " The Timeouts and Limits lines are the proxy limits every replica applies (the config file's"
-            + " proxy: section). With --output json the five answers (/, /health, /config/status, /dataplanes,"
+            + " proxy: section). The TLS line is the TLS listener (--proxy-tls-address); Certificates lists"
+            + " each certificate of the tls: section with its subject, names and expiry, and warns when one"
+            + " expires within 14 days or cannot be read. With --output json the five answers (/, /health, /config/status, /dataplanes,"
             + " /registry/endpoints) are printed under the keys service, health, config, dataplanes and endpoints.")
 
     @OptionGroup var global: GlobalOptions

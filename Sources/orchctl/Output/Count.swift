@@ -5,4 +5,6 @@ enum Count {
     }
 
     static func endpoints(_ count: Int) -> String { of(count, "endpoint") }
+
+    static func days(_ count: Int) -> String { of(count, "day") }
 }

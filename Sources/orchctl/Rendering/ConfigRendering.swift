@@ -13,6 +13,7 @@ enum ConfigRendering {
             lines.append(terminal.paint("~ global circuit_breaker/health_check policies", .warning))
         }
         if diff.proxyChanged == true { lines.append(terminal.paint("~ proxy limits", .warning)) }
+        if diff.tlsChanged == true { lines.append(terminal.paint("~ tls settings", .warning)) }
         if lines.isEmpty && diff.conflicts.isEmpty { lines.append("No changes.") }
         if !diff.unchanged.isEmpty {
             lines.append(

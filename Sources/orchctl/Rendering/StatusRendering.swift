@@ -30,7 +30,15 @@ enum StatusRendering {
             summary.add("Timeouts", LimitsText.timeouts(limits))
             summary.add("Limits", LimitsText.sizes(limits))
         }
+        if let tls = report.config.value.tls {
+            let listener = TLSRendering.summary(tls)
+            summary.add("TLS", listener.text, listener.style)
+        }
         lines.append(summary.render(terminal))
+        if let tls = report.config.value.tls, let certificates = TLSRendering.certificates(tls, terminal) {
+            lines.append("")
+            lines.append(certificates)
+        }
 
         let replicas = report.dataplanes.value.dataplanes
         let connected = replicas.filter(\.connected).count

@@ -78,11 +78,11 @@ struct BackupRoutes {
             throw APIError(validation: error, location: ["body"])
         }
         guard document.circuitBreaker == .defaults, document.healthCheck == .defaults, document.proxy == .defaults,
-            document.logLevel == nil
+            document.tls == nil, document.logLevel == nil
         else {
             throw APIError(
                 .unprocessableContent,
-                "An import holds endpoints only; global settings (circuit_breaker, health_check, proxy, log_level) belong in the config file"
+                "An import holds endpoints only; global settings (circuit_breaker, health_check, proxy, tls, log_level) belong in the config file"
             )
         }
         let counts = "\(document.endpoints.count) endpoint\(document.endpoints.count == 1 ? "" : "s")"

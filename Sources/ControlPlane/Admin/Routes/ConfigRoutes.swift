@@ -62,6 +62,8 @@ struct ConfigRoutes {
         /// The limits the replicas apply: the current snapshot's (the file's `proxy:` section as
         /// last applied, or a rolled-back snapshot's).
         var proxy: ProxyLimits
+        /// The TLS listener and the certificates the replicas serve (the current snapshot's).
+        var tls: TLSStatus
 
         func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
@@ -75,11 +77,12 @@ struct ConfigRoutes {
             try container.encode(watching, forKey: .watching)
             try container.encode(drift, forKey: .drift)
             try container.encode(proxy, forKey: .proxy)
+            try container.encode(tls, forKey: .tls)
         }
 
         enum CodingKeys: CodingKey {
             case loaded, version, config_path, endpoints_count, last_reload_error, last_reload_errors
-            case last_reload_time, watching, drift, proxy
+            case last_reload_time, watching, drift, proxy, tls
         }
     }
 
@@ -87,6 +90,7 @@ struct ConfigRoutes {
         let source = services.config
         let error = await source.lastError
         let config = await source.config
+        let current = await services.registry.current
         return JSONResponse(
             Status(
                 loaded: config != nil, version: await source.fileHash, config_path: source.path,
@@ -94,7 +98,8 @@ struct ConfigRoutes {
                 last_reload_error: error.map { "Configuration validation error: \($0.description)" },
                 last_reload_errors: ValidationIssue.inLineOrder(error?.issues ?? []),
                 last_reload_time: await source.lastReloadTime, watching: await source.watching,
-                drift: try await services.configDrift(), proxy: await services.registry.current.proxy ?? .defaults))
+                drift: try await services.configDrift(), proxy: current.proxy ?? .defaults,
+                tls: TLSStatus(listener: services.tlsListener, settings: current.tls)))
     }
 
     struct Endpoints: Encodable, Sendable {
@@ -160,6 +165,7 @@ struct ConfigRoutes {
         var conflicts: [String]
         var policies_changed: Bool
         var proxy_changed: Bool
+        var tls_changed: Bool
     }
 
     /// What applying the YAML document in the body would change; applies nothing.
@@ -174,11 +180,12 @@ struct ConfigRoutes {
         let comparison = ConfigComparison(
             proposed, records: try await services.registry.records(),
             policies: try await services.store.read { db in try GlobalPolicies.load(db) },
-            proxy: await services.registry.current.proxy ?? .defaults)
+            proxy: await services.registry.current.proxy ?? .defaults, tls: await services.registry.current.tls)
         let diff = Diff(
             added: comparison.added, changed: comparison.changed.map { Changed(name: $0.name, fields: $0.fields) },
             removed: comparison.removed, unchanged: comparison.unchanged, conflicts: comparison.conflicts,
-            policies_changed: comparison.policiesChanged, proxy_changed: comparison.proxyChanged)
+            policies_changed: comparison.policiesChanged, proxy_changed: comparison.proxyChanged,
+            tls_changed: comparison.tlsChanged)
         return JSONResponse(diff)
     }
 }

@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# HTTP/2 rapid reset against the TLS listener: how much one client opening and at once resetting
+# streams, 1,000 per connection and reconnecting whenever the gateway closes it, slows another
+# client's requests, and whether the gateway ends the flooding connections. The other client is
+# wrk over TLS (HTTP/1.1, 8 kept-alive connections) to a 1 KiB upstream; it runs once alone, then
+# once during the flood. Documented in docs/developer-guide/benchmarks.md.
+#
+# Usage: bench/rapid-reset.sh [--duration SECONDS] [--streams N] [--skip-build] [--bin-dir DIR] [--keep]
+set -euo pipefail
+
+DURATION=10
+STREAMS=1000
+BUILD=1
+BIN=""
+KEEP=0
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --duration) DURATION="$2"; shift 2 ;;
+        --streams) STREAMS="$2"; shift 2 ;;
+        --skip-build) BUILD=0; shift ;;
+        --bin-dir) BIN="$2"; BUILD=0; shift 2 ;;
+        --keep) KEEP=1; shift ;;
+        -h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "unknown option: $1" >&2; exit 2 ;;
+    esac
+done
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+log() { printf '[rapid-reset] %s\n' "$*" >&2; }
+die() { printf '[rapid-reset] error: %s\n' "$*" >&2; exit 1; }
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+
+missing=()
+have wrk || missing+=(wrk)
+have nginx || missing+=(nginx-light)
+have curl || missing+=(curl)
+have openssl || missing+=(openssl)
+have python3 || missing+=(python3-minimal)
+install_packages "${missing[@]}"
+NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
+
+cd "$ROOT"
+if [ "$BUILD" = 1 ]; then
+    log "building orch-control-plane and orch-data-plane (release)"
+    swift build -c release --product orch-data-plane >&2
+    swift build -c release --product orch-control-plane >&2
+fi
+[ -n "$BIN" ] || BIN="$(swift build -c release --show-bin-path)"
+"$BIN/orch-control-plane" --help 2>&1 | grep -q -- '--proxy-tls-address' || die "$BIN/orch-control-plane has no TLS listener"
+
+WORK="$(mktemp -d /tmp/orch-reset-XXXXXX)"
+PIDS=()
+cleanup() {
+    local pid
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${PIDS[@]}"; do
+        for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -9 "$pid" 2>/dev/null || true
+    done
+    if [ -s "$WORK/orch/data/replicas.json" ]; then
+        for pid in $(grep -o '"pid":[0-9]*' "$WORK/orch/data/replicas.json" | cut -d: -f2); do kill -9 "$pid" 2>/dev/null || true; done
+    fi
+    if [ "$KEEP" = 1 ]; then log "kept $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+for name in UPSTREAM_PORT PROXY_PORT TLS_PORT ADMIN_PORT; do free_port "$name"; done
+mkdir -p "$WORK/www" "$WORK/upstream" "$WORK/orch" "$WORK/tls"
+head -c 1024 /dev/urandom >"$WORK/www/1k"
+chmod 755 "$WORK" "$WORK/www"
+chmod 644 "$WORK/www/1k"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=localhost \
+    -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" -keyout "$WORK/tls/key.pem" -out "$WORK/tls/cert.pem" \
+    2>"$WORK/tls/openssl.log" || { cat "$WORK/tls/openssl.log" >&2; die "openssl could not make a certificate"; }
+{
+    nginx_common "$WORK/upstream"
+    echo "    server { listen 127.0.0.1:$UPSTREAM_PORT; root $WORK/www; default_type application/octet-stream; }"
+    echo "}"
+} >"$WORK/upstream/nginx.conf"
+"$NGINX" -p "$WORK/upstream" -c "$WORK/upstream/nginx.conf" -e "$WORK/upstream/error.log" &
+PIDS+=($!)
+cat >"$WORK/orch/config.yaml" <<CONF
+health_check:
+  enabled: false
+tls:
+  cert_file: $WORK/tls/cert.pem
+  key_file: $WORK/tls/key.pem
+endpoints:
+  - name: bench
+    url: http://127.0.0.1:$UPSTREAM_PORT/
+CONF
+log "starting orch-control-plane with its TLS listener on 127.0.0.1:$TLS_PORT"
+ORCH_ADMIN_TOKEN=bench "$BIN/orch-control-plane" --data-dir "$WORK/orch/data" --config "$WORK/orch/config.yaml" \
+    --admin-address "127.0.0.1:$ADMIN_PORT" --proxy-address "127.0.0.1:$PROXY_PORT" \
+    --proxy-tls-address "127.0.0.1:$TLS_PORT" --access-log off --log-level warning >"$WORK/orch/log" 2>&1 &
+PIDS+=($!)
+URL="https://127.0.0.1:$TLS_PORT/orchestrator/bench/1k"
+deadline=$((SECONDS + 60))
+until curl -kfsS -o /dev/null "$URL" 2>/dev/null; do
+    [ $SECONDS -lt $deadline ] || { cat "$WORK/orch/log" >&2; die "nothing answered at $URL"; }
+    sleep 0.2
+done
+[ "$(curl -ks --http2 -o /dev/null -w '%{http_version}' "$URL")" = 2 ] || die "no HTTP/2 at $URL"
+
+victim() { # -> "requests/s p50 p99" of wrk over TLS
+    local out
+    out=$(wrk -t1 -c8 -d"${DURATION}s" --timeout 10s --latency "$URL")
+    echo "$out" | awk '/^Requests\/sec:/ {r = $2} $1 == "50%" {p50 = $2} $1 == "99%" {p99 = $2}
+        /Socket errors:/ {gsub(",", ""); e = $4 + $6 + $8 + $10} END {print r, p50, p99, e + 0}'
+}
+
+wrk -t1 -c8 -d2s "$URL" >/dev/null
+log "the other client alone (${DURATION} s)"
+read -r alone_rps alone_p50 alone_p99 alone_errors <<<"$(victim)"
+log "the other client during the flood (${DURATION} s)"
+python3 "$ROOT/bench/rapid_reset.py" 127.0.0.1 "$TLS_PORT" /orchestrator/bench/1k "$((DURATION + 2))" "$STREAMS" \
+    >"$WORK/flood.json" &
+FLOOD=$!
+sleep 1
+read -r flood_rps flood_p50 flood_p99 flood_errors <<<"$(victim)"
+wait "$FLOOD" || die "the flooding client failed"
+
+echo
+echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-22s %12s %10s %10s %8s\n' "other client (wrk)" "requests/s" "p50" "p99" "errors"
+printf '%-22s %12s %10s %10s %8s\n' "alone" "$alone_rps" "$alone_p50" "$alone_p99" "$alone_errors"
+printf '%-22s %12s %10s %10s %8s\n' "during the flood" "$flood_rps" "$flood_p50" "$flood_p99" "$flood_errors"
+echo "flooding client ($STREAMS HEADERS + RST_STREAM per connection): $(cat "$WORK/flood.json")"
+echo "goaway error code 11 is ENHANCE_YOUR_CALM"
