@@ -109,7 +109,7 @@ wait_until() { # SECONDS DESCRIPTION COMMAND...
 }
 
 for name in STEADY_PORT FLAP_PORT SPLIT_PORT PROXY_PORT ADMIN_PORT; do free_port "$name"; done
-TOKEN="chaos-$RANDOM$RANDOM"
+TOKEN="chaos-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d " \n")"
 export ORCH_ADMIN_URL="http://127.0.0.1:$ADMIN_PORT" ORCH_ADMIN_TOKEN="$TOKEN"
 PROXY="http://127.0.0.1:$PROXY_PORT/orchestrator"
 

@@ -461,7 +461,7 @@ answers() { # URL SECONDS
 # draining, and have acknowledged its current snapshot, once there are --replicas of them; else
 # nothing.
 synced_replicas() { # ADMIN
-    curl -fsS -H "Authorization: Bearer bench" "http://127.0.0.1:$1/dataplanes" 2>/dev/null |
+    curl -fsS -H "Authorization: Bearer $ADMIN_TOKEN" "http://127.0.0.1:$1/dataplanes" 2>/dev/null |
         python3 -c '
 import json, sys
 state = json.load(sys.stdin)
@@ -474,7 +474,8 @@ if version is not None and len(ready) >= want:
 
 # --event-loops reaches the replicas through the control plane: as its own flag if it has one,
 # else as ORCH_EVENT_LOOPS, which the replicas it starts inherit with the rest of its environment.
-orch_env=(ORCH_ADMIN_TOKEN=bench)
+ADMIN_TOKEN=bench-admin-token-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d " \n")
+orch_env=(ORCH_ADMIN_TOKEN="$ADMIN_TOKEN")
 orch_flags=()
 # https: the replicas trust the upstream's certificate (--ca-file, inherited like the above).
 if has_case https; then orch_env+=(ORCH_CA_FILE="$CERT"); fi

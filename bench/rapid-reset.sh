@@ -92,7 +92,7 @@ endpoints:
     url: http://127.0.0.1:$UPSTREAM_PORT/
 CONF
 log "starting orch-control-plane with its TLS listener on 127.0.0.1:$TLS_PORT"
-ORCH_ADMIN_TOKEN=bench "$BIN/orch-control-plane" --data-dir "$WORK/orch/data" --config "$WORK/orch/config.yaml" \
+ORCH_ADMIN_TOKEN="rapid-reset-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d " \n")" "$BIN/orch-control-plane" --data-dir "$WORK/orch/data" --config "$WORK/orch/config.yaml" \
     --admin-address "127.0.0.1:$ADMIN_PORT" --proxy-address "127.0.0.1:$PROXY_PORT" \
     --proxy-tls-address "127.0.0.1:$TLS_PORT" --access-log off --log-level warning >"$WORK/orch/log" 2>&1 &
 PIDS+=($!)

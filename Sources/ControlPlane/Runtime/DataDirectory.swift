@@ -28,18 +28,44 @@ package final class DataDirectory: Sendable {
 
     package func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
 
+    /// The shortest admin token accepted: 16 characters, about 64 bits if they are random hex.
+    package static let minimumTokenLength = 16
+
     /// The admin token: `ORCH_ADMIN_TOKEN` if set, else `admin.token`, generated (0600) when absent.
+    ///
+    /// - Throws: ``ControlPlaneError`` when the token given is shorter than
+    ///   ``minimumTokenLength`` or holds spaces or control characters: it guards every admin
+    ///   route, so a guessable one is refused at start rather than served.
     package func adminToken(environment: [String: String]) throws -> String {
-        if let token = environment["ORCH_ADMIN_TOKEN"], !token.isEmpty { return token }
+        if let token = environment["ORCH_ADMIN_TOKEN"], !token.isEmpty {
+            try Self.check(token, from: "ORCH_ADMIN_TOKEN")
+            return token
+        }
         let tokenPath = file("admin.token")
         if let existing = try? String(contentsOfFile: tokenPath, encoding: .utf8) {
             let token = existing.trimmingCharacters(in: .whitespacesAndNewlines)
-            if !token.isEmpty { return token }
+            if !token.isEmpty {
+                try Self.check(token, from: tokenPath)
+                return token
+            }
         }
         var generator = SystemRandomNumberGenerator()
         let token = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
         try AtomicFile.write(Data((token + "\n").utf8), to: tokenPath, mode: 0o600)
         return token
+    }
+
+    static func check(_ token: String, from source: String) throws(ControlPlaneError) {
+        guard token.count >= minimumTokenLength else {
+            throw ControlPlaneError(
+                "the admin token in \(source) is \(token.count) characters long; use at least \(minimumTokenLength) "
+                    + "random ones (e.g. openssl rand -hex 32), or unset it to have one generated")
+        }
+        guard
+            !token.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7F })
+        else {
+            throw ControlPlaneError("the admin token in \(source) holds spaces or control characters")
+        }
     }
 
     /// Writes `runtime.json`: where this control plane listens, for tests, scripts and orchctl
