@@ -35,6 +35,17 @@ import Testing
         #expect(Self.configuration(tls: nil).listeners == [.proxy])
     }
 
+    @Test func replicasDoNotInheritTheAdminToken() {
+        let parent = [
+            "PATH": "/usr/bin", "ORCH_ADMIN_TOKEN": "0123456789abcdef0123", "ORCH_ADMIN_URL": "http://127.0.0.1:8001",
+            "ORCH_ACCESS_LOG": "off",
+        ]
+        let environment = Self.configuration(tls: nil).environment(from: parent, slot: 2)
+        #expect(environment["ORCH_ADMIN_TOKEN"] == nil)
+        #expect(environment["ORCH_ADMIN_URL"] == nil)
+        #expect(environment["ORCH_ACCESS_LOG"] == "off", "the replicas' own settings still pass")
+    }
+
     @Test func bothSocketsBecomeDescriptorsThreeAndFourAndNothingElseIsInherited() async throws {
         let directory = try TestDirectory()
         defer { directory.remove() }

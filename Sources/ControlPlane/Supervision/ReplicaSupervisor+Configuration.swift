@@ -111,6 +111,9 @@ extension ReplicaSupervisor {
             tlsListenSocket == nil ? [.proxy] : [.proxy, .proxyTLS]
         }
 
+        /// Variables of the control plane's environment its replicas do not inherit.
+        package static let controlPlaneOnlyVariables = ["ORCH_ADMIN_TOKEN", "ORCH_ADMIN_URL"]
+
         /// The data plane's arguments for a supervised replica.
         var arguments: [String] {
             [
@@ -127,13 +130,14 @@ extension ReplicaSupervisor {
         /// `LISTEN_FDNAMES=proxy:proxy-tls`) and the replica's slot (`ORCH_REPLICA_SLOT`, an
         /// environment variable rather than a flag so that an older data-plane binary still
         /// starts). Variables that would make a replica bind its own socket or share an id are
-        /// removed.
+        /// removed, and so are the control plane's own secrets (``controlPlaneOnlyVariables``):
+        /// a replica never needs the admin token.
         func environment(from parent: [String: String], slot: Int) -> [String: String] {
             var environment = parent
             environment["ORCH_REPLICA_SLOT"] = String(slot)
             for key in [
                 "LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES", "ORCH_LISTEN", "ORCH_LISTEN_TLS", "ORCH_REPLICA_ID",
-            ] {
+            ] + Self.controlPlaneOnlyVariables {
                 environment[key] = nil
             }
             environment["LISTEN_FDS"] = String(listeners.count)
