@@ -103,16 +103,37 @@ import Testing
         }
     }
 
-    @Test func olderOrSameVersionIsAckedWithoutASwap() async throws {
+    @Test func theSameSnapshotAgainIsAckedWithoutASwapButAnOlderVersionFromTheControlPlaneIsInstalled() async throws {
         try await Self.with { dataPlane, upstream, control in
             let replica = try await #require(control).accept()
             _ = try await replica.receiveSkippingReports()
             try await replica.send(.snapshot(Self.snapshot(5, upstream.baseURL)))
             #expect(try await replica.receiveSkippingReports() == .ack(version: 5))
+            try await replica.send(.snapshot(Self.snapshot(5, upstream.baseURL)))
+            #expect(try await replica.receiveSkippingReports() == .ack(version: 5))
+            // A control plane whose store was reset numbers from 1 again: what it sends is served.
             try await replica.send(.snapshot(Self.snapshot(4, upstream.baseURL, names: ["older"])))
             #expect(try await replica.receiveSkippingReports() == .ack(version: 4))
-            #expect(try await TestHTTP.request(.GET, dataPlane.url("/orchestrator/older/a")).status == 404)
+            #expect(try await TestHTTP.request(.GET, dataPlane.url("/orchestrator/older/a")).status == 200)
+            #expect(try await TestHTTP.request(.GET, dataPlane.url("/orchestrator/svc/a")).status == 404)
+        }
+    }
+
+    @Test func aCachedVersionAboveAFreshControlPlanesIsReplacedNotKept() async throws {
+        try await Self.with(cachedSnapshot: { Self.snapshot(9, $0, names: ["removed"]) }) {
+            dataPlane, upstream, control in
+            let replica = try await #require(control).accept()
+            guard case .hello(let hello) = try await replica.receiveSkippingReports() else {
+                Issue.record("expected hello first")
+                return
+            }
+            #expect(hello.version == 9)
+            try await replica.send(.snapshot(Self.snapshot(1, upstream.baseURL)))
+            #expect(try await replica.receiveSkippingReports() == .ack(version: 1))
+            #expect(try await TestHTTP.request(.GET, dataPlane.url("/orchestrator/removed/a")).status == 404)
             #expect(try await TestHTTP.request(.GET, dataPlane.url("/orchestrator/svc/a")).status == 200)
+            let cached = try Data(contentsOf: dataPlane.cacheDir.appendingPathComponent("snapshot.json"))
+            #expect(try Snapshot.validate(ConfigNode.parseJSON(cached)).version == 1)
         }
     }
 

@@ -73,7 +73,7 @@ package struct SnapshotClient: Service {
     package func run() async throws {
         let initial = initialVersion
         try? await cancelWhenGracefulShutdown {
-            var held = initial
+            var held = HeldSnapshot(version: initial)
             var backoff = configuration.initialBackoff
             while !Task.isCancelled {
                 do {
@@ -109,7 +109,7 @@ package struct SnapshotClient: Service {
     }
 
     /// One connection: hello, then snapshots in and ACKs and reports out until it closes.
-    private func session(held: inout Int?, connected: () -> Void) async throws {
+    private func session(held: inout HeldSnapshot, connected: () -> Void) async throws {
         let channel = try await ClientBootstrap(group: group)
             .connect(unixDomainSocketPath: configuration.socketPath) { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -127,7 +127,7 @@ package struct SnapshotClient: Service {
         try await channel.executeThenClose { inbound, outbound in
             let hello = DataPlaneMessage.Hello(
                 replicaId: configuration.replicaID, pid: Int(ProcessInfo.processInfo.processIdentifier),
-                version: held, supervised: configuration.supervised,
+                version: held.version, supervised: configuration.supervised,
                 inheritedListener: configuration.inheritedListener != nil,
                 inheritedTLSListener: configuration.inheritedTLSListener.map { _ in true }, slot: configuration.slot)
             try await outbound.write(Self.frame(.hello(hello)))
@@ -162,7 +162,7 @@ package struct SnapshotClient: Service {
     }
 
     /// Acts on one frame from the control plane; returns the reply to send, if any.
-    private func handle(_ frame: ByteBuffer, held: inout Int?) async -> DataPlaneMessage? {
+    private func handle(_ frame: ByteBuffer, held: inout HeldSnapshot) async -> DataPlaneMessage? {
         let received: ControlPlaneMessage.Received
         do {
             received = try ControlPlaneMessage.decode(Data(frame.readableBytesView))
@@ -190,8 +190,17 @@ package struct SnapshotClient: Service {
             handOverListener(to: path)
             return nil
         case .message(.snapshot(let snapshot)):
-            if let current = held, snapshot.version <= current {
+            switch held.decide(snapshot) {
+            case .alreadyServing:
                 return .ack(version: snapshot.version)
+            case .install(let older):
+                if older {
+                    logger.warning(
+                        "the control plane sent an older version than the one served (its store was reset or restored); serving what it sends",
+                        metadata: [
+                            "orch.snapshot.version": "\(snapshot.version)", "served": "\(held.version ?? 0)",
+                        ])
+                }
             }
             do {
                 try await states.install(snapshot)
@@ -199,7 +208,7 @@ package struct SnapshotClient: Service {
                 logger.error("cannot install snapshot", metadata: ["error": "\(error)"])
                 return .nack(version: snapshot.version, error: "cannot install: \(error)")
             }
-            held = snapshot.version
+            held.installed(snapshot)
             breakers.retain(only: Set(snapshot.endpoints.map(\.name)))
             logger.info(
                 "serving snapshot",
