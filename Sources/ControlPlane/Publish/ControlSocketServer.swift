@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOExtras
 import NIOPosix
@@ -12,10 +13,15 @@ package struct ControlSocketServer: Service {
     let path: String
     let publisher: SnapshotPublisher
     let logger: Logger
+    /// How long a new connection has to say `hello`.
+    let helloTimeout: Duration
     private let bound: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
 
     /// Binds the socket now, so that replicas can connect as soon as the control plane starts.
-    package init(path: String, publisher: SnapshotPublisher, logger: Logger) async throws {
+    package init(
+        path: String, publisher: SnapshotPublisher, logger: Logger, helloTimeout: Duration = .seconds(10)
+    ) async throws {
+        self.helloTimeout = helloTimeout
         self.path = path
         self.publisher = publisher
         self.logger = logger
@@ -54,6 +60,7 @@ package struct ControlSocketServer: Service {
 
     private func converse(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>, id: UInt64) async {
         let (outbox, continuation) = AsyncStream.makeStream(of: ControlPlaneMessage.self)
+        let said = NIOLockedValueBox(false)
         do {
             try await connection.executeThenClose { inbound, outbound in
                 try await withThrowingTaskGroup(of: Void.self) { group in
@@ -74,8 +81,15 @@ package struct ControlSocketServer: Service {
                                     "malformed message on control socket, closing", metadata: ["error": "\(error)"])
                                 return
                             }
+                            if let problem = message.boundsProblem {
+                                logger.warning(
+                                    "out-of-range message on control socket, closing", metadata: ["error": "\(problem)"]
+                                )
+                                return
+                            }
                             if case .hello(let hello) = message, !greeted {
                                 greeted = true
+                                said.withLockedValue { $0 = true }
                                 await publisher.connected(id, hello: hello, outbox: continuation)
                             } else if greeted {
                                 await publisher.received(id, message)
@@ -84,6 +98,15 @@ package struct ControlSocketServer: Service {
                                 return
                             }
                         }
+                    }
+                    // A peer that says nothing is not left holding a connection.
+                    group.addTask { [helloTimeout] in
+                        try await Task.sleep(for: helloTimeout)
+                        guard said.withLockedValue({ $0 }) else {
+                            logger.warning("control socket peer said no hello within \(helloTimeout), closing")
+                            return
+                        }
+                        while true { try await Task.sleep(for: .seconds(3600)) }
                     }
                     // Whichever side ends first ends the conversation.
                     try await group.next()
