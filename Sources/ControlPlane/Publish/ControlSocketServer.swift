@@ -59,14 +59,21 @@ package struct ControlSocketServer: Service {
     }
 
     private func converse(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>, id: UInt64) async {
-        let (outbox, continuation) = AsyncStream.makeStream(of: ControlPlaneMessage.self)
+        let outbox = ReplicaOutbox()
         let said = NIOLockedValueBox(false)
         do {
             try await connection.executeThenClose { inbound, outbound in
                 try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask {
-                        for await message in outbox {
-                            try await outbound.write(ByteBuffer(bytes: message.encoded()))
+                    // Two writers on one connection: snapshots (only the newest waits) and the
+                    // other messages. Each frame is written whole, so they never interleave.
+                    for stream in [outbox.snapshots, outbox.control] {
+                        group.addTask {
+                            for await message in stream {
+                                try await outbound.write(ByteBuffer(bytes: message.encoded()))
+                            }
+                            // The publisher finished the outbox: keep the conversation until the
+                            // other side ends it.
+                            while true { try await Task.sleep(for: .seconds(3600)) }
                         }
                     }
                     group.addTask {
@@ -90,7 +97,7 @@ package struct ControlSocketServer: Service {
                             if case .hello(let hello) = message, !greeted {
                                 greeted = true
                                 said.withLockedValue { $0 = true }
-                                await publisher.connected(id, hello: hello, outbox: continuation)
+                                await publisher.connected(id, hello: hello, outbox: outbox)
                             } else if greeted {
                                 await publisher.received(id, message)
                             } else {
@@ -111,13 +118,13 @@ package struct ControlSocketServer: Service {
                     // Whichever side ends first ends the conversation.
                     try await group.next()
                     group.cancelAll()
-                    continuation.finish()
+                    outbox.finish()
                 }
             }
         } catch {
             logger.debug("control socket connection ended", metadata: ["error": "\(error)"])
         }
-        continuation.finish()
+        outbox.finish()
         await publisher.disconnected(id)
     }
 }

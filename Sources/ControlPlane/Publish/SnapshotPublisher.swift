@@ -6,7 +6,7 @@ import Shared
 /// them and records their answers.
 package actor SnapshotPublisher {
     private var current: Snapshot?
-    private var outboxes: [UInt64: AsyncStream<ControlPlaneMessage>.Continuation] = [:]
+    private var outboxes: [UInt64: ReplicaOutbox] = [:]
     private var replicaOfConnection: [UInt64: String] = [:]
     /// Connections whose replica said it serves an inherited listening socket it can hand over.
     private var holdsListener: Set<UInt64> = []
@@ -35,7 +35,7 @@ package actor SnapshotPublisher {
         guard snapshot.version > currentVersion else { return }
         current = snapshot
         for (connection, outbox) in outboxes {
-            outbox.yield(.snapshot(snapshot))
+            outbox.send(.snapshot(snapshot))
             if let id = replicaOfConnection[connection], var replica = replicas[id] {
                 replica.behind = replica.ackedVersion != snapshot.version
                 replicas[id] = replica
@@ -46,12 +46,12 @@ package actor SnapshotPublisher {
     /// Sends the current snapshot again to every replica (`POST /router/refresh`).
     package func resend() {
         guard let current else { return }
-        for outbox in outboxes.values { outbox.yield(.snapshot(current)) }
+        for outbox in outboxes.values { outbox.send(.snapshot(current)) }
     }
 
     /// Registers a replica that said hello and sends it the current snapshot.
     func connected(
-        _ connection: UInt64, hello: DataPlaneMessage.Hello, outbox: AsyncStream<ControlPlaneMessage>.Continuation
+        _ connection: UInt64, hello: DataPlaneMessage.Hello, outbox: ReplicaOutbox
     ) {
         let now = Timestamp.string()
         outboxes[connection] = outbox
@@ -70,7 +70,7 @@ package actor SnapshotPublisher {
         logger.info(
             "replica connected",
             metadata: ["orch.replica": "\(hello.replicaId)", "pid": "\(hello.pid)", "holds": "\(hello.version ?? 0)"])
-        if let current { outbox.yield(.snapshot(current)) }
+        if let current { outbox.send(.snapshot(current)) }
     }
 
     /// The lowest number no connected replica uses as its slot, for a replica that named none.
@@ -157,7 +157,7 @@ package actor SnapshotPublisher {
     /// Asks every replica to close the breaker of `endpoint` (all breakers when nil); returns
     /// how many replicas were asked.
     package func resetBreaker(endpoint: String?) -> Int {
-        for outbox in outboxes.values { outbox.yield(.resetBreaker(endpoint: endpoint)) }
+        for outbox in outboxes.values { outbox.send(.resetBreaker(endpoint: endpoint)) }
         return outboxes.count
     }
 
@@ -165,7 +165,7 @@ package actor SnapshotPublisher {
     package func drain(replicaId: String?, deadlineSeconds: Double) -> Int {
         var count = 0
         for (connection, outbox) in outboxes where replicaId == nil || replicaOfConnection[connection] == replicaId {
-            outbox.yield(.drain(deadlineSeconds: deadlineSeconds))
+            outbox.send(.drain(deadlineSeconds: deadlineSeconds))
             count += 1
         }
         return count
@@ -194,7 +194,7 @@ extension SnapshotPublisher {
     package func requestListener(path: String, preferringTLS: Bool = false) -> String? {
         let candidates = preferringTLS && !holdsTLSListener.isEmpty ? holdsTLSListener : holdsListener
         guard let connection = candidates.sorted().first, let outbox = outboxes[connection] else { return nil }
-        outbox.yield(.sendListener(path: path))
+        outbox.send(.sendListener(path: path))
         return replicaOfConnection[connection]
     }
 }
