@@ -35,7 +35,8 @@ import Testing
             let list = try await gateway.admin(.GET, "/dataplanes").json["dataplanes"] as? [[String: Any]] ?? []
             return list.first { $0["replica_id"] as? String == "test-replica" && $0["acked_version"] as? Int == 2 }
         }
-        #expect(replica["pid"] as? Int == 1234)
+        // The hello said 1234; the control plane takes the pid the kernel gives for the socket's peer.
+        #expect(replica["pid"] as? Int == Int(ProcessInfo.processInfo.processIdentifier))
         #expect(replica["connected"] as? Bool == true)
         #expect(replica["behind"] as? Bool == false)
 

@@ -60,6 +60,7 @@ package struct ControlSocketServer: Service {
 
     private func converse(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>, id: UInt64) async {
         let outbox = ReplicaOutbox()
+        let peerPid = await Self.peerProcess(of: connection.channel)
         let said = NIOLockedValueBox(false)
         do {
             try await connection.executeThenClose { inbound, outbound in
@@ -94,7 +95,14 @@ package struct ControlSocketServer: Service {
                                 )
                                 return
                             }
-                            if case .hello(let hello) = message, !greeted {
+                            if case .hello(var hello) = message, !greeted {
+                                // The kernel knows who is on the other end; the message only says.
+                                if let peerPid, hello.pid != peerPid {
+                                    logger.warning(
+                                        "hello names another pid than the socket's peer; using the peer's",
+                                        metadata: ["said": "\(hello.pid)", "peer": "\(peerPid)"])
+                                    hello.pid = peerPid
+                                }
                                 greeted = true
                                 said.withLockedValue { $0 = true }
                                 await publisher.connected(id, hello: hello, outbox: outbox)
@@ -127,6 +135,28 @@ package struct ControlSocketServer: Service {
         outbox.finish()
         await publisher.disconnected(id)
     }
+}
+
+extension ControlSocketServer {
+    /// The process id of the peer of a Unix socket connection (`SO_PEERCRED`), if the system says.
+    static func peerProcess(of channel: any Channel) async -> Int? {
+        #if canImport(Glibc)
+            guard let provider = channel as? any SocketOptionProvider else { return nil }
+            let credentials: PeerCredentials? = try? await provider.unsafeGetSocketOption(
+                level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED)
+            ).get()
+            return credentials.flatMap { $0.pid > 0 ? Int($0.pid) : nil }
+        #else
+            return nil
+        #endif
+    }
+}
+
+/// Linux's `struct ucred`, which the Glibc module does not export: what `SO_PEERCRED` fills in.
+private struct PeerCredentials: Sendable {
+    var pid: Int32 = 0
+    var uid: UInt32 = 0
+    var gid: UInt32 = 0
 }
 
 /// Hands out connection ids.
