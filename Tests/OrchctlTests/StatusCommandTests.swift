@@ -118,7 +118,9 @@ import Testing
             let row = try await gateway.orchctl("status").lines.first { $0.hasPrefix("  edge-a") }
             return row?.contains(" ok ") == true ? row : nil
         }
-        #expect(ok.split(separator: " ").prefix(4) == ["edge-a", "4242", "\(first.version)", "ok"])
+        // The pid shown is the socket peer's (this test process), not the one the hello claimed.
+        let pid = String(ProcessInfo.processInfo.processIdentifier)
+        #expect(ok.split(separator: " ").prefix(4) == ["edge-a", Substring(pid), "\(first.version)", "ok"])
 
         #expect(try await gateway.orchctl("endpoint", "add", "more", "--url", "http://127.0.0.1:9/more").status == 0)
         let second = try await replica.receiveSnapshot()
