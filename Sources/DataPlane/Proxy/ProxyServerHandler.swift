@@ -401,6 +401,7 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
     private func recordCompleted(now: NIODeadline) {
         let counters = loop.traffic.counters(for: endpointID)
         counters.recordResponse(status: record.status)
+        loop.traffic.requestsByTransport[transport.rawValue] += 1
         let duration = (now - record.start).nanoseconds
         counters.requestDuration.record(seconds: Double(duration) / 1e9)
         var upstreamDuration: Int64?

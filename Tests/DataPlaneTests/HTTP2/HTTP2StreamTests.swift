@@ -37,7 +37,8 @@ import Testing
         #expect(response.values("x-endpoint-id") == ["svc"])
         for name in Self.connectionHeaders { #expect(response.values(name).isEmpty, "\(name) on a stream") }
         #expect(!proxy.clientIsOpen, "the stream is done")
-        // A stream is not a connection.
+        // Counted as an HTTP/2 request over TLS; a stream is not a connection.
+        #expect(proxy.state.traffic.requestsByTransport == [0, 0, 1])
         #expect(proxy.state.traffic.activeConnections == 0)
         proxy.shutdown()
     }
@@ -145,6 +146,7 @@ import Testing
         let responses = try proxy.responses()
         #expect(responses.map(\.status) == [200])
         #expect(proxy.clientIsOpen, "HTTP/1.1 over TLS keeps the connection alive")
+        #expect(proxy.state.traffic.requestsByTransport == [0, 1, 0])
         #expect(proxy.state.traffic.activeConnections == 1)
         proxy.shutdown()
     }
