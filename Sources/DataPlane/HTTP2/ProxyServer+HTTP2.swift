@@ -10,7 +10,7 @@ extension ProxyServer {
     /// connection-management handler closes the connection after `idle_timeout` without streams
     /// and answers a drain with GOAWAY (finishing the open streams); ``HTTP2ConnectionHandler``
     /// counts the connection and closes it on a connection error.
-    static func configureHTTP2(
+    package static func configureHTTP2(
         _ channel: any Channel, states: LoopStates, environment: ProxyEnvironment, handshakeDeadline: Scheduled<Void>?,
         logger: Logger
     ) throws {
