@@ -27,6 +27,14 @@ package struct DataPlaneCommand: AsyncParsableCommand {
             """)
     var listen: String?
 
+    @Option(
+        help: """
+            HOST:PORT to bind for TLS with SO_REUSEPORT (ORCH_LISTEN_TLS), serving the snapshot's tls: \
+            certificates with HTTP/1.1 and HTTP/2. Without it, the socket inherited as proxy-tls \
+            (LISTEN_FDNAMES), if any; else no TLS listener.
+            """)
+    var listenTls: String?
+
     @Option(help: "Directory of the snapshot cache (ORCH_CACHE_DIR).")
     var cacheDir: String = environment["ORCH_CACHE_DIR"] ?? "data/cache"
 
@@ -72,6 +80,7 @@ package struct DataPlaneCommand: AsyncParsableCommand {
 
     /// Options that have no default, filled from their environment variables.
     var listenAddress: String? { listen ?? Self.environment["ORCH_LISTEN"] }
+    var tlsListenAddress: String? { listenTls ?? Self.environment["ORCH_LISTEN_TLS"] }
     var replicaIdentifier: String? { replicaId ?? Self.environment["ORCH_REPLICA_ID"] }
     var caFilePath: String? { caFile ?? Self.environment["ORCH_CA_FILE"] }
     var replicaSlot: String? { (slot ?? Self.environment["ORCH_REPLICA_SLOT"]).flatMap { $0.isEmpty ? nil : $0 } }
@@ -82,6 +91,7 @@ package struct DataPlaneCommand: AsyncParsableCommand {
                 "--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
         if let listen = listenAddress { _ = try ListenTarget.parse(listen) }
+        if let listen = tlsListenAddress { _ = try ListenTarget.parse(listen) }
         guard eventLoopCount != nil else {
             throw ArgumentParser.ValidationError(
                 "--event-loops must be auto or a number between 1 and 1024, not '\(eventLoops)'")
@@ -108,6 +118,10 @@ package struct DataPlaneCommand: AsyncParsableCommand {
         let pid = ProcessInfo.processInfo.processIdentifier
         let target = try ListenTarget.choose(
             explicit: listenAddress, fallback: "0.0.0.0:8000", environment: Self.environment, pid: pid)
+        // Chosen before the plaintext listener adopts its socket, which clears LISTEN_*.
+        let tlsTarget = try ListenTarget.chooseTLS(
+            explicit: tlsListenAddress, environment: Self.environment, pid: pid)
+        let certificates = tlsTarget.map { _ in TLSCertificateStore(logger: logger) }
         let replicaID = replicaIdentifier ?? "\(Self.hostName())-\(pid)"
 
         let breakers = BreakerRegistry { endpoint, state in
@@ -119,35 +133,40 @@ package struct DataPlaneCommand: AsyncParsableCommand {
         defer { accessLogWriter?.finish() }
         let environment = ProxyEnvironment(
             replicaID: replicaID, tlsContext: try makeTLSContext(logger: logger), breakers: breakers,
-            accessLog: accessLogWriter)
+            accessLog: accessLogWriter, serverCertificates: certificates)
         let group = MultiThreadedEventLoopGroup(
             numberOfThreads: eventLoopCount ?? ProcessLayout.automaticEventLoops(cores: System.coreCount))
         let states = try await LoopStates.make(group: group, environment: environment)
         let drain = DrainState()
         let server = ProxyServer(
-            target: target, group: group, states: states, environment: environment,
+            target: target, tlsTarget: tlsTarget, group: group, states: states, environment: environment,
             drainTimeout: .milliseconds(Int64(drainTimeout * 1000)), drain: drain, logger: logger)
         let cache = SnapshotCache(directory: cacheDir)
         let cachedVersion = await SnapshotClient.loadCache(cache, into: states, logger: logger)
+        // Both inherited sockets are announced in hello and handed to a restarted control plane.
         let client = SnapshotClient(
             configuration: .init(
                 socketPath: controlSocket, replicaID: replicaID, supervised: supervised,
-                inheritedListener: target.inheritedDescriptor, slot: replicaSlot),
+                inheritedListener: target.inheritedDescriptor,
+                inheritedTLSListener: tlsTarget?.inheritedDescriptor, slot: replicaSlot),
             initialVersion: cachedVersion, cache: cache, states: states, breakers: breakers, drain: drain,
             accessLog: accessLogWriter, group: group, logger: logger)
         // Graceful shutdown runs in reverse order: the server drains first while the client
         // keeps reporting (`draining: true`) to the control plane. The server returning after a
         // drain the control plane asked for is a normal end: it stops the client gracefully.
-        let services = ServiceGroup(
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: AccessLogReopener(writer: accessLogWriter, logger: logger))
+        ]
+        if let certificates { services.append(.init(service: TLSCertificateWatcher(store: certificates))) }
+        services += [
+            .init(service: client),
+            .init(service: server, successTerminationBehavior: .gracefullyShutdownGroup),
+        ]
+        let serviceGroup = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [
-                    .init(service: AccessLogReopener(writer: accessLogWriter, logger: logger)),
-                    .init(service: client),
-                    .init(service: server, successTerminationBehavior: .gracefullyShutdownGroup),
-                ],
-                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
-            try await services.run()
+            try await serviceGroup.run()
         } catch {
             logger.error("data plane stopped: \(error)")
             try? await group.shutdownGracefully()

@@ -33,6 +33,33 @@ struct GatewayMetricsTests {
         ])
     }
 
+    @Test func requestsAreSplitByProtocolAndTLSAndOlderReportsLeaveTheSplitAtZero() {
+        let metrics = GatewayMetrics()
+        func report(_ http1: Int, _ http1TLS: Int, _ h2: Int) -> TrafficReport {
+            TrafficReport(requestsByProtocol: [
+                ProtocolTraffic(protocol: "http1", tls: false, requests: http1),
+                ProtocolTraffic(protocol: "http1", tls: true, requests: http1TLS),
+                ProtocolTraffic(protocol: "h2", tls: true, requests: h2),
+            ])
+        }
+        let replicas = [Self.replica("r1", slot: "1"), Self.replica("r2", slot: "2")]
+        let first = MetricSamples(
+            metrics.scrape(Self.input(replicas: replicas, traffic: ["r1": report(5, 2, 3), "r2": TrafficReport()])))
+        let series = { (samples: MetricSamples, slot: String, name: String, tls: String) in
+            samples.sum("orch_requests_by_protocol_total", ["replica": slot, "protocol": name, "tls": tls])
+        }
+        #expect(series(first, "1", "http1", "false") == 5)
+        #expect(series(first, "1", "http1", "true") == 2)
+        #expect(series(first, "1", "h2", "true") == 3)
+        // A replica whose reports carry no split (an older build) has its series, at 0.
+        #expect(first.values.contains { $0.name == "orch_requests_by_protocol_total" && $0.labels["replica"] == "2" })
+        #expect(series(first, "2", "h2", "true") == 0)
+        let second = MetricSamples(
+            metrics.scrape(Self.input(replicas: replicas, traffic: ["r1": report(6, 2, 10), "r2": TrafficReport()])))
+        #expect(series(second, "1", "http1", "false") == 6)
+        #expect(series(second, "1", "h2", "true") == 10)
+    }
+
     @Test func histogramsAreReplayedWithExactCountsBucketsAndSum() {
         let values = [0.0001, 0.003, 0.003, 0.2, 7, 100]
         let metrics = GatewayMetrics()

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1
+import NIOHTTP2
 import Shared
 
 /// One client connection of the real proxy pipeline on an `EmbeddedChannel`, with every upstream
@@ -16,8 +17,16 @@ package final class EmbeddedProxy {
     package let client: EmbeddedChannel
     package let breakers = BreakerRegistry()
     private var received: [UInt8] = []
+    /// What the proxy wrote on an HTTP/2 stream client so far.
+    var streamPayloads: [HTTP2Frame.FramePayload] = []
 
-    package init(endpoints: [SnapshotEndpoint] = EmbeddedProxy.endpoints, limits: ProxyLimits = .defaults) throws {
+    /// - Parameter transport: `.http1` and `.http1TLS`: the client channel carries HTTP/1.1 bytes
+    ///   (TLS itself is not there); `.h2TLS`: it is one HTTP/2 stream, carrying frame payloads
+    ///   (see `EmbeddedProxy+HTTP2.swift`).
+    package init(
+        endpoints: [SnapshotEndpoint] = EmbeddedProxy.endpoints, limits: ProxyLimits = .defaults,
+        transport: ClientTransport = .http1
+    ) throws {
         connector = EmbeddedUpstreamConnector(loop: loop)
         let environment = ProxyEnvironment(
             replicaID: "test", tlsContext: nil, breakers: breakers, upstreamConnector: connector)
@@ -26,10 +35,19 @@ package final class EmbeddedProxy {
             snapshot: Snapshot(version: 1, createdAt: "2026-01-01T00:00:00Z", cause: "test", endpoints: endpoints))
         state.limits = limits
         client = EmbeddedChannel(loop: loop)
-        try ProxyServer.configure(
-            client, states: .single(state, on: loop), environment: environment,
-            logger: Logger(label: "test")
-        ).wait()
+        switch transport {
+        case .http1:
+            try ProxyServer.configure(
+                client, states: .single(state, on: loop), environment: environment,
+                logger: Logger(label: "test")
+            ).wait()
+        case .http1TLS:
+            try ProxyServer.configureHTTP1(
+                client.pipeline.syncOperations, loop: state, environment: environment, transport: .http1TLS,
+                logger: Logger(label: "test"))
+        case .h2TLS:
+            try Self.configureStream(client, state: state, environment: environment)
+        }
         try client.connect(to: SocketAddress(ipAddress: "192.0.2.7", port: 40000)).wait()
     }
 

@@ -72,6 +72,23 @@ public final class DataPlaneHarness: @unchecked Sendable {
         }
     }
 
+    /// The port from the `listening for TLS on HOST:PORT` line of a replica started with
+    /// `--listen-tls`.
+    public static func waitForTLSPort(_ process: ChildProcess, timeout: Double = 60) async throws -> Int {
+        try await eventually("data plane 'listening for TLS on' line", timeout: timeout) { () -> Int? in
+            guard process.isRunning else {
+                throw TimedOut(description: "data plane exited with \(process.process.terminationStatus)")
+            }
+            guard
+                let line = process.errorOutput.split(separator: "\n").first(where: {
+                    $0.hasPrefix("listening for TLS on ")
+                }),
+                let port = line.split(separator: ":").last.flatMap({ Int($0) })
+            else { return nil }
+            return port
+        }
+    }
+
     /// Writes a snapshot where a replica started in `directory` looks for its cache.
     public static func writeCache(_ snapshot: Snapshot, in directory: TestDirectory) throws {
         let cache = directory.file("cache")

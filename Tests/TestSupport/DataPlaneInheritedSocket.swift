@@ -7,10 +7,14 @@ import Shared
 
 /// A listening TCP socket on 127.0.0.1 with an ephemeral port, and a replica started with it as
 /// file descriptor 3 under the `LISTEN_FDS` convention, the way the control plane's supervisor
-/// hands its proxy socket to replicas. Foundation's `Process` cannot pass descriptors, so this
+/// hands its proxy socket to replicas (with `tls`, a second one as fd 4, `LISTEN_FDS=2` and
+/// `LISTEN_FDNAMES=proxy:proxy-tls`). Foundation's `Process` cannot pass descriptors, so this
 /// spawns with `posix_spawn`.
 public final class DataPlaneInheritedSocket: @unchecked Sendable {
     public let port: Int
+    /// The port of the TLS socket, when started with `tls`.
+    public let tlsPort: Int?
+    private let tlsListener: Int32?
     public let pid: pid_t
     public let directory: TestDirectory
     let listener: Int32
@@ -23,15 +27,17 @@ public final class DataPlaneInheritedSocket: @unchecked Sendable {
     /// its test copy must still be open.
     public static func start(
         cachedSnapshot: Snapshot?, extraEnvironment: [String: String] = [:], directory: TestDirectory? = nil,
-        drainTimeout: Double = 2, sharing other: DataPlaneInheritedSocket? = nil
+        drainTimeout: Double = 2, sharing other: DataPlaneInheritedSocket? = nil, tls: Bool = false
     ) throws -> DataPlaneInheritedSocket {
         let directory = try directory ?? TestDirectory()
         if let cachedSnapshot { try DataPlaneHarness.writeCache(cachedSnapshot, in: directory) }
         let (listener, port) = try other.map { try $0.duplicateListener() } ?? bindListener()
+        let tlsSocket: (Int32, Int)? = try tls ? bindListener() : nil
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, listener, 3)
+        if let tlsSocket { posix_spawn_file_actions_adddup2(&actions, tlsSocket.0, 4) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(
             &actions, 1, directory.file("replica.out").path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
@@ -44,7 +50,8 @@ public final class DataPlaneInheritedSocket: @unchecked Sendable {
             "--replica-id", "inherited", "--log-level", "debug", "--drain-timeout", String(drainTimeout),
         ]
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("ORCH_") }
-        environment["LISTEN_FDS"] = "1"
+        environment["LISTEN_FDS"] = tls ? "2" : "1"
+        if tls { environment["LISTEN_FDNAMES"] = "proxy:proxy-tls" }
         environment.merge(extraEnvironment) { $1 }
         let argv = arguments.map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
@@ -56,16 +63,24 @@ public final class DataPlaneInheritedSocket: @unchecked Sendable {
         let result = posix_spawn(&pid, binary, &actions, nil, argv, envp)
         guard result == 0 else {
             close(listener)
+            if let tlsSocket { close(tlsSocket.0) }
             throw TimedOut(description: "posix_spawn failed: \(String(cString: strerror(result)))")
         }
-        return DataPlaneInheritedSocket(port: port, pid: pid, directory: directory, listener: listener)
+        return DataPlaneInheritedSocket(
+            port: port, pid: pid, directory: directory, listener: listener, tlsListener: tlsSocket?.0,
+            tlsPort: tlsSocket?.1)
     }
 
-    private init(port: Int, pid: pid_t, directory: TestDirectory, listener: Int32) {
+    private init(
+        port: Int, pid: pid_t, directory: TestDirectory, listener: Int32, tlsListener: Int32? = nil,
+        tlsPort: Int? = nil
+    ) {
         self.port = port
         self.pid = pid
         self.directory = directory
         self.listener = listener
+        self.tlsListener = tlsListener
+        self.tlsPort = tlsPort
     }
 
     public var output: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
@@ -81,6 +96,7 @@ public final class DataPlaneInheritedSocket: @unchecked Sendable {
             guard !isListenerClosed else { return }
             isListenerClosed = true
             close(listener)
+            if let tlsListener { close(tlsListener) }
         }
     }
 

@@ -52,6 +52,9 @@ package final class GatewayMetrics: Sendable {
     /// Status classes and upstream error kinds registered at 0 for every endpoint.
     static let statusClasses = ["2xx", "3xx", "4xx", "5xx"]
     static let errorKinds = ["connect", "timeout", "reset", "5xx"]
+    /// The protocol and TLS pairs of `orch_requests_by_protocol_total`, registered at 0 for every
+    /// slot: HTTP/1.x in plaintext or over TLS, HTTP/2 over TLS.
+    static let protocols: [(protocol: String, tls: Bool)] = [("http1", false), ("http1", true), ("h2", true)]
 
     package let registry = PrometheusCollectorRegistry()
     private let state = NIOLockedValueBox(State())
@@ -157,6 +160,7 @@ package final class GatewayMetrics: Sendable {
             }
             _ = slotCounter("orch_snapshot_nacks_total", Help.nacks, slot, &state)
             _ = slotCounter("orch_access_log_dropped_total", Help.dropped, slot, &state)
+            for (name, tls) in Self.protocols { _ = requestsByProtocol(slot, name, tls, &state) }
         }
 
         // Counters: what each replica added since the previous scrape goes to its slot.
@@ -171,6 +175,14 @@ package final class GatewayMetrics: Sendable {
             }
             let dropped = Self.delta(report.accessLogDropped ?? 0, previous?.accessLogDropped ?? 0)
             slotCounter("orch_access_log_dropped_total", Help.dropped, slot, &state).increment(by: Int64(dropped))
+            for traffic in report.requestsByProtocol ?? [] {
+                let before =
+                    previous?.requestsByProtocol?.first { $0.protocol == traffic.protocol && $0.tls == traffic.tls }
+                let delta = Self.delta(traffic.requests, before?.requests ?? 0)
+                if delta > 0 {
+                    requestsByProtocol(slot, traffic.protocol, traffic.tls, &state).increment(by: Int64(delta))
+                }
+            }
         }
         for id in state.lastTraffic.keys where input.traffic[id] == nil { state.lastTraffic[id] = nil }
         for (id, count) in input.nacks {
@@ -305,6 +317,12 @@ package final class GatewayMetrics: Sendable {
             .init(slot: slot, endpoint: endpoint), &state)
     }
 
+    private func requestsByProtocol(_ slot: String, _ name: String, _ tls: Bool, _ state: inout State) -> Counter {
+        counter(
+            "orch_requests_by_protocol_total", Help.requestsByProtocol,
+            [("replica", slot), ("protocol", name), ("tls", tls ? "true" : "false")], .init(slot: slot), &state)
+    }
+
     private func upstreamErrors(_ slot: String, _ endpoint: String, _ kind: String, _ state: inout State) -> Counter {
         counter(
             "orch_upstream_errors_total", Help.upstreamErrors,
@@ -369,6 +387,8 @@ package final class GatewayMetrics: Sendable {
         static let maxFDs = "The control plane's limit of open file descriptors (soft)."
         static let startTime = "When the control plane started, in seconds since the Unix epoch."
         static let requests = "Responses sent to clients, by replica slot, endpoint and status class."
+        static let requestsByProtocol =
+            "Responses sent to clients, by replica slot, the protocol the client spoke (http1, h2) and TLS."
         static let requestDuration = "Time from request head received to response end sent, in seconds."
         static let upstreamDuration = "Time from upstream request start to upstream response end, in seconds."
         static let upstreamErrors = "Upstream failures by kind: connect, timeout, reset, 5xx."

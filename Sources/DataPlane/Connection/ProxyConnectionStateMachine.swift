@@ -360,6 +360,18 @@ extension ProxyConnectionStateMachine {
             if case .closing = state { return .none }
             return .close(settle: nil)
         }
+        // HTTP/1's decoder delivers no body its head did not announce; an HTTP/2 stream can (DATA
+        // after the HEADERS of a GET without Content-Length). Sent on, it would reach the upstream
+        // as the start of another request.
+        guard exchange.requestHasBody else {
+            if exchange.responseStarted {
+                state = .closing
+                return .close(settle: exchange.ticket.map { ($0, .ignored) }, reason: .badRequest)
+            }
+            return respondAndClose(
+                .detail(.badRequest, "Request body without Content-Length", reason: .badRequest), exchange,
+                origin: .current)
+        }
         exchange.bodyDeadline = now + Self.amount(limits.bodyTimeout)
         state = .exchange(exchange)
         switch exchange.upstream {

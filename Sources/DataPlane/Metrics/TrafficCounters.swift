@@ -10,6 +10,8 @@ package final class TrafficCounters {
     private var slots: [EndpointCounters?] = []
     /// Client connections open on this loop now.
     package var activeConnections = 0
+    /// Responses by how the client came, indexed by ``ClientTransport/rawValue``.
+    package var requestsByTransport = [Int](repeating: 0, count: ClientTransport.allCases.count)
 
     package init() {}
 
@@ -38,7 +40,12 @@ package final class TrafficCounters {
     package func report(pooledConnections: Int) -> TrafficReport {
         TrafficReport(
             endpoints: endpoints.map { $0.value.traffic(endpoint: $0.key) },
-            activeConnections: activeConnections, pooledConnections: pooledConnections)
+            activeConnections: activeConnections, pooledConnections: pooledConnections,
+            requestsByProtocol: ClientTransport.allCases.map { transport in
+                ProtocolTraffic(
+                    protocol: transport.protocolLabel, tls: transport.isTLS,
+                    requests: requestsByTransport[transport.rawValue])
+            })
     }
 }
 
@@ -53,6 +60,9 @@ extension TrafficReport {
         for report in reports {
             total.activeConnections += report.activeConnections
             total.pooledConnections += report.pooledConnections
+            if let protocols = report.requestsByProtocol {
+                total.requestsByProtocol = ProtocolTraffic.merging(total.requestsByProtocol ?? [], protocols)
+            }
             for traffic in report.endpoints {
                 guard var sum = merged[traffic.endpoint] else {
                     merged[traffic.endpoint] = traffic

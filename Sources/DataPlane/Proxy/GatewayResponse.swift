@@ -28,7 +28,7 @@ package struct GatewayResponse: Sendable, Equatable {
     }
 
     /// The response head, with framing and `Connection` set for the client connection (an
-    /// HTTP/1.0 client that may keep it open is told so).
+    /// HTTP/1.0 client that may keep it open is told so; an HTTP/2 stream gets no `Connection`).
     package func head(
         requestID: String, endpointID: String?, keepAlive: Bool, version: HTTPVersion = .http1_1
     ) -> HTTPResponseHead {
@@ -39,10 +39,12 @@ package struct GatewayResponse: Sendable, Equatable {
         for (name, value) in headers { fields.add(name: name, value: value) }
         fields.add(name: "x-request-id", value: requestID)
         if let endpointID { fields.add(name: "x-endpoint-id", value: endpointID) }
-        if !keepAlive {
-            fields.add(name: "connection", value: "close")
-        } else if version.minor == 0 {
-            fields.add(name: "connection", value: "keep-alive")
+        if version.major < 2 {
+            if !keepAlive {
+                fields.add(name: "connection", value: "close")
+            } else if version.minor == 0 {
+                fields.add(name: "connection", value: "keep-alive")
+            }
         }
         return HTTPResponseHead(version: version, status: status, headers: fields)
     }

@@ -76,11 +76,14 @@ package enum HeaderRewriter {
         package var upstreamAuthority: String
         /// The request id the client keeps seeing.
         package var requestID: String
+        /// `X-Forwarded-Proto`: `https` when the client came over TLS, else `http`.
+        package var forwardedProto: String
 
-        package init(clientIP: String?, upstreamAuthority: String, requestID: String) {
+        package init(clientIP: String?, upstreamAuthority: String, requestID: String, forwardedProto: String = "http") {
             self.clientIP = clientIP
             self.upstreamAuthority = upstreamAuthority
             self.requestID = requestID
+            self.forwardedProto = forwardedProto
         }
     }
 
@@ -104,6 +107,10 @@ package enum HeaderRewriter {
         headers.reserveCapacity(client.headers.count + 6)
         var clientHost: String?
         var forwardedFor = ""
+        // HTTP/2 clients may split `Cookie` into one field per cookie; HTTP/1.1 wants one line
+        // (RFC 9113 §8.2.3).
+        let joinsCookies = client.version.major >= 2
+        var cookies = ""
         for (name, value) in client.headers {
             if name.isHeaderName("host") {
                 if clientHost == nil { clientHost = value }
@@ -112,6 +119,10 @@ package enum HeaderRewriter {
             if isHopByHop(name) || named.contains(name) { continue }
             if name.isHeaderName("x-forwarded-for") {
                 forwardedFor += forwardedFor.isEmpty ? value : ", " + value
+                continue
+            }
+            if joinsCookies, name.isHeaderName("cookie") {
+                cookies += cookies.isEmpty ? value : "; " + value
                 continue
             }
             // `Expect: 100-continue` is answered by the proxy itself; the upstream gets the body
@@ -125,13 +136,14 @@ package enum HeaderRewriter {
             headers.append((name, value))
         }
 
+        if !cookies.isEmpty { headers.append(("cookie", cookies)) }
         headers.append(("host", context.upstreamAuthority))
         if let clientIP = context.clientIP {
             headers.append(("x-forwarded-for", forwardedFor.isEmpty ? clientIP : forwardedFor + ", " + clientIP))
         } else if !forwardedFor.isEmpty {
             headers.append(("x-forwarded-for", forwardedFor))
         }
-        headers.append(("x-forwarded-proto", "http"))
+        headers.append(("x-forwarded-proto", context.forwardedProto))
         if let clientHost { headers.append(("x-forwarded-host", clientHost)) }
         headers.append(("x-request-id", context.requestID))
 
@@ -177,10 +189,13 @@ package enum HeaderRewriter {
         }
         headers.append(("x-request-id", requestID))
         headers.append(("x-endpoint-id", endpointID))
-        if !keepAlive {
-            headers.append(("connection", "close"))
-        } else if version.minor == 0 {
-            headers.append(("connection", "keep-alive"))
+        // HTTP/2 has no connection header: a stream ends with its response.
+        if version.major < 2 {
+            if !keepAlive {
+                headers.append(("connection", "close"))
+            } else if version.minor == 0 {
+                headers.append(("connection", "keep-alive"))
+            }
         }
         return HTTPResponseHead(version: version, status: upstream.status, headers: HTTPHeaders(headers))
     }

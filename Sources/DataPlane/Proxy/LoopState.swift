@@ -41,10 +41,16 @@ extension LoopState: Sendable {}
 package struct LoopStates: Sendable {
     private let states: [ObjectIdentifier: NIOLoopBound<LoopState>]
     private let loops: [any EventLoop]
+    /// The TLS listener's certificates, reloaded with every snapshot installed.
+    let certificates: TLSCertificateStore?
 
-    private init(states: [ObjectIdentifier: NIOLoopBound<LoopState>], loops: [any EventLoop]) {
+    private init(
+        states: [ObjectIdentifier: NIOLoopBound<LoopState>], loops: [any EventLoop],
+        certificates: TLSCertificateStore? = nil
+    ) {
         self.states = states
         self.loops = loops
+        self.certificates = certificates
     }
 
     /// Creates each loop's state on that loop.
@@ -57,7 +63,7 @@ package struct LoopStates: Sendable {
             }.get()
             loops.append(loop)
         }
-        return LoopStates(states: states, loops: loops)
+        return LoopStates(states: states, loops: loops, certificates: environment.serverCertificates)
     }
 
     /// The states of a group of one loop whose state already exists (embedded channels in tests

@@ -2,7 +2,7 @@ import NIOCore
 import NIOSSL
 
 /// What every connection of a replica shares: identity, start time, the TLS settings for
-/// `https` upstreams, and the replica's circuit breakers.
+/// `https` upstreams, the certificates of its TLS listener, and the replica's circuit breakers.
 package struct ProxyEnvironment: Sendable {
     package var replicaID: String
     package var startedAt: NIODeadline
@@ -14,12 +14,17 @@ package struct ProxyEnvironment: Sendable {
     package var accessLog: AccessLogWriter?
     /// How upstream connections are opened.
     package var upstreamConnector: any UpstreamConnector
+    /// The certificates the TLS listener serves, from the snapshot's `tls:` section; `nil` when
+    /// the replica has no TLS listener.
+    package var serverCertificates: TLSCertificateStore?
 
     package init(
         replicaID: String, startedAt: NIODeadline = .now(), tlsContext: NIOSSLContext?,
         breakers: BreakerRegistry = BreakerRegistry(), accessLog: AccessLogWriter? = nil,
-        upstreamConnector: any UpstreamConnector = SocketUpstreamConnector()
+        upstreamConnector: any UpstreamConnector = SocketUpstreamConnector(),
+        serverCertificates: TLSCertificateStore? = nil
     ) {
+        self.serverCertificates = serverCertificates
         self.upstreamConnector = upstreamConnector
         self.replicaID = replicaID
         self.accessLog = accessLog

@@ -4,11 +4,12 @@ import NIOHTTP1
 import NIOSSL
 import Shared
 
-/// The proxy's hot path: one per client connection, after NIO's HTTP/1.1 server pipeline. Every
-/// decision is ``ProxyConnectionStateMachine``'s; this handler feeds it events (client parts,
-/// upstream parts, writability, deadlines) and carries out the actions it returns: answering,
-/// connecting or leasing an upstream connection on the same event loop, and streaming both
-/// bodies with back-pressure.
+/// The proxy's hot path: one per client connection, after NIO's HTTP/1.1 server pipeline (or one
+/// per HTTP/2 stream, after NIOHTTP2's HTTP/1 codec). Every decision is
+/// ``ProxyConnectionStateMachine``'s; this handler feeds it events (client parts, upstream parts,
+/// writability, deadlines) and carries out the actions it returns: answering, connecting or
+/// leasing an upstream connection on the same event loop, and streaming both bodies with
+/// back-pressure.
 package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
     package typealias InboundIn = HTTPServerRequestPart
     package typealias OutboundIn = HTTPServerResponsePart
@@ -17,6 +18,8 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
     private let loop: LoopState
     private let environment: ProxyEnvironment
     private let logger: Logger
+    /// How the client reached the proxy: counted per request, and told to the upstream.
+    private let transport: ClientTransport
     private var machine: ProxyConnectionStateMachine
     private var context: ChannelHandlerContext?
     private var clientIP: String?
@@ -44,8 +47,9 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
     /// What the metrics and the access log record of the request in progress.
     private var record = RequestRecord()
 
-    package init(loop: LoopState, environment: ProxyEnvironment, logger: Logger) {
+    package init(loop: LoopState, environment: ProxyEnvironment, logger: Logger, transport: ClientTransport = .http1) {
         self.loop = loop
+        self.transport = transport
         self.environment = environment
         self.logger = logger
         self.machine = ProxyConnectionStateMachine(limits: loop.limits, now: .now())
@@ -73,14 +77,15 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
         guard !countedActive else { return }
         clientIP = context.channel.remoteAddress?.ipAddress
         countedActive = true
-        loop.traffic.activeConnections += 1
+        // An HTTP/2 stream is not a connection: its connection is counted once, by the HTTP/2 layer.
+        if !transport.isStream { loop.traffic.activeConnections += 1 }
         loop.timers.add(self)
     }
 
     private func closed() {
         if countedActive {
             countedActive = false
-            loop.traffic.activeConnections -= 1
+            if !transport.isStream { loop.traffic.activeConnections -= 1 }
         }
         loop.timers.remove(self)
     }
@@ -254,7 +259,9 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
             let target = loop.routes?.upstream(for: forward.route) ?? UpstreamTarget(forward.route.url)
             let upstreamHead = HeaderRewriter.upstreamHead(
                 for: head, framing: framing, target: forward.target,
-                context: .init(clientIP: clientIP, upstreamAuthority: target.authority, requestID: requestID))
+                context: .init(
+                    clientIP: clientIP, upstreamAuthority: target.authority, requestID: requestID,
+                    forwardedProto: transport.forwardedProto))
             self.upstreamHead = upstreamHead
             upstreamKey = target.key
             connectTimeout = .seconds(Int64(forward.timeoutSeconds))
@@ -399,6 +406,7 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
     private func recordCompleted(now: NIODeadline) {
         let counters = loop.traffic.counters(for: endpointID, slot: endpointSlot)
         counters.recordResponse(status: record.status)
+        loop.traffic.requestsByTransport[transport.rawValue] += 1
         let duration = (now - record.start).nanoseconds
         counters.requestDuration.record(seconds: Double(duration) / 1e9)
         var upstreamDuration: Int64?

@@ -17,9 +17,9 @@ package final class ConnectionTracker: Sendable {
 
     package init() {}
 
-    /// Called when the replica reaches its connection limit or falls below it again; the
+    /// Called when the replica reaches its connection limit or falls below it again; each
     /// listener re-reads ``isFull`` and stops or resumes accepting.
-    private let capacityChanged = NIOLockedValueBox<(@Sendable () -> Void)?>(nil)
+    private let capacityChanged = NIOLockedValueBox<[@Sendable () -> Void]>([])
 
     /// Connections open now.
     package var count: Int { state.withLockedValue { $0.channels.count } }
@@ -27,9 +27,10 @@ package final class ConnectionTracker: Sendable {
     /// Whether the replica holds as many connections as its limit allows: accept no more.
     package var isFull: Bool { state.withLockedValue { $0.channels.count >= $0.limit } }
 
-    /// Sets what to call when ``isFull`` may have changed.
+    /// Adds what to call when ``isFull`` may have changed (one per listener: the plaintext and
+    /// the TLS one share the limit).
     package func onCapacityChange(_ body: @escaping @Sendable () -> Void) {
-        capacityChanged.withLockedValue { $0 = body }
+        capacityChanged.withLockedValue { $0.append(body) }
     }
 
     /// Tracks `channel` until it closes; `limit` is the replica's connection limit now. Called
@@ -46,7 +47,7 @@ package final class ConnectionTracker: Sendable {
             channel.close(promise: nil)
             return
         }
-        if becameFull { capacityChanged.withLockedValue { $0 }?() }
+        if becameFull { capacityChanged.withLockedValue { $0 }.forEach { $0() } }
         channel.closeFuture.whenComplete { [state, capacityChanged] _ in
             let (waiters, freed) = state.withLockedValue { state -> ([CheckedContinuation<Void, Never>], Bool) in
                 state.channels.removeValue(forKey: key)
@@ -55,7 +56,7 @@ package final class ConnectionTracker: Sendable {
                 defer { state.emptyWaiters = [] }
                 return (state.emptyWaiters, freed)
             }
-            if freed { capacityChanged.withLockedValue { $0 }?() }
+            if freed { capacityChanged.withLockedValue { $0 }.forEach { $0() } }
             waiters.forEach { $0.resume() }
         }
     }

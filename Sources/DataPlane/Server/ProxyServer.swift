@@ -13,11 +13,16 @@ import UnixSignals
     import Darwin
 #endif
 
-/// The proxy listener: binds (or adopts) the listening socket, gives every accepted connection
+/// The proxy listeners: binds (or adopts) the listening socket, gives every accepted connection
 /// the HTTP/1.1 pipeline and a ``ProxyServerHandler`` bound to its event loop's state, and on
 /// SIGTERM or a drain request stops accepting and lets open connections finish (see ``run()``).
+/// With a TLS target, a second listener terminates TLS and serves HTTP/1.1 or HTTP/2 (see
+/// ``configureTLS(_:states:environment:certificates:connections:logger:)``); both share the
+/// connection limit and drain together.
 package struct ProxyServer: Service {
     let target: ListenTarget
+    /// The TLS listener, if any.
+    let tlsTarget: ListenTarget?
     let group: any EventLoopGroup
     let states: LoopStates
     let environment: ProxyEnvironment
@@ -26,11 +31,12 @@ package struct ProxyServer: Service {
     let logger: Logger
 
     package init(
-        target: ListenTarget, group: any EventLoopGroup, states: LoopStates, environment: ProxyEnvironment,
-        drainTimeout: Duration, drain: DrainState, logger: Logger
+        target: ListenTarget, tlsTarget: ListenTarget? = nil, group: any EventLoopGroup, states: LoopStates,
+        environment: ProxyEnvironment, drainTimeout: Duration, drain: DrainState, logger: Logger
     ) {
         self.drain = drain
         self.target = target
+        self.tlsTarget = tlsTarget
         self.group = group
         self.states = states
         self.environment = environment
@@ -40,10 +46,31 @@ package struct ProxyServer: Service {
 
     package func run() async throws {
         let connections = ConnectionTracker()
-        let listener = try await listen(connections: connections)
+        let states = states
+        let environment = environment
+        let logger = logger
+        let listener = try await listen(target, connections: connections) { channel in
+            Self.configure(channel, states: states, environment: environment, connections: connections, logger: logger)
+        }
         let address = listener.address
         logger.info("listening on \(address)", metadata: ["replica": "\(environment.replicaID)"])
         FileHandle.standardOutput.write(Data("listening on \(address)\n".utf8))
+        var tlsListener: Listener?
+        if let tlsTarget, let certificates = environment.serverCertificates {
+            do {
+                tlsListener = try await listen(tlsTarget, connections: connections) { channel in
+                    Self.configureTLS(
+                        channel, states: states, environment: environment, certificates: certificates,
+                        connections: connections, logger: logger)
+                }
+            } catch {
+                await listener.stop()
+                throw error
+            }
+            let tlsAddress = tlsListener?.address ?? "unknown"
+            logger.info("listening for TLS on \(tlsAddress)", metadata: ["replica": "\(environment.replicaID)"])
+            FileHandle.standardOutput.write(Data("listening for TLS on \(tlsAddress)\n".utf8))
+        }
 
         guard let deadline = await waitForDrain() else { return }
         // A second SIGTERM or SIGINT while draining ends the process at once, with status 1. After
@@ -67,13 +94,8 @@ package struct ProxyServer: Service {
 
         // Stop accepting first, so that a client told `Connection: close` reconnects elsewhere;
         // every connection accepted until then is tracked and told.
-        switch listener {
-        case .channel(let channel):
-            try? await channel.close()
-        case .shared(let acceptor):
-            // The listening socket stays open: the kernel keeps queueing for the other replicas.
-            await acceptor.stop()
-        }
+        await listener.stop()
+        await tlsListener?.stop()
         _ = try? await states.forEach { state in state.draining = true }.get()
         connections.drain()
         logger.info("draining: no new connections, finishing open ones", metadata: ["open": "\(connections.count)"])
@@ -123,19 +145,26 @@ package struct ProxyServer: Service {
             case .shared(let acceptor): acceptor.localAddress ?? "inherited socket"
             }
         }
+
+        /// Stops accepting. A shared socket stays open: the kernel keeps queueing for the other
+        /// replicas.
+        func stop() async {
+            switch self {
+            case .channel(let channel): try? await channel.close()
+            case .shared(let acceptor): await acceptor.stop()
+            }
+        }
     }
 
-    private func listen(connections: ConnectionTracker) async throws -> Listener {
-        let states = states
-        let environment = environment
-        let logger = logger
+    /// Binds or adopts `target`; every connection accepted on it goes through `initializer`.
+    private func listen(
+        _ target: ListenTarget, connections: ConnectionTracker,
+        initializer: @escaping @Sendable (any Channel) -> EventLoopFuture<Void>
+    ) async throws -> Listener {
         if case .inherited(let descriptor) = target {
             let acceptor = SharedSocketAcceptor(
-                descriptor: descriptor, group: group, connections: connections, logger: logger
-            ) { channel in
-                Self.configure(
-                    channel, states: states, environment: environment, connections: connections, logger: logger)
-            }
+                descriptor: descriptor, group: group, connections: connections, logger: logger,
+                initializer: initializer)
             ListenTarget.clearInheritanceEnvironment()
             // Other replicas share this socket: while this one has no routes, leave the
             // connections to them (the kernel queues them meanwhile) rather than answer 503.
@@ -147,10 +176,7 @@ package struct ProxyServer: Service {
             .serverChannelOption(.backlog, value: 1024)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
-            .childChannelInitializer { channel in
-                Self.configure(
-                    channel, states: states, environment: environment, connections: connections, logger: logger)
-            }
+            .childChannelInitializer(initializer)
         switch target {
         case .bind(let host, let port):
             bootstrap =
@@ -195,18 +221,28 @@ package struct ProxyServer: Service {
         connections: ConnectionTracker? = nil, logger: Logger
     ) -> EventLoopFuture<Void> {
         channel.eventLoop.makeCompletedFuture {
-            let pipeline = channel.pipeline.syncOperations
-            connections?.add(channel, limit: states.state(on: channel.eventLoop).limits.maxConnections)
-            // Just the paired decoder and encoder: ProxyServerHandler orders pipelined requests and
-            // answers parse errors itself, without the extra handlers' read toggling. Outbound header
-            // validation is off: every header the proxy writes was parsed by NIO's decoder or
-            // produced by the proxy from sanitized values.
             let loop = states.state(on: channel.eventLoop)
-            try pipeline.configureHTTPServerPipeline(
-                withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false,
-                withEncoderConfiguration: .init(), withDecoderLimitConfiguration: decoderLimits(loop.limits))
-            try pipeline.addHandler(ProxyServerHandler(loop: loop, environment: environment, logger: logger))
+            connections?.add(channel, limit: loop.limits.maxConnections)
+            try configureHTTP1(
+                channel.pipeline.syncOperations, loop: loop, environment: environment, transport: .http1,
+                logger: logger)
         }
+    }
+
+    /// The HTTP/1.1 decoder and encoder and a ``ProxyServerHandler``, at the end of `pipeline`.
+    package static func configureHTTP1(
+        _ pipeline: ChannelPipeline.SynchronousOperations, loop: LoopState, environment: ProxyEnvironment,
+        transport: ClientTransport, logger: Logger
+    ) throws {
+        // Just the paired decoder and encoder: ProxyServerHandler orders pipelined requests and
+        // answers parse errors itself, without the extra handlers' read toggling. Outbound header
+        // validation is off: every header the proxy writes was parsed by NIO's decoder or
+        // produced by the proxy from sanitized values.
+        try pipeline.configureHTTPServerPipeline(
+            withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false,
+            withEncoderConfiguration: .init(), withDecoderLimitConfiguration: decoderLimits(loop.limits))
+        try pipeline.addHandler(
+            ProxyServerHandler(loop: loop, environment: environment, logger: logger, transport: transport))
     }
 
     /// The decoder's own bounds, loose enough that the exact limits are checked on the parsed head

@@ -3,8 +3,12 @@ import Shared
 
 extension LoopStates {
     /// Makes `snapshot` the route table and the limits of every event loop; returns once all of
-    /// them serve it. Requests already in flight keep the table they started with.
+    /// them serve it. Requests already in flight keep the table they started with. The TLS
+    /// listener's certificates are (re)loaded first when the snapshot's `tls:` section or its
+    /// files changed; certificates that fail to load never fail the snapshot (the previous ones
+    /// keep serving, with a warning).
     package func install(_ snapshot: Snapshot) async throws {
+        certificates?.snapshotInstalled(snapshot.tls)
         let routes = ProxyRoutes(snapshot: snapshot)
         let limits = snapshot.proxy ?? .defaults
         _ = try await forEach { state in

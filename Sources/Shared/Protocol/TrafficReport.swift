@@ -11,18 +11,22 @@ public struct TrafficReport: Sendable, Equatable, Codable {
     public var pooledConnections: Int
     /// Access-log lines dropped because the writer fell behind; `nil` when the access log is off.
     public var accessLogDropped: Int?
+    /// Responses by the protocol the client spoke and whether over TLS; `nil` in reports of
+    /// replicas from before the TLS listener.
+    public var requestsByProtocol: [ProtocolTraffic]?
 
     /// The pseudo endpoint id of requests that matched no endpoint (404, 400, the replica's own `/health`).
     public static let unmatchedEndpoint = "-"
 
     public init(
         endpoints: [EndpointTraffic] = [], activeConnections: Int = 0, pooledConnections: Int = 0,
-        accessLogDropped: Int? = nil
+        accessLogDropped: Int? = nil, requestsByProtocol: [ProtocolTraffic]? = nil
     ) {
         self.endpoints = endpoints
         self.activeConnections = activeConnections
         self.pooledConnections = pooledConnections
         self.accessLogDropped = accessLogDropped
+        self.requestsByProtocol = requestsByProtocol
     }
 
     enum CodingKeys: String, CodingKey {
@@ -30,6 +34,35 @@ public struct TrafficReport: Sendable, Equatable, Codable {
         case activeConnections = "active_connections"
         case pooledConnections = "pooled_connections"
         case accessLogDropped = "access_log_dropped"
+        // Optional: the synthesized decoding reads reports without it as `nil`.
+        case requestsByProtocol = "requests_by_protocol"
+    }
+}
+
+/// Cumulative responses of one replica to clients of one protocol, over TLS or not.
+public struct ProtocolTraffic: Sendable, Equatable, Codable {
+    /// `http1` or `h2`.
+    public var `protocol`: String
+    public var tls: Bool
+    public var requests: Int
+
+    public init(protocol: String, tls: Bool, requests: Int) {
+        self.protocol = `protocol`
+        self.tls = tls
+        self.requests = requests
+    }
+
+    /// The sum of two lists, one entry per protocol and TLS pair, in the order first seen.
+    public static func merging(_ first: [ProtocolTraffic], _ second: [ProtocolTraffic]) -> [ProtocolTraffic] {
+        var merged = first
+        for entry in second {
+            if let index = merged.firstIndex(where: { $0.protocol == entry.protocol && $0.tls == entry.tls }) {
+                merged[index].requests += entry.requests
+            } else {
+                merged.append(entry)
+            }
+        }
+        return merged
     }
 }
 
