@@ -191,6 +191,8 @@ let package = Package(
             dependencies: [
                 "ControlPlane", "TestSupport", "LoadGenerator", "orch-control-plane", "orch-data-plane", "orchctl",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

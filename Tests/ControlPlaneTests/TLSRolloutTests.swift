@@ -1,0 +1,143 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+import Synchronization
+import TestSupport
+import Testing
+
+/// `orchctl rollout` while clients use the TLS listener, over HTTP/2 and HTTP/1.1: no HTTP/1.1
+/// request fails; HTTP/2 requests refused during a drain are a known gap, recorded as such.
+@Suite(.serialized) struct TLSRolloutTests {
+    /// Requests sent back to back by `tasks` concurrent loops of one client until stopped.
+    final class Load: Sendable {
+        let sent = Atomic<Int>(0)
+        let failed = Atomic<Int>(0)
+        let nonHTTP2 = Atomic<Int>(0)
+        let errors = Mutex<[String]>([])
+        let stopped = Atomic<Bool>(false)
+
+        func run(client: HTTPClient, url: String, tasks: Int, expectHTTP2: Bool) -> Task<Void, Never> {
+            Task {
+                await withTaskGroup(of: Void.self) { group in
+                    for _ in 0..<tasks {
+                        group.addTask {
+                            while !self.stopped.load(ordering: .relaxed) {
+                                do {
+                                    let response = try await client.execute(
+                                        HTTPClientRequest(url: url), timeout: .seconds(30))
+                                    _ = try await response.body.collect(upTo: 1 << 20)
+                                    if response.status != .ok {
+                                        self.record("status \(response.status.code)")
+                                    } else if expectHTTP2 && response.version != .http2 {
+                                        self.nonHTTP2.add(1, ordering: .relaxed)
+                                    }
+                                } catch {
+                                    self.record("\(error)")
+                                }
+                                self.sent.add(1, ordering: .relaxed)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        func record(_ error: String) {
+            failed.add(1, ordering: .relaxed)
+            errors.withLock { if $0.count < 5 { $0.append(error) } }
+        }
+    }
+
+    @Test func rolloutUnderTLSLosesNoHTTP1RequestAndRecordsRefusedHTTP2Ones() async throws {
+        let directory = try TestDirectory()
+        let authority = try TestCertificateAuthority()
+        let site = try authority.issue("site", in: directory, commonName: "localhost", dnsNames: ["localhost"])
+        let upstream = try await UpstreamServer.start(.echo)
+        let gateway: ControlPlaneHarness
+        do {
+            gateway = try await ControlPlaneHarness.start(
+                config: """
+                    health_check:
+                      enabled: false
+                    endpoints:
+                      - name: svc
+                        url: \(upstream.baseURL)/api
+                    tls:
+                      cert_file: \(site.certFile)
+                      key_file: \(site.keyFile)
+                    """, replicas: 2,
+                arguments: ["--proxy-tls-address", "127.0.0.1:0", "--drain-timeout", "5"], directory: directory)
+        } catch {
+            await upstream.stop()
+            directory.remove()
+            throw error
+        }
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.trustRoots = .certificates([try NIOSSLCertificate(bytes: Array(try authority.pem.utf8), format: .pem)])
+        var http2Configuration = HTTPClient.Configuration(tlsConfiguration: tls)
+        http2Configuration.httpVersion = .automatic
+        var http1Configuration = HTTPClient.Configuration(tlsConfiguration: tls)
+        http1Configuration.httpVersion = .http1Only
+        // Clients as most are: kept-alive connections, no idle timeout of their own, no retry.
+        http2Configuration.connectionPool = .init(idleTimeout: .hours(1))
+        http1Configuration.connectionPool = .init(idleTimeout: .hours(1))
+        let http2 = HTTPClient(eventLoopGroupProvider: .singleton, configuration: http2Configuration)
+        let http1 = HTTPClient(eventLoopGroupProvider: .singleton, configuration: http1Configuration)
+        var failure: (any Error)?
+        do {
+            let port = try #require(gateway.proxyTLSPort)
+            let url = "https://localhost:\(port)/orchestrator/svc/item"
+            _ = try await eventually("TLS listener serving", timeout: 60) { () -> Bool? in
+                let response = try? await http1.execute(HTTPClientRequest(url: url), timeout: .seconds(5))
+                return response?.status == .ok ? true : nil
+            }
+            let before = try await eventually("two replicas", timeout: 60) { () -> [Int32]? in
+                gateway.replicaPids.count == 2 ? gateway.replicaPids.sorted() : nil
+            }
+            let h2Load = Load()
+            let h1Load = Load()
+            let h2Task = h2Load.run(client: http2, url: url, tasks: 8, expectHTTP2: true)
+            let h1Task = h1Load.run(client: http1, url: url, tasks: 4, expectHTTP2: false)
+            _ = try await eventually("load flowing", timeout: 60) { () -> Bool? in
+                h2Load.sent.load(ordering: .relaxed) > 50 && h1Load.sent.load(ordering: .relaxed) > 50 ? true : nil
+            }
+
+            let rollout = try await gateway.orchctl("rollout")
+            #expect(rollout.status == 0, "\(rollout)")
+            let sentAfterRollout = h2Load.sent.load(ordering: .relaxed)
+            _ = try await eventually("load after the rollout", timeout: 60) { () -> Bool? in
+                h2Load.sent.load(ordering: .relaxed) > sentAfterRollout + 50 ? true : nil
+            }
+            h2Load.stopped.store(true, ordering: .relaxed)
+            h1Load.stopped.store(true, ordering: .relaxed)
+            await h2Task.value
+            await h1Task.value
+
+            let after = gateway.replicaPids.sorted()
+            #expect(Set(after).isDisjoint(with: before), "before \(before), after \(after)")
+            // Known gap: while a replica drains, a few HTTP/2 requests fail with REFUSED_STREAM
+            // or a closed connection (AsyncHTTPClient does not retry refused streams).
+            withKnownIssue("HTTP/2 requests refused while a replica drains", isIntermittent: true) {
+                #expect(
+                    h2Load.failed.load(ordering: .relaxed) == 0,
+                    "HTTP/2: \(h2Load.failed.load(ordering: .relaxed)) of \(h2Load.sent.load(ordering: .relaxed)) failed: \(h2Load.errors.withLock { $0 })"
+                )
+            }
+            #expect(
+                h1Load.failed.load(ordering: .relaxed) == 0,
+                "HTTP/1.1: \(h1Load.failed.load(ordering: .relaxed)) of \(h1Load.sent.load(ordering: .relaxed)) failed: \(h1Load.errors.withLock { $0 })"
+            )
+            #expect(
+                h2Load.nonHTTP2.load(ordering: .relaxed) == 0, "every response of the first client came over HTTP/2")
+        } catch {
+            failure = error
+        }
+        try? await http2.shutdown()
+        try? await http1.shutdown()
+        gateway.stop()
+        await upstream.stop()
+        if let failure { throw failure }
+    }
+}
