@@ -37,39 +37,9 @@ import Testing
     }
 
     @Test func replicasInheritTheTLSSocketOnStartRestartAndRollout() async throws {
-        let directory = try TestDirectory()
-        let authority = try TestCertificateAuthority()
-        let site = try authority.issue("site", in: directory, commonName: "gateway.test", dnsNames: ["gateway.test"])
-        let upstream = try await UpstreamServer.start(.echo)
-        let control: ControlPlaneHarness
-        do {
-            control = try await ControlPlaneHarness.start(
-                config: """
-                    health_check:
-                      enabled: false
-                    endpoints:
-                      - name: svc
-                        url: \(upstream.baseURL)/api
-                    tls:
-                      cert_file: \(site.certFile)
-                      key_file: \(site.keyFile)
-                    """, replicas: 1,
-                arguments: ["--proxy-tls-address", "127.0.0.1:0"],
-                directory: directory)
-        } catch {
-            await upstream.stop()
-            directory.remove()
-            throw error
-        }
-        var failure: (any Error)?
-        do {
+        try await withTLSGateway(replicas: 1, name: "gateway.test") { control, upstream, _ in
             try await Self.check(RolloutGateway(control: control, upstream: upstream))
-        } catch {
-            failure = error
         }
-        control.stop()
-        await upstream.stop()
-        if let failure { throw failure }
     }
 
     static func check(_ gateway: RolloutGateway) async throws {

@@ -51,29 +51,13 @@ import Testing
     }
 
     @Test func rolloutUnderTLSLosesNoHTTP1RequestAndRecordsRefusedHTTP2Ones() async throws {
-        let directory = try TestDirectory()
-        let authority = try TestCertificateAuthority()
-        let site = try authority.issue("site", in: directory, commonName: "localhost", dnsNames: ["localhost"])
-        let upstream = try await UpstreamServer.start(.echo)
-        let gateway: ControlPlaneHarness
-        do {
-            gateway = try await ControlPlaneHarness.start(
-                config: """
-                    health_check:
-                      enabled: false
-                    endpoints:
-                      - name: svc
-                        url: \(upstream.baseURL)/api
-                    tls:
-                      cert_file: \(site.certFile)
-                      key_file: \(site.keyFile)
-                    """, replicas: 2,
-                arguments: ["--proxy-tls-address", "127.0.0.1:0", "--drain-timeout", "5"], directory: directory)
-        } catch {
-            await upstream.stop()
-            directory.remove()
-            throw error
+        try await withTLSGateway(replicas: 2, name: "localhost", arguments: ["--drain-timeout", "5"]) {
+            gateway, _, authority in
+            try await Self.run(gateway: gateway, authority: authority)
         }
+    }
+
+    static func run(gateway: ControlPlaneHarness, authority: TestCertificateAuthority) async throws {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.trustRoots = .certificates([try NIOSSLCertificate(bytes: Array(try authority.pem.utf8), format: .pem)])
         var http2Configuration = HTTPClient.Configuration(tlsConfiguration: tls)
@@ -136,8 +120,6 @@ import Testing
         }
         try? await http2.shutdown()
         try? await http1.shutdown()
-        gateway.stop()
-        await upstream.stop()
         if let failure { throw failure }
     }
 }
