@@ -55,17 +55,7 @@ install_packages "${missing[@]}"
 NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
 
 # --- build --------------------------------------------------------------------------------------
-cd "$ROOT"
-if [ "$BUILD" = 1 ]; then
-    log "building the gateway, orchctl and orch-load (release)"
-    for product in orch-data-plane orch-control-plane orchctl orch-load; do
-        swift build -c release --product "$product" >&2
-    done
-fi
-[ -n "$BIN" ] || BIN="$(swift build -c release --show-bin-path)"
-for tool in orch-control-plane orch-data-plane orchctl orch-load; do
-    [ -x "$BIN/$tool" ] || die "no $tool in $BIN (run without --skip-build)"
-done
+build_products orch-data-plane orch-control-plane orchctl orch-load
 
 # --- workspace and cleanup ----------------------------------------------------------------------
 WORK="$(mktemp -d /tmp/orch-chaos-XXXXXX)"

@@ -53,3 +53,18 @@ http {
     keepalive_timeout 300s;
 CONF
 }
+
+# Builds PRODUCT... in release from the project root when BUILD is 1, sets BIN to the release
+# folder unless it is given, and stops with an error when a product is missing there.
+build_products() { # PRODUCT...
+    local product
+    cd "$ROOT"
+    if [ "$BUILD" = 1 ]; then
+        log "building $* (release)"
+        for product in "$@"; do swift build -c release --product "$product" >&2; done
+    fi
+    [ -n "$BIN" ] || BIN="$(swift build -c release --show-bin-path)"
+    for product in "$@"; do
+        [ -x "$BIN/$product" ] || die "no $product in $BIN (run without --skip-build, or give --bin-dir)"
+    done
+}

@@ -94,16 +94,7 @@ if has_case conn1000 && [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt 
 fi
 
 # --- build --------------------------------------------------------------------------------------
-cd "$ROOT"
-if [ "$BUILD" = 1 ]; then
-    log "building orch-control-plane and orch-data-plane (release)"
-    swift build -c release --product orch-data-plane >&2
-    swift build -c release --product orch-control-plane >&2
-fi
-[ -n "$BIN" ] || BIN="$(swift build -c release --show-bin-path)"
-for binary in orch-control-plane orch-data-plane; do
-    [ -x "$BIN/$binary" ] || die "no $binary in $BIN (run without --skip-build, or give --bin-dir)"
-done
+build_products orch-data-plane orch-control-plane
 # Binaries from before the TLS listener cannot run the client-side TLS cases: --cases all leaves
 # them out, naming them explicitly is an error.
 if edge_tls && ! "$BIN/orch-control-plane" --help 2>&1 | grep -q -- '--proxy-tls-address'; then

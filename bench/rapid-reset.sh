@@ -40,13 +40,7 @@ have python3 || missing+=(python3-minimal)
 install_packages "${missing[@]}"
 NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
 
-cd "$ROOT"
-if [ "$BUILD" = 1 ]; then
-    log "building orch-control-plane and orch-data-plane (release)"
-    swift build -c release --product orch-data-plane >&2
-    swift build -c release --product orch-control-plane >&2
-fi
-[ -n "$BIN" ] || BIN="$(swift build -c release --show-bin-path)"
+build_products orch-data-plane orch-control-plane
 "$BIN/orch-control-plane" --help 2>&1 | grep -q -- '--proxy-tls-address' || die "$BIN/orch-control-plane has no TLS listener"
 
 WORK="$(mktemp -d /tmp/orch-reset-XXXXXX)"
