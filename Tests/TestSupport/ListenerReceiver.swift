@@ -113,43 +113,17 @@ public final class ListenerReceiver: Sendable {
         unlink(path)
     }
 
+    /// The first descriptor of one message, which must be named `L`: what a control plane that
+    /// knows only the plaintext socket reads. Any further descriptors are closed.
     private static func receiveBlocking(on listener: Int32, timeout: Double) -> Result<Int32, TimedOut> {
-        var poller = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
-        guard poll(&poller, 1, Int32(timeout * 1000)) == 1 else {
-            return .failure(TimedOut(description: "no listener hand-over within \(timeout)s"))
-        }
-        let connection = accept(listener, nil, nil)
-        guard connection >= 0 else { return .failure(TimedOut(description: "accept failed: errno \(errno)")) }
-        defer { Glibc.close(connection) }
-        var timeoutValue = timeval(tv_sec: Int(timeout), tv_usec: 0)
-        setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &timeoutValue, socklen_t(MemoryLayout<timeval>.size))
-
-        var byte: UInt8 = 0
-        let controlLength = 64
-        let control = UnsafeMutableRawPointer.allocate(
-            byteCount: controlLength, alignment: MemoryLayout<cmsghdr>.alignment)
-        defer { control.deallocate() }
-        control.initializeMemory(as: UInt8.self, repeating: 0, count: controlLength)
-        let received = withUnsafeMutablePointer(to: &byte) { bytePointer -> Int in
-            var vector = iovec(iov_base: UnsafeMutableRawPointer(bytePointer), iov_len: 1)
-            return withUnsafeMutablePointer(to: &vector) { vectorPointer in
-                var message = msghdr()
-                message.msg_iov = vectorPointer
-                message.msg_iovlen = 1
-                message.msg_control = control
-                message.msg_controllen = controlLength
-                return recvmsg(connection, &message, Int32(MSG_CMSG_CLOEXEC))
+        receiveAllBlocking(on: listener, timeout: timeout).flatMap { received in
+            received.dropFirst().forEach { Glibc.close($0.descriptor) }
+            guard let first = received.first, first.marker == UInt8(ascii: "L") else {
+                received.prefix(1).forEach { Glibc.close($0.descriptor) }
+                return .failure(TimedOut(description: "expected the byte L first, got \(received.map(\.marker))"))
             }
+            return .success(first.descriptor)
         }
-        guard received == 1, byte == UInt8(ascii: "L") else {
-            return .failure(TimedOut(description: "expected the byte L, got \(received) bytes (\(byte))"))
-        }
-        let header = control.assumingMemoryBound(to: cmsghdr.self).pointee
-        guard header.cmsg_level == SOL_SOCKET, header.cmsg_type == Int32(SCM_RIGHTS),
-            Int(header.cmsg_len) >= MemoryLayout<cmsghdr>.size + MemoryLayout<Int32>.size
-        else { return .failure(TimedOut(description: "no SCM_RIGHTS descriptor in the message")) }
-        let alignedHeader = (MemoryLayout<cmsghdr>.size + MemoryLayout<Int>.size - 1) & ~(MemoryLayout<Int>.size - 1)
-        return .success((control + alignedHeader).load(as: Int32.self))
     }
 }
 
