@@ -74,7 +74,7 @@ package struct ControlSocketServer: Service {
                             }
                             // The publisher finished the outbox: keep the conversation until the
                             // other side ends it.
-                            while true { try await Task.sleep(for: .seconds(3600)) }
+                            try await Self.untilCancelled()
                         }
                     }
                     group.addTask {
@@ -121,7 +121,7 @@ package struct ControlSocketServer: Service {
                             logger.warning("control socket peer said no hello within \(helloTimeout), closing")
                             return
                         }
-                        while true { try await Task.sleep(for: .seconds(3600)) }
+                        try await Self.untilCancelled()
                     }
                     // Whichever side ends first ends the conversation.
                     try await group.next()
@@ -138,6 +138,12 @@ package struct ControlSocketServer: Service {
 }
 
 extension ControlSocketServer {
+    /// Suspends until the task is cancelled: a conversation task whose work is done but whose
+    /// ending must not end the conversation.
+    static func untilCancelled() async throws {
+        while true { try await Task.sleep(for: .seconds(3600)) }
+    }
+
     /// The process id of the peer of a Unix socket connection (`SO_PEERCRED`), if the system says.
     static func peerProcess(of channel: any Channel) async -> Int? {
         #if canImport(Glibc)
