@@ -46,6 +46,8 @@ import Testing
                 #expect(line["endpoint"] as? String == request.endpoint)
                 #expect(line["replica"] as? String == replica.replicaID)
                 #expect(line["client"] as? String == "127.0.0.1")
+                #expect(line["protocol"] as? String == "http1")
+                #expect(line["tls"] as? Bool == false)
                 #expect((line["duration_ms"] as? Double ?? -1) >= 0)
                 #expect((line["bytes_out"] as? Int ?? 0) > 0)
                 if request.endpoint == nil {
