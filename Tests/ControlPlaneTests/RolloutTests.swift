@@ -50,7 +50,6 @@ import Testing
             // Both old replicas closed their connections by saying so: at least one each.
             let closes = summary.targets.values.map(\.closeResponses).reduce(0, +)
             #expect(closes >= 2, "\(closes) responses said Connection: close")
-            print("rollout under load: \(summary.lines().joined(separator: "; "))")
         }
     }
 
