@@ -7,7 +7,7 @@ import Testing
 @testable import ControlPlane
 
 /// What a process on the control socket may say: range-checked messages and a `hello` deadline.
-@Suite struct ControlSocketBoundsTests {
+@Suite(.endToEnd) struct ControlSocketBoundsTests {
     static let logger = Logger(label: "control-socket-bounds-test")
 
     static func report(requests: Int, responses: Int = 1) -> DataPlaneMessage {

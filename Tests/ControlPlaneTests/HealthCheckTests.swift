@@ -3,7 +3,7 @@ import TestSupport
 import Testing
 
 /// The control plane's prober marks endpoints unhealthy after their threshold and publishes it.
-@Suite struct HealthCheckTests {
+@Suite(.endToEnd) struct HealthCheckTests {
     @Test func refusedUpstreamBecomesUnhealthyAfterItsThreshold() async throws {
         let config = """
             endpoints:
@@ -51,7 +51,7 @@ import Testing
 }
 
 /// Health flips reach every replica, and probing does not multiply with replicas.
-@Suite struct HealthEnforcementTests {
+@Suite(.endToEnd) struct HealthEnforcementTests {
     static func config(_ upstream: UpstreamServer) -> String {
         """
         endpoints:

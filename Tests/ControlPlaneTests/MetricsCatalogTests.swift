@@ -6,7 +6,7 @@ import Testing
 /// by a fresh gateway (before any traffic, counters at 0) with the documented type and labels,
 /// `orch_endpoint_healthy` agrees with the health API, and a rollout keeps the `replica` labels
 /// (slots) and the counters while the replaced processes' series go.
-@Suite(.serialized) struct MetricsCatalogTests {
+@Suite(.endToEnd, .serialized) struct MetricsCatalogTests {
     /// A row of the guide's table: name, type, label names.
     struct Documented {
         var name: String

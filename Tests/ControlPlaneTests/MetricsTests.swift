@@ -5,7 +5,7 @@ import Testing
 
 /// `GET /metrics` end to end: a control plane with two replicas in front of real upstreams;
 /// the replicas' reported traffic shows up summed exactly as sent.
-@Suite(.serialized) struct MetricsTests {
+@Suite(.endToEnd, .serialized) struct MetricsTests {
     @Test func metricsShowWhatTheReplicasServed() async throws {
         let good = try await UpstreamServer.start(.echo)
         let failing = try await UpstreamServer.start(.fixed(status: 500, headers: [], body: "broken"))

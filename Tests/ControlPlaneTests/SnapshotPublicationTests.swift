@@ -4,7 +4,7 @@ import TestSupport
 import Testing
 
 /// Snapshots reach a replica over the control socket, and its answers show in `/dataplanes`.
-@Suite struct SnapshotPublicationTests {
+@Suite(.endToEnd) struct SnapshotPublicationTests {
     @Test func helloGetsTheCurrentSnapshotAndChangesArrivePromptly() async throws {
         let gateway = try await ControlPlaneHarness.start(config: nil)
         defer { gateway.stop() }

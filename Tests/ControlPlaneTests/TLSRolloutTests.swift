@@ -9,7 +9,7 @@ import Testing
 
 /// `orchctl rollout` while clients use the TLS listener, over HTTP/2 and HTTP/1.1: no request
 /// fails, on either protocol.
-@Suite(.serialized) struct TLSRolloutTests {
+@Suite(.endToEnd, .serialized) struct TLSRolloutTests {
     /// Requests sent back to back by `tasks` concurrent loops of one client until stopped.
     final class Load: Sendable {
         let sent = Atomic<Int>(0)

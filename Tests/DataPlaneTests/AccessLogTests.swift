@@ -5,7 +5,7 @@ import Testing
 
 /// The access log of a real replica: one JSON line per completed request, written to a file,
 /// to stdout by default, or nowhere with `--access-log off`.
-@Suite(.serialized) struct AccessLogTests {
+@Suite(.endToEnd, .serialized) struct AccessLogTests {
     @Test func everyRequestIsOneLineInTheFile() async throws {
         try await withReplica(arguments: { ["--access-log", $0.file("access.log").path] }) { replica, _ in
             var expected: [String: (status: Int, endpoint: String?, method: String)] = [:]

@@ -5,7 +5,7 @@ import Testing
 
 /// The real control plane and a real replica over its socket: changes reach the proxy, the
 /// replica survives the control plane's death and catches up when it returns.
-@Suite(.serialized) struct ControlPlaneIntegrationTests {
+@Suite(.endToEnd, .serialized) struct ControlPlaneIntegrationTests {
     static func config(_ upstream: UpstreamServer) -> String {
         """
         endpoints:

@@ -11,7 +11,7 @@ import Testing
 /// Graceful drain of a replica on its inherited socket: on SIGTERM or the control plane's
 /// `drain` message it stops accepting, finishes requests in flight, answers the next request on
 /// each kept-alive connection with `Connection: close`, and exits 0 once no connection is left.
-@Suite(.serialized) struct DrainTests {
+@Suite(.endToEnd, .serialized) struct DrainTests {
     /// What the slow upstream answers, once the test releases it (after the drain has begun).
     static let slowBody = String(repeating: "slow-body-", count: 200)
 
