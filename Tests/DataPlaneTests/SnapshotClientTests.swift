@@ -73,6 +73,47 @@ import Testing
         }
     }
 
+    @Test func aHealthUpdateFlipsAnEndpointWithoutANewVersionAndIsReported() async throws {
+        try await Self.with { dataPlane, upstream, control in
+            let replica = try await #require(control).accept()
+            _ = try await replica.receiveSkippingReports()
+            // An update for a version not served yet waits for its snapshot.
+            try await replica.send(.health(HealthUpdate(version: 1, seq: 1, endpoints: ["svc": .unhealthy])))
+            try await replica.send(.snapshot(Self.snapshot(1, upstream.baseURL)))
+            #expect(try await Self.healthSeqOrAck(replica) == .ack(version: 1))
+            let refused = try await TestHTTP.request(.GET, dataPlane.url("/orchestrator/svc/a"))
+            #expect(refused.status == 503)
+            #expect(refused.detail == "Endpoint is unhealthy")
+
+            // Healthy again: the newest update replaces the earlier one; the version stays.
+            try await replica.send(.health(HealthUpdate(version: 1, seq: 2, endpoints: [:])))
+            #expect(try await Self.healthSeqOrAck(replica) == .report(ReplicaReport(healthSeq: 2)))
+            #expect(try await TestHTTP.request(.GET, dataPlane.url("/orchestrator/svc/a")).status == 200)
+            let health = try await TestHTTP.request(.GET, dataPlane.url("/health"))
+            #expect(health.json["snapshot_version"] as? Int == 1)
+
+            // One for an older version changes nothing.
+            try await replica.send(.snapshot(Self.snapshot(2, upstream.baseURL)))
+            #expect(try await Self.healthSeqOrAck(replica) == .ack(version: 2))
+            try await replica.send(.health(HealthUpdate(version: 1, seq: 3, endpoints: ["svc": .unhealthy])))
+            try await replica.send(.health(HealthUpdate(version: 2, seq: 4, endpoints: [:])))
+            #expect(try await Self.healthSeqOrAck(replica) == .report(ReplicaReport(healthSeq: 4)))
+            #expect(try await TestHTTP.request(.GET, dataPlane.url("/orchestrator/svc/a")).status == 200)
+        }
+    }
+
+    /// The next ack, or the next report naming a health seq (periodic reports skipped).
+    static func healthSeqOrAck(_ replica: ReplicaConnection) async throws -> DataPlaneMessage {
+        while true {
+            let message = try await replica.receive()
+            switch message {
+            case .report(let report) where report.healthSeq != nil: return message
+            case .report: continue
+            default: return message
+            }
+        }
+    }
+
     @Test func invalidSnapshotIsNackedAndTheOldRoutesKeepServing() async throws {
         try await Self.with { dataPlane, upstream, control in
             let replica = try await #require(control).accept()

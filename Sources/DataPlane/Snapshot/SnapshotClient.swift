@@ -73,7 +73,9 @@ package struct SnapshotClient: Service {
     package func run() async throws {
         let initial = initialVersion
         try? await cancelWhenGracefulShutdown {
-            var held = HeldSnapshot(version: initial)
+            // The cached snapshot is the base health updates apply to until the control plane sends one.
+            let cached = (try? cache.load()).flatMap { $0 }
+            var held = HeldSnapshot(version: initial, base: cached?.version == initial ? cached : nil)
             var backoff = configuration.initialBackoff
             while !Task.isCancelled {
                 do {
@@ -189,6 +191,23 @@ package struct SnapshotClient: Service {
         case .message(.sendListener(let path)):
             handOverListener(to: path)
             return nil
+        case .message(.health(let update)):
+            guard case .install(let serving) = held.received(update) else {
+                return held.health?.seq == update.seq ? .report(ReplicaReport(healthSeq: update.seq)) : nil
+            }
+            do {
+                try await states.install(serving)
+            } catch {
+                logger.error("cannot install a health update", metadata: ["error": "\(error)"])
+                return nil
+            }
+            logger.info(
+                "serving health update",
+                metadata: [
+                    "orch.snapshot.version": "\(update.version)", "seq": "\(update.seq)",
+                    "changed": "\(update.endpoints.count)",
+                ])
+            return .report(ReplicaReport(healthSeq: update.seq))
         case .message(.snapshot(let snapshot)):
             switch held.decide(snapshot) {
             case .alreadyServing:
@@ -203,7 +222,7 @@ package struct SnapshotClient: Service {
                 }
             }
             do {
-                try await states.install(snapshot)
+                try await states.install(held.serving(snapshot))
             } catch {
                 logger.error("cannot install snapshot", metadata: ["error": "\(error)"])
                 return .nack(version: snapshot.version, error: "cannot install: \(error)")

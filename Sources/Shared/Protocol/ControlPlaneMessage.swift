@@ -4,6 +4,8 @@ import Foundation
 public enum ControlPlaneMessage: Sendable, Equatable {
     /// The complete routing state to serve.
     case snapshot(Snapshot)
+    /// Health flips since the snapshot ``HealthUpdate/version``.
+    case health(HealthUpdate)
     /// Stop accepting connections, finish what is in flight, exit by the deadline.
     case drain(deadlineSeconds: Double)
     /// Close the breaker of one endpoint (every endpoint when `nil`).
@@ -45,6 +47,15 @@ public enum ControlPlaneMessage: Sendable, Equatable {
             } catch {
                 return .invalidSnapshot(version: body.intMember("version") ?? 0, error: error)
             }
+        case "health":
+            let update: HealthUpdate
+            do {
+                update = try JSONDecoder().decode(HealthFrame.self, from: frame).health
+            } catch {
+                throw ValidationError(field: "health", "is not a health update: \(error)")
+            }
+            if let problem = update.boundsProblem { throw ValidationError(field: "health", problem) }
+            return .message(.health(update))
         case "drain":
             let seconds: Double
             switch field("deadline_s")?.value {
@@ -71,6 +82,8 @@ public enum ControlPlaneMessage: Sendable, Equatable {
         switch self {
         case .snapshot(let snapshot):
             return Snapshot.canonicalJSON(SnapshotFrame(type: "snapshot", snapshot: snapshot))
+        case .health(let update):
+            return Snapshot.canonicalJSON(HealthFrame(type: "health", health: update))
         case .drain(let seconds):
             return Snapshot.canonicalJSON(DrainFrame(type: "drain", deadlineSeconds: seconds))
         case .resetBreaker(let endpoint):
@@ -84,6 +97,11 @@ public enum ControlPlaneMessage: Sendable, Equatable {
 private struct SnapshotFrame: Encodable {
     var type: String
     var snapshot: Snapshot
+}
+
+private struct HealthFrame: Codable {
+    var type: String
+    var health: HealthUpdate
 }
 
 private struct ResetFrame: Encodable {

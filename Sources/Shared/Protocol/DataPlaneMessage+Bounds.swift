@@ -53,6 +53,7 @@ extension DataPlaneMessage.Hello {
 extension ReplicaReport {
     var boundsProblem: String? {
         if let requests, let problem = DataPlaneMessage.counterProblem(requests, "requests") { return problem }
+        if let healthSeq, let problem = DataPlaneMessage.counterProblem(healthSeq, "health seq") { return problem }
         if let breakers {
             guard breakers.count <= DataPlaneMessage.maximumReportedEndpoints else { return "too many breakers" }
             for breaker in breakers {

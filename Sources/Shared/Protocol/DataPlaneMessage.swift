@@ -64,14 +64,24 @@ public struct ReplicaReport: Sendable, Equatable, Codable {
     public var breakers: [BreakerReport]?
     /// Traffic counters since start (periodic reports only).
     public var traffic: TrafficReport?
+    /// The ``HealthUpdate/seq`` of the last health update applied on top of the snapshot served
+    /// (sent at once after each one).
+    public var healthSeq: Int?
 
     public init(
-        requests: Int? = nil, draining: Bool? = nil, breakers: [BreakerReport]? = nil, traffic: TrafficReport? = nil
+        requests: Int? = nil, draining: Bool? = nil, breakers: [BreakerReport]? = nil, traffic: TrafficReport? = nil,
+        healthSeq: Int? = nil
     ) {
         self.requests = requests
         self.draining = draining
         self.breakers = breakers
         self.traffic = traffic
+        self.healthSeq = healthSeq
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case requests, draining, breakers, traffic
+        case healthSeq = "health_seq"
     }
 }
 

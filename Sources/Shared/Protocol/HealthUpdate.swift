@@ -1,0 +1,62 @@
+/// Endpoint health that changed since a snapshot: the control plane's prober flips endpoints
+/// between configuration changes, and sends the flips as this message instead of a new snapshot
+/// version, so that the snapshot history holds configuration changes only.
+///
+/// Each update is complete for its snapshot: `endpoints` lists every endpoint whose health
+/// differs from what the snapshot `version` carries, so the newest update replaces any earlier
+/// one and a lost or coalesced update loses nothing.
+public struct HealthUpdate: Sendable, Equatable, Codable {
+    /// The snapshot version the update applies to.
+    public var version: Int
+    /// Increases with every update a control plane sends; a replica reports the last one it
+    /// applied (``ReplicaReport/healthSeq``).
+    public var seq: Int
+    /// Health by endpoint name, for the endpoints whose health differs from the snapshot's.
+    public var endpoints: [String: EndpointHealth]
+
+    /// More entries than any snapshot may hold endpoints make an update invalid.
+    public static let maximumEndpoints = 100_000
+
+    public init(version: Int, seq: Int, endpoints: [String: EndpointHealth]) {
+        self.version = version
+        self.seq = seq
+        self.endpoints = endpoints
+    }
+
+    /// What is wrong with the update's numbers or size, if anything.
+    public var boundsProblem: String? {
+        if version < 0 { return "version must not be negative" }
+        if seq < 0 { return "seq must not be negative" }
+        if endpoints.count > Self.maximumEndpoints {
+            return "more than \(Self.maximumEndpoints) endpoints"
+        }
+        if let long = endpoints.keys.first(where: { $0.utf8.count > 256 }) {
+            return "endpoint name longer than 256 bytes: \(long.prefix(32))..."
+        }
+        return nil
+    }
+
+    /// `snapshot` with this update's health for the endpoints it names (others keep theirs);
+    /// version and checksum stay the snapshot's.
+    public func applied(to snapshot: Snapshot) -> Snapshot {
+        guard !endpoints.isEmpty else { return snapshot }
+        var result = snapshot
+        for index in result.endpoints.indices {
+            if let health = endpoints[result.endpoints[index].name] { result.endpoints[index].health = health }
+        }
+        return result
+    }
+
+    /// The update that brings `snapshot` to `health` (the control plane's current view): every
+    /// endpoint whose health there differs from the snapshot's; names not in the snapshot are left out.
+    public static func between(
+        _ snapshot: Snapshot, and health: [String: EndpointHealth], seq: Int
+    ) -> HealthUpdate {
+        var changed: [String: EndpointHealth] = [:]
+        for endpoint in snapshot.endpoints {
+            let current = health[endpoint.name] ?? .unknown
+            if current != endpoint.health { changed[endpoint.name] = current }
+        }
+        return HealthUpdate(version: snapshot.version, seq: seq, endpoints: changed)
+    }
+}
