@@ -47,14 +47,4 @@ package struct APIError: HTTPResponseError {
                         line: issue.line)
                 }))
     }
-
-    /// Maps a registry refusal to its status.
-    package init(_ error: RegistryError) {
-        switch error.kind {
-        case .notFound: self.init(.notFound, error.description)
-        case .conflict: self.init(.badRequest, error.description)
-        case .ownedByFile: self.init(.conflict, error.description)
-        case .invalid: self.init(.unprocessableContent, error.description)
-        }
-    }
 }

@@ -87,13 +87,9 @@ struct BackupRoutes {
             )
         }
         let counts = "\(document.endpoints.count) endpoint\(document.endpoints.count == 1 ? "" : "s")"
-        do {
-            let result = try await services.registry.importEndpoints(
-                document.endpoints, prune: prune, dryRun: dryRun,
-                cause: "api: import \(counts)" + (prune ? " (prune)" : ""))
-            return JSONResponse(result)
-        } catch let error as RegistryError {
-            throw APIError(error)
-        }
+        let result = try await services.registry.importEndpoints(
+            document.endpoints, prune: prune, dryRun: dryRun,
+            cause: "api: import \(counts)" + (prune ? " (prune)" : ""))
+        return JSONResponse(result)
     }
 }

@@ -47,19 +47,7 @@ struct DataPlaneRoutes {
             else { throw APIError(.unprocessableContent, "replicas must be an integer between 1 and 64") }
             replicas = body.replicas
         }
-        guard let supervisor = services.supervisor else {
-            throw APIError(
-                .conflict, "This control plane supervises no data-plane replicas (started with --replicas 0)")
-        }
-        do {
-            return JSONResponse(RolloutProgress(try supervisor.startRollout(replicas: replicas)), status: .accepted)
-        } catch .notSupervising {
-            throw APIError(
-                .conflict, "This control plane supervises no data-plane replicas (started with --replicas 0)")
-        } catch .alreadyRunning {
-            throw APIError(.conflict, "A rollout is already running")
-        } catch .stopping {
-            throw APIError(.serviceUnavailable, "The control plane is shutting down")
-        }
+        guard let supervisor = services.supervisor else { throw RolloutRefusal.notSupervising }
+        return JSONResponse(RolloutProgress(try supervisor.startRollout(replicas: replicas)), status: .accepted)
     }
 }

@@ -79,15 +79,11 @@ struct RegistryRoutes {
         } catch {
             throw APIError(validation: error, location: ["body", "config"])
         }
-        do {
-            let record = try await services.registry.register(config)
-            return JSONResponse(
-                EndpointRegistered(
-                    message: "Endpoint registered successfully", endpointId: record.name,
-                    endpointURL: record.config.url))
-        } catch let error as RegistryError {
-            throw APIError(error)
-        }
+        let record = try await services.registry.register(config)
+        return JSONResponse(
+            EndpointRegistered(
+                message: "Endpoint registered successfully", endpointId: record.name,
+                endpointURL: record.config.url))
     }
 
     @Sendable func replace(_ request: Request, context: BasicRequestContext) async throws -> JSONResponse<
@@ -113,25 +109,17 @@ struct RegistryRoutes {
                 validation: ValidationError(field: "name", "must match the endpoint in the path ('\(id)')"),
                 location: ["body"])
         }
-        do {
-            let record = try await services.registry.replace(id, with: config)
-            return JSONResponse(
-                EndpointRegistered(
-                    message: "Endpoint updated successfully", endpointId: record.name, endpointURL: record.config.url))
-        } catch let error as RegistryError {
-            throw APIError(error)
-        }
+        let record = try await services.registry.replace(id, with: config)
+        return JSONResponse(
+            EndpointRegistered(
+                message: "Endpoint updated successfully", endpointId: record.name, endpointURL: record.config.url))
     }
 
     @Sendable func remove(_ request: Request, context: BasicRequestContext) async throws -> JSONResponse<
         EndpointRemoved
     > {
         let id = try context.parameters.require("id")
-        do {
-            try await services.registry.remove(id)
-        } catch let error as RegistryError {
-            throw APIError(error)
-        }
+        try await services.registry.remove(id)
         return JSONResponse(EndpointRemoved(message: "Endpoint \(id) unregistered successfully", endpointId: id))
     }
 
@@ -149,11 +137,7 @@ struct RegistryRoutes {
                 validation: ValidationError(field: "status", "must be one of active, inactive, disabled, unhealthy"),
                 location: ["query"])
         }
-        do {
-            try await services.registry.setStatus(id, status)
-        } catch let error as RegistryError {
-            throw APIError(error)
-        }
+        try await services.registry.setStatus(id, status)
         return JSONResponse(
             EndpointStatusChanged(
                 message: "Endpoint status updated to \(status.rawValue)", endpointId: id, newStatus: status.rawValue))

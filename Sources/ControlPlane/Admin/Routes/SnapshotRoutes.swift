@@ -52,14 +52,10 @@ struct SnapshotRoutes {
         RollbackResult
     > {
         let version = try version(context)
-        do {
-            let snapshot = try await services.registry.rollback(to: version)
-            return JSONResponse(
-                RollbackResult(
-                    message: "Rolled back to the endpoints of snapshot \(version) (now version \(snapshot.version))",
-                    version: snapshot.version, restoredFrom: version))
-        } catch let error as RegistryError {
-            throw APIError(error)
-        }
+        let snapshot = try await services.registry.rollback(to: version)
+        return JSONResponse(
+            RollbackResult(
+                message: "Rolled back to the endpoints of snapshot \(version) (now version \(snapshot.version))",
+                version: snapshot.version, restoredFrom: version))
     }
 }
