@@ -5,7 +5,11 @@
 # wrk over TLS (HTTP/1.1, 8 kept-alive connections) to a 1 KiB upstream; it runs once alone, then
 # once during the flood. Documented in docs/developer-guide/benchmarks.md.
 #
-# Usage: bench/rapid-reset.sh [--duration SECONDS] [--streams N] [--skip-build] [--bin-dir DIR] [--keep]
+# With --pin (2 cores or more), the gateway runs on core 0 with one event loop, wrk on core 1 and
+# the flooding client on core 1 at the lowest priority (the upstream, nginx, on core 1 too), so that the flood's cost to the other
+# client is the gateway's and not a share of the client's core taken by the flooder.
+#
+# Usage: bench/rapid-reset.sh [--duration SECONDS] [--streams N] [--pin] [--skip-build] [--bin-dir DIR] [--keep]
 set -euo pipefail
 
 DURATION=10
@@ -13,6 +17,7 @@ STREAMS=1000
 BUILD=1
 BIN=""
 KEEP=0
+PIN=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --duration) DURATION="$2"; shift 2 ;;
@@ -20,7 +25,8 @@ while [ $# -gt 0 ]; do
         --skip-build) BUILD=0; shift ;;
         --bin-dir) BIN="$2"; BUILD=0; shift 2 ;;
         --keep) KEEP=1; shift ;;
-        -h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --pin) PIN=1; shift ;;
+        -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown option: $1" >&2; exit 2 ;;
     esac
 done
@@ -60,6 +66,13 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+GATEWAY_CPU=() CLIENT_CPU=() FLOOD_CPU=() LAYOUT=()
+if [ "$PIN" = 1 ]; then
+    [ "$(nproc)" -ge 2 ] || die "--pin needs at least 2 cores"
+    GATEWAY_CPU=(taskset -c 0) CLIENT_CPU=(taskset -c 1) FLOOD_CPU=(nice -n 19 taskset -c 1)
+    LAYOUT=(--replicas 1 --event-loops 1)
+fi
+
 for name in UPSTREAM_PORT PROXY_PORT TLS_PORT ADMIN_PORT; do free_port "$name"; done
 mkdir -p "$WORK/www" "$WORK/upstream" "$WORK/orch" "$WORK/tls"
 head -c 1024 /dev/urandom >"$WORK/www/1k"
@@ -73,7 +86,7 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -su
     echo "    server { listen 127.0.0.1:$UPSTREAM_PORT; root $WORK/www; default_type application/octet-stream; }"
     echo "}"
 } >"$WORK/upstream/nginx.conf"
-"$NGINX" -p "$WORK/upstream" -c "$WORK/upstream/nginx.conf" -e "$WORK/upstream/error.log" &
+${CLIENT_CPU[@]+"${CLIENT_CPU[@]}"} "$NGINX" -p "$WORK/upstream" -c "$WORK/upstream/nginx.conf" -e "$WORK/upstream/error.log" &
 PIDS+=($!)
 cat >"$WORK/orch/config.yaml" <<CONF
 health_check:
@@ -86,7 +99,8 @@ endpoints:
     url: http://127.0.0.1:$UPSTREAM_PORT/
 CONF
 log "starting orch-control-plane with its TLS listener on 127.0.0.1:$TLS_PORT"
-ORCH_ADMIN_TOKEN="rapid-reset-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d " \n")" "$BIN/orch-control-plane" --data-dir "$WORK/orch/data" --config "$WORK/orch/config.yaml" \
+ORCH_ADMIN_TOKEN="rapid-reset-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d " \n")" \
+    ${GATEWAY_CPU[@]+"${GATEWAY_CPU[@]}"} "$BIN/orch-control-plane" ${LAYOUT[@]+"${LAYOUT[@]}"} --data-dir "$WORK/orch/data" --config "$WORK/orch/config.yaml" \
     --admin-address "127.0.0.1:$ADMIN_PORT" --proxy-address "127.0.0.1:$PROXY_PORT" \
     --proxy-tls-address "127.0.0.1:$TLS_PORT" --access-log off --log-level warning >"$WORK/orch/log" 2>&1 &
 PIDS+=($!)
@@ -100,7 +114,7 @@ done
 
 victim() { # -> "requests/s p50 p99" of wrk over TLS
     local out
-    out=$(wrk -t1 -c8 -d"${DURATION}s" --timeout 10s --latency "$URL")
+    out=$(${CLIENT_CPU[@]+"${CLIENT_CPU[@]}"} wrk -t1 -c8 -d"${DURATION}s" --timeout 10s --latency "$URL")
     echo "$out" | awk '/^Requests\/sec:/ {r = $2} $1 == "50%" {p50 = $2} $1 == "99%" {p99 = $2}
         /Socket errors:/ {gsub(",", ""); e = $4 + $6 + $8 + $10} END {print r, p50, p99, e + 0}'
 }
@@ -109,7 +123,7 @@ wrk -t1 -c8 -d2s "$URL" >/dev/null
 log "the other client alone (${DURATION} s)"
 read -r alone_rps alone_p50 alone_p99 alone_errors <<<"$(victim)"
 log "the other client during the flood (${DURATION} s)"
-python3 "$ROOT/bench/rapid_reset.py" 127.0.0.1 "$TLS_PORT" /orchestrator/bench/1k "$((DURATION + 2))" "$STREAMS" \
+${FLOOD_CPU[@]+"${FLOOD_CPU[@]}"} python3 "$ROOT/bench/rapid_reset.py" 127.0.0.1 "$TLS_PORT" /orchestrator/bench/1k "$((DURATION + 2))" "$STREAMS" \
     >"$WORK/flood.json" &
 FLOOD=$!
 sleep 1
@@ -117,7 +131,7 @@ read -r flood_rps flood_p50 flood_p99 flood_errors <<<"$(victim)"
 wait "$FLOOD" || die "the flooding client failed"
 
 echo
-echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)$([ "$PIN" = 1 ] && echo ", pinned: gateway core 0, clients core 1")"
 printf '%-22s %12s %10s %10s %8s\n' "other client (wrk)" "requests/s" "p50" "p99" "errors"
 printf '%-22s %12s %10s %10s %8s\n' "alone" "$alone_rps" "$alone_p50" "$alone_p99" "$alone_errors"
 printf '%-22s %12s %10s %10s %8s\n' "during the flood" "$flood_rps" "$flood_p50" "$flood_p99" "$flood_errors"

@@ -4,7 +4,7 @@ import TestSupport
 import Testing
 
 /// Authentication and bad input on the admin API.
-@Suite struct AdminAPITests {
+@Suite(.endToEnd) struct AdminAPITests {
     @Test func tokenIsRequiredExceptForHealth() async throws {
         let gateway = try await ControlPlaneHarness.start(config: nil)
         defer { gateway.stop() }

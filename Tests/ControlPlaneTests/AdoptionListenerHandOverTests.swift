@@ -11,7 +11,7 @@ import Testing
 
 /// The receiving side of the listener hand-over, against a real Unix socket and a real
 /// listening TCP socket sent with `SCM_RIGHTS`.
-@Suite struct AdoptionListenerHandOverTests {
+@Suite(.endToEnd) struct AdoptionListenerHandOverTests {
     @Test func receivesTheVeryListeningSocketAndChecksIt() async throws {
         let directory = try TestDirectory()
         defer { directory.remove() }

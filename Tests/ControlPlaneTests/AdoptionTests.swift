@@ -11,7 +11,7 @@ import Testing
 #endif
 
 /// A control plane restarted after `kill -9` adopts the replicas it left running.
-@Suite(.serialized) struct AdoptionTests {
+@Suite(.endToEnd, .serialized) struct AdoptionTests {
     @Test func aRestartedControlPlaneAdoptsTheRunningReplicas() async throws {
         try await withRolloutGateway(replicas: 2) { gateway in
             let control = gateway.control

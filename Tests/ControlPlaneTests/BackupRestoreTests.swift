@@ -4,7 +4,7 @@ import Testing
 
 /// `orchctl backup` under write load, `orch-control-plane --restore`, and `orchctl endpoint
 /// export`/`import` between gateways.
-@Suite(.serialized) struct BackupRestoreTests {
+@Suite(.endToEnd, .serialized) struct BackupRestoreTests {
     static let config = """
         health_check:
           enabled: false

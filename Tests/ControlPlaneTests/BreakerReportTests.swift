@@ -4,7 +4,7 @@ import TestSupport
 import Testing
 
 /// Breaker states reported by replicas show per replica and aggregated; a reset reaches them.
-@Suite struct BreakerReportTests {
+@Suite(.endToEnd) struct BreakerReportTests {
     static func report(_ endpoint: String, _ state: String) -> BreakerReport {
         BreakerReport(
             endpoint: endpoint, state: state, failureCount: state == "open" ? 3 : 0, lastFailureTime: nil,

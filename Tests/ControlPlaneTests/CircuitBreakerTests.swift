@@ -4,7 +4,7 @@ import Testing
 
 /// Circuit breakers end to end: a real upstream the test switches between healthy, failing and
 /// refusing, one supervised replica, and the control plane's view of each step.
-@Suite struct CircuitBreakerTests {
+@Suite(.endToEnd) struct CircuitBreakerTests {
     static func config(_ upstream: UpstreamServer, threshold: Int = 2) -> String {
         """
         endpoints:

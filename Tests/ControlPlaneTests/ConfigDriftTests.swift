@@ -5,7 +5,7 @@ import Testing
 /// After a rollback the serving state differs from the config file: `/config/status`,
 /// `/status/data` and `orchctl status` say so and how, until a reload or an edit of the file ends
 /// it. Snapshot causes say what happened.
-@Suite(.serialized) struct ConfigDriftTests {
+@Suite(.endToEnd, .serialized) struct ConfigDriftTests {
     static func config(timeout: Int) -> String {
         """
         health_check:

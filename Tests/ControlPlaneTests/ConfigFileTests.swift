@@ -5,7 +5,7 @@ import TestSupport
 import Testing
 
 /// The control plane imports and watches its YAML file.
-@Suite struct ConfigFileTests {
+@Suite(.endToEnd) struct ConfigFileTests {
     static let seedConfig = """
         endpoints:
           - url: "http://127.0.0.1:9/users"

@@ -7,7 +7,7 @@ import Testing
 @testable import ControlPlane
 
 /// What a process on the control socket may say: range-checked messages and a `hello` deadline.
-@Suite struct ControlSocketBoundsTests {
+@Suite(.endToEnd) struct ControlSocketBoundsTests {
     static let logger = Logger(label: "control-socket-bounds-test")
 
     static func report(requests: Int, responses: Int = 1) -> DataPlaneMessage {
@@ -66,5 +66,61 @@ import Testing
         }
         #expect(closed)
         await silent.close()
+    }
+
+    /// Run as root (as CI does): a process of another user, let in by a socket file made
+    /// world-writable, says hello and is hung up on without an answer.
+    @Test(
+        .enabled(
+            if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")
+                && FileManager.default.isExecutableFile(atPath: "/usr/bin/python3")))
+    func aPeerOfAnotherUserIsClosedWithoutAConversation() async throws {
+        let directory = try TestDirectory()
+        defer { directory.remove() }
+        let path = directory.file("c.sock").path
+        let socket = try await ControlSocketServer(
+            path: path, publisher: SnapshotPublisher(logger: Self.logger), logger: Self.logger)
+        let server = Task { try await socket.run() }
+        defer { server.cancel() }
+        chmod(directory.path, 0o755)
+        chmod(path, 0o666)
+        // A length-prefixed hello, then whatever comes back until the server closes.
+        let script = """
+            import json, socket, struct, sys
+            s = socket.socket(socket.AF_UNIX)
+            s.settimeout(60)
+            s.connect(sys.argv[1])
+            body = json.dumps({"type": "hello", "replica_id": "other-user", "pid": 1}).encode()
+            s.sendall(struct.pack(">I", len(body)) + body)
+            received = b""
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                received += chunk
+            print(len(received))
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+        process.arguments = [
+            "--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/python3", "-c", script, path,
+        ]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        process.waitUntilExit()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 0)
+        // Closed, and no snapshot was sent first.
+        #expect(text.trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+    }
+
+    @Test func peerCredentialsOfAConnectedPairNameThisProcessAndItsUser() throws {
+        var descriptors: [Int32] = [0, 0]
+        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &descriptors) == 0)
+        defer { descriptors.forEach { close($0) } }
+        let peer = try #require(PeerCredentials.of(descriptor: descriptors[0]))
+        #expect(peer.pid == getpid())
+        #expect(peer.isSameUser)
     }
 }

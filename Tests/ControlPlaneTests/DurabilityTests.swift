@@ -3,7 +3,7 @@ import TestSupport
 import Testing
 
 /// An acknowledged write survives `kill -9` of the control plane.
-@Suite struct DurabilityTests {
+@Suite(.endToEnd) struct DurabilityTests {
     @Test func acknowledgedWriteSurvivesKill9() async throws {
         let gateway = try await ControlPlaneHarness.start(
             config: nil, environment: ["ORCH_ADMIN_TOKEN": "fixed-test-token"])

@@ -5,7 +5,7 @@ import Testing
 
 /// A snapshot a replica cannot accept (here: a store edited behind the control plane's back) is
 /// NACKed, shown in `/dataplanes`, and the replica keeps serving its previous routes.
-@Suite struct InvalidSnapshotTests {
+@Suite(.endToEnd) struct InvalidSnapshotTests {
     @Test func replicaNacksAndKeepsItsRoutes() async throws {
         let upstream = try await UpstreamServer.start()
         let gateway = try await ControlPlaneHarness.start(config: nil, replicas: 1)

@@ -8,7 +8,7 @@ import Testing
 
 /// A restarted control plane gets the proxy sockets back from an adopted replica: here the
 /// replica is a test speaking the control-socket protocol, so it can hand over what it likes.
-@Suite struct ListenerRecoveryTests {
+@Suite(.endToEnd) struct ListenerRecoveryTests {
     /// A control socket, a publisher, a supervisor waiting for `awaiting` sockets and a connected
     /// fake replica that said `hello` with `tls`.
     struct Setup {

@@ -3,7 +3,7 @@ import TestSupport
 import Testing
 
 /// File-owned endpoints change only through the file; API-owned ones survive reloads.
-@Suite struct OwnershipTests {
+@Suite(.endToEnd) struct OwnershipTests {
     @Test func apiEndpointSurvivesReloadAndFileEndpointRefusesAPIWrites() async throws {
         let gateway = try await ControlPlaneHarness.start(config: ConfigFileTests.seedConfig)
         defer { gateway.stop() }

@@ -5,7 +5,7 @@ import Testing
 
 /// The config file's `proxy:` section travels in snapshots to every replica and shows in
 /// `/config/status`.
-@Suite struct ProxyLimitsPublicationTests {
+@Suite(.endToEnd) struct ProxyLimitsPublicationTests {
     static let seedConfig = ConfigFileTests.seedConfig
 
     /// The seed config with a `proxy:` section of `lines` appended; its first key is on line

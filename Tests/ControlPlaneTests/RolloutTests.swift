@@ -9,7 +9,7 @@ import Testing
 #endif
 
 /// `POST /dataplanes/rollout` end to end: real control plane, real replicas, real load.
-@Suite(.serialized) struct RolloutTests {
+@Suite(.endToEnd, .serialized) struct RolloutTests {
     @Test func rolloutUnderLoadReplacesEveryReplicaWithoutAFailedRequest() async throws {
         // An upstream that flushes its head before its body (as Python's http.server does): a
         // drain then often finds a response whose head already promised keep-alive.
@@ -50,7 +50,6 @@ import Testing
             // Both old replicas closed their connections by saying so: at least one each.
             let closes = summary.targets.values.map(\.closeResponses).reduce(0, +)
             #expect(closes >= 2, "\(closes) responses said Connection: close")
-            print("rollout under load: \(summary.lines().joined(separator: "; "))")
         }
     }
 

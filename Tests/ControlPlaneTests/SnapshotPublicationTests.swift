@@ -4,7 +4,7 @@ import TestSupport
 import Testing
 
 /// Snapshots reach a replica over the control socket, and its answers show in `/dataplanes`.
-@Suite struct SnapshotPublicationTests {
+@Suite(.endToEnd) struct SnapshotPublicationTests {
     @Test func helloGetsTheCurrentSnapshotAndChangesArrivePromptly() async throws {
         let gateway = try await ControlPlaneHarness.start(config: nil)
         defer { gateway.stop() }
@@ -18,17 +18,14 @@ import Testing
         #expect(first.endpoints.isEmpty)
         try await client.send(.ack(version: first.version))
 
-        let started = ContinuousClock.now
         let created = try await gateway.admin(
             .POST, "/registry/endpoints", json: #"{"config": {"name": "svc", "url": "http://127.0.0.1:9/x"}}"#)
         #expect(created.status == 200)
-        let second = try await client.receiveSnapshot(timeout: 5)
-        let elapsed = ContinuousClock.now - started
+        // Pushed on commit, unasked: the replica sends nothing until it has it. (The latency is
+        // the benchmark's to measure, not a test's.)
+        let second = try await client.receiveSnapshot(timeout: 30)
         #expect(second.version == 2)
         #expect(second.endpoints.map(\.name) == ["svc"])
-        // Pushed on commit, not polled; the latency itself is measured, not asserted (tests run on
-        // loaded machines): a few tens of milliseconds on an idle one.
-        print("snapshot v2 reached the replica \(elapsed) after the write was sent")
         try await client.send(.ack(version: 2))
 
         let replica = try await eventually("ack of v2 in /dataplanes") { () -> [String: Any]? in

@@ -3,7 +3,7 @@ import TestSupport
 import Testing
 
 /// `/docs`, `/openapi.json` and the status page's login against a real control plane.
-@Suite struct StatusPageAccessTests {
+@Suite(.endToEnd) struct StatusPageAccessTests {
     static let config = """
         endpoints:
           - name: orders

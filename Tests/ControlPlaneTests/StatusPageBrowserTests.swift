@@ -3,7 +3,7 @@ import TestSupport
 import Testing
 
 /// The status page in headless Chromium (selenium), against a control plane with two replicas.
-@Suite(.serialized) struct StatusPageBrowserTests {
+@Suite(.endToEnd, .serialized) struct StatusPageBrowserTests {
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Browser/status_page.py")
 

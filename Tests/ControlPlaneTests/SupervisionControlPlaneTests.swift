@@ -11,7 +11,7 @@ import Testing
 
 /// `orch-control-plane --replicas N` end to end: it binds the proxy port, its replicas serve it,
 /// they outlive a `kill -9` of the control plane, and SIGTERM stops them.
-@Suite(.serialized) struct SupervisionControlPlaneTests {
+@Suite(.endToEnd, .serialized) struct SupervisionControlPlaneTests {
     @Test func replicasServeTheProxyPortAndOutliveAKill9OfTheControlPlane() async throws {
         try await withSupervisingControlPlane(replicas: 2) { control, upstream in
             let entries = try await waitForReplicaFile(control) { $0.count == 2 }

@@ -12,7 +12,7 @@ import Testing
 
 /// The supervisor running real `orch-data-plane` replicas on one shared port, fed by a real
 /// `orch-control-plane` (started with `--replicas 0`) and proxying to a real upstream.
-@Suite(.serialized) struct SupervisionDataPlaneTests {
+@Suite(.endToEnd, .serialized) struct SupervisionDataPlaneTests {
     @Test func replicasShareOnePortAndAKilledOneIsReplacedWhileThePortKeepsAnswering() async throws {
         try await withSupervisedDataPlanes(replicas: 2) { fixture in
             let first = try await fixture.waitForRegistry("two running replicas") { $0.count == 2 }

@@ -9,7 +9,7 @@ import Testing
 #endif
 
 /// `ProcessSpawner` and `ProcessExit` with real child processes (`/bin/sh`).
-@Suite struct SupervisionSpawnTests {
+@Suite(.endToEnd) struct SupervisionSpawnTests {
     /// Runs `script` with `sh -c`, waits for it and returns its exit and what it wrote to `out`.
     func run(
         _ script: String, socket: Int32? = nil, environment: [String: String] = [:]

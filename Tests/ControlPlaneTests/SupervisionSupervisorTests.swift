@@ -11,7 +11,7 @@ import Testing
 
 /// `ReplicaSupervisor` supervising real processes: small shell scripts that stand in for the data
 /// plane where only the process lifecycle matters (restart, backoff, shutdown, replicas.json).
-@Suite struct SupervisionSupervisorTests {
+@Suite(.endToEnd) struct SupervisionSupervisorTests {
     @Test func startsReplicasOnTheSharedSocketAndRestartsOneThatIsKilled() async throws {
         try await withSupervisedScript(
             """

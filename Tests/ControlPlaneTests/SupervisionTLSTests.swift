@@ -11,7 +11,7 @@ import Testing
 
 /// A second, TLS listening socket (`--proxy-tls-address`) handed to every replica as fd 4, the
 /// way the plaintext one is handed over as fd 3: on start, restart and rollout.
-@Suite struct SupervisionTLSTests {
+@Suite(.endToEnd) struct SupervisionTLSTests {
     static func configuration(tls: Int32?) -> ReplicaSupervisor.Configuration {
         .init(
             executable: URL(fileURLWithPath: "/opt/orch/orch-data-plane"), replicaCount: 1, listenSocket: 7,

@@ -11,7 +11,7 @@ import Testing
 
 /// `orch-control-plane --proxy-tls-address` end to end: it binds the TLS port beside the proxy
 /// port and every replica it starts, restarts or rolls inherits it as fd 4.
-@Suite(.serialized) struct TLSControlPlaneTests {
+@Suite(.endToEnd, .serialized) struct TLSControlPlaneTests {
     /// The inode of the socket listening on 127.0.0.1:`port`, from `/proc/net/tcp`.
     static func listeningInode(port: Int) -> String? {
         guard let table = try? String(contentsOfFile: "/proc/net/tcp", encoding: .utf8) else { return nil }

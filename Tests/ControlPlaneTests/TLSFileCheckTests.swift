@@ -8,7 +8,7 @@ import Testing
 
 /// Whether the files of a `tls:` section load (NIOSSL, as the replicas load them), and what a
 /// control plane started with `--proxy-tls-address` says when they do not.
-@Suite struct TLSFileCheckTests {
+@Suite(.endToEnd) struct TLSFileCheckTests {
     /// A directory with a CA, a good pair `site`, a second pair `other` and junk files.
     struct Files {
         let directory: TestDirectory

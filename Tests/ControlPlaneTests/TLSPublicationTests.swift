@@ -1,6 +1,5 @@
 import AdminAPI
 import Foundation
-import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging

@@ -34,7 +34,7 @@ struct AccessLogFormatTests {
         let entry = AccessLogEntry(
             timeMilliseconds: 1000, requestID: "id\"1\\", replica: "r1", method: "GET", path: "/a?b=\"c\"\n\u{1}é",
             endpoint: nil, status: 404, upstreamStatus: nil, bytesIn: 0, bytesOut: 31, durationMicroseconds: 1_234_567,
-            upstreamDurationMicroseconds: nil, client: "127.0.0.1")
+            upstreamDurationMicroseconds: nil, client: "127.0.0.1", transport: .h2TLS)
         var out: [UInt8] = []
         entry.append(to: &out)
         #expect(out.last == UInt8(ascii: "\n"))
@@ -49,10 +49,12 @@ struct AccessLogFormatTests {
         #expect(json["bytes_out"] as? Int == 31)
         #expect(json["duration_ms"] as? Double == 1234.567)
         #expect(json["time"] as? String == "1970-01-01T00:00:01.000Z")
+        #expect(json["protocol"] as? String == "h2")
+        #expect(json["tls"] as? Bool == true)
         #expect(
             Set(json.keys) == [
                 "time", "request_id", "replica", "method", "path", "endpoint", "status", "upstream_status", "bytes_in",
-                "bytes_out", "duration_ms", "upstream_duration_ms", "client", "reason",
+                "bytes_out", "duration_ms", "upstream_duration_ms", "client", "reason", "protocol", "tls",
             ])
     }
 

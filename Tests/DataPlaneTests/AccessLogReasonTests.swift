@@ -5,7 +5,7 @@ import Testing
 /// End to end through a supervised replica: every response the gateway answers itself carries
 /// the access log's `reason`, so the 503s of a disabled, an unhealthy and a breaker-open endpoint,
 /// and a refused connect and a reset, can be told apart in the log; relayed answers carry none.
-@Suite(.serialized) struct AccessLogReasonTests {
+@Suite(.endToEnd, .serialized) struct AccessLogReasonTests {
     @Test func everyStatusTheGatewayAnswersItselfHasItsReasonInTheAccessLog() async throws {
         let good = try await UpstreamServer.start(.echo)
         let failing = try await UpstreamServer.start(.fixed(status: 500, headers: [], body: "broken"))

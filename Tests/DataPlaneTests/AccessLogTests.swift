@@ -5,7 +5,7 @@ import Testing
 
 /// The access log of a real replica: one JSON line per completed request, written to a file,
 /// to stdout by default, or nowhere with `--access-log off`.
-@Suite(.serialized) struct AccessLogTests {
+@Suite(.endToEnd, .serialized) struct AccessLogTests {
     @Test func everyRequestIsOneLineInTheFile() async throws {
         try await withReplica(arguments: { ["--access-log", $0.file("access.log").path] }) { replica, _ in
             var expected: [String: (status: Int, endpoint: String?, method: String)] = [:]
@@ -46,6 +46,8 @@ import Testing
                 #expect(line["endpoint"] as? String == request.endpoint)
                 #expect(line["replica"] as? String == replica.replicaID)
                 #expect(line["client"] as? String == "127.0.0.1")
+                #expect(line["protocol"] as? String == "http1")
+                #expect(line["tls"] as? Bool == false)
                 #expect((line["duration_ms"] as? Double ?? -1) >= 0)
                 #expect((line["bytes_out"] as? Int ?? 0) > 0)
                 if request.endpoint == nil {

@@ -8,7 +8,7 @@ import Testing
 
 /// The edge rules on a real replica process with a real upstream: what only the whole system
 /// shows (sockets, many connections, the timer sweep on real time).
-@Suite struct EdgeEndToEndTests {
+@Suite(.endToEnd) struct EdgeEndToEndTests {
     /// A replica whose cached snapshot carries short client timeouts.
     static func withProxy(
         limits: ProxyLimits, _ body: (DataPlaneHarness, UpstreamServer) async throws -> Void

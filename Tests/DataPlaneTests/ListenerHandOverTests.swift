@@ -10,7 +10,7 @@ import Testing
 
 /// The replica's side of the listener hand-over: on `send_listener` a replica serving an
 /// inherited socket sends that listening descriptor over a Unix socket (`SCM_RIGHTS`).
-@Suite struct ListenerHandOverTests {
+@Suite(.endToEnd) struct ListenerHandOverTests {
     @Test func replicaSendsItsInheritedListeningSocket() async throws {
         let directory = try TestDirectory()
         let control = try await DataPlaneControlServer.start(path: directory.file("cp.sock").path)
@@ -69,7 +69,7 @@ import Testing
 
 /// The sending side with two sockets: one message, the plaintext socket first, each named by its
 /// byte, which a control plane that predates TLS reads as the one socket it knows.
-@Suite struct ListenerHandOverTLSTests {
+@Suite(.endToEnd) struct ListenerHandOverTLSTests {
     /// A listening TCP socket on 127.0.0.1 and its port.
     static func listen() throws -> (descriptor: Int32, port: Int) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)

@@ -5,7 +5,7 @@ import Testing
 
 /// How a replica gets its listening socket: inherited from a supervisor (`LISTEN_FDS`) or bound
 /// itself with `SO_REUSEPORT`.
-@Suite struct ListeningSocketTests {
+@Suite(.endToEnd) struct ListeningSocketTests {
     @Test func replicaServesTheSocketItInheritsAsDescriptor3() async throws {
         let upstream = try await UpstreamServer.start()
         let replica = try DataPlaneInheritedSocket.start(

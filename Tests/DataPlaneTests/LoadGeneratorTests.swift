@@ -4,7 +4,7 @@ import Testing
 
 /// The load client the rollout and chaos tests rely on: it must count every request and every
 /// kind of failure, or a "zero failures" assertion proves nothing.
-@Suite struct LoadGeneratorTests {
+@Suite(.endToEnd) struct LoadGeneratorTests {
     @Test func countsEveryResponseAndSortsFailuresByKind() async throws {
         let ok = try await UpstreamServer.start(.fixed(status: 200, headers: [], body: "ok"))
         defer { Task { await ok.stop() } }

@@ -7,7 +7,7 @@ import Testing
 
 /// Bodies stream through the proxy unchanged in both directions, and an upstream that dies
 /// mid-response never turns into a silently short success.
-@Suite(.serialized) struct ProxyBodyTests {
+@Suite(.endToEnd, .serialized) struct ProxyBodyTests {
     @Test(arguments: [0, 1024, 100 * 1024 * 1024])
     func uploadsArriveExactlyAsSent(size: Int) async throws {
         try await ProxyFixture.with { proxy in
@@ -95,7 +95,7 @@ struct ChunkSequence: AsyncSequence, Sendable {
     func makeAsyncIterator() -> AsyncIterator { AsyncIterator(chunk: chunk, remaining: count) }
 }
 
-@Suite struct BodyHashTests {
+@Suite(.endToEnd) struct BodyHashTests {
     @Test func hashDoesNotDependOnHowTheBodyWasSplit() {
         let data = UpstreamServer.patternData(count: 100_003)
         var split = FNV1a()

@@ -4,7 +4,7 @@ import TestSupport
 import Testing
 
 /// Upstream failures become the seed's gateway statuses.
-@Suite struct ProxyFailureTests {
+@Suite(.endToEnd) struct ProxyFailureTests {
     @Test func upstreamThatNeverAnswersTimesOutWith504AfterTheEndpointsTimeout() async throws {
         try await ProxyFixture.with(.hang) { proxy in
             let started = Date()

@@ -6,7 +6,7 @@ import Testing
 
 /// Headers through the real proxy: end-to-end ones untouched, hop-by-hop ones dropped,
 /// forwarding headers added, cookies never shared.
-@Suite struct ProxyHeaderTests {
+@Suite(.endToEnd) struct ProxyHeaderTests {
     @Test func credentialsAndEndToEndHeadersReachTheUpstream() async throws {
         try await ProxyFixture.with { proxy in
             let request =

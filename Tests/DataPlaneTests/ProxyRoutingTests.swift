@@ -5,7 +5,7 @@ import Testing
 
 /// Routing through the real binary to a real upstream: what arrives upstream, and the statuses
 /// the gateway answers itself.
-@Suite struct ProxyRoutingTests {
+@Suite(.endToEnd) struct ProxyRoutingTests {
     @Test func subPathsAndRawQueriesArriveExactlyAsSent() async throws {
         try await ProxyFixture.with { proxy in
             let cases: [(String, String)] = [

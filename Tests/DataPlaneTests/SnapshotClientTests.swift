@@ -5,7 +5,7 @@ import TestSupport
 import Testing
 
 /// The snapshot protocol against a real Unix socket: hello, ACK/NACK, cache, reconnects.
-@Suite struct SnapshotClientTests {
+@Suite(.endToEnd) struct SnapshotClientTests {
     /// A control server, an upstream and a replica in one directory; all stopped at the end.
     static func with(
         cachedSnapshot: ((String) -> Snapshot)? = nil,

@@ -9,7 +9,7 @@ import Testing
 
 /// `https` endpoints through NIOSSL, trusting a CA given with `--ca-file`. The CA and the
 /// server certificate are made with `openssl` in the test's directory.
-@Suite(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl")))
+@Suite(.endToEnd, .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl")))
 struct TLSUpstreamTests {
     @Test func httpsUpstreamIsReachedWithTheGivenCAAndRefusedWithoutIt() async throws {
         let pki = try TestDirectory()

@@ -3,7 +3,7 @@ import TestSupport
 import Testing
 
 /// `orchctl breaker list|reset` and `orchctl health check` against a real gateway.
-@Suite struct BreakerCommandTests {
+@Suite(.endToEnd) struct BreakerCommandTests {
     static let config = """
         endpoints:
           - name: refused

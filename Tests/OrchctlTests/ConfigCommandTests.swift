@@ -3,7 +3,7 @@ import TestSupport
 import Testing
 
 /// `orchctl config validate|diff|reload` with real files.
-@Suite struct ConfigCommandTests {
+@Suite(.endToEnd) struct ConfigCommandTests {
     @Test func diffOfAnEditedCopyListsExactlyTheChangedEndpoints() async throws {
         let gateway = try await ControlPlaneHarness.start(config: OrchctlFixtures.config)
         defer { gateway.stop() }

@@ -8,7 +8,7 @@ import Testing
 
 /// orchctl driving a real control plane whose supervised `orch-data-plane` replicas proxy to a
 /// real upstream.
-@Suite struct DataPlaneEndToEndTests {
+@Suite(.endToEnd) struct DataPlaneEndToEndTests {
     @Test func addRouteDisableEnableRemoveThroughTheProxy() async throws {
         let upstream = try await UpstreamServer.start(.echo)
         defer { Task { await upstream.stop() } }

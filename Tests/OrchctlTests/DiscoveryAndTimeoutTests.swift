@@ -4,7 +4,7 @@ import Testing
 
 /// orchctl finds a control plane on other ports through `DIR/runtime.json`, gives up on one that
 /// never answers after `--timeout` (10 s by default), and exits 1 when a health check fails.
-@Suite(.serialized) struct DiscoveryAndTimeoutTests {
+@Suite(.endToEnd, .serialized) struct DiscoveryAndTimeoutTests {
     @Test func withoutAdminURLTheAddressInRuntimeJSONIsUsed() async throws {
         // The harness's control plane listens on an ephemeral port, not 8001.
         let gateway = try await ControlPlaneHarness.start(config: OrchctlFixtures.config)

@@ -5,7 +5,7 @@ import TestSupport
 import Testing
 
 /// `orchctl endpoint ...` against a real control plane.
-@Suite struct EndpointCommandTests {
+@Suite(.endToEnd) struct EndpointCommandTests {
     @Test func addListGetUpdateDisableEnableRemove() async throws {
         let gateway = try await ControlPlaneHarness.start(config: nil)
         defer { gateway.stop() }

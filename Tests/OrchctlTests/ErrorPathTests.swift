@@ -4,7 +4,7 @@ import Testing
 
 /// Every failure is one line on stderr that says what happened and what to do, with the
 /// documented exit code: 1 refused by the server, 2 usage, 3 unreachable.
-@Suite struct ErrorPathTests {
+@Suite(.endToEnd) struct ErrorPathTests {
     @Test func unreachableControlPlaneExits3AndNamesTheURL() async throws {
         let url = "http://127.0.0.1:\(try OrchctlFixtures.closedPort())"
         let started = Date()

@@ -3,7 +3,7 @@ import TestSupport
 import Testing
 
 /// `orchctl rollout` and its line in `orchctl status`, against a real supervising gateway.
-@Suite struct RolloutCommandTests {
+@Suite(.endToEnd) struct RolloutCommandTests {
     @Test func rolloutReplacesTheReplicaAndStatusShowsIt() async throws {
         let gateway = try await ControlPlaneHarness.start(config: OrchctlFixtures.config, replicas: 1)
         defer { gateway.stop() }

@@ -3,7 +3,7 @@ import TestSupport
 import Testing
 
 /// `orchctl snapshots list|show|rollback`.
-@Suite struct SnapshotsCommandTests {
+@Suite(.endToEnd) struct SnapshotsCommandTests {
     @Test func listShowAndRollBack() async throws {
         let gateway = try await ControlPlaneHarness.start(config: OrchctlFixtures.config)
         defer { gateway.stop() }

@@ -4,7 +4,7 @@ import TestSupport
 import Testing
 
 /// `orchctl status`: control plane, replicas and endpoints on one screen.
-@Suite struct StatusCommandTests {
+@Suite(.endToEnd) struct StatusCommandTests {
     @Test func showsControlPlaneSnapshotAndEndpoints() async throws {
         let gateway = try await ControlPlaneHarness.start(config: OrchctlFixtures.config)
         defer { gateway.stop() }

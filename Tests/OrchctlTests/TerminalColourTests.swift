@@ -4,7 +4,7 @@ import Testing
 
 /// Colour only on a terminal and only without `NO_COLOR`: `orchctl` runs in a pseudo-terminal
 /// made by util-linux `script`.
-@Suite(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script")))
+@Suite(.endToEnd, .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script")))
 struct TerminalColourTests {
     static let escape = "\u{1B}["
 

@@ -60,7 +60,15 @@ package struct ControlSocketServer: Service {
 
     private func converse(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>, id: UInt64) async {
         let outbox = ReplicaOutbox()
-        let peerPid = await Self.peerProcess(of: connection.channel)
+        let peer = await Self.peerCredentials(of: connection.channel)
+        if let peer, !peer.isSameUser {
+            logger.warning(
+                "control socket peer runs as another user, closing",
+                metadata: ["peer.pid": "\(peer.pid)", "peer.uid": "\(peer.uid)"])
+            try? await connection.channel.close()
+            return
+        }
+        let peerPid = peer.flatMap { $0.pid > 0 ? Int($0.pid) : nil }
         let said = NIOLockedValueBox(false)
         do {
             try await connection.executeThenClose { inbound, outbound in
@@ -144,25 +152,17 @@ extension ControlSocketServer {
         while true { try await Task.sleep(for: .seconds(3600)) }
     }
 
-    /// The process id of the peer of a Unix socket connection (`SO_PEERCRED`), if the system says.
-    static func peerProcess(of channel: any Channel) async -> Int? {
+    /// The peer of a Unix socket connection (`SO_PEERCRED`), if the system says.
+    static func peerCredentials(of channel: any Channel) async -> PeerCredentials? {
         #if canImport(Glibc)
             guard let provider = channel as? any SocketOptionProvider else { return nil }
-            let credentials: PeerCredentials? = try? await provider.unsafeGetSocketOption(
+            return try? await provider.unsafeGetSocketOption(
                 level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED)
             ).get()
-            return credentials.flatMap { $0.pid > 0 ? Int($0.pid) : nil }
         #else
             return nil
         #endif
     }
-}
-
-/// Linux's `struct ucred`, which the Glibc module does not export: what `SO_PEERCRED` fills in.
-private struct PeerCredentials: Sendable {
-    var pid: Int32 = 0
-    var uid: UInt32 = 0
-    var gid: UInt32 = 0
 }
 
 /// Hands out connection ids.

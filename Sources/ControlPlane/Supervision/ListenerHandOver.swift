@@ -109,6 +109,8 @@ package final class ListenerHandOver: Sendable {
             guard connection >= 0 else { continue }
             _ = fcntl(connection, F_SETFD, FD_CLOEXEC)
             defer { Glibc.close(connection) }
+            // Only a process of this user may hand the control plane a socket.
+            guard PeerCredentials.of(descriptor: connection)?.isSameUser ?? false else { continue }
             var timeoutValue = timeval(tv_sec: Int(max(remaining.components.seconds, 1)), tv_usec: 0)
             setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &timeoutValue, socklen_t(MemoryLayout<timeval>.size))
             let (markers, descriptors) = Self.receiveDescriptors(connection)

@@ -14,6 +14,8 @@ package struct AccessLogEntry {
     package var upstreamDurationMicroseconds: Int64?
     package var client: String?
     package var reason: ResponseReason? = nil
+    /// The protocol the client spoke and whether over TLS.
+    package var transport: ClientTransport = .http1
 
     /// Appends the entry as a JSON object and a newline.
     package func append(to out: inout [UInt8]) {
@@ -49,7 +51,10 @@ package struct AccessLogEntry {
         Self.appendOptionalString(client, to: &out)
         out.append(contentsOf: #","reason":"#.utf8)
         Self.appendOptionalString(reason?.rawValue, to: &out)
-        out.append(contentsOf: "}\n".utf8)
+        out.append(contentsOf: #","protocol":""#.utf8)
+        out.append(contentsOf: transport.protocolLabel.utf8)
+        out.append(contentsOf: transport.isTLS ? #"","tls":true}"#.utf8 : #"","tls":false}"#.utf8)
+        out.append(UInt8(ascii: "\n"))
     }
 
     static func appendNull(to out: inout [UInt8]) {

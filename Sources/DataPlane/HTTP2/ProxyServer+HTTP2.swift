@@ -8,7 +8,8 @@ extension ProxyServer {
     /// ``HTTP2Limits``, a stream per request, each with NIOHTTP2's HTTP/1 codec and a
     /// ``ProxyServerHandler`` (``ClientTransport/h2TLS``) that serves exactly one request; the
     /// connection-management handler closes the connection after `idle_timeout` without streams
-    /// and answers a drain with GOAWAY (finishing the open streams); ``HTTP2ConnectionHandler``
+    /// and answers a drain with GOAWAY (finishing the open streams), after
+    /// ``HTTP2DrainNoticeHandler`` has given the client notice; ``HTTP2ConnectionHandler``
     /// counts the connection and closes it on a connection error.
     package static func configureHTTP2(
         _ channel: any Channel, states: LoopStates, environment: ProxyEnvironment, handshakeDeadline: Scheduled<Void>?,
@@ -36,8 +37,11 @@ extension ProxyServer {
             }
         }
         let pipeline = channel.pipeline.syncOperations
+        try pipeline.addHandler(HTTP2DrainNoticeHandler())
         try pipeline.addHandler(http2)
         try pipeline.addHandler(manager)
         try pipeline.addHandler(HTTP2ConnectionHandler(loop: loop, logger: logger))
+        // A connection accepted before the drain but negotiated after it missed the drain's event.
+        if loop.draining { channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent()) }
     }
 }

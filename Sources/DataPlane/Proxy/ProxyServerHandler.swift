@@ -422,7 +422,7 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
                 status: record.status, upstreamStatus: record.upstreamStatus, bytesIn: record.bytesIn,
                 bytesOut: record.bytesOut, durationMicroseconds: duration / 1000,
                 upstreamDurationMicroseconds: upstreamDuration.map { $0 / 1000 }, client: clientIP,
-                reason: record.reason))
+                reason: record.reason, transport: transport))
     }
 
     private func healthResponse() -> GatewayResponse {

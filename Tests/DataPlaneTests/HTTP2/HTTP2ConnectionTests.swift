@@ -16,12 +16,13 @@ import Testing
         let channel: EmbeddedChannel
         private var written: [UInt8] = []
 
-        init() throws {
+        init(draining: Bool = false) throws {
             let environment = ProxyEnvironment(replicaID: "test", tlsContext: nil)
             state = LoopState(eventLoop: loop, environment: environment)
             state.routes = ProxyRoutes(
                 snapshot: Snapshot(
                     version: 1, createdAt: "2026-01-01T00:00:00Z", cause: "test", endpoints: EmbeddedProxy.endpoints))
+            state.draining = draining
             channel = EmbeddedChannel(loop: loop)
             try channel.connect(to: SocketAddress(ipAddress: "192.0.2.7", port: 40000)).wait()
             try ProxyServer.configureHTTP2(
@@ -109,16 +110,39 @@ import Testing
         #expect(!connection.channel.isActive)
     }
 
-    @Test func aDrainSendsGoAwayAndTheIdleConnectionCloses() throws {
+    @Test func aDrainSendsGoAwayAndTheIdleConnectionClosesAfterTheGrace() throws {
         let connection = try Connection()
         connection.channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
         connection.loop.run()
         #expect(try connection.goAwayErrorCode() == 0)  // NO_ERROR
-        // The client acknowledges the PING that follows the first GOAWAY; with no stream open,
-        // the connection then closes.
+        #expect(try connection.frames().filter { $0.type == 0x7 }.count == 1)
+        #expect(try !connection.frames().contains { $0.type == 0x6 })
+        // After the grace, NIOHTTP2's own double GOAWAY: GOAWAY and a PING; once the client
+        // acknowledges the PING, with no stream open, the connection closes.
+        connection.loop.advanceTime(by: HTTP2DrainNoticeHandler.grace)
         let ping = try #require(try connection.frames().first { $0.type == 0x6 })
+        #expect(try connection.frames().filter { $0.type == 0x7 }.count == 2)
+        #expect(connection.channel.isActive)
         try connection.send(Connection.frame(type: 0x6, flags: 0x1, stream: 0, ping.payload))
         connection.loop.run()
         #expect(!connection.channel.isActive)
+    }
+
+    @Test func aStreamTheClientOpensBeforeItSeesTheDrainsGoAwayIsServedNotRefused() throws {
+        let connection = try Connection()
+        connection.channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        connection.loop.run()
+        #expect(try connection.goAwayErrorCode() == 0)
+        // GET / with END_STREAM, crossing the GOAWAY on the wire: answered (HEADERS on stream 1).
+        try connection.send(
+            Connection.frame(type: 0x1, flags: 0x5, stream: 1, [0x82, 0x87, 0x84, 0x41, 0x01, UInt8(ascii: "a")]))
+        let frames = try connection.frames()
+        #expect(frames.contains { $0.type == 0x1 })
+        #expect(!frames.contains { $0.type == 0x3 })  // no RST_STREAM (REFUSED_STREAM)
+    }
+
+    @Test func aConnectionNegotiatedAfterTheDrainBeganGetsTheDrainsGoAway() throws {
+        let connection = try Connection(draining: true)
+        #expect(try connection.goAwayErrorCode() == 0)
     }
 }

@@ -11,7 +11,7 @@ import Testing
 /// ports, snapshot from its cache) in front of a real upstream, driven by `curl` and a NIOSSL
 /// client: HTTP/1.1 and HTTP/2, the certificate chosen by SNI, client certificates, and a
 /// certificate replaced on disk.
-@Suite(.enabled(if: TestPKI.isAvailable && FileManager.default.isExecutableFile(atPath: "/usr/bin/curl")))
+@Suite(.endToEnd, .enabled(if: TestPKI.isAvailable && FileManager.default.isExecutableFile(atPath: "/usr/bin/curl")))
 struct TLSListenerEndToEndTests {
     struct Gateway {
         let pki: TestPKI
