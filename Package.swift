@@ -53,10 +53,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The admin API's request and response bodies: encoded by the control plane's routes,
+        // decoded by orchctl and the tests, and checked against Resources/openapi.json.
+        .target(
+            name: "AdminAPI",
+            dependencies: ["Shared"],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "ControlPlane",
             dependencies: [
-                "Shared",
+                "AdminAPI", "Shared",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -122,7 +129,7 @@ let package = Package(
         .executableTarget(
             name: "orchctl",
             dependencies: [
-                "Shared",
+                "AdminAPI", "Shared",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -190,8 +197,8 @@ let package = Package(
         .testTarget(
             name: "ControlPlaneTests",
             dependencies: [
-                "ControlPlane", "Shared", "TestSupport", "LoadGenerator", "orch-control-plane", "orch-data-plane",
-                "orchctl",
+                "AdminAPI", "ControlPlane", "Shared", "TestSupport", "LoadGenerator", "orch-control-plane",
+                "orch-data-plane", "orchctl",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -223,7 +230,7 @@ let package = Package(
         .testTarget(
             name: "OrchctlTests",
             dependencies: [
-                "Shared", "TestSupport", "orch-control-plane", "orch-data-plane", "orchctl",
+                "AdminAPI", "Shared", "TestSupport", "orch-control-plane", "orch-data-plane", "orchctl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

@@ -12,7 +12,7 @@ struct SupervisionSetup {
     /// The TLS proxy address the replicas serve; `nil` without `--proxy-tls-address`.
     let proxyTLSText: String?
     /// The TLS address adopted replicas hold and are to hand over (``ListenerRecovery``).
-    let awaitedTLS: ListenAddress?
+    let awaitedTLS: HostPort?
 }
 
 extension ControlPlane {
@@ -25,10 +25,10 @@ extension ControlPlane {
         directory: DataDirectory, socketPath: String, publisher: SnapshotPublisher
     ) throws -> SupervisionSetup {
         var sockets: [ListeningSocket] = []
-        var proxyText = AddressText.describe(host: settings.proxyAddress.host, port: settings.proxyAddress.port)
-        var proxyTLSText = settings.proxyTLSAddress.map { AddressText.describe(host: $0.host, port: $0.port) }
+        var proxyText = settings.proxyAddress.description
+        var proxyTLSText = settings.proxyTLSAddress?.description
         var tlsSocket: Int32? = proxyTLSText == nil ? nil : -1
-        var awaitedTLS: ListenAddress?
+        var awaitedTLS: HostPort?
         let dataDirectory = URL(fileURLWithPath: directory.path)
         var adopted: [ReplicaRegistryFile.Entry] = []
         var listenSocket: Int32 = -1
@@ -46,7 +46,7 @@ extension ControlPlane {
             if let requested = proxyTLSText {
                 if !adopted.isEmpty, let held = ReplicaRegistryFile.proxyTLSAddress(from: url) {
                     proxyTLSText = held
-                    awaitedTLS = try ListenAddress(parsing: held)
+                    awaitedTLS = try HostPort(listening: held)
                 } else {
                     let socket = try Self.bind(requested, for: "the TLS proxy")
                     sockets.append(socket)
@@ -74,7 +74,7 @@ extension ControlPlane {
 
     /// Listens on `text` for `purpose` (`the proxy`, `the TLS proxy`).
     private static func bind(_ text: String, for purpose: String) throws -> ListeningSocket {
-        let address = try ListenAddress(parsing: text)
+        let address = try HostPort(listening: text)
         do {
             return try ListeningSocket(address: address)
         } catch {
@@ -89,7 +89,7 @@ extension ControlPlane {
         guard settings.replicas > 0, !supervision.supervisor.hasListenSocket else { return nil }
         let recovery = ListenerRecovery(
             supervisor: supervision.supervisor, publisher: publisher, path: directory.file("listener.sock"),
-            expected: try ListenAddress(parsing: supervision.proxyText), expectedTLS: supervision.awaitedTLS,
+            expected: try HostPort(listening: supervision.proxyText), expectedTLS: supervision.awaitedTLS,
             timeout: .milliseconds(Int64(Self.adoptTimeoutSeconds * 1000)), logger: logger)
         return Task { await recovery.run() }
     }

@@ -122,9 +122,3 @@ extension ControlPlane {
         Double(ProcessInfo.processInfo.environment["ORCH_ADOPT_TIMEOUT"] ?? "").flatMap { $0 > 0 ? $0 : nil } ?? 30
     }
 }
-
-extension AddressText {
-    package static func describe(host: String, port: Int) -> String {
-        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
-    }
-}

@@ -72,17 +72,11 @@ package struct ControlPlaneCommand: AsyncParsableCommand {
     package init() {}
 
     package func validate() throws {
-        guard AddressText.parse(adminAddress) != nil else {
-            throw ValidationError("--admin-address must be HOST:PORT, not '\(adminAddress)'")
-        }
-        guard AddressText.parse(proxyAddress) != nil else {
-            throw ValidationError("--proxy-address must be HOST:PORT, not '\(proxyAddress)'")
-        }
+        let plain = try Self.address(proxyAddress, option: "--proxy-address")
+        _ = try Self.address(adminAddress, option: "--admin-address")
         if let proxyTLSAddress = resolvedProxyTLSAddress {
-            guard let tls = AddressText.parse(proxyTLSAddress) else {
-                throw ValidationError("--proxy-tls-address must be HOST:PORT, not '\(proxyTLSAddress)'")
-            }
-            if let plain = AddressText.parse(proxyAddress), plain.port != 0, plain == tls {
+            let tls = try Self.address(proxyTLSAddress, option: "--proxy-tls-address")
+            if plain.port != 0, plain == tls {
                 throw ValidationError("--proxy-tls-address must differ from --proxy-address (\(proxyAddress))")
             }
         }
@@ -97,6 +91,15 @@ package struct ControlPlaneCommand: AsyncParsableCommand {
         }
         if let level = resolvedLogLevel(fileLevel: nil), Logger.Level(rawValue: level) == nil {
             throw ValidationError("--log-level must be one of \(GatewayConfig.logLevels.joined(separator: ", "))")
+        }
+    }
+
+    /// `text` as an address, or the usage error naming `option` and what is wrong.
+    static func address(_ text: String, option: String) throws -> HostPort {
+        do {
+            return try HostPort(parsing: text)
+        } catch {
+            throw ValidationError("\(option): \(error.description)")
         }
     }
 
@@ -116,9 +119,10 @@ package struct ControlPlaneCommand: AsyncParsableCommand {
             return handler
         }
         let settings = ControlPlaneSettings(
-            dataDir: dataDir, configPath: config, adminAddress: AddressText.parse(adminAddress)!,
-            proxyAddress: AddressText.parse(proxyAddress)!,
-            proxyTLSAddress: resolvedProxyTLSAddress.flatMap { AddressText.parse($0) },
+            dataDir: dataDir, configPath: config,
+            adminAddress: try Self.address(adminAddress, option: "--admin-address"),
+            proxyAddress: try Self.address(proxyAddress, option: "--proxy-address"),
+            proxyTLSAddress: try resolvedProxyTLSAddress.map { try Self.address($0, option: "--proxy-tls-address") },
             replicas: replicaCount ?? ProcessLayout.automaticReplicas,
             logLevel: level,
             dataPlaneBinary: dataPlaneBinary ?? Self.environment["ORCH_DATA_PLANE_BINARY"] ?? Self.siblingDataPlane(),
@@ -155,10 +159,10 @@ package struct ControlPlaneCommand: AsyncParsableCommand {
 package struct ControlPlaneSettings: Sendable {
     package var dataDir: String
     package var configPath: String
-    package var adminAddress: (host: String, port: Int)
-    package var proxyAddress: (host: String, port: Int)
+    package var adminAddress: HostPort
+    package var proxyAddress: HostPort
     /// The TLS proxy address (`--proxy-tls-address`); `nil`: no TLS listener.
-    package var proxyTLSAddress: (host: String, port: Int)? = nil
+    package var proxyTLSAddress: HostPort? = nil
     package var replicas: Int
     package var logLevel: Logger.Level
     package var dataPlaneBinary: String

@@ -15,16 +15,16 @@ struct ListenerRecovery {
     /// The Unix socket path the replica sends the descriptors to.
     let path: String
     /// The address the adopted replicas serve.
-    let expected: ListenAddress
+    let expected: HostPort
     /// The TLS address the adopted replicas serve, when this control plane has a TLS listener.
-    let expectedTLS: ListenAddress?
+    let expectedTLS: HostPort?
     /// How long to keep asking before giving up.
     let timeout: Duration
     let logger: Logger
 
     init(
-        supervisor: ReplicaSupervisor, publisher: SnapshotPublisher, path: String, expected: ListenAddress,
-        expectedTLS: ListenAddress? = nil, timeout: Duration, logger: Logger
+        supervisor: ReplicaSupervisor, publisher: SnapshotPublisher, path: String, expected: HostPort,
+        expectedTLS: HostPort? = nil, timeout: Duration, logger: Logger
     ) {
         self.supervisor = supervisor
         self.publisher = publisher
@@ -110,7 +110,7 @@ struct ListenerRecovery {
     }
 
     /// Binds the TLS address here when no adopted replica handed its socket over.
-    private func bindTLS(_ address: ListenAddress) -> Bool {
+    private func bindTLS(_ address: HostPort) -> Bool {
         do {
             supervisor.listenerArrived(try ListeningSocket(address: address), as: .proxyTLS)
             logger.warning(

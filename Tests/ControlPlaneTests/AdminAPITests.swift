@@ -1,3 +1,4 @@
+import AdminAPI
 import Foundation
 import TestSupport
 import Testing
@@ -28,7 +29,7 @@ import Testing
     @Test func badBodiesAreRefusedAndChangeNothing() async throws {
         let gateway = try await ControlPlaneHarness.start(config: nil)
         defer { gateway.stop() }
-        let versionBefore = try await gateway.admin(.GET, "/snapshots").json["current_version"] as? Int
+        let versionBefore = try await gateway.admin(.GET, "/snapshots").decode(SnapshotListing.self).currentVersion
 
         let garbage = try await gateway.admin(.POST, "/registry/endpoints", json: "{not json")
         #expect(garbage.status == 400)
@@ -38,9 +39,12 @@ import Testing
             .POST, "/registry/endpoints",
             json: #"{"config": {"name": "x", "url": 5, "methods": "GET", "timeout": "soon"}}"#)
         #expect(wrongTypes.status == 422)
-        let issues = wrongTypes.json["detail"] as? [[String: Any]] ?? []
-        #expect(Set(issues.compactMap { $0["field"] as? String }) == ["url", "methods", "timeout"])
-        #expect(issues.first?["loc"] as? [String] == ["body", "config", issues.first?["field"] as? String ?? ""])
+        guard case .issues(let issues) = try wrongTypes.decode(ErrorBody.self).detail else {
+            Issue.record("a 422 lists the bad fields: \(wrongTypes.text)")
+            return
+        }
+        #expect(Set(issues.compactMap(\.field)) == ["url", "methods", "timeout"])
+        #expect(issues.allSatisfy { $0.loc == ["body", "config", $0.field ?? ""] })
 
         let unknownKey = try await gateway.admin(
             .POST, "/registry/endpoints", json: #"{"name": "x", "url": "http://127.0.0.1:9", "colour": "blue"}"#)
@@ -59,25 +63,29 @@ import Testing
         #expect(badStatus.status == 422)
 
         #expect(ConfigFileTests.names(try await gateway.admin(.GET, "/registry/endpoints")).isEmpty)
-        #expect(try await gateway.admin(.GET, "/snapshots").json["current_version"] as? Int == versionBefore)
+        #expect(
+            try await gateway.admin(.GET, "/snapshots").decode(SnapshotListing.self).currentVersion == versionBefore)
     }
 
     @Test func seedShapesOfRootAndStats() async throws {
         let gateway = try await ControlPlaneHarness.start(config: ConfigFileTests.seedConfig)
         defer { gateway.stop() }
-        let root = try await gateway.admin(.GET, "/").json
-        #expect(root["service"] as? String == "Orchestrator API")
-        let stats = try await gateway.admin(.GET, "/registry/stats").json["registry_stats"] as? [String: Int]
-        #expect(stats == ["total": 2, "active": 2, "inactive": 0, "disabled": 0, "unhealthy": 0])
-        let routes = try await gateway.admin(.GET, "/router/routes").json
-        #expect(routes["total_count"] as? Int == 3)
-        let debug = try await gateway.admin(.GET, "/router/debug/v1/order_service/items/7?x=1").json
-        #expect(debug["would_forward_to"] as? String == "http://127.0.0.1:9/orders/items/7?x=1")
-        #expect(debug["relative_path"] as? String == "items/7")
-        let miss = try await gateway.admin(.GET, "/router/debug/nothing/here").json
-        #expect(miss["error"] as? String == "No matching endpoint found")
-        let health = try await gateway.admin(.GET, "/health", headers: []).json
-        #expect(health["status"] as? String == "healthy")
-        #expect((health["registry"] as? [String: Any])?["total_endpoints"] as? Int == 2)
+        let root = try await gateway.admin(.GET, "/").decode(ServiceDescription.self)
+        #expect(root.service == "Orchestrator API")
+        let stats = try await gateway.admin(.GET, "/registry/stats").decode(RegistryStatsResponse.self).registryStats
+        #expect(stats == RegistryStats(total: 2, active: 2, inactive: 0, disabled: 0, unhealthy: 0))
+        let routes = try await gateway.admin(.GET, "/router/routes").decode(RouteListing.self)
+        #expect(routes.totalCount == 3)
+        let debug = try await gateway.admin(.GET, "/router/debug/v1/order_service/items/7?x=1").decode(RouteDebug.self)
+        #expect(debug.wouldForwardTo == "http://127.0.0.1:9/orders/items/7?x=1")
+        #expect(debug.relativePath == "items/7")
+        let miss = try await gateway.admin(.GET, "/router/debug/nothing/here")
+        #expect(try miss.decode(RouteDebug.self).error == "No matching endpoint found")
+        // A miss shows `matched_endpoint` as null, and no `relative_path`.
+        #expect(miss.json["matched_endpoint"] is NSNull)
+        #expect(miss.json["relative_path"] == nil)
+        let health = try await gateway.admin(.GET, "/health", headers: []).decode(GatewayHealth.self)
+        #expect(health.status == "healthy")
+        #expect(health.registry.totalEndpoints == 2)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Shared
 import TestSupport
 import Testing
 
@@ -33,7 +34,7 @@ import Testing
         // The port check: the same socket expected on another port is refused.
         let second = Task { try await handOver.receiveAsync(timeout: .seconds(30)) }
         try send(proxy.fileDescriptor, to: handOver.path)
-        let other = try ListenAddress(parsing: "127.0.0.1:\(proxy.address.port == 1 ? 2 : 1)")
+        let other = try HostPort(listening: "127.0.0.1:\(proxy.address.port == 1 ? 2 : 1)")
         let sameSocket = try #require(try await second.value.proxy)
         #expect(throws: SupervisionError.self) { try ListeningSocket(adopting: sameSocket, expected: other) }
     }
@@ -88,7 +89,7 @@ import Testing
     @Test func aDescriptorThatIsNotAListeningSocketIsRefused() throws {
         let fd = open("/dev/null", O_RDONLY | O_CLOEXEC)
         #expect(throws: SupervisionError.self) {
-            try ListeningSocket(adopting: fd, expected: try ListenAddress(parsing: "127.0.0.1:8000"))
+            try ListeningSocket(adopting: fd, expected: try HostPort(listening: "127.0.0.1:8000"))
         }
     }
 

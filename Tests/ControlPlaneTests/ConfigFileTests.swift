@@ -1,3 +1,4 @@
+import AdminAPI
 import Foundation
 import Shared
 import TestSupport
@@ -28,11 +29,15 @@ import Testing
         """
 
     static func names(_ response: TestResponse) -> [String] {
-        (response.json["endpoints"] as? [[String: Any]] ?? []).compactMap { $0["endpoint_id"] as? String }
+        ((try? response.decode(EndpointList.self))?.endpoints ?? []).map(\.endpointId)
+    }
+
+    static func timeout(of endpoint: String, _ gateway: ControlPlaneHarness) async throws -> Int {
+        try await gateway.admin(.GET, "/registry/endpoints/\(endpoint)").decode(EndpointDetails.self).timeout
     }
 
     static func currentVersion(_ gateway: ControlPlaneHarness) async throws -> Int {
-        try await gateway.admin(.GET, "/snapshots").json["current_version"] as? Int ?? -1
+        (try? await gateway.admin(.GET, "/snapshots").decode(SnapshotListing.self))?.currentVersion ?? -1
     }
 
     @Test func seedSchemaLoadsAndIsListed() async throws {
@@ -59,9 +64,9 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: gateway.configURL.path))
         #expect(try await gateway.admin(.GET, "/config/endpoints").status == 404)
         // Without a file the replicas apply the default limits.
-        let limits = try await gateway.admin(.GET, "/config/status").json["proxy"] as? [String: Any]
-        #expect(limits?["max_connections"] as? Int == 16384)
-        #expect(limits?["header_timeout"] as? Double == 30)
+        let limits = try await gateway.admin(.GET, "/config/status").decode(ConfigStatus.self).proxy
+        #expect(limits.maxConnections == 16384)
+        #expect(limits.headerTimeout == 30)
     }
 
     @Test func editsInPlaceAndByRenameProduceNewVersions() async throws {
@@ -74,15 +79,15 @@ import Testing
             let version = try await Self.currentVersion(gateway)
             return version > first ? version : nil
         }
-        #expect(try await gateway.admin(.GET, "/registry/endpoints/order_service").json["timeout"] as? Int == 50)
+        #expect(try await Self.timeout(of: "order_service", gateway) == 50)
 
         try gateway.renameConfig(Self.seedConfig.replacingOccurrences(of: "timeout: 45", with: "timeout: 55"))
         _ = try await eventually("renamed file applied") { () -> Int? in
             let version = try await Self.currentVersion(gateway)
             return version > second ? version : nil
         }
-        #expect(try await gateway.admin(.GET, "/registry/endpoints/order_service").json["timeout"] as? Int == 55)
-        #expect(try await gateway.admin(.GET, "/config/status").json["watching"] as? Bool == true)
+        #expect(try await Self.timeout(of: "order_service", gateway) == 55)
+        #expect(try await gateway.admin(.GET, "/config/status").decode(ConfigStatus.self).watching)
     }
 
     @Test(arguments: [
@@ -98,16 +103,16 @@ import Testing
         defer { gateway.stop() }
         let before = try await Self.currentVersion(gateway)
         try gateway.writeConfig(yaml)
-        let status = try await eventually("reload error for \(kind)") { () -> [String: Any]? in
-            let status = try await gateway.admin(.GET, "/config/status").json
-            return status["last_reload_error"] is String ? status : nil
+        let status = try await eventually("reload error for \(kind)") { () -> ConfigStatus? in
+            let status = try await gateway.admin(.GET, "/config/status").decode(ConfigStatus.self)
+            return status.lastReloadError != nil ? status : nil
         }
-        let errors = status["last_reload_errors"] as? [[String: Any]] ?? []
+        let errors = status.lastReloadErrors
         #expect(!errors.isEmpty)
         if let line {
-            #expect(errors.first?["line"] as? Int == line, "\(errors)")
+            #expect(errors.first?.line == line, "\(errors)")
         } else {
-            #expect(errors.first?["line"] is Int)
+            #expect(errors.first?.line != nil)
         }
         #expect(try await Self.currentVersion(gateway) == before)
         #expect(Self.names(try await gateway.admin(.GET, "/registry/endpoints")) == ["user_service", "order_service"])
@@ -122,22 +127,17 @@ import Testing
     @Test func validateAndDiffTakeTheDocumentInTheBody() async throws {
         let gateway = try await ControlPlaneHarness.start(config: Self.seedConfig)
         defer { gateway.stop() }
-        let valid = try await gateway.admin(.POST, "/config/validate", json: Self.seedConfig).json
-        #expect(valid["valid"] as? Bool == true)
-        let limited = try await gateway.admin(
-            .POST, "/config/validate", json: Self.seedConfig + "\nproxy:\n  header_timeout: 0.5\n"
-        ).json
-        #expect(limited["valid"] as? Bool == true)
-        let badLimit = try await gateway.admin(
-            .POST, "/config/validate", json: "proxy:\n  max_pipelined: 0\n  colour: blue\n"
-        ).json
-        #expect(badLimit["valid"] as? Bool == false)
-        let limitFields = (badLimit["errors"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String }
-        #expect(Set(limitFields) == ["proxy.max_pipelined", "proxy.colour"])
-        let invalid = try await gateway.admin(.POST, "/config/validate", json: "endpoints:\n  - url: nope\n").json
-        #expect(invalid["valid"] as? Bool == false)
-        let fields = (invalid["errors"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String }
-        #expect(Set(fields) == ["endpoints[0].name", "endpoints[0].url"])
+        func validate(_ document: String) async throws -> ConfigValidation {
+            try await gateway.admin(.POST, "/config/validate", json: document).decode(ConfigValidation.self)
+        }
+        #expect(try await validate(Self.seedConfig).valid)
+        #expect(try await validate(Self.seedConfig + "\nproxy:\n  header_timeout: 0.5\n").valid)
+        let badLimit = try await validate("proxy:\n  max_pipelined: 0\n  colour: blue\n")
+        #expect(!badLimit.valid)
+        #expect(Set(badLimit.errors.compactMap(\.field)) == ["proxy.max_pipelined", "proxy.colour"])
+        let invalid = try await validate("endpoints:\n  - url: nope\n")
+        #expect(!invalid.valid)
+        #expect(Set(invalid.errors.compactMap(\.field)) == ["endpoints[0].name", "endpoints[0].url"])
 
         let edited =
             Self.seedConfig
@@ -145,19 +145,18 @@ import Testing
             .replacingOccurrences(
                 of: "  - url: \"http://127.0.0.1:9/users\"", with: "  - url: \"http://127.0.0.1:9/people\"")
             + "\n"  // keeps the document valid
-        let diff = try await gateway.admin(.POST, "/config/diff", json: edited).json
-        let changed = (diff["changed"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
-        #expect(changed.sorted() == ["order_service", "user_service"])
-        #expect((diff["added"] as? [String]) == [])
-        #expect((diff["removed"] as? [String]) == [])
-        #expect(diff["proxy_changed"] as? Bool == false)
+        let diff = try await gateway.admin(.POST, "/config/diff", json: edited).decode(ConfigDiff.self)
+        #expect(diff.changed.map(\.name).sorted() == ["order_service", "user_service"])
+        #expect(diff.added.isEmpty)
+        #expect(diff.removed.isEmpty)
+        #expect(!diff.proxyChanged)
         let limits = try await gateway.admin(
             .POST, "/config/diff", json: Self.seedConfig + "\nproxy:\n  max_headers: 10\n"
-        ).json
-        #expect(limits["proxy_changed"] as? Bool == true)
-        #expect(limits["policies_changed"] as? Bool == false)
-        #expect((limits["changed"] as? [Any])?.isEmpty == true)
+        ).decode(ConfigDiff.self)
+        #expect(limits.proxyChanged)
+        #expect(!limits.policiesChanged)
+        #expect(limits.changed.isEmpty)
         // Nothing was applied.
-        #expect(try await gateway.admin(.GET, "/registry/endpoints/order_service").json["timeout"] as? Int == 45)
+        #expect(try await Self.timeout(of: "order_service", gateway) == 45)
     }
 }

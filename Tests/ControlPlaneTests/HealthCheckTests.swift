@@ -1,4 +1,6 @@
+import AdminAPI
 import Foundation
+import Shared
 import TestSupport
 import Testing
 
@@ -20,32 +22,30 @@ import Testing
             """
         let gateway = try await ControlPlaneHarness.start(config: config)
         defer { gateway.stop() }
-        let record = try await eventually("down marked unhealthy") { () -> [String: Any]? in
-            let record = try await gateway.admin(.GET, "/health/endpoints/down").json
-            return record["status"] as? String == "unhealthy" ? record : nil
+        let record = try await eventually("down marked unhealthy") { () -> HealthRecord? in
+            let response = try await gateway.admin(.GET, "/health/endpoints/down")
+            let record = try? response.decode(TimestampedHealthRecord.self).record
+            return record?.status == "unhealthy" ? record : nil
         }
-        #expect(record["url"] as? String == "http://127.0.0.1:9/api/health")
-        #expect((record["consecutive_failures"] as? Int ?? 0) >= 2)
-        #expect(record["error_message"] as? String == "connection refused")
+        #expect(record.url == "http://127.0.0.1:9/api/health")
+        #expect(record.consecutiveFailures >= 2)
+        #expect(record.errorMessage == "connection refused")
 
-        let endpoint = try await gateway.admin(.GET, "/registry/endpoints/down").json
-        #expect(endpoint["status"] as? String == "unhealthy")
-        #expect(endpoint["health"] as? String == "unhealthy")
-        let snapshot = try await gateway.admin(.GET, "/snapshots").json
-        let version = snapshot["current_version"] as? Int ?? 0
-        let body = try await gateway.admin(.GET, "/snapshots/\(version)").json
-        let health = (body["endpoints"] as? [[String: Any]] ?? []).map { $0["health"] as? String ?? "" }
-        #expect(health == ["unhealthy", "unknown"])
+        let endpoint = try await gateway.admin(.GET, "/registry/endpoints/down").decode(EndpointDetails.self)
+        #expect(endpoint.status == "unhealthy")
+        #expect(endpoint.health == "unhealthy")
+        let version = try await gateway.admin(.GET, "/snapshots").decode(SnapshotListing.self).currentVersion
+        let snapshot = try await gateway.admin(.GET, "/snapshots/\(version)").decode(Snapshot.self)
+        #expect(snapshot.endpoints.map(\.health) == [.unhealthy, .unknown])
 
         #expect(try await gateway.admin(.GET, "/health/endpoints/unprobed").status == 404)
-        let unhealthy = try await gateway.admin(.GET, "/health/unhealthy").json
-        #expect(unhealthy["count"] as? Int == 1)
-        let status = try await gateway.admin(.GET, "/health/status").json
-        #expect(status["system_status"] as? String == "unhealthy")
+        #expect(try await gateway.admin(.GET, "/health/unhealthy").decode(UnhealthyEndpoints.self).count == 1)
+        let status = try await gateway.admin(.GET, "/health/status").decode(HealthStatusResponse.self)
+        #expect(status.systemStatus == "unhealthy")
 
         let manual = try await gateway.admin(.POST, "/health/check/down")
         #expect(manual.status == 200)
-        #expect(manual.json["message"] as? String == "Health check completed for down")
+        #expect(try manual.decode(HealthCheckResult.self).message == "Health check completed for down")
         #expect(try await gateway.admin(.POST, "/health/check/nope").detail == "Endpoint not found: nope")
     }
 }

@@ -51,7 +51,7 @@ import Testing
             }
         }
 
-        func recovery(expected: ListenAddress, expectedTLS: ListenAddress?, timeout: Duration) -> ListenerRecovery {
+        func recovery(expected: HostPort, expectedTLS: HostPort?, timeout: Duration) -> ListenerRecovery {
             ListenerRecovery(
                 supervisor: supervisor, publisher: publisher, path: directory.file("l.sock").path, expected: expected,
                 expectedTLS: expectedTLS, timeout: timeout, logger: Self.logger)
@@ -84,7 +84,7 @@ import Testing
         let setup = try await Setup(tlsAwaited: true, helloTLS: false)
         let plain = try ListeningSocket("127.0.0.1:0")
         defer { plain.close() }
-        let free = try ListenAddress(parsing: "127.0.0.1:\(try ClosedPort().port)")
+        let free = try HostPort(listening: "127.0.0.1:\(try ClosedPort().port)")
         let answered = setup.answer(with: [plain.fileDescriptor], markers: "L")
         await setup.recovery(expected: plain.address, expectedTLS: free, timeout: .seconds(3)).run()
         _ = try await answered.value

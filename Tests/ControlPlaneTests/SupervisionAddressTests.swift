@@ -1,4 +1,5 @@
 import ControlPlane
+import Shared
 import Testing
 
 #if canImport(Glibc)
@@ -15,14 +16,14 @@ import Testing
         ("[::]:65535", "::", 65535),
     ])
     func parsesHostAndPort(text: String, host: String, port: Int) throws {
-        let address = try ListenAddress(parsing: text)
+        let address = try HostPort(listening: text)
         #expect(address.host == host)
         #expect(address.port == port)
     }
 
     @Test func printsIPv6InBrackets() throws {
-        #expect(try ListenAddress(parsing: "[::1]:80").description == "[::1]:80")
-        #expect(try ListenAddress(parsing: "localhost:80").description == "127.0.0.1:80")
+        #expect(try HostPort(listening: "[::1]:80").description == "[::1]:80")
+        #expect(try HostPort(listening: "localhost:80").description == "127.0.0.1:80")
     }
 
     @Test(arguments: [
@@ -41,7 +42,7 @@ import Testing
     ])
     func rejectsBadAddresses(text: String, reason: String) {
         #expect {
-            try ListenAddress(parsing: text)
+            try HostPort(listening: text)
         } throws: { error in
             let error = error as? SupervisionError
             return error?.isInvalidAddress == true && error?.description.contains(reason) == true

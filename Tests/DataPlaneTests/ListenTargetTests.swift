@@ -1,4 +1,5 @@
 import DataPlane
+import Shared
 import Testing
 
 @Suite struct ListenTargetTests {
@@ -51,7 +52,7 @@ import Testing
         #expect(
             try ListenTarget.chooseTLS(explicit: "127.0.0.1:8443", environment: ["LISTEN_FDS": "1"], pid: 42)
                 == .bind(host: "127.0.0.1", port: 8443))
-        #expect(throws: ListenAddressError.self) {
+        #expect(throws: HostPortError.self) {
             try ListenTarget.chooseTLS(explicit: "8443", environment: [:], pid: 42)
         }
     }
@@ -73,7 +74,7 @@ import Testing
     @Test func addressesParse() throws {
         #expect(try ListenTarget.parse("[::1]:8080") == .bind(host: "::1", port: 8080))
         for bad in ["8000", "host:", ":80", "host:99999", "host:x"] {
-            #expect(throws: ListenAddressError.self) { try ListenTarget.parse(bad) }
+            #expect(throws: HostPortError.self) { try ListenTarget.parse(bad) }
         }
     }
 }

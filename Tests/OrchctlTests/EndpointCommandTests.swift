@@ -1,4 +1,6 @@
+import AdminAPI
 import Foundation
+import Shared
 import TestSupport
 import Testing
 
@@ -21,11 +23,11 @@ import Testing
         #expect(row.contains("v2") && row.contains("active") && row.contains("api") && row.contains("GET,POST"))
 
         let listed = try await gateway.orchctl("endpoint", "list", "--output", "json")
-        let endpoints = listed.json["endpoints"] as? [[String: Any]] ?? []
-        #expect(endpoints.map { $0["endpoint_id"] as? String } == ["payments"], "\(listed)")
-        #expect(endpoints.first?["methods"] as? [String] == ["GET", "POST"])
-        #expect(endpoints.first?["timeout"] as? Int == 12)
-        #expect(endpoints.first?["health_check_path"] as? String == "/healthz")
+        let endpoints = try JSONDecoder().decode(EndpointList.self, from: Data(listed.stdout.utf8)).endpoints
+        #expect(endpoints.map(\.endpointId) == ["payments"], "\(listed)")
+        #expect(endpoints.first?.methods == ["GET", "POST"])
+        #expect(endpoints.first?.timeout == 12)
+        #expect(endpoints.first?.healthCheckPath == "/healthz")
 
         let shown = try await gateway.orchctl("endpoint", "get", "payments")
         #expect(shown.status == 0, "\(shown)")
@@ -35,30 +37,28 @@ import Testing
         // Only the flags given change.
         let updated = try await gateway.orchctl("endpoint", "update", "payments", "--timeout", "20", "--clear-version")
         #expect(updated.status == 0, "\(updated)")
-        let afterUpdate = try await gateway.admin(.GET, "/registry/endpoints/payments").json
-        #expect(afterUpdate["timeout"] as? Int == 20)
-        #expect(afterUpdate["version"] is NSNull)
-        #expect(afterUpdate["methods"] as? [String] == ["GET", "POST"])
-        #expect(afterUpdate["health_check_path"] as? String == "/healthz")
-        #expect(afterUpdate["auth_type"] as? String == "bearer")
+        let afterUpdate = try await Self.details("payments", gateway)
+        #expect(afterUpdate.timeout == 20)
+        #expect(afterUpdate.version == nil)
+        #expect(afterUpdate.methods == ["GET", "POST"])
+        #expect(afterUpdate.healthCheckPath == "/healthz")
+        #expect(afterUpdate.authType == "bearer")
 
         let moved = try await gateway.orchctl("endpoint", "update", "payments", "--url", "http://127.0.0.1:9/pay2")
         #expect(moved.status == 0, "\(moved)")
-        #expect(
-            try await gateway.admin(.GET, "/registry/endpoints/payments").json["url"] as? String
-                == "http://127.0.0.1:9/pay2")
+        #expect(try await Self.details("payments", gateway).url == "http://127.0.0.1:9/pay2")
 
         let disabled = try await gateway.orchctl("endpoint", "disable", "payments")
         #expect(disabled.status == 0, "\(disabled)")
         #expect(disabled.stdout.contains("Disabled endpoint 'payments'"))
-        let whileDisabled = try await gateway.admin(.GET, "/registry/endpoints/payments").json
-        #expect(whileDisabled["disabled"] as? Bool == true)
-        #expect(whileDisabled["status"] as? String == "disabled")
+        let whileDisabled = try await Self.details("payments", gateway)
+        #expect(whileDisabled.disabled)
+        #expect(whileDisabled.status == "disabled")
 
         let enabled = try await gateway.orchctl("endpoint", "enable", "payments")
         #expect(enabled.status == 0, "\(enabled)")
         #expect(enabled.stdout == "Enabled endpoint 'payments'\n", "\(enabled)")
-        #expect(try await gateway.admin(.GET, "/registry/endpoints/payments").json["status"] as? String == "active")
+        #expect(try await Self.details("payments", gateway).status == "active")
 
         let removed = try await gateway.orchctl("endpoint", "remove", "payments")
         #expect(removed.status == 0, "\(removed)")
@@ -84,12 +84,19 @@ import Testing
         #expect(disabled.status == 0, "\(disabled)")
 
         let version = try await OrchctlFixtures.currentVersion(gateway)
-        let snapshot = try await gateway.admin(.GET, "/snapshots/\(version)").json
-        let endpoint = try #require((snapshot["endpoints"] as? [[String: Any]])?.first)
-        let config = try #require(endpoint["config"] as? [String: Any])
-        #expect(config["disabled"] as? Bool == true)
-        #expect((config["circuit_breaker"] as? [String: Any])?["failure_threshold"] as? Int == 2)
-        #expect((config["health_check"] as? [String: Any])?["enabled"] as? Bool == false)
+        let snapshot = try await gateway.admin(.GET, "/snapshots/\(version)").decode(Snapshot.self)
+        let config = try #require(snapshot.endpoints.first?.config)
+        #expect(config.disabled)
+        #expect(config.circuitBreaker?.failureThreshold == 2)
+        #expect(config.healthCheck?.enabled == false)
+        // The registry shows the same blocks, which is where orchctl read them from.
+        let details = try await Self.details("tuned", gateway)
+        #expect(details.circuitBreaker == config.circuitBreaker)
+        #expect(details.healthCheck == config.healthCheck)
+    }
+
+    static func details(_ name: String, _ gateway: ControlPlaneHarness) async throws -> EndpointDetails {
+        try await gateway.admin(.GET, "/registry/endpoints/\(name)").decode(EndpointDetails.self)
     }
 
     @Test func jsonOutputIsTheAPIsJSON() async throws {

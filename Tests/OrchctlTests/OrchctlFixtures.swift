@@ -1,3 +1,4 @@
+import AdminAPI
 import Foundation
 import TestSupport
 
@@ -22,7 +23,7 @@ enum OrchctlFixtures {
 
     /// The snapshot version the control plane serves now.
     static func currentVersion(_ gateway: ControlPlaneHarness) async throws -> Int {
-        try await gateway.admin(.GET, "/snapshots").json["current_version"] as? Int ?? -1
+        (try? await gateway.admin(.GET, "/snapshots").decode(SnapshotListing.self))?.currentVersion ?? -1
     }
 
     /// A TCP port on 127.0.0.1 that nothing listens on: bound, then closed again.

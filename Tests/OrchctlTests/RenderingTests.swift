@@ -1,3 +1,4 @@
+import AdminAPI
 import Foundation
 import Shared
 import Testing
@@ -50,12 +51,12 @@ import Testing
 
     @Test func replicaStateMarks() {
         func replica(connected: Bool = true, acked: Int?, behind: Bool = false, nack: Int? = nil)
-            -> DataPlaneListing.Replica
+            -> DataPlaneReplica
         {
-            DataPlaneListing.Replica(
-                replicaId: "r", pid: 1, supervised: true, connected: connected, ackedVersion: acked, behind: behind,
-                lastNack: nack.map { .init(version: $0, error: "bad", time: nil) }, lastContact: nil, requests: nil,
-                draining: false)
+            DataPlaneReplica(
+                replicaId: "r", slot: "1", pid: 1, supervised: true, connected: connected, ackedVersion: acked,
+                behind: behind, lastNack: nack.map { .init(version: $0, error: "bad", time: "2026-12-01T00:00:00Z") },
+                connectedAt: "2026-12-01T00:00:00Z", lastContact: "2026-12-01T00:00:00Z", draining: false)
         }
         #expect(ReplicaState(replica(acked: 3), currentVersion: 3).text == "ok")
         #expect(ReplicaState(replica(acked: 2, behind: true), currentVersion: 3).text == "behind")

@@ -18,6 +18,11 @@ public struct TestResponse: Sendable {
 
     /// `detail` of an error body.
     public var detail: String? { json["detail"] as? String }
+
+    /// The body decoded as `type` (an `AdminAPI` type, for admin answers).
+    public func decode<Value: Decodable>(_ type: Value.Type) throws -> Value {
+        try JSONDecoder().decode(type, from: body)
+    }
 }
 
 /// One HTTP client for all tests: no redirects followed, no decompression, no cookie jar.

@@ -1,3 +1,4 @@
+import AdminAPI
 import Foundation
 import Hummingbird
 import Shared
@@ -29,41 +30,21 @@ package struct APIError: HTTPResponseError {
     private var location: [String] = ["body"]
 
     package func response(from request: Request, context: some RequestContext) throws -> Response {
-        let body: Data
-        if issues.isEmpty {
-            body = JSONBody.encode(["detail": detail])
-        } else {
-            let items = issues.map { issue in
-                ValidationDetail(
-                    type: "value_error", loc: location + (issue.field.map { [$0] } ?? []), msg: issue.message,
-                    field: issue.field, line: issue.line)
-            }
-            body = JSONBody.encode(ValidationBody(detail: items))
-        }
+        let body = JSONBody.encode(self.body)
         var fields = headers
         fields[.contentType] = "application/json"
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 
-    /// Maps a registry refusal to its status.
-    package init(_ error: RegistryError) {
-        switch error.kind {
-        case .notFound: self.init(.notFound, error.description)
-        case .conflict: self.init(.badRequest, error.description)
-        case .ownedByFile: self.init(.conflict, error.description)
-        case .invalid: self.init(.unprocessableContent, error.description)
-        }
+    /// What the answer's body says.
+    var body: ErrorBody {
+        if issues.isEmpty { return ErrorBody(detail: .message(detail)) }
+        return ErrorBody(
+            detail: .issues(
+                issues.map { issue in
+                    ValidationDetail(
+                        loc: location + (issue.field.map { [$0] } ?? []), msg: issue.message, field: issue.field,
+                        line: issue.line)
+                }))
     }
-}
-
-private struct ValidationDetail: Encodable {
-    var type: String
-    var loc: [String]
-    var msg: String
-    var field: String?
-    var line: Int?
-}
-
-private struct ValidationBody: Encodable {
-    var detail: [ValidationDetail]
 }

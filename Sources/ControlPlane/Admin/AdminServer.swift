@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import Shared
 
 /// The admin API on its own address (127.0.0.1:8001 by default), token-protected.
 package enum AdminServer {
@@ -42,7 +43,7 @@ package enum AdminServer {
             router: router,
             configuration: .init(address: .hostname(host, port: port), serverName: "orchestrator"),
             onServerRunning: { channel in
-                let address = channel.localAddress.map(AddressText.describe) ?? "\(host):\(port)"
+                let address = (channel.localAddress.map(HostPort.init) ?? HostPort(host: host, port: port)).description
                 await onListening(address)
             },
             logger: logger
@@ -50,22 +51,9 @@ package enum AdminServer {
     }
 }
 
-/// `host:port` text for socket addresses (IPv6 in brackets).
-package enum AddressText {
-    package static func describe(_ address: SocketAddress) -> String {
-        let host = address.ipAddress ?? "?"
-        let port = address.port ?? 0
-        return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
-    }
-
-    /// Splits `HOST:PORT` (`[::1]:8001` for IPv6).
-    package static func parse(_ text: String) -> (host: String, port: Int)? {
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
-            (0...65_535).contains(port)
-        else { return nil }
-        var host = String(text[..<colon])
-        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        guard !host.isEmpty else { return nil }
-        return (host, port)
+extension HostPort {
+    /// The address of a bound socket.
+    init(_ address: SocketAddress) {
+        self.init(host: address.ipAddress ?? "?", port: address.port ?? 0)
     }
 }

@@ -1,8 +1,9 @@
 import Hummingbird
 import Logging
 
-/// Gives every error the original's `{"detail": ...}` shape: framework errors (unknown route,
-/// body too large) keep their status; anything unexpected becomes 500 without internals.
+/// Gives every error the original's `{"detail": ...}` shape: domain errors answer for themselves
+/// (``AdminErrorResponse``), framework errors (unknown route, body too large) keep their status,
+/// and anything unexpected becomes 500 without internals.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     let logger: Logger
 
@@ -11,7 +12,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     {
         do {
             return try await next(request, context)
-        } catch let error as APIError {
+        } catch let error as any AdminErrorResponse {
             throw error
         } catch let error as HTTPError {
             let detail: String

@@ -1,3 +1,4 @@
+import AdminAPI
 import Shared
 
 /// What applying a config document would change in the serving state: the file-owned endpoints,
@@ -5,15 +6,10 @@ import Shared
 /// the drift in `/config/status` compares the loaded file (after a rollback the serving state
 /// differs from it until the next reload).
 package struct ConfigComparison: Sendable, Encodable, Equatable {
-    package struct Changed: Sendable, Encodable, Equatable {
-        package var name: String
-        package var fields: [String]
-    }
-
     /// In the document, not serving.
     package var added: [String] = []
     /// Serving with other settings than the document's (top-level field names).
-    package var changed: [Changed] = []
+    package var changed: [ConfigChange] = []
     /// Serving as file-owned, not in the document.
     package var removed: [String] = []
     package var unchanged: [String] = []
@@ -54,7 +50,7 @@ package struct ConfigComparison: Sendable, Encodable, Equatable {
                 if fields.isEmpty {
                     unchanged.append(endpoint.name)
                 } else {
-                    changed.append(Changed(name: endpoint.name, fields: fields))
+                    changed.append(ConfigChange(name: endpoint.name, fields: fields))
                 }
             } else {
                 added.append(endpoint.name)
@@ -91,42 +87,13 @@ package struct ConfigComparison: Sendable, Encodable, Equatable {
     }
 }
 
-/// `/config/status`'s `drift`: whether what replicas serve differs from the loaded config file,
-/// and how (what `orchctl config reload` would change).
-package struct ConfigDrift: Sendable, Encodable, Equatable {
-    package var drifted: Bool
-    package var summary: String?
-    package var added: [String]
-    package var changed: [ConfigComparison.Changed]
-    package var removed: [String]
-    package var policiesChanged: Bool
-    package var proxyChanged: Bool
-
+extension ConfigDrift {
+    /// The drift `comparison` describes.
     package init(_ comparison: ConfigComparison) {
-        drifted = comparison.differs
-        summary = comparison.differs ? comparison.summary : nil
-        added = comparison.added
-        changed = comparison.changed
-        removed = comparison.removed
-        policiesChanged = comparison.policiesChanged
-        proxyChanged = comparison.proxyChanged
-    }
-
-    package func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(drifted, forKey: .drifted)
-        try container.encode(summary, forKey: .summary)
-        try container.encode(added, forKey: .added)
-        try container.encode(changed, forKey: .changed)
-        try container.encode(removed, forKey: .removed)
-        try container.encode(policiesChanged, forKey: .policiesChanged)
-        try container.encode(proxyChanged, forKey: .proxyChanged)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case drifted, summary, added, changed, removed
-        case policiesChanged = "policies_changed"
-        case proxyChanged = "proxy_changed"
+        self.init(
+            drifted: comparison.differs, summary: comparison.differs ? comparison.summary : nil,
+            added: comparison.added, changed: comparison.changed, removed: comparison.removed,
+            policiesChanged: comparison.policiesChanged, proxyChanged: comparison.proxyChanged)
     }
 }
 

@@ -1,3 +1,4 @@
+import AdminAPI
 import Foundation
 import GRDB
 import Logging
@@ -121,20 +122,6 @@ package actor EndpointRegistry {
             guard var record = try EndpointRecord.find(db, name: name) else { throw RegistryError.notFound(name) }
             record.status = status
             try record.save(db)
-        }
-    }
-
-    /// What an import did (or would do, on a dry run).
-    package struct ImportResult: Sendable, Encodable, Equatable {
-        package var added: [String] = []
-        package var updated: [String] = []
-        package var removed: [String] = []
-        package var unchanged: [String] = []
-        package var dryRun = false
-
-        enum CodingKeys: String, CodingKey {
-            case added, updated, removed, unchanged
-            case dryRun = "dry_run"
         }
     }
 

@@ -1,3 +1,4 @@
+import AdminAPI
 import Foundation
 import GRDB
 import Shared
@@ -7,22 +8,6 @@ package enum SnapshotRecord {
     /// Snapshots kept when nothing else is asked: every change and every health flip stores one,
     /// so an unbounded history would grow the store without end.
     package static let defaultHistory = 100
-
-    /// Summary of a stored snapshot, without its body.
-    package struct Summary: Sendable, Codable {
-        package var version: Int
-        package var createdAt: String
-        package var cause: String
-        package var checksum: String
-        package var endpointsCount: Int
-
-        enum CodingKeys: String, CodingKey {
-            case version
-            case createdAt = "created_at"
-            case cause, checksum
-            case endpointsCount = "endpoints_count"
-        }
-    }
 
     static func insert(_ db: Database, _ snapshot: Snapshot) throws {
         let body = String(decoding: Snapshot.canonicalJSON(snapshot), as: UTF8.self)
@@ -51,7 +36,7 @@ package enum SnapshotRecord {
         try String.fetchOne(db, sql: "SELECT body FROM snapshot WHERE version = ?", arguments: [version]).map(decode)
     }
 
-    static func list(_ db: Database, limit: Int, offset: Int) throws -> [Summary] {
+    static func list(_ db: Database, limit: Int, offset: Int) throws -> [SnapshotSummary] {
         try Row.fetchAll(
             db,
             sql:
@@ -59,7 +44,7 @@ package enum SnapshotRecord {
             arguments: [limit, offset]
         ).map { row in
             let snapshot = try decode(row["body"])
-            return Summary(
+            return SnapshotSummary(
                 version: row["version"], createdAt: row["created_at"], cause: row["cause"], checksum: row["checksum"],
                 endpointsCount: snapshot.endpoints.count)
         }

@@ -1,3 +1,4 @@
+import Shared
 import Synchronization
 
 #if canImport(Glibc)
@@ -14,7 +15,7 @@ package final class ListeningSocket: Sendable {
     /// The listening descriptor.
     package let fileDescriptor: Int32
     /// The address the kernel bound (the real port when port 0 was asked for).
-    package let address: ListenAddress
+    package let address: HostPort
     private let closed = Atomic<Bool>(false)
 
     /// The accept queue asked for; the kernel caps it at `net.core.somaxconn`.
@@ -23,7 +24,7 @@ package final class ListeningSocket: Sendable {
     /// Creates, binds and listens.
     ///
     /// - Throws: ``SupervisionError`` naming the address and the system's reason.
-    package init(address: ListenAddress, backlog: Int32 = ListeningSocket.defaultBacklog) throws(SupervisionError) {
+    package init(address: HostPort, backlog: Int32 = ListeningSocket.defaultBacklog) throws(SupervisionError) {
         let family = address.isIPv6 ? AF_INET6 : AF_INET
         let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw .socketFailed("create a socket for", address.description, errno: errno) }
@@ -44,14 +45,14 @@ package final class ListeningSocket: Sendable {
         self.fileDescriptor = fd
     }
 
-    private init(fileDescriptor: Int32, address: ListenAddress) {
+    private init(fileDescriptor: Int32, address: HostPort) {
         self.fileDescriptor = fileDescriptor
         self.address = address
     }
 
     /// Parses `HOST:PORT` and listens there.
     package convenience init(_ text: String) throws(SupervisionError) {
-        try self.init(address: try ListenAddress(parsing: text))
+        try self.init(address: try HostPort(listening: text))
     }
 
     /// Closes the descriptor (once). Replicas keep their own copies and keep accepting.
@@ -63,7 +64,7 @@ package final class ListeningSocket: Sendable {
 
     deinit { close() }
 
-    private static func bind(_ fd: Int32, _ address: ListenAddress) throws(SupervisionError) {
+    private static func bind(_ fd: Int32, _ address: HostPort) throws(SupervisionError) {
         let result: Int32
         if address.isIPv6 {
             var storage = sockaddr_in6()
@@ -89,7 +90,7 @@ package final class ListeningSocket: Sendable {
         guard result == 0 else { throw .socketFailed("bind", address.description, errno: errno) }
     }
 
-    static func boundAddress(_ fd: Int32, requested: ListenAddress) throws(SupervisionError) -> ListenAddress {
+    static func boundAddress(_ fd: Int32, requested: HostPort) throws(SupervisionError) -> HostPort {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let result = withUnsafeMutablePointer(to: &storage) {
@@ -107,7 +108,7 @@ package final class ListeningSocket: Sendable {
                 $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin_port) }
             }
         }
-        return ListenAddress(numericHost: requested.host, port: Int(port))
+        return HostPort(host: requested.host, port: Int(port))
     }
 }
 
@@ -116,7 +117,7 @@ extension ListeningSocket {
     /// on `address`'s port; closes it when it is not.
     ///
     /// - Throws: ``SupervisionError`` saying what the descriptor is instead.
-    package convenience init(adopting fd: Int32, expected address: ListenAddress) throws(SupervisionError) {
+    package convenience init(adopting fd: Int32, expected address: HostPort) throws(SupervisionError) {
         func option(_ name: Int32) -> Int32? {
             var value: Int32 = 0
             var length = socklen_t(MemoryLayout<Int32>.size)
@@ -129,7 +130,7 @@ extension ListeningSocket {
             Glibc.close(fd)
             throw .socketFailed("adopt", "the received descriptor (not a listening TCP socket)", errno: EINVAL)
         }
-        let bound: ListenAddress
+        let bound: HostPort
         do {
             bound = try Self.boundAddress(fd, requested: address)
         } catch {

@@ -1,4 +1,5 @@
 import NIOCore
+import Shared
 
 #if canImport(Glibc)
     import Glibc
@@ -33,7 +34,7 @@ package enum ListenTarget: Sendable, Equatable {
     /// `proxy`, else the first one unless it is named `proxy-tls`; otherwise `fallback`.
     package static func choose(
         explicit: String?, fallback: String, environment: [String: String], pid: Int32
-    ) throws(ListenAddressError) -> ListenTarget {
+    ) throws(HostPortError) -> ListenTarget {
         if let explicit { return try parse(explicit) }
         let inherited = InheritedSockets(environment: environment, pid: pid)
         if let named = inherited.descriptor(named: plainSocketName) { return .inherited(descriptor: named) }
@@ -48,21 +49,16 @@ package enum ListenTarget: Sendable, Equatable {
     /// otherwise none. An unnamed second socket is never taken for TLS.
     package static func chooseTLS(
         explicit: String?, environment: [String: String], pid: Int32
-    ) throws(ListenAddressError) -> ListenTarget? {
+    ) throws(HostPortError) -> ListenTarget? {
         if let explicit { return try parse(explicit) }
         let inherited = InheritedSockets(environment: environment, pid: pid)
         return inherited.descriptor(named: tlsSocketName).map { .inherited(descriptor: $0) }
     }
 
-    /// Parses `HOST:PORT` (`[::1]:8000` for IPv6).
-    package static func parse(_ text: String) throws(ListenAddressError) -> ListenTarget {
-        guard let colon = text.lastIndex(of: ":") else { throw ListenAddressError(text) }
-        var host = String(text[..<colon])
-        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        guard !host.isEmpty, let port = Int(text[text.index(after: colon)...]), (0...65_535).contains(port) else {
-            throw ListenAddressError(text)
-        }
-        return .bind(host: host, port: port)
+    /// Parses `HOST:PORT` (`[::1]:8000` for IPv6), by the rules of ``HostPort``.
+    package static func parse(_ text: String) throws(HostPortError) -> ListenTarget {
+        let address = try HostPort(parsing: text, kind: "listen address")
+        return .bind(host: address.host, port: address.port)
     }
 
     /// Removes the `LISTEN_*` variables so that processes we might start do not inherit them.
@@ -101,11 +97,4 @@ struct InheritedSockets {
         guard let index = names.prefix(count).firstIndex(where: { $0 == name }) else { return nil }
         return ListenTarget.firstInheritedDescriptor + Int32(index)
     }
-}
-
-/// A listen address that is not `HOST:PORT`.
-package struct ListenAddressError: Error, CustomStringConvertible {
-    package let text: String
-    init(_ text: String) { self.text = text }
-    package var description: String { "invalid listen address '\(text)': expected HOST:PORT, e.g. 0.0.0.0:8000" }
 }

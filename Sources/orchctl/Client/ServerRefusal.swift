@@ -1,3 +1,4 @@
+import AdminAPI
 import Foundation
 import Shared
 
@@ -14,12 +15,12 @@ struct ServerRefusal {
         self.status = status
         if let decoded = try? JSONDecoder().decode(ErrorBody.self, from: body) {
             switch decoded.detail {
-            case .text(let text):
+            case .message(let text):
                 detail = text
                 issues = []
             case .issues(let items):
                 issues = ValidationIssue.inLineOrder(
-                    items.map { ValidationIssue(field: $0.field ?? $0.loc?.last, line: $0.line, message: $0.msg) })
+                    items.map { ValidationIssue(field: $0.field ?? $0.loc.last, line: $0.line, message: $0.msg) })
                 detail = issues.map(\.description).joined(separator: "; ")
             }
         } else {
@@ -45,34 +46,6 @@ struct ServerRefusal {
             return .failure("\(head): \(detail); the control plane's log says more")
         default:
             return .failure("\(head): \(detail)")
-        }
-    }
-}
-
-/// The admin API's error body.
-private struct ErrorBody: Decodable {
-    enum Detail {
-        case text(String)
-        case issues([Item])
-    }
-
-    struct Item: Decodable {
-        var loc: [String]?
-        var msg: String
-        var field: String?
-        var line: Int?
-    }
-
-    let detail: Detail
-
-    enum CodingKeys: CodingKey { case detail }
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        if let text = try? container.decode(String.self, forKey: .detail) {
-            detail = .text(text)
-        } else {
-            detail = .issues(try container.decode([Item].self, forKey: .detail))
         }
     }
 }

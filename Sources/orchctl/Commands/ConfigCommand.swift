@@ -1,3 +1,4 @@
+import AdminAPI
 import ArgumentParser
 import Foundation
 import NIOHTTP1
@@ -28,7 +29,7 @@ extension ConfigCommand {
             let document = try ConfigDocument.read(file)
             let fetched = try await AdminClient.with(global) { client in
                 try await client.fetch(
-                    ValidationResult.self, .POST, "/config/validate", body: document.data,
+                    ConfigValidation.self, .POST, "/config/validate", body: document.data,
                     contentType: "application/yaml", action: "validate \(document.name)")
             }
             let result = fetched.value
@@ -80,7 +81,7 @@ extension ConfigCommand {
 
         func run() async throws {
             let fetched = try await AdminClient.with(global) { client in
-                try await client.fetch(ReloadResult.self, .POST, "/config/reload", action: "reload the config file")
+                try await client.fetch(ConfigReloaded.self, .POST, "/config/reload", action: "reload the config file")
             }
             Printer(global).show(fetched.raw) { ConfigRendering.reload(fetched.value, $0) }
         }

@@ -1,3 +1,4 @@
+import AdminAPI
 import ArgumentParser
 import Foundation
 import NIOHTTP1
@@ -125,31 +126,15 @@ struct EndpointEditor {
 
     func edit(
         action: String, _ change: (inout EndpointConfig) -> Void
-    ) async throws(OrchctlError) -> Fetched<EndpointWriteResult> {
+    ) async throws(OrchctlError) -> Fetched<EndpointRegistered> {
         let details = try await details().value
         var config = EndpointConfig(
             name: details.name, url: details.url, version: details.version, methods: details.methods,
             authType: details.authType, disabled: details.disabled, healthCheckPath: details.healthCheckPath,
-            timeout: details.timeout)
-        if details.owner != "file", let published = try await publishedConfig(), published.url == details.url {
-            // The registry listing does not show per-endpoint policy blocks; keep them as published.
-            config.circuitBreaker = published.circuitBreaker
-            config.healthCheck = published.healthCheck
-        }
+            timeout: details.timeout, circuitBreaker: details.circuitBreaker, healthCheck: details.healthCheck)
         change(&config)
         return try await client.fetch(
-            EndpointWriteResult.self, .PUT, path, body: try EndpointBody.encode(config), action: action,
+            EndpointRegistered.self, .PUT, path, body: try EndpointBody.encode(config), action: action,
             notFoundHint: endpointListHint)
-    }
-
-    /// The endpoint's config in the current snapshot, with its own `circuit_breaker:` and
-    /// `health_check:` blocks.
-    func publishedConfig() async throws(OrchctlError) -> EndpointConfig? {
-        let listing = try await client.fetch(
-            SnapshotListing.self, "/snapshots?limit=1", action: "read the current snapshot")
-        guard listing.value.currentVersion > 0 else { return nil }
-        let snapshot = try await client.fetch(
-            Snapshot.self, "/snapshots/\(listing.value.currentVersion)", action: "read the current snapshot")
-        return snapshot.value.endpoints.first { $0.name == name }?.config
     }
 }

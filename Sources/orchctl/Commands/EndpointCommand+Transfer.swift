@@ -1,3 +1,4 @@
+import AdminAPI
 import ArgumentParser
 import Foundation
 import NIOHTTP1
@@ -86,19 +87,5 @@ extension EndpointCommand {
                 return lines.joined(separator: "\n")
             }
         }
-    }
-}
-
-/// `POST /registry/import`: what an import did or would do.
-struct ImportResult: Decodable, Sendable {
-    var added: [String]
-    var updated: [String]
-    var removed: [String]
-    var unchanged: [String]
-    var dryRun: Bool
-
-    enum CodingKeys: String, CodingKey {
-        case added, updated, removed, unchanged
-        case dryRun = "dry_run"
     }
 }

@@ -1,3 +1,4 @@
+import AdminAPI
 import ArgumentParser
 import Foundation
 import NIOHTTP1
@@ -98,7 +99,7 @@ extension EndpointCommand {
             let body = try EndpointBody.encode(config)
             let fetched = try await AdminClient.with(global) { client in
                 try await client.fetch(
-                    EndpointWriteResult.self, .POST, "/registry/endpoints", body: body,
+                    EndpointRegistered.self, .POST, "/registry/endpoints", body: body,
                     action: "add endpoint '\(name)'")
             }
             Printer(global).show(fetched.raw) { _ in fetched.value.message + ": \(name) -> \(url)" }
@@ -116,7 +117,7 @@ extension EndpointCommand {
         func run() async throws {
             let fetched = try await AdminClient.with(global) { client in
                 try await client.fetch(
-                    EndpointWriteResult.self, .DELETE, "/registry/endpoints/\(PathComponent.encode(name))",
+                    EndpointRemoved.self, .DELETE, "/registry/endpoints/\(PathComponent.encode(name))",
                     action: "remove endpoint '\(name)'", notFoundHint: endpointListHint)
             }
             Printer(global).show(fetched.raw) { _ in fetched.value.message }

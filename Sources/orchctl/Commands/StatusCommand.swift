@@ -1,3 +1,4 @@
+import AdminAPI
 import ArgumentParser
 import Foundation
 
@@ -19,8 +20,8 @@ struct StatusCommand: AsyncParsableCommand {
 
     func run() async throws {
         let report = try await AdminClient.with(global) { client in
-            async let service = client.fetch(ServiceInfo.self, "/", action: "read the service description")
-            async let health = client.fetch(ServiceHealth.self, "/health", action: "read /health")
+            async let service = client.fetch(ServiceDescription.self, "/", action: "read the service description")
+            async let health = client.fetch(GatewayHealth.self, "/health", action: "read /health")
             async let config = client.fetch(ConfigStatus.self, "/config/status", action: "read /config/status")
             async let dataplanes = client.fetch(DataPlaneListing.self, "/dataplanes", action: "list replicas")
             async let endpoints = client.fetch(
@@ -36,8 +37,8 @@ struct StatusCommand: AsyncParsableCommand {
 /// What `orchctl status` gathered.
 struct StatusReport: Sendable {
     var adminURL: String
-    var service: Fetched<ServiceInfo>
-    var health: Fetched<ServiceHealth>
+    var service: Fetched<ServiceDescription>
+    var health: Fetched<GatewayHealth>
     var config: Fetched<ConfigStatus>
     var dataplanes: Fetched<DataPlaneListing>
     var endpoints: Fetched<EndpointList>

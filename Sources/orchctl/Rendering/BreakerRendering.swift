@@ -1,3 +1,4 @@
+import AdminAPI
 import Foundation
 
 /// How breakers and probe results look in a terminal.

@@ -1,3 +1,5 @@
+import AdminAPI
+
 /// How config results look in a terminal.
 enum ConfigRendering {
     static func diff(_ diff: ConfigDiff, _ terminal: Terminal) -> String {
@@ -12,8 +14,8 @@ enum ConfigRendering {
         if diff.policiesChanged {
             lines.append(terminal.paint("~ global circuit_breaker/health_check policies", .warning))
         }
-        if diff.proxyChanged == true { lines.append(terminal.paint("~ proxy limits", .warning)) }
-        if diff.tlsChanged == true { lines.append(terminal.paint("~ tls settings", .warning)) }
+        if diff.proxyChanged { lines.append(terminal.paint("~ proxy limits", .warning)) }
+        if diff.tlsChanged { lines.append(terminal.paint("~ tls settings", .warning)) }
         if lines.isEmpty && diff.conflicts.isEmpty { lines.append("No changes.") }
         if !diff.unchanged.isEmpty {
             lines.append(
@@ -22,7 +24,7 @@ enum ConfigRendering {
         return lines.joined(separator: "\n")
     }
 
-    static func reload(_ result: ReloadResult, _ terminal: Terminal) -> String {
+    static func reload(_ result: ConfigReloaded, _ terminal: Terminal) -> String {
         var lines = ["\(result.message) (\(Count.endpoints(result.endpointsCount)) in the file)"]
         let sync = result.syncResult
         if !sync.added.isEmpty { lines.append(terminal.paint("added:   ", .good) + sync.added.joined(separator: ", ")) }

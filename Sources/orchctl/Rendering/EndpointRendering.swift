@@ -1,3 +1,5 @@
+import AdminAPI
+
 /// How endpoints look in a terminal.
 enum EndpointRendering {
     static func list(_ list: EndpointList, _ terminal: Terminal) -> String {
@@ -9,8 +11,8 @@ enum EndpointRendering {
             table.add([
                 Table.Cell(endpoint.name, .bold), Table.Cell(endpoint.version ?? "-"),
                 Table.Cell(endpoint.status, Style.of(endpoint.status)),
-                Table.Cell(endpoint.health ?? "-", Style.of(endpoint.health ?? "")),
-                Table.Cell(endpoint.owner ?? "-"), Table.Cell(endpoint.methods.joined(separator: ",")),
+                Table.Cell(endpoint.health, Style.of(endpoint.health)),
+                Table.Cell(endpoint.owner), Table.Cell(endpoint.methods.joined(separator: ",")),
                 Table.Cell(endpoint.url),
             ])
         }
@@ -31,15 +33,15 @@ enum EndpointRendering {
         fields.add("timeout", "\(endpoint.timeout)s")
         fields.add("health_check_path", endpoint.healthCheckPath ?? "-")
         fields.add("disabled", endpoint.disabled ? "yes" : "no", endpoint.disabled ? .bad : .plain)
-        fields.add("owner", endpoint.owner ?? "-")
+        fields.add("owner", endpoint.owner)
         fields.add("status", endpoint.status, Style.of(endpoint.status))
-        fields.add("health", endpoint.health ?? "-", Style.of(endpoint.health ?? ""))
-        let breaker = endpoint.circuitBreakerState ?? "-"
+        fields.add("health", endpoint.health, Style.of(endpoint.health))
+        let breaker = endpoint.circuitBreakerState
         fields.add("circuit_breaker_state", breaker, Style.of(breaker))
-        fields.add("consecutive_failures", endpoint.consecutiveFailures.map(String.init) ?? "-")
+        fields.add("consecutive_failures", String(endpoint.consecutiveFailures))
         fields.add("last_health_check", endpoint.lastHealthCheck ?? "-")
         fields.add("last_failure_time", endpoint.lastFailureTime ?? "-")
-        fields.add("registration_time", endpoint.registrationTime ?? "-")
+        fields.add("registration_time", endpoint.registrationTime)
         return fields.render(terminal)
     }
 }

@@ -1,3 +1,4 @@
+import AdminAPI
 import Shared
 
 /// How snapshots look in a terminal.

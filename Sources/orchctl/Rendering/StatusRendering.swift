@@ -1,3 +1,4 @@
+import AdminAPI
 import Shared
 
 /// The `orchctl status` screen.
@@ -11,31 +12,27 @@ enum StatusRendering {
         summary.add(
             "Control plane",
             "\(report.adminURL)  \(report.service.value.service) \(report.service.value.version)"
-                + (health.uptimeSeconds.map { ", up \(Uptime.text($0))" } ?? ""))
+                + ", up \(Uptime.text(health.uptimeSeconds))")
         summary.add("Status", health.status, Style.of(health.status))
         var snapshot = "version \(current)"
-        if let configuration = health.configuration {
-            snapshot += configuration.loaded ? ", config file loaded" : ", no config file loaded"
-            if configuration.lastReloadOK == false { snapshot += " (last reload FAILED: see /config/status)" }
-        }
-        summary.add("Snapshot", snapshot, health.configuration?.lastReloadOK == false ? .bad : .plain)
+        snapshot += health.configuration.loaded ? ", config file loaded" : ", no config file loaded"
+        if !health.configuration.lastReloadOK { snapshot += " (last reload FAILED: see /config/status)" }
+        summary.add("Snapshot", snapshot, health.configuration.lastReloadOK ? .plain : .bad)
         if let drift = report.config.value.drift, drift.drifted {
-            let file = report.config.value.configPath ?? "the config file"
+            let file = report.config.value.configPath
             summary.add(
                 "Drift",
                 "serving state differs from \(file): \(drift.summary ?? "")"
                     + " ('orchctl config reload' applies the file)", .warning)
         }
-        if let limits = report.config.value.proxy {
-            summary.add("Timeouts", LimitsText.timeouts(limits))
-            summary.add("Limits", LimitsText.sizes(limits))
-        }
-        if let tls = report.config.value.tls {
-            let listener = TLSRendering.summary(tls)
-            summary.add("TLS", listener.text, listener.style)
-        }
+        let limits = report.config.value.proxy
+        summary.add("Timeouts", LimitsText.timeouts(limits))
+        summary.add("Limits", LimitsText.sizes(limits))
+        let tls = report.config.value.tls
+        let listener = TLSRendering.summary(tls)
+        summary.add("TLS", listener.text, listener.style)
         lines.append(summary.render(terminal))
-        if let tls = report.config.value.tls, let certificates = TLSRendering.certificates(tls, terminal) {
+        if let certificates = TLSRendering.certificates(tls, terminal) {
             lines.append("")
             lines.append(certificates)
         }
@@ -48,10 +45,10 @@ enum StatusRendering {
             lines.append("  none connected (start orch-data-plane, or the control plane with --replicas N)")
         } else {
             let restarts = Dictionary(
-                (report.dataplanes.value.supervised ?? []).compactMap { slot in
-                    slot.pid.map { ($0, slot.restarts ?? 0) }
+                report.dataplanes.value.supervised.compactMap { slot in
+                    slot.pid.map { (Int($0), slot.restarts) }
                 }, uniquingKeysWith: { $1 })
-            let supervised = !(report.dataplanes.value.supervised ?? []).isEmpty
+            let supervised = !report.dataplanes.value.supervised.isEmpty
             var table = Table(
                 ["REPLICA", "PID", "ACKED", "STATE", "LAST CONTACT"] + (supervised ? ["RESTARTS"] : []), indent: "  ")
             for replica in replicas {
@@ -59,7 +56,7 @@ enum StatusRendering {
                 var cells = [
                     Table.Cell(replica.replicaId), Table.Cell(String(replica.pid)),
                     Table.Cell(replica.ackedVersion.map(String.init) ?? "-"), Table.Cell(state.text, state.style),
-                    Table.Cell(replica.lastContact ?? "-", .dim),
+                    Table.Cell(replica.lastContact, .dim),
                 ]
                 if supervised { cells.append(Table.Cell(restarts[replica.pid].map(String.init) ?? "-")) }
                 table.add(cells)
@@ -67,34 +64,34 @@ enum StatusRendering {
             lines.append(table.render(terminal))
         }
 
-        for slot in report.dataplanes.value.supervised ?? [] where slot.state != nil && slot.state != "running" {
-            let state = slot.state ?? "-"
+        for slot in report.dataplanes.value.supervised where slot.state != "running" {
+            let state = slot.state
             var text = "  slot \(slot.slot): " + terminal.paint(state, state == "stopped" ? .dim : .warning)
             if let error = slot.lastError { text += " (\(error))" }
             lines.append(text)
         }
-        if let rollout = report.dataplanes.value.rollout, rollout.state != "idle" {
+        let rollout = report.dataplanes.value.rollout
+        if rollout.state != "idle" {
             let style: Style = rollout.state == "failed" ? .bad : rollout.state == "running" ? .warning : .dim
             lines.append("  " + terminal.paint(RolloutRendering.summary(rollout), style))
         }
 
         let endpoints = report.endpoints.value
         lines.append("")
-        var counts = "\(endpoints.totalCount) total"
-        if let active = endpoints.activeCount { counts += ", \(active) active" }
-        if let unhealthy = endpoints.unhealthyCount, unhealthy > 0 { counts += ", \(unhealthy) unhealthy" }
-        if let disabled = endpoints.disabledCount, disabled > 0 { counts += ", \(disabled) disabled" }
+        var counts = "\(endpoints.totalCount) total, \(endpoints.activeCount) active"
+        if endpoints.unhealthyCount > 0 { counts += ", \(endpoints.unhealthyCount) unhealthy" }
+        if endpoints.disabledCount > 0 { counts += ", \(endpoints.disabledCount) disabled" }
         lines.append(terminal.paint("Endpoints", .bold) + "  " + counts)
         if endpoints.endpoints.isEmpty {
             lines.append("  none (add one with 'orchctl endpoint add NAME --url URL')")
         } else {
             var table = Table(["NAME", "STATUS", "HEALTH", "BREAKER", "OWNER", "URL"], indent: "  ")
             for endpoint in endpoints.endpoints {
-                let breaker = endpoint.circuitBreakerState ?? "-"
+                let breaker = endpoint.circuitBreakerState
                 table.add([
                     Table.Cell(endpoint.name), Table.Cell(endpoint.status, Style.of(endpoint.status)),
-                    Table.Cell(endpoint.health ?? "-", Style.of(endpoint.health ?? "")),
-                    Table.Cell(breaker, Style.of(breaker)), Table.Cell(endpoint.owner ?? "-"), Table.Cell(endpoint.url),
+                    Table.Cell(endpoint.health, Style.of(endpoint.health)),
+                    Table.Cell(breaker, Style.of(breaker)), Table.Cell(endpoint.owner), Table.Cell(endpoint.url),
                 ])
             }
             lines.append(table.render(terminal))
@@ -108,7 +105,7 @@ struct ReplicaState {
     let text: String
     let style: Style
 
-    init(_ replica: DataPlaneListing.Replica, currentVersion: Int) {
+    init(_ replica: DataPlaneReplica, currentVersion: Int) {
         var marks: [String] = []
         var style = Style.good
         if !replica.connected {
@@ -123,7 +120,7 @@ struct ReplicaState {
             marks.append("NACK v\(nack.version): \(nack.error)")
             style = .bad
         }
-        if replica.draining == true {
+        if replica.draining {
             marks.append("draining")
             if style == .good { style = .warning }
         }

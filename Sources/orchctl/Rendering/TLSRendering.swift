@@ -1,3 +1,5 @@
+import AdminAPI
+
 /// The TLS part of `orchctl status`: the listener in the summary, then each certificate with its
 /// subject, names and expiry, and a warning line for each one that expires soon or cannot be read.
 enum TLSRendering {
@@ -21,9 +23,9 @@ enum TLSRendering {
         var table = Table(["FILE", "SUBJECT", "NAMES", "EXPIRES"], indent: "  ")
         var warnings: [String] = []
         for certificate in tls.certificates {
-            let names = (certificate.dnsNames ?? []) + (certificate.ipAddresses ?? [])
+            let names = certificate.dnsNames + certificate.ipAddresses
             table.add([
-                Table.Cell(certificate.certFile + (certificate.isDefault == true ? " (default)" : "")),
+                Table.Cell(certificate.certFile + (certificate.isDefault ? " (default)" : "")),
                 Table.Cell(certificate.subject ?? "-"), Table.Cell(names.isEmpty ? "-" : names.joined(separator: ", ")),
                 expiry(certificate),
             ])
@@ -36,22 +38,22 @@ enum TLSRendering {
     }
 
     /// `2027-03-01T00:00:00Z (89 days)`, coloured by how soon.
-    static func expiry(_ certificate: TLSStatus.Certificate) -> Table.Cell {
+    static func expiry(_ certificate: TLSStatus.CertificateStatus) -> Table.Cell {
         guard let notAfter = certificate.notAfter else { return Table.Cell("-", .bad) }
         guard let days = certificate.daysLeft else { return Table.Cell(notAfter) }
-        if certificate.expired == true { return Table.Cell("\(notAfter) (expired)", .bad) }
+        if certificate.expired { return Table.Cell("\(notAfter) (expired)", .bad) }
         return Table.Cell(
-            "\(notAfter) (\(Count.days(days)))", certificate.expiresSoon == true ? .warning : .good)
+            "\(notAfter) (\(Count.days(days)))", certificate.expiresSoon ? .warning : .good)
     }
 
     /// The warning under the table for a certificate that expires soon, has expired or cannot be read.
-    static func warning(_ certificate: TLSStatus.Certificate) -> (text: String, style: Style)? {
+    static func warning(_ certificate: TLSStatus.CertificateStatus) -> (text: String, style: Style)? {
         if let error = certificate.error { return ("ERROR: \(error)", .bad) }
         guard let notAfter = certificate.notAfter, let days = certificate.daysLeft else { return nil }
-        if certificate.expired == true {
+        if certificate.expired {
             return ("ERROR: \(certificate.certFile) expired at \(notAfter); clients refuse it", .bad)
         }
-        guard certificate.expiresSoon == true else { return nil }
+        guard certificate.expiresSoon else { return nil }
         return ("WARNING: \(certificate.certFile) expires in \(Count.days(days)) (\(notAfter)); renew it", .warning)
     }
 }

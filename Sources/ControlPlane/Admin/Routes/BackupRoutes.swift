@@ -1,3 +1,4 @@
+import AdminAPI
 import Foundation
 import Hummingbird
 import NIOCore
@@ -66,7 +67,7 @@ struct BackupRoutes {
     /// nothing and says what would happen.
     @Sendable func importEndpoints(
         _ request: Request, context: BasicRequestContext
-    ) async throws -> JSONResponse<EndpointRegistry.ImportResult> {
+    ) async throws -> JSONResponse<ImportResult> {
         let query = request.uri.queryParameters
         let prune = query["prune"].map { $0 == "true" || $0 == "1" } ?? false
         let dryRun = query["dry_run"].map { $0 == "true" || $0 == "1" } ?? false
@@ -86,13 +87,9 @@ struct BackupRoutes {
             )
         }
         let counts = "\(document.endpoints.count) endpoint\(document.endpoints.count == 1 ? "" : "s")"
-        do {
-            let result = try await services.registry.importEndpoints(
-                document.endpoints, prune: prune, dryRun: dryRun,
-                cause: "api: import \(counts)" + (prune ? " (prune)" : ""))
-            return JSONResponse(result)
-        } catch let error as RegistryError {
-            throw APIError(error)
-        }
+        let result = try await services.registry.importEndpoints(
+            document.endpoints, prune: prune, dryRun: dryRun,
+            cause: "api: import \(counts)" + (prune ? " (prune)" : ""))
+        return JSONResponse(result)
     }
 }

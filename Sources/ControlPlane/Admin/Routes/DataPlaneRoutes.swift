@@ -1,3 +1,4 @@
+import AdminAPI
 import Foundation
 import Hummingbird
 import Shared
@@ -12,36 +13,27 @@ struct DataPlaneRoutes {
         router.post("dataplanes/rollout", use: startRollout)
     }
 
-    struct RolloutRequest: Decodable {
-        var replicas: Int?
-    }
-
-    struct Listing: Encodable, Sendable {
-        var current_version: Int
-        var dataplanes: [ReplicaStatus]
-        var supervised: [ReplicaProcessStatus]
-        var rollout: RolloutStatus
-        var timestamp: String
-    }
-
-    @Sendable func list(_ request: Request, context: BasicRequestContext) async throws -> JSONResponse<Listing> {
-        JSONResponse(
-            Listing(
-                current_version: await services.registry.current.version,
-                dataplanes: await services.publisher.statuses(),
-                supervised: services.supervisedReplicas(), rollout: services.supervisor?.rollout ?? RolloutStatus(),
-                timestamp: Timestamp.string()))
-    }
-
-    @Sendable func rollout(_ request: Request, context: BasicRequestContext) async throws -> JSONResponse<RolloutStatus>
+    @Sendable func list(_ request: Request, context: BasicRequestContext) async throws -> JSONResponse<DataPlaneListing>
     {
-        JSONResponse(services.supervisor?.rollout ?? RolloutStatus())
+        JSONResponse(
+            DataPlaneListing(
+                currentVersion: await services.registry.current.version,
+                dataplanes: await services.publisher.statuses().map(DataPlaneReplica.init),
+                supervised: services.supervisedReplicas().map(SupervisedReplica.init),
+                rollout: RolloutProgress(services.supervisor?.rollout ?? RolloutStatus()), timestamp: Timestamp.string()
+            ))
+    }
+
+    @Sendable func rollout(_ request: Request, context: BasicRequestContext) async throws -> JSONResponse<
+        RolloutProgress
+    > {
+        JSONResponse(RolloutProgress(services.supervisor?.rollout ?? RolloutStatus()))
     }
 
     /// `POST /dataplanes/rollout`, optional body `{"replicas": N}`: 202 with the rollout's status.
     @Sendable func startRollout(
         _ request: Request, context: BasicRequestContext
-    ) async throws -> JSONResponse<RolloutStatus> {
+    ) async throws -> JSONResponse<RolloutProgress> {
         var request = request
         let buffer = try await request.collectBody(upTo: maximumAdminBodySize)
         var replicas: Int?
@@ -55,19 +47,7 @@ struct DataPlaneRoutes {
             else { throw APIError(.unprocessableContent, "replicas must be an integer between 1 and 64") }
             replicas = body.replicas
         }
-        guard let supervisor = services.supervisor else {
-            throw APIError(
-                .conflict, "This control plane supervises no data-plane replicas (started with --replicas 0)")
-        }
-        do {
-            return JSONResponse(try supervisor.startRollout(replicas: replicas), status: .accepted)
-        } catch .notSupervising {
-            throw APIError(
-                .conflict, "This control plane supervises no data-plane replicas (started with --replicas 0)")
-        } catch .alreadyRunning {
-            throw APIError(.conflict, "A rollout is already running")
-        } catch .stopping {
-            throw APIError(.serviceUnavailable, "The control plane is shutting down")
-        }
+        guard let supervisor = services.supervisor else { throw RolloutRefusal.notSupervising }
+        return JSONResponse(RolloutProgress(try supervisor.startRollout(replicas: replicas)), status: .accepted)
     }
 }

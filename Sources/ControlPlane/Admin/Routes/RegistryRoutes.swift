@@ -1,3 +1,4 @@
+import AdminAPI
 import Foundation
 import Hummingbird
 import Shared
@@ -18,26 +19,10 @@ struct RegistryRoutes {
         group.post("sync", use: sync)
     }
 
-    struct ListResponse: Encodable, Sendable {
-        var endpoints: [EndpointDetails]
-        var total_count: Int
-        var active_count: Int
-        var unhealthy_count: Int
-        var disabled_count: Int
-    }
-
-    struct Stats: Encodable, Sendable {
-        var total = 0
-        var active = 0
-        var inactive = 0
-        var disabled = 0
-        var unhealthy = 0
-    }
-
     func details() async throws -> [EndpointDetails] { try await services.allDetails() }
 
-    static func stats(_ details: [EndpointDetails]) -> Stats {
-        var stats = Stats()
+    static func stats(_ details: [EndpointDetails]) -> RegistryStats {
+        var stats = RegistryStats()
         for endpoint in details {
             stats.total += 1
             switch endpoint.status {
@@ -50,7 +35,7 @@ struct RegistryRoutes {
         return stats
     }
 
-    @Sendable func list(_ request: Request, context: BasicRequestContext) async throws -> JSONResponse<ListResponse> {
+    @Sendable func list(_ request: Request, context: BasicRequestContext) async throws -> JSONResponse<EndpointList> {
         let query = request.uri.queryParameters
         var issues: [ValidationIssue] = []
         let status = query["status"].map(String.init)
@@ -71,9 +56,9 @@ struct RegistryRoutes {
             (includeDisabled || !endpoint.disabled) && (status == nil || endpoint.status == status)
         }
         return JSONResponse(
-            ListResponse(
-                endpoints: Array(matching.dropFirst(offset).prefix(limit)), total_count: matching.count,
-                active_count: stats.active, unhealthy_count: stats.unhealthy, disabled_count: stats.disabled))
+            EndpointList(
+                endpoints: Array(matching.dropFirst(offset).prefix(limit)), totalCount: matching.count,
+                activeCount: stats.active, unhealthyCount: stats.unhealthy, disabledCount: stats.disabled))
     }
 
     @Sendable func get(_ request: Request, context: BasicRequestContext) async throws -> JSONResponse<EndpointDetails> {
@@ -84,14 +69,9 @@ struct RegistryRoutes {
         return JSONResponse(await services.details(record))
     }
 
-    struct Registered: Encodable, Sendable {
-        var success = true
-        var message: String
-        var endpoint_id: String
-        var endpoint_url: String
-    }
-
-    @Sendable func create(_ request: Request, context: BasicRequestContext) async throws -> JSONResponse<Registered> {
+    @Sendable func create(_ request: Request, context: BasicRequestContext) async throws -> JSONResponse<
+        EndpointRegistered
+    > {
         let node = try await request.jsonBody()
         let config: EndpointConfig
         do {
@@ -99,18 +79,16 @@ struct RegistryRoutes {
         } catch {
             throw APIError(validation: error, location: ["body", "config"])
         }
-        do {
-            let record = try await services.registry.register(config)
-            return JSONResponse(
-                Registered(
-                    message: "Endpoint registered successfully", endpoint_id: record.name,
-                    endpoint_url: record.config.url))
-        } catch let error as RegistryError {
-            throw APIError(error)
-        }
+        let record = try await services.registry.register(config)
+        return JSONResponse(
+            EndpointRegistered(
+                message: "Endpoint registered successfully", endpointId: record.name,
+                endpointURL: record.config.url))
     }
 
-    @Sendable func replace(_ request: Request, context: BasicRequestContext) async throws -> JSONResponse<Registered> {
+    @Sendable func replace(_ request: Request, context: BasicRequestContext) async throws -> JSONResponse<
+        EndpointRegistered
+    > {
         let id = try context.parameters.require("id")
         var node = try await request.jsonBody()
         // The path names the endpoint; the body may omit `name`.
@@ -131,42 +109,22 @@ struct RegistryRoutes {
                 validation: ValidationError(field: "name", "must match the endpoint in the path ('\(id)')"),
                 location: ["body"])
         }
-        do {
-            let record = try await services.registry.replace(id, with: config)
-            return JSONResponse(
-                Registered(
-                    message: "Endpoint updated successfully", endpoint_id: record.name, endpoint_url: record.config.url)
-            )
-        } catch let error as RegistryError {
-            throw APIError(error)
-        }
+        let record = try await services.registry.replace(id, with: config)
+        return JSONResponse(
+            EndpointRegistered(
+                message: "Endpoint updated successfully", endpointId: record.name, endpointURL: record.config.url))
     }
 
-    struct Removed: Encodable, Sendable {
-        var success = true
-        var message: String
-        var endpoint_id: String
-    }
-
-    @Sendable func remove(_ request: Request, context: BasicRequestContext) async throws -> JSONResponse<Removed> {
+    @Sendable func remove(_ request: Request, context: BasicRequestContext) async throws -> JSONResponse<
+        EndpointRemoved
+    > {
         let id = try context.parameters.require("id")
-        do {
-            try await services.registry.remove(id)
-        } catch let error as RegistryError {
-            throw APIError(error)
-        }
-        return JSONResponse(Removed(message: "Endpoint \(id) unregistered successfully", endpoint_id: id))
-    }
-
-    struct StatusUpdated: Encodable, Sendable {
-        var success = true
-        var message: String
-        var endpoint_id: String
-        var new_status: String
+        try await services.registry.remove(id)
+        return JSONResponse(EndpointRemoved(message: "Endpoint \(id) unregistered successfully", endpointId: id))
     }
 
     @Sendable func setStatus(_ request: Request, context: BasicRequestContext) async throws -> JSONResponse<
-        StatusUpdated
+        EndpointStatusChanged
     > {
         let id = try context.parameters.require("id")
         guard let text = request.uri.queryParameters["status"] else {
@@ -179,38 +137,25 @@ struct RegistryRoutes {
                 validation: ValidationError(field: "status", "must be one of active, inactive, disabled, unhealthy"),
                 location: ["query"])
         }
-        do {
-            try await services.registry.setStatus(id, status)
-        } catch let error as RegistryError {
-            throw APIError(error)
-        }
+        try await services.registry.setStatus(id, status)
         return JSONResponse(
-            StatusUpdated(
-                message: "Endpoint status updated to \(status.rawValue)", endpoint_id: id, new_status: status.rawValue))
+            EndpointStatusChanged(
+                message: "Endpoint status updated to \(status.rawValue)", endpointId: id, newStatus: status.rawValue))
     }
 
-    struct StatsResponse: Encodable, Sendable {
-        var registry_stats: Stats
-        var timestamp: String
-    }
-
-    @Sendable func stats(_ request: Request, context: BasicRequestContext) async throws -> JSONResponse<StatsResponse> {
-        JSONResponse(StatsResponse(registry_stats: Self.stats(try await details()), timestamp: Timestamp.string()))
-    }
-
-    struct Synced: Encodable, Sendable {
-        var success = true
-        var message = "Registry synchronized with configuration"
-        var sync_result: SyncResult
-        var timestamp: String
+    @Sendable func stats(_ request: Request, context: BasicRequestContext) async throws -> JSONResponse<
+        RegistryStatsResponse
+    > {
+        JSONResponse(
+            RegistryStatsResponse(registryStats: Self.stats(try await details()), timestamp: Timestamp.string()))
     }
 
     /// Re-applies the loaded config file (API-owned endpoints are untouched).
-    @Sendable func sync(_ request: Request, context: BasicRequestContext) async throws -> JSONResponse<Synced> {
+    @Sendable func sync(_ request: Request, context: BasicRequestContext) async throws -> JSONResponse<RegistrySynced> {
         guard let config = await services.config.config else { throw APIError(.notFound, "Configuration not loaded") }
         do {
             let result = try await services.registry.apply(config, cause: "api: registry sync")
-            return JSONResponse(Synced(sync_result: result, timestamp: Timestamp.string()))
+            return JSONResponse(RegistrySynced(syncResult: result, timestamp: Timestamp.string()))
         } catch let error as ValidationError {
             throw APIError(validation: error, location: ["config"])
         }

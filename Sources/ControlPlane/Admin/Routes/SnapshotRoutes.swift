@@ -1,3 +1,4 @@
+import AdminAPI
 import Foundation
 import Hummingbird
 import Shared
@@ -13,13 +14,8 @@ struct SnapshotRoutes {
         group.post(":version/rollback", use: rollback)
     }
 
-    struct Listing: Encodable, Sendable {
-        var current_version: Int
-        var snapshots: [SnapshotRecord.Summary]
-        var total_count: Int
-    }
-
-    @Sendable func list(_ request: Request, context: BasicRequestContext) async throws -> JSONResponse<Listing> {
+    @Sendable func list(_ request: Request, context: BasicRequestContext) async throws -> JSONResponse<SnapshotListing>
+    {
         var issues: [ValidationIssue] = []
         let limit = QueryValue.int(
             request.uri.queryParameters["limit"], default: 50, range: 1...1000, field: "limit", issues: &issues)
@@ -30,7 +26,8 @@ struct SnapshotRoutes {
             (try SnapshotRecord.list(db, limit: limit, offset: offset), try SnapshotRecord.count(db))
         }
         return JSONResponse(
-            Listing(current_version: await services.registry.current.version, snapshots: summaries, total_count: count))
+            SnapshotListing(
+                currentVersion: await services.registry.current.version, snapshots: summaries, totalCount: count))
     }
 
     func version(_ context: BasicRequestContext) throws -> Int {
@@ -51,23 +48,14 @@ struct SnapshotRoutes {
         return JSONResponse(snapshot)
     }
 
-    struct RolledBack: Encodable, Sendable {
-        var success = true
-        var message: String
-        var version: Int
-        var restored_from: Int
-    }
-
-    @Sendable func rollback(_ request: Request, context: BasicRequestContext) async throws -> JSONResponse<RolledBack> {
+    @Sendable func rollback(_ request: Request, context: BasicRequestContext) async throws -> JSONResponse<
+        RollbackResult
+    > {
         let version = try version(context)
-        do {
-            let snapshot = try await services.registry.rollback(to: version)
-            return JSONResponse(
-                RolledBack(
-                    message: "Rolled back to the endpoints of snapshot \(version) (now version \(snapshot.version))",
-                    version: snapshot.version, restored_from: version))
-        } catch let error as RegistryError {
-            throw APIError(error)
-        }
+        let snapshot = try await services.registry.rollback(to: version)
+        return JSONResponse(
+            RollbackResult(
+                message: "Rolled back to the endpoints of snapshot \(version) (now version \(snapshot.version))",
+                version: snapshot.version, restoredFrom: version))
     }
 }
