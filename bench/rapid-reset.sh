@@ -70,7 +70,8 @@ GATEWAY_CPU=() CLIENT_CPU=() FLOOD_CPU=() LAYOUT=()
 if [ "$PIN" = 1 ]; then
     [ "$(nproc)" -ge 2 ] || die "--pin needs at least 2 cores"
     GATEWAY_CPU=(taskset -c 0) CLIENT_CPU=(taskset -c 1) FLOOD_CPU=(nice -n 19 taskset -c 1)
-    LAYOUT=(--replicas 1 --event-loops 1)
+    LAYOUT=(--replicas 1)
+    export ORCH_EVENT_LOOPS=1 # replicas inherit it
 fi
 
 for name in UPSTREAM_PORT PROXY_PORT TLS_PORT ADMIN_PORT; do free_port "$name"; done

@@ -27,6 +27,10 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
     private var pendingRead = false
     /// Parts delivered since the last read completed.
     private var partsThisRead = 0
+    /// On an HTTP/2 stream, the upstream is obtained at the end of the read that brought the
+    /// request rather than at once: a client that opens and at once resets streams (rapid reset)
+    /// sends both in one read, and its reset stream then costs no upstream connection.
+    private var obtainAtReadComplete: Bool?
     private var processingQueue = false
     package var timerSlot = -1
     /// This connection is counted in the loop's active connections.
@@ -123,6 +127,10 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
     package func channelReadComplete(context: ChannelHandlerContext) {
         if partsThisRead == 0 { machine.bytesArrived(now: now) }
         partsThisRead = 0
+        if let allowPooled = obtainAtReadComplete {
+            obtainAtReadComplete = nil
+            if context.channel.isActive { obtainUpstream(allowPooled: allowPooled) }
+        }
         upstream?.flush()
         context.fireChannelReadComplete()
     }
@@ -195,7 +203,11 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
                 let head = HTTPResponseHead(version: .http1_1, status: .continue)
                 context.writeAndFlush(wrapOutboundOut(.head(head)), promise: nil)
             }
-            obtainUpstream(allowPooled: reusePooled)
+            if transport.isStream && partsThisRead > 0 {
+                obtainAtReadComplete = reusePooled
+            } else {
+                obtainUpstream(allowPooled: reusePooled)
+            }
         case .retryUpstream:
             queued.removeAll(keepingCapacity: true)
             if let upstreamHead {
@@ -292,11 +304,13 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
         upstream = handler
         connected.assumeIsolated().whenComplete { [self] result in
             switch result {
-            case .success(let channel):
+            case .success:
                 if upstream === handler {
                     attach(handler, reused: false)
                 } else {
-                    channel.close(promise: nil)
+                    // The request went away first (a reset stream, a closed client): nothing was
+                    // written, so the fresh connection serves the next request instead.
+                    loop.pool.release(handler)
                 }
             case .failure(let error):
                 guard upstream === handler else { return }
