@@ -4,16 +4,19 @@ import NIOHTTP2
 
 /// The end of an HTTP/2 connection's pipeline: counts the connection in its loop's active
 /// connections (its streams' handlers do not), takes the connection-level frames nothing else
-/// wants, and closes the connection on an error NIOHTTP2 reports for it.
+/// wants, lets the streams waiting for the end of a read go on (``HTTP2ReadBatch``), and closes
+/// the connection on an error NIOHTTP2 reports for it.
 final class HTTP2ConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = HTTP2Frame
 
     private let loop: LoopState
+    private let readBatch: HTTP2ReadBatch
     private let logger: Logger
     private var counted = false
 
-    init(loop: LoopState, logger: Logger) {
+    init(loop: LoopState, readBatch: HTTP2ReadBatch, logger: Logger) {
         self.loop = loop
+        self.readBatch = readBatch
         self.logger = logger
     }
 
@@ -37,6 +40,12 @@ final class HTTP2ConnectionHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         // SETTINGS, PING, GOAWAY and PRIORITY frames: NIOHTTP2 has acted on them already.
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        // Every frame of the read is processed: streams reset in it are closed by now.
+        readBatch.completed()
+        context.fireChannelReadComplete()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

@@ -16,6 +16,9 @@ extension ProxyServer {
         logger: Logger
     ) throws {
         let loop = states.state(on: channel.eventLoop)
+        let readBatch = HTTP2ReadBatch()
+        // Streams run on their connection's loop.
+        let boundReadBatch = NIOLoopBound(readBatch, eventLoop: channel.eventLoop)
         let manager = NIOHTTP2ServerConnectionManagementHandler(
             eventLoop: channel.eventLoop,
             configuration: .init(
@@ -33,14 +36,14 @@ extension ProxyServer {
                 try pipeline.addHandler(
                     ProxyServerHandler(
                         loop: states.state(on: stream.eventLoop), environment: environment, logger: logger,
-                        transport: .h2TLS))
+                        transport: .h2TLS, readBatch: boundReadBatch.value))
             }
         }
         let pipeline = channel.pipeline.syncOperations
         try pipeline.addHandler(HTTP2DrainNoticeHandler())
         try pipeline.addHandler(http2)
         try pipeline.addHandler(manager)
-        try pipeline.addHandler(HTTP2ConnectionHandler(loop: loop, logger: logger))
+        try pipeline.addHandler(HTTP2ConnectionHandler(loop: loop, readBatch: readBatch, logger: logger))
         // A connection accepted before the drain but negotiated after it missed the drain's event.
         if loop.draining { channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent()) }
     }

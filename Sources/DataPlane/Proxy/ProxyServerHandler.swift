@@ -27,10 +27,10 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
     private var pendingRead = false
     /// Parts delivered since the last read completed.
     private var partsThisRead = 0
-    /// On an HTTP/2 stream, the upstream is obtained at the end of the read that brought the
-    /// request rather than at once: a client that opens and at once resets streams (rapid reset)
-    /// sends both in one read, and its reset stream then costs no upstream connection.
-    private var obtainAtReadComplete: Bool?
+    /// On an HTTP/2 stream: the connection's read in progress, at whose end the upstream is
+    /// obtained (``HTTP2ReadBatch``), and whether a pooled connection may serve then.
+    private let readBatch: HTTP2ReadBatch?
+    private var obtainAfterRead: Bool?
     private var processingQueue = false
     package var timerSlot = -1
     /// This connection is counted in the loop's active connections.
@@ -51,9 +51,13 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
     /// What the metrics and the access log record of the request in progress.
     private var record = RequestRecord()
 
-    package init(loop: LoopState, environment: ProxyEnvironment, logger: Logger, transport: ClientTransport = .http1) {
+    package init(
+        loop: LoopState, environment: ProxyEnvironment, logger: Logger, transport: ClientTransport = .http1,
+        readBatch: HTTP2ReadBatch? = nil
+    ) {
         self.loop = loop
         self.transport = transport
+        self.readBatch = readBatch
         self.environment = environment
         self.logger = logger
         self.machine = ProxyConnectionStateMachine(limits: loop.limits, now: .now())
@@ -127,10 +131,6 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
     package func channelReadComplete(context: ChannelHandlerContext) {
         if partsThisRead == 0 { machine.bytesArrived(now: now) }
         partsThisRead = 0
-        if let allowPooled = obtainAtReadComplete {
-            obtainAtReadComplete = nil
-            if context.channel.isActive { obtainUpstream(allowPooled: allowPooled) }
-        }
         upstream?.flush()
         context.fireChannelReadComplete()
     }
@@ -203,8 +203,9 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
                 let head = HTTPResponseHead(version: .http1_1, status: .continue)
                 context.writeAndFlush(wrapOutboundOut(.head(head)), promise: nil)
             }
-            if transport.isStream && partsThisRead > 0 {
-                obtainAtReadComplete = reusePooled
+            if let readBatch {
+                obtainAfterRead = reusePooled
+                readBatch.wait(self)
             } else {
                 obtainUpstream(allowPooled: reusePooled)
             }
@@ -342,6 +343,15 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
         while let part = queued.popFirst() { handler.write(part) }
         handler.flush()
         resumeClientReading()
+    }
+
+    /// The HTTP/2 connection's read that brought this stream's request ended with the stream
+    /// still open: obtain the upstream now.
+    func readBatchCompleted() {
+        guard let allowPooled = obtainAfterRead else { return }
+        obtainAfterRead = nil
+        guard context?.channel.isActive == true else { return }
+        obtainUpstream(allowPooled: allowPooled)
     }
 
     /// Closes the upstream connection of an exchange that will not complete normally.

@@ -14,10 +14,12 @@ import Testing
         let loop = EmbeddedEventLoop()
         let state: LoopState
         let channel: EmbeddedChannel
+        let connector: EmbeddedUpstreamConnector
         private var written: [UInt8] = []
 
         init(draining: Bool = false) throws {
-            let environment = ProxyEnvironment(replicaID: "test", tlsContext: nil)
+            connector = EmbeddedUpstreamConnector(loop: loop)
+            let environment = ProxyEnvironment(replicaID: "test", tlsContext: nil, upstreamConnector: connector)
             state = LoopState(eventLoop: loop, environment: environment)
             state.routes = ProxyRoutes(
                 snapshot: Snapshot(
@@ -44,6 +46,14 @@ import Testing
         /// HEADERS for `GET /` (HPACK static-table entries and a literal `:authority: a`), not ending the stream.
         static func headers(stream: UInt32) -> [UInt8] {
             frame(type: 0x1, flags: 0x4, stream: stream, [0x82, 0x87, 0x84, 0x41, 0x01, UInt8(ascii: "a")])
+        }
+
+        /// HEADERS for `GET /orchestrator/svc/items`, ending the stream: a request the proxy forwards.
+        static func routedRequest(stream: UInt32) -> [UInt8] {
+            let path = Array("/orchestrator/svc/items".utf8)
+            return frame(
+                type: 0x1, flags: 0x5, stream: stream,
+                [0x82, 0x87, 0x04, UInt8(path.count)] + path + [0x41, 0x01, UInt8(ascii: "a")])
         }
 
         /// RST_STREAM with CANCEL.
@@ -144,5 +154,18 @@ import Testing
     @Test func aConnectionNegotiatedAfterTheDrainBeganGetsTheDrainsGoAway() throws {
         let connection = try Connection(draining: true)
         #expect(try connection.goAwayErrorCode() == 0)
+    }
+
+    @Test func streamsResetInTheReadThatOpenedThemCostNoUpstreamConnection() throws {
+        let connection = try Connection()
+        var flood: [UInt8] = []
+        for stream in stride(from: UInt32(1), through: 19, by: 2) {
+            flood += Connection.routedRequest(stream: stream) + Connection.reset(stream: stream)
+        }
+        try connection.send(flood)
+        #expect(connection.connector.opened.isEmpty, "\(connection.connector.opened.count) upstream connections")
+        // A stream still open at the end of its read gets its upstream.
+        try connection.send(Connection.routedRequest(stream: 21))
+        #expect(connection.connector.opened.count == 1)
     }
 }
