@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ServiceLifecycle
 import Shared
 
 #if canImport(Glibc)
@@ -9,7 +10,10 @@ import Shared
 /// After a restart that adopted running replicas: gets the proxy's listening sockets (the
 /// plaintext one, and the TLS one when the replicas have it) back from one of them, so that
 /// replicas can be restarted and rolled again.
-struct ListenerRecovery {
+///
+/// A `Service` of the control plane's group that returns once it is done (the group is told to
+/// ignore that), and ends early with graceful shutdown.
+struct ListenerRecovery: Service {
     let supervisor: ReplicaSupervisor
     let publisher: SnapshotPublisher
     /// The Unix socket path the replica sends the descriptors to.
@@ -39,6 +43,10 @@ struct ListenerRecovery {
     /// `timeout` passes. A TLS socket that no replica hands over is bound anew at the end, which
     /// works when no adopted replica holds the address.
     func run() async {
+        await cancelWhenGracefulShutdown { await recover() }
+    }
+
+    private func recover() async {
         let handOver: ListenerHandOver
         do {
             handOver = try ListenerHandOver(path: path)
