@@ -1,9 +1,11 @@
 import Shared
+import Synchronization
 
 /// Sends snapshots and control messages to every connected replica: the latest snapshot only,
 /// each replica's at most one waiting (``ReplicaOutbox``), so a slow replica gets the newest
 /// snapshot once it reads again rather than every one in between. Knows connections, not what
-/// replicas report (that is ``ReplicaDirectory``'s).
+/// replicas report (that is ``ReplicaDirectory``'s). Local subscribers (the health checker) get
+/// each new version as a stream (``versions()``).
 struct SnapshotFanOut: Sendable {
     private(set) var current: Snapshot?
     private var outboxes: [UInt64: ReplicaOutbox] = [:]
@@ -12,6 +14,7 @@ struct SnapshotFanOut: Sendable {
     private var holdsListener: Set<UInt64> = []
     /// Those of ``holdsListener`` whose replica also serves an inherited TLS socket.
     private var holdsTLSListener: Set<UInt64> = []
+    private let subscribers = VersionSubscribers()
 
     var currentVersion: Int { current?.version ?? 0 }
 
@@ -21,7 +24,14 @@ struct SnapshotFanOut: Sendable {
         guard snapshot.version > currentVersion else { return false }
         current = snapshot
         for outbox in outboxes.values { outbox.send(.snapshot(snapshot)) }
+        subscribers.yield(snapshot.version)
         return true
+    }
+
+    /// The current version (0: none yet), then each newer one, coalesced to the latest for a slow
+    /// reader; the stream ends when the reader stops iterating.
+    func versions() -> AsyncStream<Int> {
+        subscribers.subscribe(current: currentVersion)
     }
 
     /// Queues the current snapshot again for every connection.
@@ -74,5 +84,35 @@ struct SnapshotFanOut: Sendable {
         guard let connection = candidates.sorted().first, let outbox = outboxes[connection] else { return nil }
         outbox.send(.sendListener(path: path))
         return replicaOfConnection[connection]
+    }
+}
+
+/// The version streams handed out, behind a lock so that a stream that ends removes itself at once.
+private final class VersionSubscribers: Sendable {
+    private struct State {
+        var next: UInt64 = 0
+        var continuations: [UInt64: AsyncStream<Int>.Continuation] = [:]
+    }
+
+    private let state = Mutex(State())
+
+    func subscribe(current: Int) -> AsyncStream<Int> {
+        let (stream, continuation) = AsyncStream<Int>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let id = state.withLock { state in
+            state.next += 1
+            state.continuations[state.next] = continuation
+            return state.next
+        }
+        continuation.onTermination = { [weak self] _ in
+            self?.state.withLock { _ = $0.continuations.removeValue(forKey: id) }
+        }
+        continuation.yield(current)
+        return stream
+    }
+
+    func yield(_ version: Int) {
+        state.withLock { state in
+            for continuation in state.continuations.values { continuation.yield(version) }
+        }
     }
 }

@@ -25,6 +25,12 @@ package actor SnapshotPublisher {
         directory.published(version: snapshot.version)
     }
 
+    /// The current snapshot's version (0: none yet), then each newer one as it is published,
+    /// the latest first when the reader is slow.
+    package func snapshotVersions() -> AsyncStream<Int> {
+        fanOut.versions()
+    }
+
     /// Sends the current snapshot again to every replica (`POST /router/refresh`).
     package func resend() {
         fanOut.resend()
