@@ -377,6 +377,55 @@ import Testing
         #expect(harness.machine.rollout.steps.last == .init(slot: 2, oldPid: 202, newPid: nil))
     }
 
+    @Test func aNewReplicaThatCannotBeStartedFailsTheRollout() throws {
+        var harness = Harness(replicas: 1)
+        harness.started([101])
+        _ = try harness.requestRollout()
+        let error = SupervisionError.spawnFailed("/dp", errno: EACCES)
+        #expect(harness.handle(.spawnFailed(generation: 2, error: error)) == [.log(.rolloutFailed(error.description))])
+        #expect(harness.machine.rollout.error == error.description)
+        #expect(harness.machine.replicas.map(\.pid) == [101])
+    }
+
+    @Test func scalingDownARestartingSlotStopsItsRestart() throws {
+        var harness = Harness(replicas: 2)
+        harness.started([101, 102])
+        _ = harness.handle(.replicaExited(pid: 102, exit: .exited(1)))  // slot 2 backs off
+        _ = try harness.requestRollout(replicas: 1)
+        _ = harness.handle(.spawned(generation: 3, pid: 201))
+        _ = harness.handle(.replicaReadiness(pid: 201, ready: true, version: 1))
+        // Slot 1's old replica exits; slot 2 has no replica to drain: done at once.
+        #expect(
+            harness.handle(.replicaExited(pid: 101, exit: .exited(0))) == [
+                .reap(101), .writeRegistry([harness.entry(pid: 201, slot: 1, restarts: 1)]),
+                .log(.rolloutSucceeded(replaced: 2)),
+            ])
+        #expect(harness.machine.rollout.steps.last == .init(slot: 2, oldPid: nil, newPid: nil))
+        harness.advance(.seconds(1))
+        #expect(harness.handle(.timerFired(.restart(slot: 2))).isEmpty)
+        #expect(harness.machine.replicas.count == 1)
+    }
+
+    @Test func aReplicaStartingInASlotThatWasScaledAwayIsStopped() throws {
+        var harness = Harness(replicas: 2)
+        harness.started([101, 102])
+        _ = harness.handle(.replicaExited(pid: 102, exit: .exited(1)))
+        harness.advance(.milliseconds(100))
+        #expect(harness.handle(.timerFired(.restart(slot: 2))) == [.spawn(slot: 2, generation: 3, sockets: [3])])
+        _ = try harness.requestRollout(replicas: 1)
+        _ = harness.handle(.spawned(generation: 4, pid: 201))
+        _ = harness.handle(.replicaReadiness(pid: 201, ready: true, version: 1))
+        _ = harness.handle(.replicaExited(pid: 101, exit: .exited(0)))
+        #expect(harness.machine.rollout.state == .succeeded)
+        // The spawn that was out when slot 2 went away: that replica is told to stop, then reaped.
+        #expect(
+            harness.handle(.spawned(generation: 3, pid: 302)) == [
+                .watchExit(302, adopted: false), .signal(302, SIGTERM),
+            ])
+        #expect(harness.handle(.replicaExited(pid: 302, exit: .signaled(SIGTERM))) == [.reap(302)])
+        #expect(harness.machine.replicas.map(\.pid) == [201])
+    }
+
     @Test func rolloutsAreRefusedWhenTheyCannotRun() throws {
         var none = Harness(replicas: 0)
         #expect(throws: RolloutRefusal.notSupervising) { try none.requestRollout() }
