@@ -82,14 +82,17 @@ package struct ControlPlane {
         let sampling = TrafficSampling(sampler: services.trafficSampler) { [publisher] in
             await publisher.trafficReports()
         }
-        var entries: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: socketServer), .init(service: watcher), .init(service: checker),
-            .init(service: application), .init(service: supervisor),
-            .init(service: ReplicaSignalForwarder(supervisor: supervisor, logger: logger)),
-            .init(service: sampling),
-        ]
+        // The group shuts services down in reverse order, one after the other: the recovery
+        // (which may be waiting up to 5 s for a hand-over) and the sampler come first in the
+        // list so that they never delay stopping the replicas.
+        var entries: [ServiceGroupConfiguration.ServiceConfiguration] = []
         // Done once the sockets are back (or it gave up): its return must not end the group.
         if let recovery { entries.append(.init(service: recovery, successTerminationBehavior: .ignore)) }
+        entries += [
+            .init(service: sampling), .init(service: socketServer), .init(service: watcher), .init(service: checker),
+            .init(service: application), .init(service: supervisor),
+            .init(service: ReplicaSignalForwarder(supervisor: supervisor, logger: logger)),
+        ]
         let group = ServiceGroup(
             configuration: .init(
                 services: entries,
