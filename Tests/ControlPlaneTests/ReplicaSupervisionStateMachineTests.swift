@@ -422,8 +422,19 @@ import Testing
             harness.handle(.spawned(generation: 3, pid: 302)) == [
                 .watchExit(302, adopted: false), .signal(302, SIGTERM),
             ])
-        #expect(harness.handle(.replicaExited(pid: 302, exit: .signaled(SIGTERM))) == [.reap(302)])
         #expect(harness.machine.replicas.map(\.pid) == [201])
+        // One that ignores SIGTERM still gets the shutdown's SIGKILL: shutdown waits for it too.
+        _ = harness.handle(.shutdownRequested)
+        harness.advance(.seconds(32))
+        #expect(
+            harness.handle(.timerFired(.stopDeadline)) == [
+                .signal(201, SIGKILL), .signal(302, SIGKILL), .log(.killedAfterGrace([201, 302])),
+            ])
+        _ = harness.handle(.replicaExited(pid: 201, exit: .signaled(SIGKILL)))
+        #expect(
+            harness.handle(.replicaExited(pid: 302, exit: .signaled(SIGKILL))) == [
+                .reap(302), .writeRegistry([]), .finished,
+            ])
     }
 
     @Test func rolloutsAreRefusedWhenTheyCannotRun() throws {

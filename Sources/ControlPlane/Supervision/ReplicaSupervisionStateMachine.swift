@@ -233,9 +233,6 @@ struct ReplicaSupervisionStateMachine<Instant: InstantProtocol>: Sendable where 
     /// What `replicas.json` lists now.
     var registryEntries: [ReplicaRegistryFile.Entry] { ReplicaRegistryFile.entries(replicas) }
 
-    /// Every process watched, in pid order (slot replicas, rollout replicas, retiring ones).
-    var watchedPids: [pid_t] { processes.keys.sorted() }
-
     mutating func handle(_ event: Event, at time: Time) -> [Action] {
         guard !finished else {
             switch event {
@@ -451,7 +448,8 @@ struct ReplicaSupervisionStateMachine<Instant: InstantProtocol>: Sendable where 
             guard slots.indices.contains(slot - 1), slots[slot - 1].phase == .restarting else { return [] }
             return startReplica(slot: slot)
         case .stopDeadline:
-            let pids = processes.filter { $0.value.role != .abandoned }.keys.sorted()
+            // Every process still here, abandoned ones too: shutdown waits for all of them.
+            let pids = processes.keys.sorted()
             guard !pids.isEmpty else { return [] }
             return pids.map { .signal($0, SIGKILL) } + [.log(.killedAfterGrace(pids))]
         case .readyDeadline(let pid):
