@@ -56,22 +56,16 @@ struct ListenerRecovery: Service {
             return
         }
         defer { handOver.close() }
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: timeout)
-        while clock.now < deadline && !Task.isCancelled {
-            let missing = supervisor.missingListeners
-            if missing.isEmpty { return }
-            if let replica = await publisher.requestListener(path: path, preferringTLS: missing.contains(.proxyTLS)) {
-                do {
-                    adopt(try await handOver.receiveAsync(timeout: .seconds(5)), from: replica)
-                } catch {
-                    logger.warning(
-                        "replica did not hand over a usable proxy socket",
-                        metadata: ["orch.replica": "\(replica)", "orch.error": "\(error)"])
-                }
-                if supervisor.missingListeners.isEmpty { return }
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        // Woken when a replica that can hand over connects (or goes away).
+        let wakeup = Wakeup()
+        let holders = await publisher.listenerHolders()
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                for await _ in holders { wakeup.wake() }
             }
-            try? await Task.sleep(for: .milliseconds(500))
+            await ask(through: handOver, until: deadline, wakeup: wakeup)
+            group.cancelAll()
         }
         guard !Task.isCancelled else { return }
         let missing = supervisor.missingListeners
@@ -82,6 +76,32 @@ struct ListenerRecovery: Service {
             metadata: [
                 "orch.timeout_s": "\(timeout.secondsText)", "orch.listeners": "\(missing.map(\.rawValue))",
             ])
+    }
+
+    /// Asks connected replicas for the sockets until the supervisor has them all or `deadline`
+    /// passes; waits for a replica that can hand over to connect when none is, and half a second
+    /// between attempts that did not bring everything.
+    private func ask(through handOver: ListenerHandOver, until deadline: ContinuousClock.Instant, wakeup: Wakeup) async
+    {
+        while ContinuousClock.now < deadline && !Task.isCancelled {
+            let missing = supervisor.missingListeners
+            if missing.isEmpty { return }
+            guard
+                let replica = await publisher.requestListener(path: path, preferringTLS: missing.contains(.proxyTLS))
+            else {
+                await wakeup.wait(until: deadline)
+                continue
+            }
+            do {
+                adopt(try await handOver.receiveAsync(timeout: .seconds(5)), from: replica)
+            } catch {
+                logger.warning(
+                    "replica did not hand over a usable proxy socket",
+                    metadata: ["orch.replica": "\(replica)", "orch.error": "\(error)"])
+            }
+            if supervisor.missingListeners.isEmpty { return }
+            try? await Task.sleep(until: min(ContinuousClock.now.advanced(by: .milliseconds(500)), deadline))
+        }
     }
 
     /// Checks and passes on what one replica sent.

@@ -64,4 +64,18 @@ import Testing
         #expect(snapshots == [5])
         #expect(await publisher.statuses().map(\.connected) == [false])
     }
+
+    @Test func theListenerRecoveryHearsWhenAReplicaThatCanHandOverConnects() async {
+        let publisher = SnapshotPublisher(logger: Logger(label: "directory-test"))
+        var holders = await publisher.listenerHolders().makeAsyncIterator()
+        #expect(await holders.next() == 0)
+        let plain = DataPlaneMessage.Hello(replicaId: "plain", pid: 1, version: nil)
+        await publisher.connected(1, hello: plain, outbox: ReplicaOutbox())
+        let holding = DataPlaneMessage.Hello(replicaId: "adopted", pid: 2, version: nil, inheritedListener: true)
+        await publisher.connected(2, hello: holding, outbox: ReplicaOutbox())
+        #expect(await holders.next() == 1)
+        await publisher.disconnected(1)
+        await publisher.disconnected(2)
+        #expect(await holders.next() == 0)
+    }
 }

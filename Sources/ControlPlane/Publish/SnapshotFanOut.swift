@@ -1,11 +1,11 @@
 import Shared
-import Synchronization
 
 /// Sends snapshots and control messages to every connected replica: the latest snapshot only,
 /// each replica's at most one waiting (``ReplicaOutbox``), so a slow replica gets the newest
 /// snapshot once it reads again rather than every one in between. Knows connections, not what
-/// replicas report (that is ``ReplicaDirectory``'s). Local subscribers (the health checker) get
-/// each new version as a stream (``versions()``).
+/// replicas report (that is ``ReplicaDirectory``'s). Local subscribers get each new version
+/// (``versions()``: the health checker) and the number of replicas that can hand over a listener
+/// (``listenerHolders()``: the listener recovery) as streams.
 struct SnapshotFanOut: Sendable {
     private(set) var current: Snapshot?
     private var outboxes: [UInt64: ReplicaOutbox] = [:]
@@ -14,7 +14,8 @@ struct SnapshotFanOut: Sendable {
     private var holdsListener: Set<UInt64> = []
     /// Those of ``holdsListener`` whose replica also serves an inherited TLS socket.
     private var holdsTLSListener: Set<UInt64> = []
-    private let subscribers = VersionSubscribers()
+    private let versionSubscribers = LatestValueBroadcast<Int>()
+    private let holderSubscribers = LatestValueBroadcast<Int>()
 
     var currentVersion: Int { current?.version ?? 0 }
 
@@ -24,14 +25,19 @@ struct SnapshotFanOut: Sendable {
         guard snapshot.version > currentVersion else { return false }
         current = snapshot
         for outbox in outboxes.values { outbox.send(.snapshot(snapshot)) }
-        subscribers.yield(snapshot.version)
+        versionSubscribers.yield(snapshot.version)
         return true
     }
 
     /// The current version (0: none yet), then each newer one, coalesced to the latest for a slow
     /// reader; the stream ends when the reader stops iterating.
     func versions() -> AsyncStream<Int> {
-        subscribers.subscribe(current: currentVersion)
+        versionSubscribers.subscribe(current: currentVersion)
+    }
+
+    /// How many connected replicas can hand over a listening socket, now and after each change.
+    func listenerHolders() -> AsyncStream<Int> {
+        holderSubscribers.subscribe(current: holdsListener.count)
     }
 
     /// Queues the current snapshot again for every connection.
@@ -47,6 +53,7 @@ struct SnapshotFanOut: Sendable {
         if hello.inheritedListener == true {
             holdsListener.insert(connection)
             if hello.inheritedTLSListener == true { holdsTLSListener.insert(connection) }
+            holderSubscribers.yield(holdsListener.count)
         }
         if let current { outbox.send(.snapshot(current)) }
     }
@@ -55,7 +62,7 @@ struct SnapshotFanOut: Sendable {
     /// still connected on another connection (or the connection never said hello).
     mutating func remove(_ connection: UInt64) -> String? {
         outboxes.removeValue(forKey: connection)?.finish()
-        holdsListener.remove(connection)
+        if holdsListener.remove(connection) != nil { holderSubscribers.yield(holdsListener.count) }
         holdsTLSListener.remove(connection)
         guard let id = replicaOfConnection.removeValue(forKey: connection) else { return nil }
         return replicaOfConnection.values.contains(id) ? nil : id
@@ -84,35 +91,5 @@ struct SnapshotFanOut: Sendable {
         guard let connection = candidates.sorted().first, let outbox = outboxes[connection] else { return nil }
         outbox.send(.sendListener(path: path))
         return replicaOfConnection[connection]
-    }
-}
-
-/// The version streams handed out, behind a lock so that a stream that ends removes itself at once.
-private final class VersionSubscribers: Sendable {
-    private struct State {
-        var next: UInt64 = 0
-        var continuations: [UInt64: AsyncStream<Int>.Continuation] = [:]
-    }
-
-    private let state = Mutex(State())
-
-    func subscribe(current: Int) -> AsyncStream<Int> {
-        let (stream, continuation) = AsyncStream<Int>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        let id = state.withLock { state in
-            state.next += 1
-            state.continuations[state.next] = continuation
-            return state.next
-        }
-        continuation.onTermination = { [weak self] _ in
-            self?.state.withLock { _ = $0.continuations.removeValue(forKey: id) }
-        }
-        continuation.yield(current)
-        return stream
-    }
-
-    func yield(_ version: Int) {
-        state.withLock { state in
-            for continuation in state.continuations.values { continuation.yield(version) }
-        }
     }
 }

@@ -129,4 +129,10 @@ extension SnapshotPublisher {
     package func requestListener(path: String, preferringTLS: Bool = false) -> String? {
         fanOut.requestListener(path: path, preferringTLS: preferringTLS)
     }
+
+    /// How many connected replicas can hand over a listening socket: now, then after each
+    /// change, the latest first when the reader is slow.
+    package func listenerHolders() -> AsyncStream<Int> {
+        fanOut.listenerHolders()
+    }
 }
