@@ -78,19 +78,26 @@ package final class ReplicaSupervisor: Service, Sendable {
         guard access(executable, X_OK) == 0 else { throw SupervisionError.executableNotFound(executable) }
         try FileManager.default.createDirectory(at: configuration.dataDirectory, withIntermediateDirectories: true)
         if configuration.adopted.isEmpty { warnAboutSurvivors() }
-        var initial = state.withLock { $0.machine.handle(.start(adopted: configuration.adopted), at: Self.now()) }
-        // The first write of replicas.json must succeed: a control plane that cannot keep it
+        // The start's actions are queued in the same critical section as the event, ahead of any
+        // later one; none runs before the loop below. The first write of replicas.json is taken
+        // out and made here, because it must succeed: a control plane that cannot keep the file
         // does not start replicas.
-        for (index, action) in initial.enumerated() {
-            guard case .writeRegistry(let entries) = action else { continue }
-            try writeRegistry(entries)
-            initial.remove(at: index)
-            break
+        let firstRegistry = state.withLock { state -> [ReplicaRegistryFile.Entry]? in
+            var actions = state.machine.handle(.start(adopted: configuration.adopted), at: Self.now())
+            var entries: [ReplicaRegistryFile.Entry]?
+            if let index = actions.firstIndex(where: { if case .writeRegistry = $0 { true } else { false } }),
+                case .writeRegistry(let first) = actions[index]
+            {
+                entries = first
+                actions.remove(at: index)
+            }
+            Self.enqueue(actions, in: &state)
+            return entries
         }
+        if let firstRegistry { try writeRegistry(firstRegistry) }
         logger.info(
             "starting data-plane replicas",
             metadata: ["orch.replicas": "\(configuration.replicaCount)", "orch.executable": "\(executable)"])
-        enqueue(initial)
         // Shutdown is an event like any other: cancellation does not cut the work short, so the
         // replicas are still signalled, waited for and reaped.
         await withTaskCancellationHandler {
@@ -120,11 +127,6 @@ package final class ReplicaSupervisor: Service, Sendable {
             Self.enqueue(actions, in: &state)
             return actions
         }
-    }
-
-    /// Queues actions for `run()`.
-    func enqueue(_ actions: [Machine.Action]) {
-        state.withLock { Self.enqueue(actions, in: &$0) }
     }
 
     static func enqueue(_ actions: [Machine.Action], in state: inout State) {
