@@ -26,10 +26,11 @@ final class LatestValueBroadcast<Value: Sendable>: Sendable {
         return stream
     }
 
-    /// Hands `value` to every subscriber.
+    /// Hands `value` to every subscriber. Yields outside the lock: a yield may resume the
+    /// reading task, which takes the runtime's lock on that task, and cancelling that task runs
+    /// the stream's termination handler, which takes ours, under it.
     func yield(_ value: Value) {
-        state.withLock { state in
-            for continuation in state.continuations.values { continuation.yield(value) }
-        }
+        let continuations = state.withLock { Array($0.continuations.values) }
+        for continuation in continuations { continuation.yield(value) }
     }
 }

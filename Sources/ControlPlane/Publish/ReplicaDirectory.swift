@@ -161,15 +161,19 @@ private final class ReadinessWatchers: Sendable {
         }
     }
 
-    /// Yields the new readiness to each watcher whose answer differs from the last it got.
+    /// Yields the new readiness to each watcher whose answer differs from the last it got; the
+    /// yields happen outside the lock (see ``LatestValueBroadcast/yield(_:)``).
     func update(_ readiness: (Int) -> ReplicaReadiness) {
-        state.withLock { state in
+        let changed = state.withLock { state in
+            var changed: [(AsyncStream<ReplicaReadiness>.Continuation, ReplicaReadiness)] = []
             for (id, watcher) in state.watchers {
                 let now = readiness(watcher.pid)
                 guard now != watcher.last else { continue }
                 state.watchers[id]?.last = now
-                watcher.continuation.yield(now)
+                changed.append((watcher.continuation, now))
             }
+            return changed
         }
+        for (continuation, readiness) in changed { continuation.yield(readiness) }
     }
 }

@@ -10,14 +10,14 @@ extension ReplicaSupervisor {
     /// supervisor closes the others when it ends.
     package func listenerArrived(_ socket: ListeningSocket, as listener: InheritedListener = .proxy) {
         let fd = socket.fileDescriptor
-        let accepted = state.withLock { state -> Bool in
+        let (accepted, wakeUp) = state.withLock { state -> (Bool, WakeUp?) in
             var actions = state.machine.handle(.listenerArrived(listener, fileDescriptor: fd), at: Self.now())
             let refused = actions.contains(.closeListener(fd))
             actions.removeAll { $0 == .closeListener(fd) }
             if !refused { state.receivedSockets[fd] = socket }
-            Self.enqueue(actions, in: &state)
-            return !refused
+            return (!refused, Self.enqueue(actions, in: &state))
         }
+        wakeUp?.resume()
         if accepted {
             logger.info(
                 "proxy socket received from an adopted replica",

@@ -19,10 +19,11 @@ extension ReplicaSupervisor {
     ///
     /// - Throws: ``RolloutRefusal`` when there is nothing to roll or a rollout is running.
     package func startRollout(replicas: Int? = nil) throws(RolloutRefusal) -> RolloutStatus {
-        try state.withLock { state throws(RolloutRefusal) -> RolloutStatus in
+        let (status, wakeUp) = try state.withLock { state throws(RolloutRefusal) -> (RolloutStatus, WakeUp?) in
             let actions = try state.machine.requestRollout(replicas: replicas, at: Self.now())
-            Self.enqueue(actions, in: &state)
-            return state.machine.rollout
+            return (state.machine.rollout, Self.enqueue(actions, in: &state))
         }
+        wakeUp?.resume()
+        return status
     }
 }

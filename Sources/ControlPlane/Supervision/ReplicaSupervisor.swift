@@ -82,7 +82,7 @@ package final class ReplicaSupervisor: Service, Sendable {
         // later one; none runs before the loop below. The first write of replicas.json is taken
         // out and made here, because it must succeed: a control plane that cannot keep the file
         // does not start replicas.
-        let firstRegistry = state.withLock { state -> [ReplicaRegistryFile.Entry]? in
+        let (firstRegistry, wakeUp) = state.withLock { state -> ([ReplicaRegistryFile.Entry]?, WakeUp?) in
             var actions = state.machine.handle(.start(adopted: configuration.adopted), at: Self.now())
             var entries: [ReplicaRegistryFile.Entry]?
             if let index = actions.firstIndex(where: { if case .writeRegistry = $0 { true } else { false } }),
@@ -91,9 +91,9 @@ package final class ReplicaSupervisor: Service, Sendable {
                 entries = first
                 actions.remove(at: index)
             }
-            Self.enqueue(actions, in: &state)
-            return entries
+            return (entries, Self.enqueue(actions, in: &state))
         }
+        wakeUp?.resume()  // nobody waits yet: the loop below has not started
         if let firstRegistry { try writeRegistry(firstRegistry) }
         logger.info(
             "starting data-plane replicas",
@@ -122,22 +122,37 @@ package final class ReplicaSupervisor: Service, Sendable {
     /// Feeds `event` to the machine and queues the actions it returns; returns them.
     @discardableResult
     func handle(_ event: Machine.Event) -> [Machine.Action] {
-        state.withLock { state in
+        let (actions, wakeUp) = state.withLock { state in
             let actions = state.machine.handle(event, at: Self.now())
-            Self.enqueue(actions, in: &state)
-            return actions
+            return (actions, Self.enqueue(actions, in: &state))
+        }
+        wakeUp?.resume()
+        return actions
+    }
+
+    /// `run()` waiting for actions, and the actions to hand it.
+    struct WakeUp {
+        let waiter: CheckedContinuation<[Machine.Action], Never>
+        let batch: [Machine.Action]
+
+        /// Call after releasing the lock: resuming a task takes the runtime's lock on that task,
+        /// which `Task.cancel()` holds while it runs `run()`'s cancellation handler, and that
+        /// handler takes ours.
+        func resume() {
+            waiter.resume(returning: batch)
         }
     }
 
-    static func enqueue(_ actions: [Machine.Action], in state: inout State) {
-        guard !actions.isEmpty else { return }
+    /// Queues actions for `run()`; returns the wake-up to deliver once the lock is released, when
+    /// `run()` is waiting.
+    static func enqueue(_ actions: [Machine.Action], in state: inout State) -> WakeUp? {
+        guard !actions.isEmpty else { return nil }
         state.pending += actions
-        if let waiter = state.waiter {
-            state.waiter = nil
-            let batch = state.pending
-            state.pending = []
-            waiter.resume(returning: batch)
-        }
+        guard let waiter = state.waiter else { return nil }
+        state.waiter = nil
+        let batch = state.pending
+        state.pending = []
+        return WakeUp(waiter: waiter, batch: batch)
     }
 
     static func now() -> Machine.Time {
@@ -149,15 +164,16 @@ package final class ReplicaSupervisor: Service, Sendable {
     private func execute(in group: inout DiscardingTaskGroup) async {
         while true {
             let batch = await withCheckedContinuation { (continuation: CheckedContinuation<[Machine.Action], Never>) in
-                state.withLock { state in
-                    if state.pending.isEmpty {
+                let ready = state.withLock { state -> [Machine.Action]? in
+                    guard !state.pending.isEmpty else {
                         state.waiter = continuation
-                    } else {
-                        let batch = state.pending
-                        state.pending = []
-                        continuation.resume(returning: batch)
+                        return nil
                     }
+                    defer { state.pending = [] }
+                    return state.pending
                 }
+                // Resumed outside the lock (see `WakeUp.resume()`).
+                if let ready { continuation.resume(returning: ready) }
             }
             for action in batch {
                 if case .finished = action { return }
