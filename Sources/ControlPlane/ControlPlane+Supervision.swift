@@ -82,15 +82,15 @@ extension ControlPlane {
         }
     }
 
-    /// With adopted replicas and sockets still to come from them: starts getting them back.
+    /// With adopted replicas and sockets still to come from them: the service that gets them back.
     func listenerRecovery(
         _ supervision: SupervisionSetup, publisher: SnapshotPublisher, directory: DataDirectory
-    ) throws -> Task<Void, Never>? {
+    ) throws -> ListenerRecovery? {
         guard settings.replicas > 0, !supervision.supervisor.hasListenSocket else { return nil }
         let recovery = ListenerRecovery(
             supervisor: supervision.supervisor, publisher: publisher, path: directory.file("listener.sock"),
             expected: try HostPort(listening: supervision.proxyText), expectedTLS: supervision.awaitedTLS,
             timeout: .milliseconds(Int64(Self.adoptTimeoutSeconds * 1000)), logger: logger)
-        return Task { await recovery.run() }
+        return recovery
     }
 }

@@ -54,7 +54,6 @@ package struct ControlPlane {
         let proxyTLSText = supervision.proxyTLSText
         defer { for socket in supervision.sockets { socket.close() } }
         let recovery = try listenerRecovery(supervision, publisher: publisher, directory: directory)
-        defer { recovery?.cancel() }
 
         var services = AdminServices(
             registry: registry, config: source, publisher: publisher, store: store, checker: checker, startedAt: Date(),
@@ -80,13 +79,23 @@ package struct ControlPlane {
                     "proxy_tls": "\(proxyTLSText ?? "off")", "socket": "\(socketPath)",
                 ])
         }
+        let sampling = TrafficSampling(sampler: services.trafficSampler) { [publisher] in
+            await publisher.trafficReports()
+        }
+        // The group shuts services down in reverse order, one after the other: the recovery
+        // (which may be waiting up to 5 s for a hand-over) and the sampler come first in the
+        // list so that they never delay stopping the replicas.
+        var entries: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        // Done once the sockets are back (or it gave up): its return must not end the group.
+        if let recovery { entries.append(.init(service: recovery, successTerminationBehavior: .ignore)) }
+        entries += [
+            .init(service: sampling), .init(service: socketServer), .init(service: watcher), .init(service: checker),
+            .init(service: application), .init(service: supervisor),
+            .init(service: ReplicaSignalForwarder(supervisor: supervisor, logger: logger)),
+        ]
         let group = ServiceGroup(
             configuration: .init(
-                services: [
-                    .init(service: socketServer), .init(service: watcher), .init(service: checker),
-                    .init(service: application), .init(service: supervisor),
-                    .init(service: ReplicaSignalForwarder(supervisor: supervisor, logger: logger)),
-                ],
+                services: entries,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         defer {

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ServiceLifecycle
 import Shared
 
 #if canImport(Glibc)
@@ -9,7 +10,10 @@ import Shared
 /// After a restart that adopted running replicas: gets the proxy's listening sockets (the
 /// plaintext one, and the TLS one when the replicas have it) back from one of them, so that
 /// replicas can be restarted and rolled again.
-struct ListenerRecovery {
+///
+/// A `Service` of the control plane's group that returns once it is done (the group is told to
+/// ignore that), and ends early with graceful shutdown.
+struct ListenerRecovery: Service {
     let supervisor: ReplicaSupervisor
     let publisher: SnapshotPublisher
     /// The Unix socket path the replica sends the descriptors to.
@@ -39,6 +43,10 @@ struct ListenerRecovery {
     /// `timeout` passes. A TLS socket that no replica hands over is bound anew at the end, which
     /// works when no adopted replica holds the address.
     func run() async {
+        await cancelWhenGracefulShutdown { await recover() }
+    }
+
+    private func recover() async {
         let handOver: ListenerHandOver
         do {
             handOver = try ListenerHandOver(path: path)
@@ -48,22 +56,16 @@ struct ListenerRecovery {
             return
         }
         defer { handOver.close() }
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: timeout)
-        while clock.now < deadline && !Task.isCancelled {
-            let missing = supervisor.missingListeners
-            if missing.isEmpty { return }
-            if let replica = await publisher.requestListener(path: path, preferringTLS: missing.contains(.proxyTLS)) {
-                do {
-                    adopt(try await handOver.receiveAsync(timeout: .seconds(5)), from: replica)
-                } catch {
-                    logger.warning(
-                        "replica did not hand over a usable proxy socket",
-                        metadata: ["orch.replica": "\(replica)", "orch.error": "\(error)"])
-                }
-                if supervisor.missingListeners.isEmpty { return }
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        // Woken when a replica that can hand over connects (or goes away).
+        let wakeup = Wakeup()
+        let holders = await publisher.listenerHolders()
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                for await _ in holders { wakeup.wake() }
             }
-            try? await Task.sleep(for: .milliseconds(500))
+            await ask(through: handOver, until: deadline, wakeup: wakeup)
+            group.cancelAll()
         }
         guard !Task.isCancelled else { return }
         let missing = supervisor.missingListeners
@@ -74,6 +76,32 @@ struct ListenerRecovery {
             metadata: [
                 "orch.timeout_s": "\(timeout.secondsText)", "orch.listeners": "\(missing.map(\.rawValue))",
             ])
+    }
+
+    /// Asks connected replicas for the sockets until the supervisor has them all or `deadline`
+    /// passes; waits for a replica that can hand over to connect when none is, and half a second
+    /// between attempts that did not bring everything.
+    private func ask(through handOver: ListenerHandOver, until deadline: ContinuousClock.Instant, wakeup: Wakeup) async
+    {
+        while ContinuousClock.now < deadline && !Task.isCancelled {
+            let missing = supervisor.missingListeners
+            if missing.isEmpty { return }
+            guard
+                let replica = await publisher.requestListener(path: path, preferringTLS: missing.contains(.proxyTLS))
+            else {
+                await wakeup.wait(until: deadline)
+                continue
+            }
+            do {
+                adopt(try await handOver.receiveAsync(timeout: .seconds(5)), from: replica)
+            } catch {
+                logger.warning(
+                    "replica did not hand over a usable proxy socket",
+                    metadata: ["orch.replica": "\(replica)", "orch.error": "\(error)"])
+            }
+            if supervisor.missingListeners.isEmpty { return }
+            try? await Task.sleep(until: min(ContinuousClock.now.advanced(by: .milliseconds(500)), deadline))
+        }
     }
 
     /// Checks and passes on what one replica sent.

@@ -23,11 +23,8 @@ package enum AdminServer {
         MetricsRoutes(services: services).register(on: router)
         BackupRoutes(services: services, dataDirectory: services.scratchDirectory).register(on: router)
         DocsRoutes().register(on: router)
-        let sampler = TrafficSampler()
-        TrafficSampler.startSampling(sampler, every: .seconds(5)) { [publisher = services.publisher] in
-            await publisher.trafficReports()
-        }
-        StatusRoutes(services: services, token: token, session: session, sampler: sampler).register(on: router)
+        StatusRoutes(services: services, token: token, session: session, sampler: services.trafficSampler)
+            .register(on: router)
         return router
     }
 

@@ -21,6 +21,8 @@ package struct AdminServices: Sendable {
     package var scratchDirectory: String = NSTemporaryDirectory()
     /// The TLS proxy address the replicas serve (`--proxy-tls-address`); `nil` without one.
     package var tlsListener: String?
+    /// The last minute of traffic the status page shows; ``TrafficSampling`` fills it.
+    package var trafficSampler = TrafficSampler()
 
     package init(
         registry: EndpointRegistry, config: ConfigSource, publisher: SnapshotPublisher, store: Store,

@@ -48,7 +48,6 @@ package struct ConfigWatcher: Service {
 
     package func run() async throws {
         await source.setWatching(true)
-        defer { Task { [source] in await source.setWatching(false) } }
         let path = source.path
         var seen = Signature(path: path)
         var changedAt: ContinuousClock.Instant?
@@ -67,5 +66,8 @@ package struct ConfigWatcher: Service {
                 if case .unchanged = result { logger.debug("config file touched, content unchanged") }
             }
         }
+        // The loop only ends (it throws nothing), so this runs in the service itself, not in a
+        // task that would outlive it.
+        await source.setWatching(false)
     }
 }

@@ -30,20 +30,37 @@ package actor HealthChecker: Service {
 
     package func record(_ name: String) -> HealthRecord? { records[name] }
 
+    /// Probes what is due, then sleeps until the next probe is due, a probe ends, or a new
+    /// snapshot is published (an endpoint to probe at once, a changed interval), whichever comes
+    /// first: no tick in between.
     package func run() async throws {
-        await withDiscardingTaskGroup { group in
-            while !Task.isCancelled && !Task.isShuttingDownGracefully {
-                for endpoint in await dueEndpoints() {
-                    group.addTask { _ = await self.probe(endpoint) }
+        let wakeup = Wakeup()
+        let snapshots = await registry.publisher.snapshotVersions()
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                group.addTask {
+                    for await _ in snapshots { wakeup.wake() }
                 }
-                try? await Task.sleep(for: .milliseconds(50))
+                while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                    let (due, next) = await dueEndpoints()
+                    for endpoint in due {
+                        group.addTask {
+                            _ = await self.probe(endpoint)
+                            wakeup.wake()
+                        }
+                    }
+                    await wakeup.wait(until: next)
+                }
+                group.cancelAll()
             }
-            group.cancelAll()
+        } onGracefulShutdown: {
+            wakeup.wake()
         }
     }
 
-    /// Endpoints whose probe is due now; forgets endpoints that left the snapshot or stopped being probed.
-    private func dueEndpoints() async -> [SnapshotEndpoint] {
+    /// Endpoints whose probe is due now, and when the next one not in flight is due; forgets
+    /// endpoints that left the snapshot or stopped being probed.
+    private func dueEndpoints() async -> (due: [SnapshotEndpoint], next: ContinuousClock.Instant?) {
         let snapshot = await registry.current
         let probed = snapshot.endpoints.filter { $0.healthCheck.enabled && !$0.config.disabled }
         let names = Set(probed.map(\.name))
@@ -64,7 +81,8 @@ package actor HealthChecker: Service {
                 due.append(endpoint)
             }
         }
-        return due
+        let next = probed.filter { !inFlight.contains($0.name) }.compactMap { nextDue[$0.name] }.min()
+        return (due, next)
     }
 
     /// Probes one endpoint now and records the result (also used by `POST /health/check/{id}`).

@@ -1,3 +1,4 @@
+import ServiceLifecycle
 import Shared
 
 /// Keeps the replicas' traffic reports of the last minute (a sample every few seconds) so the
@@ -35,22 +36,29 @@ package actor TrafficSampler {
     package var latestTime: Double? { samples.last?.time }
 }
 
-extension TrafficSampler {
-    /// Samples `source` every `interval` until `sampler` is gone or the task is cancelled.
-    /// Holds the sampler weakly so that dropping the router ends the loop.
-    static func startSampling(
-        _ sampler: TrafficSampler, every interval: Duration,
+/// Samples the replicas' traffic reports into a ``TrafficSampler`` every few seconds, as a
+/// `Service` of the control plane's group: it ends with graceful shutdown.
+package struct TrafficSampling: Service {
+    let sampler: TrafficSampler
+    let interval: Duration
+    let source: @Sendable () async -> [String: TrafficReport]
+
+    package init(
+        sampler: TrafficSampler, every interval: Duration = .seconds(5),
         source: @escaping @Sendable () async -> [String: TrafficReport]
     ) {
+        self.sampler = sampler
+        self.interval = interval
+        self.source = source
+    }
+
+    package func run() async throws {
         let origin = ContinuousClock.now
-        Task { [weak sampler] in
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                do {
-                    guard let current = sampler else { return }
-                    let reports = await source()
-                    await current.record(TrafficSample(time: (ContinuousClock.now - origin).seconds, reports: reports))
-                }
-                try? await Task.sleep(for: interval)
+                let reports = await source()
+                await sampler.record(TrafficSample(time: (ContinuousClock.now - origin).seconds, reports: reports))
+                do { try await Task.sleep(for: interval) } catch { return }
             }
         }
     }

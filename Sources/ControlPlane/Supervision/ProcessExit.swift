@@ -45,10 +45,26 @@ package enum ProcessExit: Sendable, Equatable, Encodable, CustomStringConvertibl
 
 extension ProcessExit {
     /// Blocks the calling thread until child `pid` has exited, without reaping it, so that the
-    /// pid cannot be reused while the caller still may signal it. Call ``reap(_:)`` next.
-    package static func waitUntilExited(_ pid: pid_t) {
+    /// pid cannot be reused while the caller still may signal it; returns how it ended. Call
+    /// ``reap(_:)`` next.
+    @discardableResult
+    package static func waitUntilExited(_ pid: pid_t) -> ProcessExit {
         var info = siginfo_t()
-        while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) != 0 && errno == EINTR {}
+        while true {
+            if waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) == 0 { return ProcessExit(childInfo: info) }
+            if errno != EINTR { return .unknown }
+        }
+    }
+
+    /// Decodes what `waitid` says about an exited child (`CLD_EXITED`: an exit code; `CLD_KILLED`,
+    /// `CLD_DUMPED`: a signal).
+    init(childInfo info: siginfo_t) {
+        let status = info._sifields._sigchld.si_status
+        switch info.si_code {
+        case Int32(CLD_EXITED): self = .exited(status)
+        case Int32(CLD_KILLED), Int32(CLD_DUMPED): self = .signaled(status)
+        default: self = .unknown
+        }
     }
 
     /// Reaps an exited child and returns its status.

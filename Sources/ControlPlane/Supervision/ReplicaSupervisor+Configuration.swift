@@ -147,6 +147,16 @@ extension ReplicaSupervisor {
     }
 }
 
+extension ReplicaSupervisor.Configuration {
+    /// What the supervision state machine needs of this configuration.
+    var machineSettings: ReplicaSupervisionStateMachine<ContinuousClock.Instant>.Settings {
+        .init(
+            replicaCount: replicaCount, restartDelay: restartDelay, maximumRestartDelay: maximumRestartDelay,
+            restartResetAfter: restartResetAfter, drainTimeout: drainTimeout, killMargin: killMargin,
+            readyTimeout: readyTimeout, listenSocket: listenSocket, tlsListenSocket: tlsListenSocket)
+    }
+}
+
 extension Duration {
     /// Seconds as a command-line argument: `30`, `2.5`.
     var secondsText: String {

@@ -6,14 +6,11 @@ import UnixSignals
 
 extension ReplicaSupervisor {
     /// Sends `signal` to every replica running in a slot or starting for one; returns how many.
-    /// The pids are read under the lock and signalled after it is released.
+    /// The signals are sent by `run()` after the lock is released, in order with every other
+    /// action, so never to a pid already reaped.
     @discardableResult
     package func signalReplicas(_ signal: Int32) -> Int {
-        let pids = state.withLock { state in
-            Array(Set(state.slots.compactMap(\.pid)).union(state.starting).union(state.replacements.values))
-        }
-        for pid in pids { kill(pid, signal) }
-        return pids.count
+        handle(.forwardSignal(signal)).count
     }
 }
 

@@ -20,49 +20,31 @@ import Synchronization
 /// - Replicas do not die with the control plane: after a `kill -9` of this process they keep
 ///   serving (they lead their own process groups and get no parent-death signal).
 /// - `<dataDir>/replicas.json` always lists the running replicas (``ReplicaRegistryFile``).
+///
+/// Every decision is the ``ReplicaSupervisionStateMachine``'s. This type only executes: it feeds
+/// the machine events under its lock, queues the actions the machine returns in that order, and
+/// `run()` carries them out one after the other, outside the lock: spawning, signalling, reaping,
+/// writing `replicas.json`, timers, and the watchers that report exits and readiness.
 package final class ReplicaSupervisor: Service, Sendable {
+    typealias Machine = ReplicaSupervisionStateMachine<ContinuousClock.Instant>
+
     package let configuration: Configuration
     let logger: Logger
-    /// Tells when a replica holds the current snapshot (rollouts wait for it); `nil`: never.
+    /// Tells when a replica holds the current snapshot (rollouts wait for it); `nil`: at once.
     let publisher: SnapshotPublisher?
     let state: Mutex<State>
 
     struct State: ~Copyable {
-        var slots: [ReplicaProcessStatus]
-        var stopping = false
-        var killTask: Task<Void, Never>?
-        /// Old pid → the ready replica that takes over its slot once the old one has exited.
-        var replacements: [pid_t: pid_t] = [:]
-        /// Slots removed by scaling down: their task ends when their replica exits.
-        var removedSlots: Set<Int> = []
-        /// Retired replicas that have exited, with their status (rollouts wait on them).
-        var retiredExits: [pid_t: ProcessExit] = [:]
-        /// Replicas a rollout started that are not in a slot yet.
-        var starting: Set<pid_t> = []
-        /// Adds a slot task: (slot, pid of its ready replica).
-        var addSlot: AsyncStream<(Int, pid_t)>.Continuation?
-        /// The socket replicas inherit; -1 until an adopted replica hands it over.
-        var listenSocket: Int32
-        /// The TLS socket replicas inherit after it; `nil`: none; -1 until an adopted replica
-        /// hands it over.
-        var tlsListenSocket: Int32?
-        /// Sockets received from an adopted replica (or bound late), closed when the supervisor ends.
-        var receivedSockets: [ListeningSocket] = []
-
-        /// The descriptors a replica inherits, from fd 3 on; `nil` while one of them has not been
-        /// handed over yet.
-        var inheritedSockets: [Int32]? {
-            guard listenSocket >= 0 else { return nil }
-            guard let tlsListenSocket else { return [listenSocket] }
-            return tlsListenSocket >= 0 ? [listenSocket, tlsListenSocket] : nil
-        }
-
-        /// The listeners still awaited from adopted replicas.
-        var missingListeners: [InheritedListener] {
-            (listenSocket < 0 ? [.proxy] : []) + (tlsListenSocket.map { $0 < 0 ? [.proxyTLS] : [] } ?? [])
-        }
-        var rollout = RolloutStatus()
-        var rolloutTask: Task<Void, Never>?
+        var machine: Machine
+        /// Actions returned by the machine and not taken by `run()` yet, in order.
+        var pending: [Machine.Action] = []
+        /// `run()` waiting for actions.
+        var waiter: CheckedContinuation<[Machine.Action], Never>?
+        /// Replicas whose readiness a rollout waits for.
+        var readinessWatched: Set<pid_t> = []
+        /// Sockets received from an adopted replica (or bound late), by descriptor; closed when
+        /// the supervisor ends.
+        var receivedSockets: [Int32: ListeningSocket] = [:]
     }
 
     package init(
@@ -72,15 +54,12 @@ package final class ReplicaSupervisor: Service, Sendable {
         self.configuration = configuration
         self.publisher = publisher
         self.logger = logger
-        self.state = Mutex(
-            State(
-                slots: (0..<max(configuration.replicaCount, 0)).map { ReplicaProcessStatus(slot: $0 + 1) },
-                listenSocket: configuration.listenSocket, tlsListenSocket: configuration.tlsListenSocket))
+        self.state = Mutex(State(machine: Machine(settings: configuration.machineSettings)))
     }
 
     /// The replicas as of now, in slot order.
     package var replicas: [ReplicaProcessStatus] {
-        state.withLock { $0.slots }
+        state.withLock { $0.machine.replicas }
     }
 
     /// Starts the replicas and keeps them running until graceful shutdown or cancellation, then
@@ -98,216 +77,199 @@ package final class ReplicaSupervisor: Service, Sendable {
         let executable = configuration.executable.path
         guard access(executable, X_OK) == 0 else { throw SupervisionError.executableNotFound(executable) }
         try FileManager.default.createDirectory(at: configuration.dataDirectory, withIntermediateDirectories: true)
-        let adopted = adopt()
-        if adopted.isEmpty { warnAboutSurvivors() }
-        try writeRegistry(state.withLock { $0.slots })
+        if configuration.adopted.isEmpty { warnAboutSurvivors() }
+        // The start's actions are queued in the same critical section as the event, ahead of any
+        // later one; none runs before the loop below. The first write of replicas.json is taken
+        // out and made here, because it must succeed: a control plane that cannot keep the file
+        // does not start replicas.
+        let (firstRegistry, wakeUp) = state.withLock { state -> ([ReplicaRegistryFile.Entry]?, WakeUp?) in
+            var actions = state.machine.handle(.start(adopted: configuration.adopted), at: Self.now())
+            var entries: [ReplicaRegistryFile.Entry]?
+            if let index = actions.firstIndex(where: { if case .writeRegistry = $0 { true } else { false } }),
+                case .writeRegistry(let first) = actions[index]
+            {
+                entries = first
+                actions.remove(at: index)
+            }
+            return (entries, Self.enqueue(actions, in: &state))
+        }
+        wakeUp?.resume()  // nobody waits yet: the loop below has not started
+        if let firstRegistry { try writeRegistry(firstRegistry) }
         logger.info(
             "starting data-plane replicas",
             metadata: ["orch.replicas": "\(configuration.replicaCount)", "orch.executable": "\(executable)"])
-        let (addedSlots, addSlot) = AsyncStream<(Int, pid_t)>.makeStream()
-        state.withLock { $0.addSlot = addSlot }
-        await cancelWhenGracefulShutdown {
-            await withTaskCancellationHandler {
+        // Shutdown is an event like any other: cancellation does not cut the work short, so the
+        // replicas are still signalled, waited for and reaped.
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
                 await withDiscardingTaskGroup { group in
-                    for slot in 1...self.configuration.replicaCount {
-                        group.addTask { await self.supervise(slot: slot, adopted: adopted[slot]) }
-                    }
-                    for await (slot, pid) in addedSlots {
-                        group.addTask { await self.supervise(slot: slot, replica: pid) }
-                    }
+                    await self.execute(in: &group)
+                    group.cancelAll()
                 }
-            } onCancel: {
-                self.beginShutdown()
+            } onGracefulShutdown: {
+                self.handle(.shutdownRequested)
             }
+        } onCancel: {
+            self.handle(.shutdownRequested)
         }
-        let slots = state.withLock { state in
-            state.killTask?.cancel()
-            state.rolloutTask?.cancel()
-            for socket in state.receivedSockets { socket.close() }
-            // Every slot task has returned, so every replica has been reaped.
-            for index in state.slots.indices { state.slots[index].state = .stopped }
-            return state.slots
+        state.withLock { state in
+            for socket in state.receivedSockets.values { socket.close() }
+            state.receivedSockets = [:]
         }
-        try? writeRegistry(slots)
         logger.info("all data-plane replicas stopped")
     }
 
-    /// Runs one slot: start, wait for the exit, back off, start again, until shutdown. A slot
-    /// added by a rollout starts with its already running `replica`; a replica a rollout replaced
-    /// hands the slot over to its successor instead of being restarted.
-    private func supervise(slot: Int, replica: pid_t? = nil, adopted: pid_t? = nil) async {
-        var next = replica
-        var adopted = adopted
-        var backoff = RestartBackoff<ContinuousClock.Instant>(
-            initial: configuration.restartDelay, maximum: configuration.maximumRestartDelay,
-            resetAfter: configuration.restartResetAfter)
-        let clock = ContinuousClock()
-        var logger = self.logger
-        logger[metadataKey: "orch.replica.slot"] = "\(slot)"
-        // A successor is always watched and reaped, even during shutdown.
-        while next != nil || !isStopping {
-            let startedAt = clock.now
-            backoff.started(at: startedAt)
-            let pid: pid_t
-            if let successor = next {
-                pid = successor
-                next = nil
-                await ProcessExit.waitForExit(pid)
-            } else if let survivor = adopted {
-                pid = survivor
-                adopted = nil
-                await Self.waitForExit(adoptedReplica: pid)
-            } else {
-                guard let sockets = await listenSockets(logger: logger) else { return }
-                do {
-                    pid = try ProcessSpawner.spawn(
-                        .init(
-                            executable: configuration.executable.path,
-                            arguments: configuration.arguments,
-                            environment: configuration.environment(
-                                from: ProcessInfo.processInfo.environment, slot: slot),
-                            inheritedSockets: sockets, outputPath: configuration.outputPath))
-                } catch {
-                    let delay = backoff.exited(at: clock.now)
-                    recordStartFailure(slot: slot, error: error)
-                    logger.error(
-                        "cannot start data-plane replica",
-                        metadata: ["orch.error": "\(error)", "orch.restart_in_ms": "\(Int(delay.seconds * 1000))"])
-                    do { try await Task.sleep(for: delay) } catch { return }
-                    continue
+    /// Feeds `event` to the machine and queues the actions it returns; returns them.
+    @discardableResult
+    func handle(_ event: Machine.Event) -> [Machine.Action] {
+        let (actions, wakeUp) = state.withLock { state in
+            let actions = state.machine.handle(event, at: Self.now())
+            return (actions, Self.enqueue(actions, in: &state))
+        }
+        wakeUp?.resume()
+        return actions
+    }
+
+    /// `run()` waiting for actions, and the actions to hand it.
+    struct WakeUp {
+        let waiter: CheckedContinuation<[Machine.Action], Never>
+        let batch: [Machine.Action]
+
+        /// Call after releasing the lock: resuming a task takes the runtime's lock on that task,
+        /// which `Task.cancel()` holds while it runs `run()`'s cancellation handler, and that
+        /// handler takes ours.
+        func resume() {
+            waiter.resume(returning: batch)
+        }
+    }
+
+    /// Queues actions for `run()`; returns the wake-up to deliver once the lock is released, when
+    /// `run()` is waiting.
+    static func enqueue(_ actions: [Machine.Action], in state: inout State) -> WakeUp? {
+        guard !actions.isEmpty else { return nil }
+        state.pending += actions
+        guard let waiter = state.waiter else { return nil }
+        state.waiter = nil
+        let batch = state.pending
+        state.pending = []
+        return WakeUp(waiter: waiter, batch: batch)
+    }
+
+    static func now() -> Machine.Time {
+        Machine.Time(instant: ContinuousClock.now, date: Date())
+    }
+
+    /// Carries out the queued actions, in order, until the machine says supervision is over. The
+    /// wait for actions does not end on cancellation (shutdown needs the actions that follow).
+    private func execute(in group: inout DiscardingTaskGroup) async {
+        while true {
+            let batch = await withCheckedContinuation { (continuation: CheckedContinuation<[Machine.Action], Never>) in
+                let ready = state.withLock { state -> [Machine.Action]? in
+                    guard !state.pending.isEmpty else {
+                        state.waiter = continuation
+                        return nil
+                    }
+                    defer { state.pending = [] }
+                    return state.pending
                 }
-                register(pid: pid, slot: slot, logger: logger)
-                await ProcessExit.waitForExit(pid)
+                // Resumed outside the lock (see `WakeUp.resume()`).
+                if let ready { continuation.resume(returning: ready) }
             }
-            switch retire(pid: pid, slot: slot) {
-            case .replacedBy(let successor):
-                next = successor
-                continue
-            case .removed:
-                return
-            case .notRetired:
-                break
+            for action in batch {
+                if case .finished = action { return }
+                await execute(action, in: &group)
             }
-            let exit = recordExit(pid: pid, slot: slot)
-            let ran = startedAt.duration(to: clock.now)
-            if isStopping {
-                logger.info(
-                    "data-plane replica stopped", metadata: ["orch.replica.pid": "\(pid)", "orch.exit": "\(exit)"])
-                return
+        }
+    }
+
+    private func execute(_ action: Machine.Action, in group: inout DiscardingTaskGroup) async {
+        switch action {
+        case .spawn(let slot, let generation, let sockets):
+            do {
+                let pid = try ProcessSpawner.spawn(
+                    .init(
+                        executable: configuration.executable.path, arguments: configuration.arguments,
+                        environment: configuration.environment(from: ProcessInfo.processInfo.environment, slot: slot),
+                        inheritedSockets: sockets, outputPath: configuration.outputPath))
+                handle(.spawned(generation: generation, pid: pid))
+            } catch {
+                handle(.spawnFailed(generation: generation, error: error))
             }
-            let delay = backoff.exited(at: clock.now)
-            logger.error(
-                "data-plane replica exited; restarting",
-                metadata: [
-                    "orch.replica.pid": "\(pid)", "orch.exit": "\(exit)",
-                    "orch.ran_s": "\(ran.seconds.formatted(.number.precision(.fractionLength(1))))",
-                    "orch.restart_in_ms": "\(Int(delay.seconds * 1000))",
-                ])
-            do { try await Task.sleep(for: delay) } catch { return }
-        }
-    }
-
-    var isStopping: Bool {
-        state.withLock { $0.stopping } || Task.isCancelled
-    }
-
-    /// Records a started replica. A replica started while shutdown began is told to stop at once.
-    private func register(pid: pid_t, slot: Int, logger: Logger) {
-        let stopping = state.withLock { state in
-            let started = state.slots[slot - 1].state != .pending
-            state.slots[slot - 1].pid = pid
-            state.slots[slot - 1].state = .running
-            state.slots[slot - 1].startedAt = Date()
-            state.slots[slot - 1].lastError = nil
-            if started { state.slots[slot - 1].restarts += 1 }
-            if state.stopping { kill(pid, SIGTERM) }
-            writeRegistryLogging(state.slots)
-            return state.stopping
-        }
-        logger.info(
-            "data-plane replica started",
-            metadata: ["orch.replica.pid": "\(pid)", "orch.replica.restarts": "\(replicas[slot - 1].restarts)"])
-        if stopping { logger.debug("replica started during shutdown; sent SIGTERM") }
-    }
-
-    private enum Retirement {
-        case notRetired
-        case replacedBy(pid_t)
-        case removed
-    }
-
-    /// Reaps an exited replica that a rollout retired, and says what the slot does next.
-    private func retire(pid: pid_t, slot: Int) -> Retirement {
-        state.withLock { state in
-            if let successor = state.replacements.removeValue(forKey: pid) {
-                state.retiredExits[pid] = ProcessExit.reap(pid)
-                return .replacedBy(successor)
+        case .watchExit(let pid, let adopted):
+            watchExit(pid, adopted: adopted)
+        case .reap(let pid):
+            _ = ProcessExit.reap(pid)
+        case .signal(let pid, let signal):
+            kill(pid, signal)
+        case .drain(let pid, let deadline):
+            var asked = 0
+            if let publisher, let id = await publisher.replicaId(pid: Int(pid)) {
+                asked = await publisher.drain(replicaId: id, deadlineSeconds: deadline.seconds)
             }
-            if state.removedSlots.contains(slot) {
-                state.retiredExits[pid] = ProcessExit.reap(pid)
-                state.slots[slot - 1].pid = nil
-                state.slots[slot - 1].state = .stopped
-                writeRegistryLogging(state.slots)
-                return .removed
+            if asked == 0 { handle(.drainNotDelivered(pid: pid)) }
+        case .watchReadiness(let pid):
+            state.withLock { _ = $0.readinessWatched.insert(pid) }
+            group.addTask { await self.watchReadiness(pid) }
+        case .stopWatchingReadiness(let pid):
+            state.withLock { _ = $0.readinessWatched.remove(pid) }
+        case .scheduleTimer(let timer, let deadline):
+            let delay = ContinuousClock.now.duration(to: deadline)
+            // A dispatch timer, not a sleeping task: cancellation of `run()` must not cut short
+            // the SIGKILL deadline of a shutdown.
+            DispatchQueue.global().asyncAfter(deadline: .now() + max(delay.seconds, 0)) {
+                self.handle(.timerFired(timer))
             }
-            return .notRetired
-        }
-    }
-
-    /// Forgets an exited replica's pid, then reaps it: a pid is never signalled after it may
-    /// have been reused.
-    private func recordExit(pid: pid_t, slot: Int) -> ProcessExit {
-        state.withLock { state in
-            state.slots[slot - 1].pid = nil
-            let exit = ProcessExit.reap(pid)
-            state.slots[slot - 1].lastExit = exit
-            state.slots[slot - 1].lastExitAt = Date()
-            state.slots[slot - 1].state = state.stopping ? .stopped : .restarting
-            writeRegistryLogging(state.slots)
-            return exit
-        }
-    }
-
-    private func recordStartFailure(slot: Int, error: SupervisionError) {
-        state.withLock { state in
-            // A failed start counts as a (re)start attempt for the restart counter.
-            if state.slots[slot - 1].state != .pending { state.slots[slot - 1].restarts += 1 }
-            state.slots[slot - 1].state = state.stopping ? .stopped : .restarting
-            state.slots[slot - 1].lastError = error.description
-        }
-    }
-
-    /// SIGTERM to every replica; SIGKILL to those still running after the drain timeout + margin.
-    private func beginShutdown() {
-        let grace = configuration.drainTimeout + configuration.killMargin
-        let pids = state.withLock { state -> [pid_t]? in
-            guard !state.stopping else { return nil }
-            state.stopping = true
-            state.addSlot?.finish()
-            let pids = state.slots.compactMap(\.pid) + state.starting + state.replacements.keys
-            for pid in pids { kill(pid, SIGTERM) }
-            state.killTask = Task { [self] in
-                do { try await Task.sleep(for: grace) } catch { return }
-                killRemaining()
+        case .writeRegistry(let entries):
+            do {
+                try writeRegistry(entries)
+            } catch {
+                logger.error("cannot write replicas.json", metadata: ["orch.error": "\(error)"])
             }
-            return pids
+        case .closeListener(let fd):
+            closeListener(fd)
+        case .log(let note):
+            log(note)
+        case .finished:
+            break
         }
-        guard let pids else { return }
-        logger.info(
-            "stopping data-plane replicas",
-            metadata: ["orch.replica.pids": "\(pids)", "orch.kill_after_s": "\(grace.secondsText)"])
     }
 
-    private func killRemaining() {
-        let pids = state.withLock { state -> [pid_t] in
-            let pids = state.slots.compactMap(\.pid) + state.starting + state.replacements.keys
-            for pid in pids { kill(pid, SIGKILL) }
-            return pids
+    /// Reports the exit of `pid`: a child is waited for on a thread of its own (a blocking wait
+    /// that does not reap it); an adopted replica, which cannot be waited for, is checked every
+    /// 250 ms on one.
+    private func watchExit(_ pid: pid_t, adopted: Bool) {
+        let thread = Thread {
+            let exit: ProcessExit
+            if adopted {
+                while SurvivingReplicas.isAlive(pid) { usleep(250_000) }
+                exit = .unknown
+            } else {
+                exit = ProcessExit.waitUntilExited(pid)
+            }
+            self.handle(.replicaExited(pid: pid, exit: exit))
         }
-        if !pids.isEmpty {
-            logger.warning(
-                "data-plane replicas did not drain in time; sent SIGKILL", metadata: ["orch.replica.pids": "\(pids)"])
+        thread.name = "orch-wait-\(pid)"
+        thread.stackSize = 64 * 1024
+        thread.start()
+    }
+
+    /// Reports the readiness of `pid` now and on every change of the replica directory, until it
+    /// is ready or no longer watched.
+    private func watchReadiness(_ pid: pid_t) async {
+        guard let publisher else {
+            handle(.replicaReadiness(pid: pid, ready: true, version: 0))
+            return
         }
+        for await readiness in await publisher.readiness(pid: Int(pid)) {
+            guard state.withLock({ $0.readinessWatched.contains(pid) }) else { return }
+            handle(.replicaReadiness(pid: pid, ready: readiness.ready, version: readiness.version))
+            if readiness.ready { return }
+        }
+    }
+
+    private func closeListener(_ fd: Int32) {
+        let socket = state.withLock { $0.receivedSockets.removeValue(forKey: fd) }
+        socket?.close()
     }
 
     /// Replicas a previous control plane left running (it was killed) keep serving on their own
@@ -322,18 +284,9 @@ package final class ReplicaSupervisor: Service, Sendable {
         }
     }
 
-    private func writeRegistry(_ slots: [ReplicaProcessStatus]) throws {
+    private func writeRegistry(_ entries: [ReplicaRegistryFile.Entry]) throws {
         try ReplicaRegistryFile.write(
-            ReplicaRegistryFile.entries(slots), proxy: configuration.proxyAddress,
-            proxyTLS: configuration.proxyTLSAddress,
+            entries, proxy: configuration.proxyAddress, proxyTLS: configuration.proxyTLSAddress,
             to: ReplicaRegistryFile.url(dataDirectory: configuration.dataDirectory))
-    }
-
-    func writeRegistryLogging(_ slots: [ReplicaProcessStatus]) {
-        do {
-            try writeRegistry(slots)
-        } catch {
-            logger.error("cannot write replicas.json", metadata: ["orch.error": "\(error)"])
-        }
     }
 }
