@@ -113,7 +113,7 @@ enum AdminAPISamples {
     static let replica = DataPlaneReplica(
         replicaId: "host-1", slot: "1", pid: 4242, supervised: true, connected: true, ackedVersion: 7, behind: false,
         lastNack: .init(version: 6, error: "bad snapshot", time: time), connectedAt: time, lastContact: time,
-        requests: 12, draining: false)
+        requests: 12, draining: false, healthSeq: 3)
 
     static let bareReplica = DataPlaneReplica(
         replicaId: "host-1", slot: "1", pid: 4242, supervised: false, connected: true, behind: true,

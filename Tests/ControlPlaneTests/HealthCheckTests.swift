@@ -34,9 +34,13 @@ import Testing
         let endpoint = try await gateway.admin(.GET, "/registry/endpoints/down").decode(EndpointDetails.self)
         #expect(endpoint.status == "unhealthy")
         #expect(endpoint.health == "unhealthy")
-        let version = try await gateway.admin(.GET, "/snapshots").decode(SnapshotListing.self).currentVersion
-        let snapshot = try await gateway.admin(.GET, "/snapshots/\(version)").decode(Snapshot.self)
-        #expect(snapshot.endpoints.map(\.health) == [.unhealthy, .unknown])
+        // The flip went out as a health update: the stored snapshot is still the configuration's,
+        // with the health of its time.
+        let listing = try await gateway.admin(.GET, "/snapshots").decode(SnapshotListing.self)
+        #expect(!listing.snapshots.contains { $0.cause.hasPrefix("health") })
+        let snapshot = try await gateway.admin(.GET, "/snapshots/\(listing.currentVersion)").decode(Snapshot.self)
+        #expect(snapshot.endpoints.map(\.health) == [.unknown, .unknown])
+        #expect(try await gateway.admin(.GET, "/dataplanes").decode(DataPlaneListing.self).currentHealthSeq > 1)
 
         #expect(try await gateway.admin(.GET, "/health/endpoints/unprobed").status == 404)
         #expect(try await gateway.admin(.GET, "/health/unhealthy").decode(UnhealthyEndpoints.self).count == 1)
@@ -69,7 +73,7 @@ import Testing
         """
     }
 
-    @Test func unhealthyUpstreamGets503EverywhereAndComesBack() async throws {
+    @Test func unhealthyUpstreamGets503EverywhereAndComesBackWithoutANewSnapshotVersion() async throws {
         let upstream = try await UpstreamServer.start()
         let gateway = try await ControlPlaneHarness.start(config: Self.config(upstream), replicas: 2)
         defer { gateway.stop() }
@@ -77,6 +81,7 @@ import Testing
         _ = try await eventually("healthy and routed") { () -> Bool? in
             try await TestHTTP.request(.GET, proxy).status == 200 ? true : nil
         }
+        let versionBefore = try await gateway.admin(.GET, "/snapshots").json["current_version"] as? Int
 
         upstream.behaviour = .fixed(status: 500, headers: [], body: "down")
         let refused = try await eventually("503 from the gateway") { () -> TestResponse? in
@@ -84,14 +89,16 @@ import Testing
             return response.status == 503 ? response : nil
         }
         #expect(refused.detail == "Endpoint is unhealthy")
-        // Every replica serves the same snapshot: both acknowledged the version with the flip.
-        let version = try await gateway.admin(.GET, "/snapshots").json["current_version"] as? Int
-        _ = try await eventually("both replicas acked the unhealthy snapshot") { () -> Bool? in
-            let list = try await gateway.admin(.GET, "/dataplanes").json["dataplanes"] as? [[String: Any]] ?? []
-            let acked = list.filter { $0["connected"] as? Bool == true && $0["acked_version"] as? Int == version }
-            return acked.count == 2 ? true : nil
+        // Every replica applied the health update with the flip; the snapshot version stayed.
+        _ = try await eventually("both replicas applied the newest health update") { () -> Bool? in
+            let listing = try await gateway.admin(.GET, "/dataplanes").json
+            let current = listing["current_health_seq"] as? Int ?? 0
+            let list = listing["dataplanes"] as? [[String: Any]] ?? []
+            let applied = list.filter { $0["connected"] as? Bool == true && $0["health_seq"] as? Int == current }
+            return current > 0 && applied.count == 2 ? true : nil
         }
         for _ in 0..<6 { #expect(try await TestHTTP.request(.GET, proxy).status == 503) }
+        #expect(try await gateway.admin(.GET, "/snapshots").json["current_version"] as? Int == versionBefore)
 
         upstream.behaviour = .echo
         _ = try await eventually("healthy again") { () -> Bool? in

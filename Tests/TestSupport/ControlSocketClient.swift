@@ -48,14 +48,21 @@ public final class ControlSocketClient: @unchecked Sendable {
     }
 
     /// The next snapshot; fails on anything else.
+    /// The next snapshot, skipping health updates.
     public func receiveSnapshot(timeout: Double = 20) async throws -> Snapshot {
         try await withThrowingTaskGroup(of: Snapshot.self) { group in
             group.addTask {
-                guard let received = try await self.receive() else { throw TimedOut(description: "connection closed") }
-                guard case .message(.snapshot(let snapshot)) = received else {
-                    throw TimedOut(description: "expected a snapshot, got \(received)")
+                while true {
+                    guard let received = try await self.receive() else {
+                        throw TimedOut(description: "connection closed")
+                    }
+                    // Health updates travel beside snapshots.
+                    if case .message(.health) = received { continue }
+                    guard case .message(.snapshot(let snapshot)) = received else {
+                        throw TimedOut(description: "expected a snapshot, got \(received)")
+                    }
+                    return snapshot
                 }
-                return snapshot
             }
             group.addTask {
                 try await Task.sleep(nanoseconds: UInt64(timeout * 1e9))

@@ -2,16 +2,19 @@
 /// slots, and the running or last rollout.
 package struct DataPlaneListing: Codable, Sendable, Equatable {
     package var currentVersion: Int
+    /// The seq of the newest health update sent for the current snapshot (0: none yet).
+    package var currentHealthSeq: Int
     package var dataplanes: [DataPlaneReplica]
     package var supervised: [SupervisedReplica]
     package var rollout: RolloutProgress
     package var timestamp: String
 
     package init(
-        currentVersion: Int, dataplanes: [DataPlaneReplica], supervised: [SupervisedReplica], rollout: RolloutProgress,
-        timestamp: String
+        currentVersion: Int, currentHealthSeq: Int = 0, dataplanes: [DataPlaneReplica], supervised: [SupervisedReplica],
+        rollout: RolloutProgress, timestamp: String
     ) {
         self.currentVersion = currentVersion
+        self.currentHealthSeq = currentHealthSeq
         self.dataplanes = dataplanes
         self.supervised = supervised
         self.rollout = rollout
@@ -20,6 +23,7 @@ package struct DataPlaneListing: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case currentVersion = "current_version"
+        case currentHealthSeq = "current_health_seq"
         case dataplanes
         case supervised
         case rollout

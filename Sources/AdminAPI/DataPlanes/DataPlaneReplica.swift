@@ -27,11 +27,14 @@ package struct DataPlaneReplica: Codable, Sendable, Equatable {
     package var lastContact: String
     @NullEncoded package var requests: Int?
     package var draining: Bool
+    /// The seq of the last health update the replica applied on top of its snapshot (`null`
+    /// before its first).
+    @NullEncoded package var healthSeq: Int?
 
     package init(
         replicaId: String, slot: String, pid: Int, supervised: Bool, connected: Bool, ackedVersion: Int? = nil,
         behind: Bool, lastNack: Nack? = nil, connectedAt: String, lastContact: String, requests: Int? = nil,
-        draining: Bool
+        draining: Bool, healthSeq: Int? = nil
     ) {
         self.replicaId = replicaId
         self.slot = slot
@@ -45,6 +48,7 @@ package struct DataPlaneReplica: Codable, Sendable, Equatable {
         self.lastContact = lastContact
         self.requests = requests
         self.draining = draining
+        self.healthSeq = healthSeq
     }
 
     enum CodingKeys: String, CodingKey {
@@ -60,5 +64,6 @@ package struct DataPlaneReplica: Codable, Sendable, Equatable {
         case lastContact = "last_contact"
         case requests
         case draining
+        case healthSeq = "health_seq"
     }
 }

@@ -10,7 +10,7 @@ extension DataPlaneReplica {
             connected: status.connected, ackedVersion: status.ackedVersion, behind: status.behind,
             lastNack: status.lastNack.map { Nack(version: $0.version, error: $0.error, time: $0.time) },
             connectedAt: status.connectedAt, lastContact: status.lastContact, requests: status.requests,
-            draining: status.draining)
+            draining: status.draining, healthSeq: status.healthSeq)
     }
 }
 

@@ -73,9 +73,10 @@ package struct ControlSocketServer: Service {
         do {
             try await connection.executeThenClose { inbound, outbound in
                 try await withThrowingTaskGroup(of: Void.self) { group in
-                    // Two writers on one connection: snapshots (only the newest waits) and the
+                    // Three writers on one connection: snapshots and health updates (only the newest
+                    // of each waits) and the
                     // other messages. Each frame is written whole, so they never interleave.
-                    for stream in [outbox.snapshots, outbox.control] {
+                    for stream in outbox.streams {
                         group.addTask {
                             for await message in stream {
                                 try await outbound.write(ByteBuffer(bytes: message.encoded()))

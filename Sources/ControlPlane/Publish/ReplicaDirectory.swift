@@ -60,6 +60,7 @@ struct ReplicaDirectory: Sendable {
         case .report(let report):
             replica.requests = report.requests ?? replica.requests
             replica.draining = report.draining ?? replica.draining
+            replica.healthSeq = report.healthSeq ?? replica.healthSeq
             if let reported = report.breakers { breakers[id] = reported }
             if let reported = report.traffic { traffic[id] = reported }
         case .hello:

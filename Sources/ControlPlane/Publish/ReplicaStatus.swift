@@ -23,6 +23,8 @@ package struct ReplicaStatus: Sendable, Codable, Equatable {
     package var lastContact: String
     package var requests: Int?
     package var draining: Bool
+    /// The seq of the last health update the replica applied (``HealthUpdate/seq``).
+    package var healthSeq: Int?
 
     enum CodingKeys: String, CodingKey {
         case replicaId = "replica_id"

@@ -8,6 +8,8 @@ import Shared
 /// (``listenerHolders()``: the listener recovery) as streams.
 struct SnapshotFanOut: Sendable {
     private(set) var current: Snapshot?
+    /// Health flips since ``current`` was built, sent after it to every replica.
+    private(set) var health: HealthUpdate?
     private var outboxes: [UInt64: ReplicaOutbox] = [:]
     private var replicaOfConnection: [UInt64: String] = [:]
     /// Connections whose replica said it serves an inherited listening socket it can hand over.
@@ -24,6 +26,7 @@ struct SnapshotFanOut: Sendable {
     mutating func publish(_ snapshot: Snapshot) -> Bool {
         guard snapshot.version > currentVersion else { return false }
         current = snapshot
+        health = nil
         for outbox in outboxes.values { outbox.send(.snapshot(snapshot)) }
         versionSubscribers.yield(snapshot.version)
         return true
@@ -40,10 +43,28 @@ struct SnapshotFanOut: Sendable {
         holderSubscribers.subscribe(current: holdsListener.count)
     }
 
-    /// Queues the current snapshot again for every connection.
+    /// Makes `update` the health of the current snapshot and queues it for every connection;
+    /// one for another version than the current snapshot's is dropped.
+    mutating func publishHealth(_ update: HealthUpdate) {
+        guard let current, update.version == current.version else { return }
+        health = update
+        for outbox in outboxes.values { outbox.send(.health(update)) }
+    }
+
+    /// What a replica gets after the current snapshot: its health update, or an empty one (so
+    /// that a replica that kept an update from an earlier control plane drops it).
+    private var healthAfterSnapshot: HealthUpdate? {
+        guard let current else { return nil }
+        return health ?? HealthUpdate(version: current.version, seq: 0, endpoints: [:])
+    }
+
+    /// Queues the current snapshot and its health again for every connection.
     func resend() {
         guard let current else { return }
-        for outbox in outboxes.values { outbox.send(.snapshot(current)) }
+        for outbox in outboxes.values {
+            outbox.send(.snapshot(current))
+            if let health = healthAfterSnapshot { outbox.send(.health(health)) }
+        }
     }
 
     /// Adds the connection of a replica that said hello and queues the current snapshot for it.
@@ -56,6 +77,7 @@ struct SnapshotFanOut: Sendable {
             holderSubscribers.yield(holdsListener.count)
         }
         if let current { outbox.send(.snapshot(current)) }
+        if let health = healthAfterSnapshot { outbox.send(.health(health)) }
     }
 
     /// Removes a connection and ends its outbox; returns its replica, `nil` when the replica is

@@ -25,6 +25,15 @@ package actor SnapshotPublisher {
         directory.published(version: snapshot.version)
     }
 
+    /// Sends `update`, the health flips since the current snapshot, to every connected replica
+    /// (and to each one that connects later, after the snapshot).
+    package func publishHealth(_ update: HealthUpdate) {
+        fanOut.publishHealth(update)
+    }
+
+    /// The seq of the newest health update for the current snapshot (0: none yet).
+    package var currentHealthSeq: Int { fanOut.health?.seq ?? 0 }
+
     /// The current snapshot's version (0: none yet), then each newer one as it is published,
     /// the latest first when the reader is slow.
     package func snapshotVersions() -> AsyncStream<Int> {

@@ -17,6 +17,8 @@ package actor EndpointRegistry {
     /// The newest published snapshot.
     package private(set) var current: Snapshot
     private let health = HealthTable()
+    /// The seq of the last health update sent; a new one for every flip or new snapshot.
+    private var healthSeq = 0
 
     /// Opens the registry on `store` and publishes the current state: the newest stored snapshot
     /// if the store still matches it, else a new version with cause `startup`.
@@ -33,6 +35,7 @@ package actor EndpointRegistry {
         current = latest ?? Snapshot(version: 0, createdAt: Timestamp.string(), cause: "empty", endpoints: [])
         try await commit(cause: "startup") { _ in }
         await publisher.publish(current)
+        await publishHealth()
     }
 
     // MARK: Reading
@@ -270,11 +273,20 @@ package actor EndpointRegistry {
         return current
     }
 
-    /// Records a health flip and publishes it.
+    /// Records a health flip and sends it to every replica as a health update on top of the
+    /// current snapshot: no new snapshot version, so the history holds configuration changes only.
     package func setHealth(_ name: String, _ value: EndpointHealth) async throws {
         guard health[name] ?? .unknown != value else { return }
         health[name] = value
-        try await commit(cause: "health: \(name) \(value.rawValue)") { _ in }
+        logger.info(
+            "health update", metadata: ["orch.endpoint": "\(name)", "health": "\(value.rawValue)"])
+        await publishHealth()
+    }
+
+    /// Sends every replica the health that differs from what the current snapshot carries.
+    private func publishHealth() async {
+        healthSeq += 1
+        await publisher.publishHealth(HealthUpdate.between(current, and: health.all, seq: healthSeq))
     }
 
     /// Runs `mutate` and stores a new snapshot in the same transaction when the content changed,
@@ -292,12 +304,15 @@ package actor EndpointRegistry {
             let proxy = try SnapshotBuilder.proxy(db)
             let tls = try SnapshotBuilder.tls(db)
             // Compare with the newest stored snapshot, not `current`: another change may have
-            // committed while this one waited for the writer.
-            let newest = try Row.fetchOne(
-                db, sql: "SELECT version, checksum FROM snapshot ORDER BY version DESC LIMIT 1")
-            let newestVersion: Int = newest?["version"] ?? 0
-            let newestChecksum: String? = newest?["checksum"]
-            guard Snapshot.checksum(of: endpoints, proxy: proxy, tls: tls) != newestChecksum else {
+            // committed while this one waited for the writer. Health is left out of the
+            // comparison: flips travel as health updates, and a snapshot is stored for
+            // configuration changes only (it still carries the health of its time).
+            let newest = try SnapshotRecord.latest(db)
+            let newestVersion = newest?.version ?? 0
+            if let newest,
+                Self.configurationChecksum(newest.endpoints, proxy: newest.proxy, tls: newest.tls)
+                    == Self.configurationChecksum(endpoints, proxy: proxy, tls: tls)
+            {
                 return (result, nil)
             }
             let snapshot = Snapshot(
@@ -312,7 +327,17 @@ package actor EndpointRegistry {
             logger.info(
                 "published snapshot", metadata: ["orch.snapshot.version": "\(snapshot.version)", "cause": "\(cause)"])
             await publisher.publish(snapshot)
+            // A flip that came while the snapshot was built is not in it.
+            await publishHealth()
         }
         return result
+    }
+
+    /// The checksum of a snapshot's content with every endpoint's health left out.
+    static func configurationChecksum(_ endpoints: [SnapshotEndpoint], proxy: ProxyLimits?, tls: TLSSettings?) -> String
+    {
+        var unprobed = endpoints
+        for index in unprobed.indices { unprobed[index].health = .unknown }
+        return Snapshot.checksum(of: unprobed, proxy: proxy, tls: tls)
     }
 }

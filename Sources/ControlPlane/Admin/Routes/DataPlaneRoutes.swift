@@ -18,6 +18,7 @@ struct DataPlaneRoutes {
         JSONResponse(
             DataPlaneListing(
                 currentVersion: await services.registry.current.version,
+                currentHealthSeq: await services.publisher.currentHealthSeq,
                 dataplanes: await services.publisher.statuses().map(DataPlaneReplica.init),
                 supervised: services.supervisedReplicas().map(SupervisedReplica.init),
                 rollout: RolloutProgress(services.supervisor?.rollout ?? RolloutStatus()), timestamp: Timestamp.string()
