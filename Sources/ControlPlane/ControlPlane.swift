@@ -38,7 +38,8 @@ package struct ControlPlane {
         }
         let publisher = SnapshotPublisher(logger: logger)
         let registry = try await EndpointRegistry(
-            store: store, configPath: settings.configPath, publisher: publisher, logger: logger)
+            store: store, configPath: settings.configPath, publisher: publisher, logger: logger,
+            history: settings.snapshotHistory)
         let source = ConfigSource(
             path: settings.configPath, registry: registry, logger: logger,
             requiresTLS: settings.proxyTLSAddress != nil)

@@ -64,6 +64,12 @@ package struct ControlPlaneCommand: AsyncParsableCommand {
 
     @Option(
         help: """
+            Snapshots kept for history and rollback, newest first (ORCH_SNAPSHOT_HISTORY; 1 to 100000, default 100).
+            """)
+    package var snapshotHistory: Int = Int(environment["ORCH_SNAPSHOT_HISTORY"] ?? "") ?? SnapshotRecord.defaultHistory
+
+    @Option(
+        help: """
             Replace the store with this backup (from 'orchctl backup') before starting; the restored state \
             is published as a new snapshot version.
             """)
@@ -82,6 +88,9 @@ package struct ControlPlaneCommand: AsyncParsableCommand {
         }
         if let restore, !FileManager.default.isReadableFile(atPath: restore) {
             throw ValidationError("--restore \(restore) is not a readable file")
+        }
+        guard (1...100_000).contains(snapshotHistory) else {
+            throw ValidationError("--snapshot-history must be between 1 and 100000, not \(snapshotHistory)")
         }
         if let accessLog, accessLog.isEmpty {
             throw ValidationError("--access-log must be stdout, off or a file path")
@@ -126,7 +135,7 @@ package struct ControlPlaneCommand: AsyncParsableCommand {
             replicas: replicaCount ?? ProcessLayout.automaticReplicas,
             logLevel: level,
             dataPlaneBinary: dataPlaneBinary ?? Self.environment["ORCH_DATA_PLANE_BINARY"] ?? Self.siblingDataPlane(),
-            drainTimeout: drainTimeout, accessLog: accessLog, restorePath: restore)
+            drainTimeout: drainTimeout, accessLog: accessLog, restorePath: restore, snapshotHistory: snapshotHistory)
         do {
             try await ControlPlane(settings: settings).run()
         } catch let error as ControlPlaneError {
@@ -171,6 +180,8 @@ package struct ControlPlaneSettings: Sendable {
     package var accessLog: String? = nil
     /// A backup to replace the store with before starting (`--restore`).
     package var restorePath: String? = nil
+    /// Snapshots kept for history and rollback (`--snapshot-history`).
+    package var snapshotHistory: Int = SnapshotRecord.defaultHistory
 }
 
 extension ControlPlaneCommand {

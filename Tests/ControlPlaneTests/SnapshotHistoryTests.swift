@@ -1,3 +1,4 @@
+import ArgumentParser
 import ControlPlane
 import Foundation
 import GRDB
@@ -32,5 +33,13 @@ import Testing
         let rolledBack = try await registry.rollback(to: newest - 2)
         #expect(rolledBack.endpoints.map(\.name).count == 4)
         #expect(try await store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM snapshot") } == 3)
+    }
+
+    @Test func theNumberKeptIsAFlagWithinBounds() throws {
+        #expect(try ControlPlaneCommand.parse([]).snapshotHistory == SnapshotRecord.defaultHistory)
+        #expect(try ControlPlaneCommand.parse(["--snapshot-history", "5"]).snapshotHistory == 5)
+        for bad in ["0", "-1", "100001"] {
+            #expect(throws: (any Error).self, "\(bad)") { try ControlPlaneCommand.parse(["--snapshot-history", bad]) }
+        }
     }
 }

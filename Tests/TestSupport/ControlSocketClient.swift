@@ -47,8 +47,16 @@ public final class ControlSocketClient: @unchecked Sendable {
         return try ControlPlaneMessage.decode(data)
     }
 
-    /// The next snapshot; fails on anything else.
-    /// The next snapshot, skipping health updates.
+    /// The next message that is not a health update (those travel beside everything else).
+    public func receiveSkippingHealth() async throws -> ControlPlaneMessage.Received? {
+        while let received = try await receive() {
+            if case .message(.health) = received { continue }
+            return received
+        }
+        return nil
+    }
+
+    /// The next snapshot, skipping health updates; fails on anything else.
     public func receiveSnapshot(timeout: Double = 20) async throws -> Snapshot {
         try await withThrowingTaskGroup(of: Snapshot.self) { group in
             group.addTask {
