@@ -2,9 +2,9 @@ import Foundation
 import Shared
 
 /// What the supervisor knows about one replica slot, for the admin API's `/dataplanes`.
-package struct ReplicaProcessStatus: Sendable, Equatable, Encodable {
+package struct ReplicaProcessStatus: Sendable, Equatable {
     /// Where the slot stands.
-    package enum State: String, Sendable, Encodable {
+    package enum State: String, Sendable {
         /// Not started yet.
         case pending
         /// The process is running as ``ReplicaProcessStatus/pid``.
@@ -34,26 +34,5 @@ package struct ReplicaProcessStatus: Sendable, Equatable, Encodable {
         self.slot = slot
         self.state = .pending
         self.restarts = 0
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case slot, state, pid
-        case startedAt = "started_at"
-        case restarts
-        case lastExit = "last_exit"
-        case lastExitAt = "last_exit_at"
-        case lastError = "last_error"
-    }
-
-    package func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(slot, forKey: .slot)
-        try container.encode(state, forKey: .state)
-        try container.encode(pid, forKey: .pid)
-        try container.encode(startedAt.map(Timestamp.string), forKey: .startedAt)
-        try container.encode(restarts, forKey: .restarts)
-        try container.encode(lastExit, forKey: .lastExit)
-        try container.encode(lastExitAt.map(Timestamp.string), forKey: .lastExitAt)
-        try container.encode(lastError, forKey: .lastError)
     }
 }
