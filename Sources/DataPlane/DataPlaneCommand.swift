@@ -142,14 +142,14 @@ package struct DataPlaneCommand: AsyncParsableCommand {
             target: target, tlsTarget: tlsTarget, group: group, states: states, environment: environment,
             drainTimeout: .milliseconds(Int64(drainTimeout * 1000)), drain: drain, logger: logger)
         let cache = SnapshotCache(directory: cacheDir)
-        let cachedVersion = await SnapshotClient.loadCache(cache, into: states, logger: logger)
+        let cached = await SnapshotClient.loadCache(cache, into: states, logger: logger)
         // Both inherited sockets are announced in hello and handed to a restarted control plane.
         let client = SnapshotClient(
             configuration: .init(
                 socketPath: controlSocket, replicaID: replicaID, supervised: supervised,
                 inheritedListener: target.inheritedDescriptor,
                 inheritedTLSListener: tlsTarget?.inheritedDescriptor, slot: replicaSlot),
-            initialVersion: cachedVersion, cache: cache, states: states, breakers: breakers, drain: drain,
+            cached: cached, cache: cache, states: states, breakers: breakers, drain: drain,
             accessLog: accessLogWriter, group: group, logger: logger)
         // Graceful shutdown runs in reverse order: the server drains first while the client
         // keeps reporting (`draining: true`) to the control plane. The server returning after a

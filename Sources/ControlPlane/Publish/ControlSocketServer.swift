@@ -74,8 +74,8 @@ package struct ControlSocketServer: Service {
             try await connection.executeThenClose { inbound, outbound in
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     // Three writers on one connection: snapshots and health updates (only the newest
-                    // of each waits) and the
-                    // other messages. Each frame is written whole, so they never interleave.
+                    // of each waits) and the other messages. Each frame is written whole, so they
+                    // never interleave.
                     for stream in outbox.streams {
                         group.addTask {
                             for await message in stream {

@@ -43,8 +43,9 @@ package struct SnapshotClient: Service {
     }
 
     let configuration: Configuration
-    /// The version loaded from the cache at start, if any.
-    let initialVersion: Int?
+    /// The snapshot loaded from the cache at start, if any: the version `hello` names, and the
+    /// base health updates apply to until the control plane sends a snapshot.
+    let cached: Snapshot?
     let cache: SnapshotCache
     let states: LoopStates
     let breakers: BreakerRegistry
@@ -55,14 +56,14 @@ package struct SnapshotClient: Service {
     let logger: Logger
 
     package init(
-        configuration: Configuration, initialVersion: Int?, cache: SnapshotCache, states: LoopStates,
+        configuration: Configuration, cached: Snapshot?, cache: SnapshotCache, states: LoopStates,
         breakers: BreakerRegistry = BreakerRegistry(), drain: DrainState = DrainState(),
         accessLog: AccessLogWriter? = nil, group: any EventLoopGroup, logger: Logger
     ) {
         self.accessLog = accessLog
         self.drain = drain
         self.configuration = configuration
-        self.initialVersion = initialVersion
+        self.cached = cached
         self.cache = cache
         self.states = states
         self.breakers = breakers
@@ -71,11 +72,9 @@ package struct SnapshotClient: Service {
     }
 
     package func run() async throws {
-        let initial = initialVersion
+        let cached = cached
         try? await cancelWhenGracefulShutdown {
-            // The cached snapshot is the base health updates apply to until the control plane sends one.
-            let cached = (try? cache.load()).flatMap { $0 }
-            var held = HeldSnapshot(version: initial, base: cached?.version == initial ? cached : nil)
+            var held = HeldSnapshot(version: cached?.version, base: cached)
             var backoff = configuration.initialBackoff
             while !Task.isCancelled {
                 do {
@@ -94,16 +93,16 @@ package struct SnapshotClient: Service {
         }
     }
 
-    /// Installs the cached snapshot, if any, and returns its version. Called before the proxy
-    /// starts listening, so a replica started while the control plane is down serves at once.
-    package static func loadCache(_ cache: SnapshotCache, into states: LoopStates, logger: Logger) async -> Int? {
+    /// Installs the cached snapshot, if any, and returns it. Called before the proxy starts
+    /// listening, so a replica started while the control plane is down serves at once.
+    package static func loadCache(_ cache: SnapshotCache, into states: LoopStates, logger: Logger) async -> Snapshot? {
         do {
             guard let snapshot = try cache.load() else { return nil }
             try await states.install(snapshot)
             logger.info(
                 "serving cached snapshot",
                 metadata: ["orch.snapshot.version": "\(snapshot.version)", "path": "\(cache.path)"])
-            return snapshot.version
+            return snapshot
         } catch {
             logger.error("ignoring unusable snapshot cache", metadata: ["path": "\(cache.path)", "error": "\(error)"])
             return nil
