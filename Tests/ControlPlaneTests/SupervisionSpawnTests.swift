@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TestSupport
 import Testing
 
@@ -120,5 +121,23 @@ import Testing
         } throws: { error in
             "\(error)" == "cannot start /nonexistent/orch-data-plane: No such file or directory"
         }
+    }
+
+    @Test func theExitOfAProcessThatIsNotOurChildIsNoticed() async throws {
+        // `sleep` is started in the background by a shell that exits at once, so it is
+        // re-parented away from us, as an adopted replica is.
+        let started = try await run("sleep 120 > /dev/null 2>&1 & echo $! > \"$OUT\"")
+        let pid = try #require(pid_t(started.output.trimmingCharacters(in: .whitespacesAndNewlines)))
+        defer { kill(pid, SIGKILL) }
+        #expect(SurvivingReplicas.isAlive(pid))
+        let exited = Mutex(false)
+        let watcher = Thread {
+            ProcessExitWatch.blockUntilExited(pid)
+            exited.withLock { $0 = true }
+        }
+        watcher.start()
+        #expect(!exited.withLock { $0 })
+        kill(pid, SIGTERM)
+        _ = try await eventually("the watch returns after the exit") { exited.withLock { $0 } ? true : nil }
     }
 }

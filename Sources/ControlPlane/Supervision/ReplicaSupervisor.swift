@@ -234,14 +234,13 @@ package final class ReplicaSupervisor: Service, Sendable {
         }
     }
 
-    /// Reports the exit of `pid`: a child is waited for on a thread of its own (a blocking wait
-    /// that does not reap it); an adopted replica, which cannot be waited for, is checked every
-    /// 250 ms on one.
+    /// Reports the exit of `pid`, waited for on a thread of its own: a child with a blocking wait
+    /// that does not reap it, an adopted replica through its pidfd.
     private func watchExit(_ pid: pid_t, adopted: Bool) {
         let thread = Thread {
             let exit: ProcessExit
             if adopted {
-                while SurvivingReplicas.isAlive(pid) { usleep(250_000) }
+                ProcessExitWatch.blockUntilExited(pid)
                 exit = .unknown
             } else {
                 exit = ProcessExit.waitUntilExited(pid)
