@@ -167,6 +167,11 @@ import Testing
             ]
         ),
         ("POST /dataplanes/rollout request", [RolloutRequest(replicas: 2)]),
+        ("PUT /registry/endpoints request", [EndpointSetRequest(endpoints: [Samples.endpointConfig])]),
+        (
+            "POST /registry/endpoints:batch request",
+            [EndpointBatchRequest(upsert: [Samples.endpointConfig], remove: ["old"])]
+        ),
         (
             "GET /health/status 200",
             [

@@ -9,6 +9,12 @@ public struct TestResponse: Sendable {
     public var headers: HTTPHeaders
     public var body: Data
 
+    public init(status: Int, headers: HTTPHeaders = [:], body: Data) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
     public var text: String { String(decoding: body, as: UTF8.self) }
 
     /// The body as a JSON object (empty when it is not one).

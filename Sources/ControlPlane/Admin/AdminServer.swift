@@ -14,6 +14,7 @@ package enum AdminServer {
         router.add(middleware: AuthMiddleware(token: token, session: session))
         RootRoutes(services: services).register(on: router)
         RegistryRoutes(services: services).register(on: router)
+        BulkEndpointRoutes(services: services).register(on: router)
         ConfigRoutes(services: services).register(on: router)
         RouterRoutes(services: services).register(on: router)
         SnapshotRoutes(services: services).register(on: router)

@@ -43,11 +43,15 @@ package struct AdminServices: Sendable {
 /// The largest request body the admin API reads.
 let maximumAdminBodySize = 1024 * 1024
 
+/// The largest body of a bulk change (`PUT /registry/endpoints`, `POST /registry/endpoints:batch`,
+/// `POST /registry/import`): room for tens of thousands of endpoints.
+let maximumBulkBodySize = 8 * 1024 * 1024
+
 extension Request {
     /// The body parsed as JSON into a node tree; 400 when it is not JSON, 413 when too large.
-    func jsonBody() async throws -> ConfigNode {
+    func jsonBody(upTo limit: Int = maximumAdminBodySize) async throws -> ConfigNode {
         var request = self
-        let buffer = try await request.collectBody(upTo: maximumAdminBodySize)
+        let buffer = try await request.collectBody(upTo: limit)
         guard buffer.readableBytes > 0 else { throw APIError(.badRequest, "Request body is empty; send a JSON object") }
         do {
             return try ConfigNode.parseJSON(Data(buffer.readableBytesView))
@@ -57,9 +61,9 @@ extension Request {
     }
 
     /// The body as UTF-8 text (a YAML document); 413 when too large.
-    func textBody() async throws -> String {
+    func textBody(upTo limit: Int = maximumAdminBodySize) async throws -> String {
         var request = self
-        let buffer = try await request.collectBody(upTo: maximumAdminBodySize)
+        let buffer = try await request.collectBody(upTo: limit)
         guard let text = String(validating: buffer.readableBytesView, as: UTF8.self) else {
             throw APIError(.badRequest, "Request body must be UTF-8 text")
         }

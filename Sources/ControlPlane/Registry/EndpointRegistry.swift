@@ -134,48 +134,29 @@ package actor EndpointRegistry {
     package func importEndpoints(
         _ endpoints: [EndpointConfig], prune: Bool, dryRun: Bool, cause: String
     ) async throws -> ImportResult {
+        try await apply(EndpointBatch(upserts: endpoints, prune: prune), dryRun: dryRun, cause: cause)
+    }
+
+    /// Applies `batch` in one transaction and one snapshot, or nothing of it when any part is
+    /// refused (see ``EndpointBatch/plan(_:configPath:)``).
+    package func apply(_ batch: EndpointBatch, dryRun: Bool, cause: String) async throws -> ImportResult {
         let path = configPath
-        let plan = { @Sendable (db: Database) throws -> ImportResult in
-            let existing = try EndpointRecord.all(db)
-            var result = ImportResult(dryRun: dryRun)
-            for endpoint in endpoints {
-                if let file = existing.first(where: {
-                    $0.owner == .file && ($0.name == endpoint.name || $0.config.url == endpoint.url)
-                }) {
-                    throw RegistryError.ownedByFile(file.name, path: path)
-                }
-                // Another endpoint's URL is free only when this import prunes that endpoint.
-                if let other = existing.first(where: { $0.config.url == endpoint.url && $0.name != endpoint.name }),
-                    !(prune && !endpoints.contains(where: { $0.name == other.name }))
-                {
-                    throw RegistryError.conflict(
-                        "URL '\(endpoint.url)' already registered with different ID '\(other.name)'")
-                }
-                if let current = existing.first(where: { $0.name == endpoint.name }) {
-                    if current.config == endpoint {
-                        result.unchanged.append(endpoint.name)
-                    } else {
-                        result.updated.append(endpoint.name)
-                    }
-                } else {
-                    result.added.append(endpoint.name)
-                }
-            }
-            if prune {
-                let names = Set(endpoints.map(\.name))
-                result.removed = existing.filter { $0.owner == .api && !names.contains($0.name) }.map(\.name).sorted()
-            }
+        if dryRun {
+            var result = try await store.read { db in try batch.plan(try EndpointRecord.all(db), configPath: path) }
+            result.dryRun = true
             return result
         }
-        if dryRun { return try await store.read(plan) }
-        return try await commit(cause: cause) { db in
-            let result = try plan(db)
+        let result = try await commit(cause: cause) { db in
+            let existing = try EndpointRecord.all(db)
+            let result = try batch.plan(existing, configPath: path)
             for name in result.removed { try EndpointRecord.delete(db, name: name) }
+            let stored = Dictionary(uniqueKeysWithValues: existing.map { ($0.name, $0) })
+            let changed = Set(result.updated)
             let now = Timestamp.string()
             var seq = try EndpointRecord.nextSeq(db)
-            for endpoint in endpoints {
-                if var record = try EndpointRecord.find(db, name: endpoint.name) {
-                    guard record.config != endpoint else { continue }
+            for endpoint in batch.upserts {
+                if var record = stored[endpoint.name] {
+                    guard changed.contains(endpoint.name) else { continue }
                     record.config = endpoint
                     try record.save(db)
                 } else {
@@ -186,6 +167,8 @@ package actor EndpointRegistry {
             }
             return result
         }
+        for name in result.removed { health[name] = nil }
+        return result
     }
 
     // MARK: The config file

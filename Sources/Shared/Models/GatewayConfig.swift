@@ -70,27 +70,7 @@ public struct GatewayConfig: Sendable, Equatable {
                 reader.fail("endpoints", "must be a list, not \(endpointsNode.value.typeName)")
                 throw ValidationError(context.issues)
             }
-            var names: [String: Int] = [:]
-            var urls: [String: String] = [:]
-            for (index, item) in items.enumerated() {
-                let path = "endpoints[\(index)]"
-                guard
-                    let entry = ObjectReader(
-                        item, path: path, allowedKeys: EndpointConfig.allowedKeys, context: context),
-                    let endpoint = EndpointConfig.read(entry)
-                else { continue }
-                if let first = names[endpoint.name] {
-                    entry.fail("name", "duplicate name '\(endpoint.name)' (first used by endpoints[\(first)])")
-                    continue
-                }
-                if let owner = urls[endpoint.url] {
-                    entry.fail("url", "URL '\(endpoint.url)' already used by endpoint '\(owner)'")
-                    continue
-                }
-                names[endpoint.name] = index
-                urls[endpoint.url] = endpoint.name
-                config.endpoints.append(endpoint)
-            }
+            config.endpoints = EndpointConfig.readList(items, path: "endpoints", context: context)
         } else if reader.has("endpoints") == false, case .object(let members) = root.value,
             let explicit = members.first(where: { $0.key == "endpoints" }), explicit.value.value == .null
         {
@@ -102,6 +82,33 @@ public struct GatewayConfig: Sendable, Equatable {
 }
 
 extension EndpointConfig {
+    /// Reads the endpoints of a list at `path` (`endpoints`, `upsert`), reporting bad entries,
+    /// duplicate names and URLs given twice against `path[index]`.
+    package static func readList(_ items: [ConfigNode], path: String, context: ValidationContext) -> [EndpointConfig] {
+        var endpoints: [EndpointConfig] = []
+        var names: [String: Int] = [:]
+        var urls: [String: String] = [:]
+        for (index, item) in items.enumerated() {
+            guard
+                let entry = ObjectReader(
+                    item, path: "\(path)[\(index)]", allowedKeys: EndpointConfig.allowedKeys, context: context),
+                let endpoint = EndpointConfig.read(entry)
+            else { continue }
+            if let first = names[endpoint.name] {
+                entry.fail("name", "duplicate name '\(endpoint.name)' (first used by \(path)[\(first)])")
+                continue
+            }
+            if let owner = urls[endpoint.url] {
+                entry.fail("url", "URL '\(endpoint.url)' already used by endpoint '\(owner)'")
+                continue
+            }
+            names[endpoint.name] = index
+            urls[endpoint.url] = endpoint.name
+            endpoints.append(endpoint)
+        }
+        return endpoints
+    }
+
     /// Validates an endpoint sent to the admin API, either bare or wrapped as `{"config": {...}}`.
     ///
     /// - Throws: ``ValidationError`` naming every bad field.

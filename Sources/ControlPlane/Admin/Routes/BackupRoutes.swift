@@ -71,7 +71,7 @@ struct BackupRoutes {
         let query = request.uri.queryParameters
         let prune = query["prune"].map { $0 == "true" || $0 == "1" } ?? false
         let dryRun = query["dry_run"].map { $0 == "true" || $0 == "1" } ?? false
-        let text = try await request.textBody()
+        let text = try await request.textBody(upTo: maximumBulkBodySize)
         let document: GatewayConfig
         do {
             document = try GatewayConfig.parse(yaml: text)
