@@ -76,7 +76,8 @@ import Testing
             [
                 EndpointList(
                     endpoints: [Samples.endpointDetails], totalCount: 1, activeCount: 1, unhealthyCount: 0,
-                    disabledCount: 0)
+                    disabledCount: 0, nextCursor: "42"),
+                EndpointList(endpoints: [], totalCount: 0, activeCount: 0, unhealthyCount: 0, disabledCount: 0),
             ]
         ),
         (
@@ -155,7 +156,11 @@ import Testing
         ),
         (
             "GET /snapshots 200",
-            [SnapshotListing(currentVersion: 7, snapshots: [Samples.snapshotSummary], totalCount: 1)]
+            [
+                SnapshotListing(
+                    currentVersion: 7, snapshots: [Samples.snapshotSummary], totalCount: 1, nextCursor: "6"),
+                SnapshotListing(currentVersion: 7, snapshots: [], totalCount: 0),
+            ]
         ),
         ("POST /snapshots/{version}/rollback 200", [RollbackResult(message: "m", version: 8, restoredFrom: 6)]),
         (
@@ -163,7 +168,7 @@ import Testing
             [
                 DataPlaneListing(
                     currentVersion: 7, dataplanes: [Samples.replica], supervised: [Samples.supervised],
-                    rollout: Samples.rollout, timestamp: Samples.time)
+                    rollout: Samples.rollout, timestamp: Samples.time, nextCursor: "c:replica-1")
             ]
         ),
         ("POST /dataplanes/rollout request", [RolloutRequest(replicas: 2)]),

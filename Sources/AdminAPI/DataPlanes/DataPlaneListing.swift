@@ -8,10 +8,12 @@ package struct DataPlaneListing: Codable, Sendable, Equatable {
     package var supervised: [SupervisedReplica]
     package var rollout: RolloutProgress
     package var timestamp: String
+    /// Pass as `cursor` for the next page of `dataplanes`; `null` on the last one.
+    @NullEncoded package var nextCursor: String?
 
     package init(
         currentVersion: Int, currentHealthSeq: Int = 0, dataplanes: [DataPlaneReplica], supervised: [SupervisedReplica],
-        rollout: RolloutProgress, timestamp: String
+        rollout: RolloutProgress, timestamp: String, nextCursor: String? = nil
     ) {
         self.currentVersion = currentVersion
         self.currentHealthSeq = currentHealthSeq
@@ -19,6 +21,7 @@ package struct DataPlaneListing: Codable, Sendable, Equatable {
         self.supervised = supervised
         self.rollout = rollout
         self.timestamp = timestamp
+        self.nextCursor = nextCursor
     }
 
     enum CodingKeys: String, CodingKey {
@@ -28,5 +31,6 @@ package struct DataPlaneListing: Codable, Sendable, Equatable {
         case supervised
         case rollout
         case timestamp
+        case nextCursor = "next_cursor"
     }
 }

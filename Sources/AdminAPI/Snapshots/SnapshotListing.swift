@@ -28,16 +28,20 @@ package struct SnapshotListing: Codable, Sendable, Equatable {
     package var currentVersion: Int
     package var snapshots: [SnapshotSummary]
     package var totalCount: Int
+    /// Pass as `cursor` for the next (older) page; `null` on the last one.
+    @NullEncoded package var nextCursor: String?
 
-    package init(currentVersion: Int, snapshots: [SnapshotSummary], totalCount: Int) {
+    package init(currentVersion: Int, snapshots: [SnapshotSummary], totalCount: Int, nextCursor: String? = nil) {
         self.currentVersion = currentVersion
         self.snapshots = snapshots
         self.totalCount = totalCount
+        self.nextCursor = nextCursor
     }
 
     enum CodingKeys: String, CodingKey {
         case currentVersion = "current_version"
         case snapshots
         case totalCount = "total_count"
+        case nextCursor = "next_cursor"
     }
 }

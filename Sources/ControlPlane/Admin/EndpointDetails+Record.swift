@@ -34,10 +34,34 @@ extension AdminServices {
             breaker: await breakerState(record.name))
     }
 
-    /// Every endpoint, in registration order.
+    /// Every endpoint, in registration order. Health, probes and breaker states are gathered once
+    /// for all endpoints, not once per endpoint.
     func allDetails() async throws -> [EndpointDetails] {
-        var list: [EndpointDetails] = []
-        for record in try await registry.records() { list.append(await details(record)) }
-        return list
+        try await details(of: try await registry.records())
+    }
+
+    /// `records` as the registry routes show them, in the given order.
+    func details(of records: [EndpointRecord]) async throws -> [EndpointDetails] {
+        let health = await registry.allHealth()
+        let probes = await checker.recordsByEndpoint()
+        let breakers = await breakerStates()
+        return records.map { record in
+            EndpointDetails(
+                record, health: health[record.name] ?? .unknown, probe: probes[record.name],
+                breaker: breakers[record.name] ?? "closed")
+        }
+    }
+}
+
+extension RegistryStats {
+    /// Counts one endpoint in its runtime status (see ``EndpointDetails/runtimeStatus(_:health:)``).
+    mutating func count(_ status: String) {
+        total += 1
+        switch status {
+        case "active": active += 1
+        case "inactive": inactive += 1
+        case "disabled": disabled += 1
+        default: unhealthy += 1
+        }
     }
 }

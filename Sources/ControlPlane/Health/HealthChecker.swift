@@ -30,6 +30,9 @@ package actor HealthChecker: Service {
 
     package func record(_ name: String) -> HealthRecord? { records[name] }
 
+    /// Latest probe results by endpoint name.
+    package func recordsByEndpoint() -> [String: HealthRecord] { records }
+
     /// Probes what is due, then sleeps until the next probe is due, a probe ends, or a new
     /// snapshot is published (an endpoint to probe at once, a changed interval), whichever comes
     /// first: no tick in between.

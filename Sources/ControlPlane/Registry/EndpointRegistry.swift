@@ -19,6 +19,10 @@ package actor EndpointRegistry {
     private let health = HealthTable()
     /// The seq of the last health update sent; a new one for every flip or new snapshot.
     private var healthSeq = 0
+    /// ``records()`` as of the last read, dropped by every change.
+    private var cachedRecords: [EndpointRecord]?
+    /// Counts changes, so that a read that overlapped one does not refill the cache.
+    private var recordsGeneration = 0
 
     /// Opens the registry on `store` and publishes the current state: the newest stored snapshot
     /// if the store still matches it, else a new version with cause `startup`.
@@ -40,8 +44,15 @@ package actor EndpointRegistry {
 
     // MARK: Reading
 
+    /// Every stored endpoint in registration order; kept in memory between changes, so listings
+    /// do not read and decode the whole table each time.
     package func records() async throws -> [EndpointRecord] {
-        try await store.read { db in try EndpointRecord.all(db) }
+        if let cachedRecords { return cachedRecords }
+        let generation = recordsGeneration
+        let records = try await store.read { db in try EndpointRecord.all(db) }
+        // A change that committed while this read ran may not be in it.
+        if generation == recordsGeneration { cachedRecords = records }
+        return records
     }
 
     package func record(_ name: String) async throws -> EndpointRecord? {
@@ -49,6 +60,9 @@ package actor EndpointRegistry {
     }
 
     package func healthOf(_ name: String) -> EndpointHealth { health[name] ?? .unknown }
+
+    /// The health of every probed endpoint, by name.
+    package func allHealth() -> [String: EndpointHealth] { health.all }
 
     // MARK: API-owned endpoints
 
@@ -281,6 +295,12 @@ package actor EndpointRegistry {
     ) async throws -> T {
         let health = self.health
         let history = self.history
+        cachedRecords = nil
+        recordsGeneration += 1
+        defer {
+            cachedRecords = nil
+            recordsGeneration += 1
+        }
         let (result, snapshot) = try await store.write { db -> (T, Snapshot?) in
             let result = try mutate(db)
             let endpoints = try SnapshotBuilder.endpoints(db, health: health.all)

@@ -12,8 +12,13 @@ package enum SnapshotRecord {
     static func insert(_ db: Database, _ snapshot: Snapshot) throws {
         let body = String(decoding: Snapshot.canonicalJSON(snapshot), as: UTF8.self)
         try db.execute(
-            sql: "INSERT INTO snapshot (version, created_at, cause, checksum, body) VALUES (?, ?, ?, ?, ?)",
-            arguments: [snapshot.version, snapshot.createdAt, snapshot.cause, snapshot.checksum, body])
+            sql: """
+                INSERT INTO snapshot (version, created_at, cause, checksum, body, endpoints_count)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                snapshot.version, snapshot.createdAt, snapshot.cause, snapshot.checksum, body, snapshot.endpoints.count,
+            ])
     }
 
     /// Deletes all but the newest `count` snapshots (at least the newest one stays).
@@ -36,17 +41,20 @@ package enum SnapshotRecord {
         try String.fetchOne(db, sql: "SELECT body FROM snapshot WHERE version = ?", arguments: [version]).map(decode)
     }
 
-    static func list(_ db: Database, limit: Int, offset: Int) throws -> [SnapshotSummary] {
+    /// Summaries, newest first, of versions below `before` (all when `nil`), after skipping
+    /// `offset`; bodies are not read.
+    static func list(_ db: Database, before: Int? = nil, limit: Int, offset: Int) throws -> [SnapshotSummary] {
         try Row.fetchAll(
             db,
-            sql:
-                "SELECT version, created_at, cause, checksum, body FROM snapshot ORDER BY version DESC LIMIT ? OFFSET ?",
-            arguments: [limit, offset]
+            sql: """
+                SELECT version, created_at, cause, checksum, endpoints_count FROM snapshot
+                WHERE version < ? ORDER BY version DESC LIMIT ? OFFSET ?
+                """,
+            arguments: [before ?? Int.max, limit, offset]
         ).map { row in
-            let snapshot = try decode(row["body"])
-            return SnapshotSummary(
+            SnapshotSummary(
                 version: row["version"], createdAt: row["created_at"], cause: row["cause"], checksum: row["checksum"],
-                endpointsCount: snapshot.endpoints.count)
+                endpointsCount: row["endpoints_count"])
         }
     }
 

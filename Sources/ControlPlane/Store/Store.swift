@@ -44,6 +44,13 @@ package final class Store: Sendable {
                 table.column("body", .text).notNull()
             }
         }
+        // Listing snapshots must not read their bodies (megabytes each with many endpoints).
+        migrator.registerMigration("v2: snapshot endpoints_count") { db in
+            try db.alter(table: "snapshot") { table in
+                table.add(column: "endpoints_count", .integer).notNull().defaults(to: 0)
+            }
+            try db.execute(sql: "UPDATE snapshot SET endpoints_count = json_array_length(body, '$.endpoints')")
+        }
         return migrator
     }
 

@@ -78,6 +78,12 @@ extension AdminServices {
     func breakerState(_ endpoint: String) async -> String {
         BreakerRoutes.aggregate(await breakerEntries().filter { $0.endpointId == endpoint }).first?.state ?? "closed"
     }
+
+    /// Every reported endpoint's breaker state across replicas.
+    func breakerStates() async -> [String: String] {
+        Dictionary(
+            uniqueKeysWithValues: BreakerRoutes.aggregate(await breakerEntries()).map { ($0.endpointId, $0.state) })
+    }
 }
 
 extension BreakerEntry {

@@ -23,15 +23,7 @@ struct RegistryRoutes {
 
     static func stats(_ details: [EndpointDetails]) -> RegistryStats {
         var stats = RegistryStats()
-        for endpoint in details {
-            stats.total += 1
-            switch endpoint.status {
-            case "active": stats.active += 1
-            case "inactive": stats.inactive += 1
-            case "disabled": stats.disabled += 1
-            default: stats.unhealthy += 1
-            }
-        }
+        for endpoint in details { stats.count(endpoint.status) }
         return stats
     }
 
@@ -48,17 +40,28 @@ struct RegistryRoutes {
             query["include_disabled"], default: true, field: "include_disabled", issues: &issues)
         let limit = QueryValue.int(query["limit"], default: 100, range: 1...1000, field: "limit", issues: &issues)
         let offset = QueryValue.int(query["offset"], default: 0, range: 0...Int.max, field: "offset", issues: &issues)
+        let cursor = QueryValue.cursor(query["cursor"], issues: &issues)
         if !issues.isEmpty { throw APIError(validation: ValidationError(issues), location: ["query"]) }
 
-        let all = try await details()
-        let stats = Self.stats(all)
-        let matching = all.filter { endpoint in
-            (includeDisabled || !endpoint.disabled) && (status == nil || endpoint.status == status)
+        // Counts over every endpoint, details (probes, breakers) for the page only.
+        let records = try await services.registry.records()
+        let health = await services.registry.allHealth()
+        var stats = RegistryStats()
+        var matching = 0
+        var rest: [EndpointRecord] = []
+        for record in records {
+            let runtime = EndpointDetails.runtimeStatus(record, health: health[record.name] ?? .unknown)
+            stats.count(runtime)
+            guard (includeDisabled || !record.config.disabled) && (status == nil || runtime == status) else { continue }
+            matching += 1
+            if record.seq > cursor ?? 0 { rest.append(record) }
         }
+        let page = Array(rest.dropFirst(offset).prefix(limit))
         return JSONResponse(
             EndpointList(
-                endpoints: Array(matching.dropFirst(offset).prefix(limit)), totalCount: matching.count,
-                activeCount: stats.active, unhealthyCount: stats.unhealthy, disabledCount: stats.disabled))
+                endpoints: try await services.details(of: page), totalCount: matching, activeCount: stats.active,
+                unhealthyCount: stats.unhealthy, disabledCount: stats.disabled,
+                nextCursor: rest.count > offset + limit ? page.last.map { String($0.seq) } : nil))
     }
 
     @Sendable func get(_ request: Request, context: BasicRequestContext) async throws -> JSONResponse<EndpointDetails> {
@@ -187,5 +190,15 @@ enum QueryValue {
             return value
         }
         return number
+    }
+
+    /// A `cursor` from a listing's `next_cursor`: a positive whole number, opaque to clients.
+    static func cursor(_ raw: Substring?, issues: inout [ValidationIssue]) -> Int? {
+        guard let raw else { return nil }
+        guard let value = Int(raw), value > 0 else {
+            issues.append(.init(field: "cursor", line: nil, message: "must be a next_cursor of an earlier page"))
+            return nil
+        }
+        return value
     }
 }

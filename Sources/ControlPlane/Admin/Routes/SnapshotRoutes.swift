@@ -21,13 +21,20 @@ struct SnapshotRoutes {
             request.uri.queryParameters["limit"], default: 50, range: 1...1000, field: "limit", issues: &issues)
         let offset = QueryValue.int(
             request.uri.queryParameters["offset"], default: 0, range: 0...Int.max, field: "offset", issues: &issues)
+        let cursor = QueryValue.cursor(request.uri.queryParameters["cursor"], issues: &issues)
         if !issues.isEmpty { throw APIError(validation: ValidationError(issues), location: ["query"]) }
-        let (summaries, count) = try await services.store.read { db in
-            (try SnapshotRecord.list(db, limit: limit, offset: offset), try SnapshotRecord.count(db))
+        // One row more than asked tells whether another page follows.
+        let (rows, count) = try await services.store.read { db in
+            (
+                try SnapshotRecord.list(db, before: cursor, limit: limit + 1, offset: offset),
+                try SnapshotRecord.count(db)
+            )
         }
+        let page = Array(rows.prefix(limit))
         return JSONResponse(
             SnapshotListing(
-                currentVersion: await services.registry.current.version, snapshots: summaries, totalCount: count))
+                currentVersion: await services.registry.current.version, snapshots: page, totalCount: count,
+                nextCursor: rows.count > limit ? page.last.map { String($0.version) } : nil))
     }
 
     func version(_ context: BasicRequestContext) throws -> Int {
