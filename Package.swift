@@ -214,7 +214,7 @@ let package = Package(
         .testTarget(
             name: "DataPlaneTests",
             dependencies: [
-                "DataPlane", "DataPlaneTesting", "Shared", "TestSupport", "LoadGenerator",
+                "AdminAPI", "DataPlane", "DataPlaneTesting", "Shared", "TestSupport", "LoadGenerator",
                 "orch-control-plane", "orch-data-plane",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,3 +1,4 @@
+import AdminAPI
 import Foundation
 import LoadGenerator
 import NIOHTTP1
@@ -30,8 +31,8 @@ import Testing
             #expect(control.proxyPort == proxyPort)
             // Same processes, back in their slots, connected to the new control plane.
             #expect(try await gateway.readyPids(2) == before)
-            let supervised = try await control.admin(.GET, "/dataplanes").json["supervised"] as? [[String: Any]] ?? []
-            #expect(supervised.compactMap { $0["pid"] as? Int }.sorted() == before.map(Int.init))
+            let supervised = try await control.admin(.GET, "/dataplanes").decode(DataPlaneListing.self).supervised
+            #expect(supervised.compactMap(\.pid).sorted() == before)
 
             // An endpoint change made through the new control plane reaches them.
             let created = try await control.admin(
@@ -48,12 +49,12 @@ import Testing
             // The proxy socket came back from the adopted replicas: a rollout can start new ones.
             // Until the socket is back a rollout fails saying so; then one succeeds.
             let rollout = try await eventually("a rollout on the handed-back socket", timeout: 90) {
-                () -> [String: Any]? in
+                () -> RolloutProgress? in
                 guard try await gateway.startRollout().status == 202 else { return nil }
                 let status = try await gateway.finishedRollout()
-                return status["state"] as? String == "succeeded" ? status : nil
+                return status.state == "succeeded" ? status : nil
             }
-            #expect(rollout["replaced"] as? Int == 2)
+            #expect(rollout.replaced == 2)
             let after = try await gateway.readyPids(2)
             #expect(Set(after).isDisjoint(with: before), "before \(before), after \(after)")
 

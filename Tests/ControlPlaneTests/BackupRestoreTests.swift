@@ -1,3 +1,4 @@
+import AdminAPI
 import Foundation
 import TestSupport
 import Testing
@@ -60,14 +61,14 @@ import Testing
         // A new control plane on a new data directory, started from the backup.
         let restored = try await ControlPlaneHarness.start(config: Self.config, arguments: ["--restore", backup])
         defer { restored.stop() }
-        let listed = try await restored.admin(.GET, "/registry/endpoints?limit=1000").json
-        let endpoints = listed["endpoints"] as? [[String: Any]] ?? []
-        let apiNames = Set(endpoints.filter { $0["owner"] as? String == "api" }.compactMap { $0["name"] as? String })
+        let endpoints = try await restored.admin(.GET, "/registry/endpoints?limit=1000").decode(EndpointList.self)
+            .endpoints
+        let apiNames = Set(endpoints.filter { $0.owner == "api" }.map(\.name))
         #expect(beforeBackup.isSubset(of: apiNames), "missing: \(beforeBackup.subtracting(apiNames).sorted())")
         #expect(apiNames.isSubset(of: everything.union(Set((0..<2000).map { "api-\($0)" }))))
-        #expect(endpoints.contains { $0["name"] as? String == "files" && $0["owner"] as? String == "file" })
-        let snapshots = try await restored.admin(.GET, "/snapshots?limit=5").json
-        let causes = (snapshots["snapshots"] as? [[String: Any]] ?? []).compactMap { $0["cause"] as? String }
+        #expect(endpoints.contains { $0.name == "files" && $0.owner == "file" })
+        let snapshots = try await restored.admin(.GET, "/snapshots?limit=5").decode(SnapshotListing.self)
+        let causes = snapshots.snapshots.map(\.cause)
         #expect(causes.contains("restore from gateway.backup"), "\(causes)")
     }
 
@@ -108,15 +109,18 @@ import Testing
 
         let imported = try await target.orchctl("endpoint", "import", file, "--prune")
         #expect(imported.status == 0, "\(imported)")
-        func apiEndpoints(_ gateway: ControlPlaneHarness) async throws -> [String: [String: Any]] {
-            let list = try await gateway.admin(.GET, "/registry/endpoints").json["endpoints"] as? [[String: Any]] ?? []
-            var result: [String: [String: Any]] = [:]
-            for endpoint in list where endpoint["owner"] as? String == "api" {
+        /// The API-owned endpoints by name, without what is runtime state of one gateway.
+        func apiEndpoints(_ gateway: ControlPlaneHarness) async throws -> [String: EndpointDetails] {
+            let list = try await gateway.admin(.GET, "/registry/endpoints").decode(EndpointList.self).endpoints
+            var result: [String: EndpointDetails] = [:]
+            for endpoint in list where endpoint.owner == "api" {
                 var config = endpoint
-                for key in ["registration_time", "last_health_check", "health", "status", "consecutive_failures"] {
-                    config[key] = nil
-                }
-                result[endpoint["name"] as? String ?? ""] = config
+                config.registrationTime = ""
+                config.lastHealthCheck = nil
+                config.health = ""
+                config.status = ""
+                config.consecutiveFailures = 0
+                result[endpoint.name] = config
             }
             return result
         }
@@ -124,10 +128,7 @@ import Testing
         let got = try await apiEndpoints(target)
         #expect(Set(got.keys) == ["orders", "users", "legacy"])
         for (name, config) in want {
-            let data = { (value: [String: Any]?) in
-                (try? JSONSerialization.data(withJSONObject: value ?? [:], options: [.sortedKeys])) ?? Data()
-            }
-            #expect(data(config) == data(got[name]), "\(name): \(config) vs \(got[name] ?? [:])")
+            #expect(config == got[name], "\(name): \(config) vs \(got[name].map { "\($0)" } ?? "nothing")")
         }
         let again = try await target.orchctl("endpoint", "import", file)
         #expect(again.stdout.contains("No changes."), "\(again)")

@@ -1,3 +1,4 @@
+import AdminAPI
 import Foundation
 import Shared
 import TestSupport
@@ -26,21 +27,21 @@ import Testing
         try await one.send(.report(ReplicaReport(breakers: [Self.report("svc", "open")])))
         try await two.send(.report(ReplicaReport(breakers: [Self.report("svc", "closed")])))
 
-        let listing = try await eventually("both replicas' breakers listed") { () -> [String: Any]? in
-            let json = try await gateway.admin(.GET, "/health/circuit-breakers").json
-            return (json["circuit_breakers"] as? [Any])?.count == 2 ? json : nil
+        let listing = try await eventually("both replicas' breakers listed") { () -> BreakerListing? in
+            let listing = try await gateway.admin(.GET, "/health/circuit-breakers").decode(BreakerListing.self)
+            return listing.circuitBreakers.count == 2 ? listing : nil
         }
-        let aggregate = listing["aggregate"] as? [[String: Any]] ?? []
-        #expect(aggregate.first?["state"] as? String == "open")
-        #expect(aggregate.first?["open_in"] as? [String] == ["r1"])
-        #expect((listing["summary"] as? [String: Any])?["open_breakers"] as? Int == 1)
-        let open = try await gateway.admin(.GET, "/health/circuit-breakers/open").json
-        #expect(open["count"] as? Int == 1)
+        #expect(listing.aggregate.first?.state == "open")
+        #expect(listing.aggregate.first?.openIn == ["r1"])
+        #expect(listing.summary.openBreakers == 1)
+        let open = try await gateway.admin(.GET, "/health/circuit-breakers/open").decode(OpenBreakerListing.self)
+        #expect(open.count == 1)
         #expect(
-            try await gateway.admin(.GET, "/registry/endpoints/svc").json["circuit_breaker_state"] as? String == "open")
+            try await gateway.admin(.GET, "/registry/endpoints/svc").decode(EndpointDetails.self).circuitBreakerState
+                == "open")
 
         let reset = try await gateway.admin(.POST, "/health/circuit-breakers/svc/reset")
-        #expect(reset.json["replicas"] as? Int == 2)
+        #expect(try reset.decode(BreakerResetResult.self).replicas == 2)
         for client in [one, two] {
             guard case .message(.resetBreaker(let endpoint))? = try await client.receiveSkippingHealth() else {
                 Issue.record("no reset_breaker frame")

@@ -1,3 +1,4 @@
+import AdminAPI
 import Foundation
 import TestSupport
 import Testing
@@ -22,8 +23,8 @@ import Testing
     }
 
     static func aggregate(_ gateway: ControlPlaneHarness, _ endpoint: String) async throws -> String? {
-        let list = try await gateway.admin(.GET, "/health/circuit-breakers").json["aggregate"] as? [[String: Any]] ?? []
-        return list.first { $0["endpoint_id"] as? String == endpoint }?["state"] as? String
+        let list = try await gateway.admin(.GET, "/health/circuit-breakers").decode(BreakerListing.self).aggregate
+        return list.first { $0.endpointId == endpoint }?.state
     }
 
     @Test func opensRejectsWithoutTouchingTheUpstreamThenRecovers() async throws {
@@ -50,10 +51,10 @@ import Testing
             try await Self.aggregate(gateway, "svc") == "open" ? true : nil
         }
         let entry =
-            (try await gateway.admin(.GET, "/health/circuit-breakers/open").json["open_circuit_breakers"]
-            as? [[String: Any]])?.first
-        #expect(entry?["replica_id"] is String)
-        #expect(entry?["failure_count"] as? Int == 2)
+            try await gateway.admin(.GET, "/health/circuit-breakers/open").decode(OpenBreakerListing.self)
+            .openCircuitBreakers.first
+        #expect(entry?.replicaId != nil)
+        #expect(entry?.failureCount == 2)
 
         // After reset_timeout one trial goes through; the upstream has recovered, so it closes.
         upstream.behaviour = .echo
@@ -64,10 +65,10 @@ import Testing
             try await Self.aggregate(gateway, "svc") == "closed" ? true : nil
         }
         let breaker =
-            (try await gateway.admin(.GET, "/health/circuit-breakers").json["circuit_breakers"] as? [[String: Any]])?
-            .first { $0["endpoint_id"] as? String == "svc" }
-        #expect((breaker?["transitions"] as? Int ?? 0) >= 3)  // open, half_open, closed
-        #expect((breaker?["rejected"] as? Int ?? 0) >= 1)
+            try await gateway.admin(.GET, "/health/circuit-breakers").decode(BreakerListing.self).circuitBreakers
+            .first { $0.endpointId == "svc" }
+        #expect((breaker?.transitions ?? 0) >= 3)  // open, half_open, closed
+        #expect((breaker?.rejected ?? 0) >= 1)
         await upstream.stop()
     }
 
@@ -85,7 +86,7 @@ import Testing
             try await Self.aggregate(gateway, "refused") == "open" ? true : nil
         }
         let reset = try await gateway.admin(.POST, "/health/circuit-breakers/refused/reset")
-        #expect(reset.json["replicas"] as? Int == 1)
+        #expect(try reset.decode(BreakerResetResult.self).replicas == 1)
         _ = try await eventually("closed after reset") { () -> Bool? in
             try await Self.aggregate(gateway, "refused") == "closed" ? true : nil
         }
@@ -97,11 +98,11 @@ import Testing
         let upstream = try await UpstreamServer.start(.fixed(status: 503, headers: [], body: "no"))
         let gateway = try await ControlPlaneHarness.start(config: Self.config(upstream, threshold: 2), replicas: 1)
         defer { gateway.stop() }
-        let before = try await gateway.admin(.GET, "/snapshots").json["current_version"] as? Int ?? 0
+        let before = try await gateway.admin(.GET, "/snapshots").decode(SnapshotListing.self).currentVersion
         try gateway.writeConfig(Self.config(upstream, threshold: 4))
         _ = try await eventually("new policy acknowledged") { () -> Bool? in
-            let json = try await gateway.admin(.GET, "/dataplanes").json
-            let acked = (json["dataplanes"] as? [[String: Any]])?.first?["acked_version"] as? Int ?? 0
+            let listing = try await gateway.admin(.GET, "/dataplanes").decode(DataPlaneListing.self)
+            let acked = listing.dataplanes.first?.ackedVersion ?? 0
             return acked > before ? true : nil
         }
         let url = "http://127.0.0.1:\(gateway.proxyPort)/orchestrator/svc/x"

@@ -1,3 +1,4 @@
+import AdminAPI
 import Foundation
 import TestSupport
 import Testing
@@ -19,19 +20,23 @@ import Testing
         """
     }
 
-    func timeout(_ gateway: ControlPlaneHarness) async throws -> Int? {
-        try await gateway.admin(.GET, "/registry/endpoints/alpha").json["timeout"] as? Int
+    func timeout(_ gateway: ControlPlaneHarness) async throws -> Int {
+        try await gateway.admin(.GET, "/registry/endpoints/alpha").decode(EndpointDetails.self).timeout
     }
 
-    func drift(_ gateway: ControlPlaneHarness) async throws -> [String: Any]? {
-        try await gateway.admin(.GET, "/config/status").json["drift"] as? [String: Any]
+    func drift(_ gateway: ControlPlaneHarness) async throws -> ConfigDrift? {
+        try await gateway.admin(.GET, "/config/status").decode(ConfigStatus.self).drift
+    }
+
+    func newestSnapshot(_ gateway: ControlPlaneHarness) async throws -> SnapshotSummary? {
+        try await gateway.admin(.GET, "/snapshots?limit=1").decode(SnapshotListing.self).snapshots.first
     }
 
     @Test func aRollbackShowsDriftUntilAReloadOrAnEditEndsIt() async throws {
         let gateway = try await ControlPlaneHarness.start(config: Self.config(timeout: 10))
         defer { gateway.stop() }
-        #expect(try await drift(gateway)?["drifted"] as? Bool == false)
-        let old = try #require(try await gateway.admin(.GET, "/snapshots").json["current_version"] as? Int)
+        #expect(try await drift(gateway)?.drifted == false)
+        let old = try await gateway.admin(.GET, "/snapshots").decode(SnapshotListing.self).currentVersion
 
         try gateway.writeConfig(Self.config(timeout: 20))
         _ = try await eventually("the edit applied", timeout: 30) { try await timeout(gateway) == 20 ? true : nil }
@@ -39,18 +44,14 @@ import Testing
         let rollback = try await gateway.orchctl("snapshots", "rollback", String(old))
         #expect(rollback.status == 0, "\(rollback)")
         #expect(try await timeout(gateway) == 10)
-        let snapshots = try await gateway.admin(.GET, "/snapshots?limit=1").json["snapshots"] as? [[String: Any]]
-        #expect(snapshots?.first?["cause"] as? String == "rollback to \(old)")
+        #expect(try await newestSnapshot(gateway)?.cause == "rollback to \(old)")
 
         let drifted = try #require(try await drift(gateway))
-        #expect(drifted["drifted"] as? Bool == true)
-        let changed = drifted["changed"] as? [[String: Any]] ?? []
-        #expect(changed.count == 1)
-        #expect(changed.first?["name"] as? String == "alpha")
-        #expect(changed.first?["fields"] as? [String] == ["timeout"])
-        #expect(drifted["summary"] as? String == "~ alpha (timeout)")
-        let page = try await gateway.admin(.GET, "/status/data").json["config"] as? [String: Any]
-        #expect(page?["drift"] as? String == "~ alpha (timeout)")
+        #expect(drifted.drifted == true)
+        #expect(drifted.changed == [ConfigChange(name: "alpha", fields: ["timeout"])])
+        #expect(drifted.summary == "~ alpha (timeout)")
+        let page = try await gateway.admin(.GET, "/status/data").decode(StatusData.self).config
+        #expect(page.drift == "~ alpha (timeout)")
         let status = try await gateway.orchctl("status")
         #expect(status.status == 0, "\(status)")
         let line = status.lines.first { $0.hasPrefix("Drift") } ?? ""
@@ -59,15 +60,15 @@ import Testing
         // `orchctl config reload` applies the file again.
         #expect(try await gateway.orchctl("config", "reload").status == 0)
         #expect(try await timeout(gateway) == 20)
-        #expect(try await drift(gateway)?["drifted"] as? Bool == false)
+        #expect(try await drift(gateway)?.drifted == false)
         #expect(!(try await gateway.orchctl("status")).stdout.contains("Drift"))
 
         // So does an edit of the file.
         #expect(try await gateway.orchctl("snapshots", "rollback", String(old)).status == 0)
-        #expect(try await drift(gateway)?["drifted"] as? Bool == true)
+        #expect(try await drift(gateway)?.drifted == true)
         try gateway.writeConfig(Self.config(timeout: 25))
         _ = try await eventually("the edit ends the drift", timeout: 30) { () -> Bool? in
-            try await drift(gateway)?["drifted"] as? Bool == false ? true : nil
+            try await drift(gateway)?.drifted == false ? true : nil
         }
         #expect(try await timeout(gateway) == 25)
     }
@@ -78,8 +79,7 @@ import Testing
         let added = try await gateway.orchctl("endpoint", "add", "gamma", "--url", "http://127.0.0.1:9/g")
         #expect(added.status == 0, "\(added)")
         func newestCause() async throws -> String? {
-            let list = try await gateway.admin(.GET, "/snapshots?limit=1").json["snapshots"] as? [[String: Any]]
-            return list?.first?["cause"] as? String
+            try await newestSnapshot(gateway)?.cause
         }
         #expect(try await gateway.orchctl("endpoint", "disable", "gamma").status == 0)
         #expect(try await newestCause() == "api: disable gamma")

@@ -46,15 +46,15 @@ import Testing
         let list = try await gateway.admin(.GET, "/registry/endpoints")
         #expect(list.status == 200)
         #expect(Self.names(list) == ["user_service", "order_service"])
-        let endpoint = try await gateway.admin(.GET, "/registry/endpoints/order_service").json
-        #expect(endpoint["url"] as? String == "http://127.0.0.1:9/orders")
-        #expect(endpoint["version"] as? String == "v1")
-        #expect(endpoint["owner"] as? String == "file")
-        #expect(endpoint["timeout"] as? Int == 45)
-        let status = try await gateway.admin(.GET, "/config/status").json
-        #expect(status["loaded"] as? Bool == true)
-        #expect(status["watching"] as? Bool == true)
-        #expect(status["endpoints_count"] as? Int == 2)
+        let endpoint = try await gateway.admin(.GET, "/registry/endpoints/order_service").decode(EndpointDetails.self)
+        #expect(endpoint.url == "http://127.0.0.1:9/orders")
+        #expect(endpoint.version == "v1")
+        #expect(endpoint.owner == "file")
+        #expect(endpoint.timeout == 45)
+        let status = try await gateway.admin(.GET, "/config/status").decode(ConfigStatus.self)
+        #expect(status.loaded == true)
+        #expect(status.watching == true)
+        #expect(status.endpointsCount == 2)
     }
 
     @Test func missingFileStartsEmptyAndWritesNothing() async throws {
@@ -120,7 +120,10 @@ import Testing
         // Fixing the file clears the error.
         try gateway.writeConfig(Self.seedConfig)
         _ = try await eventually("error cleared") { () -> Bool? in
-            try await gateway.admin(.GET, "/config/status").json["last_reload_error"] is NSNull ? true : nil
+            let status = try await gateway.admin(.GET, "/config/status")
+            // Cleared is `null`, not a missing key.
+            return try status.decode(ConfigStatus.self).lastReloadError == nil
+                && status.json["last_reload_error"] is NSNull ? true : nil
         }
     }
 

@@ -81,7 +81,7 @@ import Testing
         _ = try await eventually("healthy and routed") { () -> Bool? in
             try await TestHTTP.request(.GET, proxy).status == 200 ? true : nil
         }
-        let versionBefore = try await gateway.admin(.GET, "/snapshots").json["current_version"] as? Int
+        let versionBefore = try await gateway.admin(.GET, "/snapshots").decode(SnapshotListing.self).currentVersion
 
         upstream.behaviour = .fixed(status: 500, headers: [], body: "down")
         let refused = try await eventually("503 from the gateway") { () -> TestResponse? in
@@ -91,14 +91,14 @@ import Testing
         #expect(refused.detail == "Endpoint is unhealthy")
         // Every replica applied the health update with the flip; the snapshot version stayed.
         _ = try await eventually("both replicas applied the newest health update") { () -> Bool? in
-            let listing = try await gateway.admin(.GET, "/dataplanes").json
-            let current = listing["current_health_seq"] as? Int ?? 0
-            let list = listing["dataplanes"] as? [[String: Any]] ?? []
-            let applied = list.filter { $0["connected"] as? Bool == true && $0["health_seq"] as? Int == current }
+            let listing = try await gateway.admin(.GET, "/dataplanes").decode(DataPlaneListing.self)
+            let current = listing.currentHealthSeq
+            let applied = listing.dataplanes.filter { $0.connected && $0.healthSeq == current }
             return current > 0 && applied.count == 2 ? true : nil
         }
         for _ in 0..<6 { #expect(try await TestHTTP.request(.GET, proxy).status == 503) }
-        #expect(try await gateway.admin(.GET, "/snapshots").json["current_version"] as? Int == versionBefore)
+        #expect(
+            try await gateway.admin(.GET, "/snapshots").decode(SnapshotListing.self).currentVersion == versionBefore)
 
         upstream.behaviour = .echo
         _ = try await eventually("healthy again") { () -> Bool? in
@@ -112,8 +112,8 @@ import Testing
         let gateway = try await ControlPlaneHarness.start(config: Self.config(upstream), replicas: 3)
         defer { gateway.stop() }
         _ = try await eventually("three replicas connected") { () -> Bool? in
-            let list = try await gateway.admin(.GET, "/dataplanes").json["dataplanes"] as? [[String: Any]] ?? []
-            return list.filter { $0["connected"] as? Bool == true }.count == 3 ? true : nil
+            let list = try await gateway.admin(.GET, "/dataplanes").decode(DataPlaneListing.self).dataplanes
+            return list.filter(\.connected).count == 3 ? true : nil
         }
         let probes = { upstream.requests.filter { $0.uri == "/api/healthz" }.count }
         let before = probes()

@@ -1,3 +1,4 @@
+import AdminAPI
 import Foundation
 import GRDB
 import TestSupport
@@ -35,15 +36,13 @@ import Testing
         try queue.close()
         try await gateway.restart()
 
-        let nacked = try await eventually("NACK from the old replica in /dataplanes") { () -> [String: Any]? in
-            let list = try await gateway.admin(.GET, "/dataplanes").json["dataplanes"] as? [[String: Any]] ?? []
-            return list.first {
-                ($0["pid"] as? Int).map(Int32.init) == orphans.first && $0["last_nack"] is [String: Any]
-            }
+        let nacked = try await eventually("NACK from the old replica in /dataplanes") { () -> DataPlaneReplica? in
+            let list = try await gateway.admin(.GET, "/dataplanes").decode(DataPlaneListing.self).dataplanes
+            return list.first { Int32($0.pid) == orphans.first && $0.lastNack != nil }
         }
-        let reason = (nacked["last_nack"] as? [String: Any])?["error"] as? String ?? ""
+        let reason = nacked.lastNack?.error ?? ""
         #expect(reason.contains("url"), "\(reason)")
-        #expect(nacked["behind"] as? Bool == true)
+        #expect(nacked.behind == true)
         let response = try await TestHTTP.request(.GET, "http://127.0.0.1:\(oldPort)/orchestrator/svc/still")
         #expect(response.status == 200)
         await upstream.stop()

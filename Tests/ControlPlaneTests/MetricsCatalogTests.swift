@@ -1,3 +1,4 @@
+import AdminAPI
 import Foundation
 import TestSupport
 import Testing
@@ -71,12 +72,9 @@ import Testing
 
         // Both replicas connected and both endpoints decided by the health checker.
         let text = try await eventually("a scrape with both slots and both verdicts", timeout: 60) { () -> String? in
-            let health = try await control.admin(.GET, "/health/endpoints").json
-            let records =
-                health["endpoints"] as? [[String: Any]] ?? (health["health_records"] as? [[String: Any]] ?? [])
+            let records = try await control.admin(.GET, "/health/endpoints").decode(HealthRecordList.self).endpoints
             let statuses = Dictionary(
-                records.map { ($0["endpoint_id"] as? String ?? "", $0["status"] as? String ?? "") },
-                uniquingKeysWith: { first, _ in first })
+                records.map { ($0.endpointId, $0.status) }, uniquingKeysWith: { first, _ in first })
             guard statuses["up"] == "active", statuses["down"] == "unhealthy" else { return nil }
             let text = try await control.admin(.GET, "/metrics").text
             let slots = Set(MetricSamples(text).labelValues("orch_active_connections", "replica"))
@@ -101,11 +99,10 @@ import Testing
         #expect(Set(samples.labelValues("orch_snapshot_version", "replica")) == ["1", "2"])
 
         // orch_endpoint_healthy says what /health/endpoints says.
-        let health = try await control.admin(.GET, "/health/endpoints").json
-        let records = health["endpoints"] as? [[String: Any]] ?? (health["health_records"] as? [[String: Any]] ?? [])
+        let records = try await control.admin(.GET, "/health/endpoints").decode(HealthRecordList.self).endpoints
         for record in records {
-            let name = try #require(record["endpoint_id"] as? String)
-            let expected: Double = record["status"] as? String == "active" ? 1 : 0
+            let name = record.endpointId
+            let expected: Double = record.status == "active" ? 1 : 0
             #expect(samples.value("orch_endpoint_healthy", ["endpoint": name]) == expected, "\(name)")
         }
         #expect(samples.sum("orch_endpoint_healthy", ["endpoint": "up"]) == 1)
@@ -138,9 +135,9 @@ import Testing
 
         #expect(try await control.admin(.POST, "/dataplanes/rollout").status == 202)
         _ = try await eventually("the rollout to succeed", timeout: 120) { () -> Bool? in
-            let rollout = try await control.admin(.GET, "/dataplanes/rollout").json
-            if rollout["state"] as? String == "failed" { throw RolloutFailed(status: "\(rollout)") }
-            return rollout["state"] as? String == "succeeded" ? true : nil
+            let rollout = try await control.admin(.GET, "/dataplanes/rollout").decode(RolloutProgress.self)
+            if rollout.state == "failed" { throw RolloutFailed(status: "\(rollout)") }
+            return rollout.state == "succeeded" ? true : nil
         }
         let after = try await eventually("only the new replicas in the scrape", timeout: 60) { () -> MetricSamples? in
             let samples = MetricSamples(try await control.admin(.GET, "/metrics").text)

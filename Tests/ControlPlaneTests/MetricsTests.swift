@@ -1,3 +1,4 @@
+import AdminAPI
 import Foundation
 import NIOHTTP1
 import TestSupport
@@ -119,12 +120,9 @@ import Testing
     /// Waits until both replicas serve the snapshot.
     private func waitForProxy(_ control: ControlPlaneHarness) async throws {
         _ = try await eventually("both replicas acknowledging", timeout: 60) { () -> Bool? in
-            let listing = try await control.admin(.GET, "/dataplanes")
-            let current = listing.json["current_version"] as? Int
-            let acked = (listing.json["dataplanes"] as? [[String: Any]] ?? []).compactMap {
-                $0["acked_version"] as? Int
-            }
-            return acked.count == 2 && acked.allSatisfy { $0 == current } ? true : nil
+            let listing = try await control.admin(.GET, "/dataplanes").decode(DataPlaneListing.self)
+            let acked = listing.dataplanes.compactMap(\.ackedVersion)
+            return acked.count == 2 && acked.allSatisfy { $0 == listing.currentVersion } ? true : nil
         }
     }
 }

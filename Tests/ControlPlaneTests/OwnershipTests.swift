@@ -1,3 +1,4 @@
+import AdminAPI
 import Foundation
 import TestSupport
 import Testing
@@ -10,7 +11,7 @@ import Testing
         let created = try await gateway.admin(
             .POST, "/registry/endpoints", json: #"{"config": {"name": "api_one", "url": "http://127.0.0.1:9/api"}}"#)
         #expect(created.status == 200)
-        #expect(created.json["endpoint_id"] as? String == "api_one")
+        #expect(try created.decode(EndpointRegistered.self).endpointId == "api_one")
 
         // Reload through the API and through an edit that removes a file endpoint.
         #expect(try await gateway.admin(.POST, "/config/reload").status == 200)
@@ -54,6 +55,6 @@ import Testing
         #expect(missing.status == 404)
         #expect(missing.detail == "Endpoint not found: nope")
         let removed = try await gateway.admin(.DELETE, "/registry/endpoints/a")
-        #expect(removed.json["message"] as? String == "Endpoint a unregistered successfully")
+        #expect(try removed.decode(EndpointRemoved.self).message == "Endpoint a unregistered successfully")
     }
 }

@@ -1,3 +1,4 @@
+import AdminAPI
 import Foundation
 import Shared
 import TestSupport
@@ -17,12 +18,12 @@ import Testing
     /// The line of `proxy:` in ``config(proxy:)``.
     static var proxyLine: Int { seedConfig.split(separator: "\n", omittingEmptySubsequences: false).count + 1 }
 
-    static func statusLimits(_ gateway: ControlPlaneHarness) async throws -> [String: Any] {
-        try await gateway.admin(.GET, "/config/status").json["proxy"] as? [String: Any] ?? [:]
+    static func statusLimits(_ gateway: ControlPlaneHarness) async throws -> ProxyLimits {
+        try await gateway.admin(.GET, "/config/status").decode(ConfigStatus.self).proxy
     }
 
-    static func snapshotLimits(_ gateway: ControlPlaneHarness, version: Int) async throws -> [String: Any]? {
-        try await gateway.admin(.GET, "/snapshots/\(version)").json["proxy"] as? [String: Any]
+    static func snapshotLimits(_ gateway: ControlPlaneHarness, version: Int) async throws -> ProxyLimits? {
+        try await gateway.admin(.GET, "/snapshots/\(version)").decode(Snapshot.self).proxy
     }
 
     @Test func editOfOnlyTheProxySectionIsPublishedAndShown() async throws {
@@ -34,15 +35,15 @@ import Testing
         #expect(first.proxy == nil)
         try await replica.send(.ack(version: first.version))
         let defaults = try await Self.statusLimits(gateway)
-        #expect(defaults["header_timeout"] as? Double == 30)
-        #expect(defaults["body_timeout"] as? Double == 60)
-        #expect(defaults["idle_timeout"] as? Double == 75)
-        #expect(defaults["send_timeout"] as? Double == 60)
-        #expect(defaults["max_connections"] as? Int == 16384)
-        #expect(defaults["max_uri_bytes"] as? Int == 8192)
-        #expect(defaults["max_header_bytes"] as? Int == 32768)
-        #expect(defaults["max_headers"] as? Int == 100)
-        #expect(defaults["max_pipelined"] as? Int == 16)
+        #expect(defaults.headerTimeout == 30)
+        #expect(defaults.bodyTimeout == 60)
+        #expect(defaults.idleTimeout == 75)
+        #expect(defaults.sendTimeout == 60)
+        #expect(defaults.maxConnections == 16384)
+        #expect(defaults.maxURIBytes == 8192)
+        #expect(defaults.maxHeaderBytes == 32768)
+        #expect(defaults.maxHeaders == 100)
+        #expect(defaults.maxPipelined == 16)
 
         try gateway.writeConfig(
             Self.config(proxy: ["header_timeout: 2.5", "max_connections: 500", "max_pipelined: 4"]))
@@ -54,25 +55,25 @@ import Testing
         try await replica.send(.ack(version: second.version))
 
         let shown = try await Self.statusLimits(gateway)
-        #expect(shown["header_timeout"] as? Double == 2.5)
-        #expect(shown["max_connections"] as? Int == 500)
-        #expect(shown["max_pipelined"] as? Int == 4)
-        #expect(shown["max_headers"] as? Int == 100)
-        #expect(try await Self.snapshotLimits(gateway, version: second.version)?["max_connections"] as? Int == 500)
+        #expect(shown.headerTimeout == 2.5)
+        #expect(shown.maxConnections == 500)
+        #expect(shown.maxPipelined == 4)
+        #expect(shown.maxHeaders == 100)
+        #expect(try await Self.snapshotLimits(gateway, version: second.version)?.maxConnections == 500)
 
         // An invalid value is refused with its field and line; the published limits stay.
         try gateway.writeConfig(Self.config(proxy: ["header_timeout: 2.5", "max_headers: 0"]))
-        let status = try await eventually("reload error for max_headers") { () -> [String: Any]? in
-            let status = try await gateway.admin(.GET, "/config/status").json
-            return status["last_reload_error"] is String ? status : nil
+        let status = try await eventually("reload error for max_headers") { () -> ConfigStatus? in
+            let status = try await gateway.admin(.GET, "/config/status").decode(ConfigStatus.self)
+            return status.lastReloadError != nil ? status : nil
         }
-        let errors = status["last_reload_errors"] as? [[String: Any]] ?? []
+        let errors = status.lastReloadErrors
         #expect(errors.count == 1, "\(errors)")
-        #expect(errors.first?["field"] as? String == "proxy.max_headers")
-        #expect(errors.first?["line"] as? Int == Self.proxyLine + 2)
-        #expect((errors.first?["message"] as? String)?.contains("between 1 and 10000") == true)
+        #expect(errors.first?.field == "proxy.max_headers")
+        #expect(errors.first?.line == Self.proxyLine + 2)
+        #expect(errors.first?.message.contains("between 1 and 10000") == true)
         #expect(try await ConfigFileTests.currentVersion(gateway) == second.version)
-        #expect(try await Self.statusLimits(gateway)["max_connections"] as? Int == 500)
+        #expect(try await Self.statusLimits(gateway).maxConnections == 500)
 
         // Removing the section goes back to the defaults, again in a new snapshot.
         try gateway.writeConfig(Self.seedConfig)
@@ -80,7 +81,7 @@ import Testing
         #expect(third.version > second.version)
         #expect(third.proxy == nil)
         #expect(third.checksum == first.checksum)
-        #expect(try await Self.statusLimits(gateway)["max_connections"] as? Int == 16384)
+        #expect(try await Self.statusLimits(gateway).maxConnections == 16384)
         await replica.close()
     }
 
@@ -88,10 +89,10 @@ import Testing
         let gateway = try await ControlPlaneHarness.start(config: Self.config(proxy: ["max_headers: 42"]))
         defer { gateway.stop() }
         let applied = try await ConfigFileTests.currentVersion(gateway)
-        #expect(try await Self.snapshotLimits(gateway, version: applied)?["max_headers"] as? Int == 42)
+        #expect(try await Self.snapshotLimits(gateway, version: applied)?.maxHeaders == 42)
 
         try await gateway.restart()
-        #expect(try await Self.statusLimits(gateway)["max_headers"] as? Int == 42)
+        #expect(try await Self.statusLimits(gateway).maxHeaders == 42)
         // Same file, same store: the restart publishes the stored snapshot again, no new version.
         #expect(try await ConfigFileTests.currentVersion(gateway) == applied)
 
@@ -100,21 +101,21 @@ import Testing
             let version = try await ConfigFileTests.currentVersion(gateway)
             return version > applied ? version : nil
         }
-        #expect(try await Self.statusLimits(gateway)["max_headers"] as? Int == 43)
+        #expect(try await Self.statusLimits(gateway).maxHeaders == 43)
 
         let rolled = try await gateway.admin(.POST, "/snapshots/\(applied)/rollback")
         #expect(rolled.status == 200)
-        let restored = try #require(rolled.json["version"] as? Int)
+        let restored = try rolled.decode(RollbackResult.self).version
         #expect(restored > edited)
-        #expect(try await Self.snapshotLimits(gateway, version: restored)?["max_headers"] as? Int == 42)
-        #expect(try await Self.statusLimits(gateway)["max_headers"] as? Int == 42)
+        #expect(try await Self.snapshotLimits(gateway, version: restored)?.maxHeaders == 42)
+        #expect(try await Self.statusLimits(gateway).maxHeaders == 42)
 
         // Version 1 predates the file (the empty store at first start): no limits, so the defaults.
         let empty = try await gateway.admin(.POST, "/snapshots/1/rollback")
         #expect(empty.status == 200)
-        let emptied = try #require(empty.json["version"] as? Int)
+        let emptied = try empty.decode(RollbackResult.self).version
         #expect(try await Self.snapshotLimits(gateway, version: emptied) == nil)
-        #expect(try await Self.statusLimits(gateway)["max_headers"] as? Int == 100)
+        #expect(try await Self.statusLimits(gateway).maxHeaders == 100)
     }
 
     @Test func runningReplicasAcceptEachChangeOfTheLimits() async throws {
@@ -126,18 +127,14 @@ import Testing
         func everyReplicaAcknowledges(_ label: String) async throws -> Int {
             try await eventually(label, timeout: 60) { () -> Int? in
                 let version = try await ConfigFileTests.currentVersion(gateway)
-                let replicas =
-                    try await gateway.admin(.GET, "/dataplanes").json["dataplanes"] as? [[String: Any]] ?? []
-                let connected = replicas.filter { $0["connected"] as? Bool == true }
-                #expect(
-                    !connected.contains { ($0["last_nack"] as? [String: Any])?["version"] as? Int == version },
-                    "\(replicas)")
-                return connected.count == 2 && connected.allSatisfy { $0["acked_version"] as? Int == version }
-                    ? version : nil
+                let replicas = try await gateway.admin(.GET, "/dataplanes").decode(DataPlaneListing.self).dataplanes
+                let connected = replicas.filter(\.connected)
+                #expect(!connected.contains { $0.lastNack?.version == version }, "\(replicas)")
+                return connected.count == 2 && connected.allSatisfy { $0.ackedVersion == version } ? version : nil
             }
         }
         let first = try await everyReplicaAcknowledges("replicas acknowledge the first limits")
-        #expect(try await Self.snapshotLimits(gateway, version: first)?["max_headers"] as? Int == 42)
+        #expect(try await Self.snapshotLimits(gateway, version: first)?.maxHeaders == 42)
 
         try gateway.writeConfig(Self.config(proxy: ["max_headers: 43", "idle_timeout: 0.25"]))
         _ = try await eventually("edit published") { () -> Int? in
@@ -146,7 +143,7 @@ import Testing
         }
         let second = try await everyReplicaAcknowledges("replicas acknowledge the edited limits")
         let limits = try await Self.snapshotLimits(gateway, version: second)
-        #expect(limits?["max_headers"] as? Int == 43)
-        #expect(limits?["idle_timeout"] as? Double == 0.25)
+        #expect(limits?.maxHeaders == 43)
+        #expect(limits?.idleTimeout == 0.25)
     }
 }

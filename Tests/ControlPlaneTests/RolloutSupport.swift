@@ -1,3 +1,4 @@
+import AdminAPI
 import Foundation
 import NIOHTTP1
 import TestSupport
@@ -36,11 +37,9 @@ struct RolloutGateway {
     func readyPids(_ count: Int) async throws -> [Int32] {
         try await eventually("\(count) replicas acknowledging the current snapshot", timeout: 60) { () -> [Int32]? in
             let pids = control.replicaPids
-            let listing = try await control.admin(.GET, "/dataplanes")
-            let current = listing.json["current_version"] as? Int
-            let acked = (listing.json["dataplanes"] as? [[String: Any]] ?? []).filter {
-                ($0["connected"] as? Bool) == true && $0["acked_version"] as? Int == current
-            }.compactMap { $0["pid"] as? Int }
+            let listing = try await control.admin(.GET, "/dataplanes").decode(DataPlaneListing.self)
+            let acked = listing.dataplanes.filter { $0.connected && $0.ackedVersion == listing.currentVersion }
+                .map(\.pid)
             return pids.count == count && Set(pids.map(Int.init)).isSubset(of: Set(acked)) ? pids.sorted() : nil
         }
     }
@@ -51,10 +50,10 @@ struct RolloutGateway {
     }
 
     /// Waits for the rollout to finish and returns its status.
-    func finishedRollout(timeout: Double = 90) async throws -> [String: Any] {
-        try await eventually("the rollout finishing", timeout: timeout, interval: 0.1) { () -> [String: Any]? in
-            let status = try await control.admin(.GET, "/dataplanes/rollout").json
-            return status["state"] as? String == "running" ? nil : status
+    func finishedRollout(timeout: Double = 90) async throws -> RolloutProgress {
+        try await eventually("the rollout finishing", timeout: timeout, interval: 0.1) { () -> RolloutProgress? in
+            let status = try await control.admin(.GET, "/dataplanes/rollout").decode(RolloutProgress.self)
+            return status.isFinished ? status : nil
         }
     }
 }

@@ -1,3 +1,4 @@
+import AdminAPI
 import Foundation
 import LoadGenerator
 import NIOHTTP1
@@ -36,14 +37,13 @@ import Testing
             let summary = await load.stop()
             let errors = summary.targets.values.flatMap(\.sampleErrors)
 
-            #expect(status["state"] as? String == "succeeded", "\(status)")
-            #expect(status["replaced"] as? Int == 2)
-            #expect(status["total"] as? Int == 2)
-            let steps = status["steps"] as? [[String: Any]] ?? []
-            #expect(Set(steps.compactMap { $0["old_pid"] as? Int }) == Set(before.map(Int.init)))
+            #expect(status.state == "succeeded", "\(status)")
+            #expect(status.replaced == 2)
+            #expect(status.total == 2)
+            #expect(Set(status.steps.compactMap(\.oldPid)) == Set(before))
             let after = try await gateway.readyPids(2)
             #expect(Set(after).isDisjoint(with: before), "before \(before), after \(after)")
-            #expect(Set(steps.compactMap { $0["new_pid"] as? Int }) == Set(after.map(Int.init)))
+            #expect(Set(status.steps.compactMap(\.newPid)) == Set(after))
             #expect(before.allSatisfy { kill($0, 0) != 0 })
             #expect(summary.failed == 0, "\(summary.failed) failed of \(summary.sent): \(errors.prefix(5))")
             #expect(summary.sent > 100)
@@ -59,10 +59,10 @@ import Testing
             try gateway.useScript("exit 1")
             #expect(try await gateway.startRollout().status == 202)
             let status = try await gateway.finishedRollout()
-            #expect(status["state"] as? String == "failed")
-            let error = status["error"] as? String ?? ""
+            #expect(status.state == "failed")
+            let error = status.error ?? ""
             #expect(error.contains("exited with exit status 1 before acknowledging version"), "\(error)")
-            #expect(status["replaced"] as? Int == 0)
+            #expect(status.replaced == 0)
             #expect(gateway.control.replicaPids.sorted() == before)
             #expect(before.allSatisfy { kill($0, 0) == 0 })
             let response = try await TestHTTP.request(.GET, gateway.proxyURL)
@@ -79,8 +79,8 @@ import Testing
             #expect(second.status == 409)
             #expect(second.detail == "A rollout is already running")
             let status = try await gateway.finishedRollout()
-            #expect(status["state"] as? String == "failed")
-            let error = status["error"] as? String ?? ""
+            #expect(status.state == "failed")
+            let error = status.error ?? ""
             #expect(error.contains("not ready after 2 s"), "\(error)")
             #expect(gateway.control.replicaPids == before)
         }
@@ -95,8 +95,8 @@ import Testing
                 "echo $$ >> \(starts.path)\nexec \(TestBinaries.url("orch-data-plane").path) \"$@\"")
             #expect(try await gateway.startRollout(#"{"replicas": 2}"#).status == 202)
             let status = try await gateway.finishedRollout()
-            #expect(status["state"] as? String == "succeeded", "\(status)")
-            #expect(status["total"] as? Int == 2)
+            #expect(status.state == "succeeded", "\(status)")
+            #expect(status.total == 2)
             let after = try await gateway.readyPids(2)
             let started = try String(contentsOf: starts, encoding: .utf8).split(separator: "\n").compactMap {
                 Int32($0)
@@ -106,10 +106,11 @@ import Testing
 
             #expect(try await gateway.startRollout(#"{"replicas": 1}"#).status == 202)
             let down = try await gateway.finishedRollout()
-            #expect(down["state"] as? String == "succeeded", "\(down)")
+            #expect(down.state == "succeeded", "\(down)")
             _ = try await gateway.readyPids(1)
-            let supervised = try await gateway.control.admin(.GET, "/dataplanes").json["supervised"] as? [Any]
-            #expect(supervised?.count == 1)
+            let supervised = try await gateway.control.admin(.GET, "/dataplanes").decode(DataPlaneListing.self)
+                .supervised
+            #expect(supervised.count == 1)
         }
     }
 
@@ -124,6 +125,6 @@ import Testing
         let notJSON = try await control.admin(.POST, "/dataplanes/rollout", json: "[1]")
         #expect(notJSON.status == 400)
         let idle = try await control.admin(.GET, "/dataplanes/rollout")
-        #expect(idle.json["state"] as? String == "idle")
+        #expect(try idle.decode(RolloutProgress.self).state == "idle")
     }
 }

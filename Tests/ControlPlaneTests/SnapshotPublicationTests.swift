@@ -1,3 +1,4 @@
+import AdminAPI
 import Foundation
 import Shared
 import TestSupport
@@ -28,27 +29,26 @@ import Testing
         #expect(second.endpoints.map(\.name) == ["svc"])
         try await client.send(.ack(version: 2))
 
-        let replica = try await eventually("ack of v2 in /dataplanes") { () -> [String: Any]? in
-            let list = try await gateway.admin(.GET, "/dataplanes").json["dataplanes"] as? [[String: Any]] ?? []
-            return list.first { $0["replica_id"] as? String == "test-replica" && $0["acked_version"] as? Int == 2 }
+        let replica = try await eventually("ack of v2 in /dataplanes") { () -> DataPlaneReplica? in
+            let list = try await gateway.admin(.GET, "/dataplanes").decode(DataPlaneListing.self).dataplanes
+            return list.first { $0.replicaId == "test-replica" && $0.ackedVersion == 2 }
         }
         // The hello said 1234; the control plane takes the pid the kernel gives for the socket's peer.
-        #expect(replica["pid"] as? Int == Int(ProcessInfo.processInfo.processIdentifier))
-        #expect(replica["connected"] as? Bool == true)
-        #expect(replica["behind"] as? Bool == false)
+        #expect(replica.pid == Int(ProcessInfo.processInfo.processIdentifier))
+        #expect(replica.connected == true)
+        #expect(replica.behind == false)
 
         try await client.send(.nack(version: 2, error: "test rejection"))
-        let nacked = try await eventually("nack in /dataplanes") { () -> [String: Any]? in
-            let list = try await gateway.admin(.GET, "/dataplanes").json["dataplanes"] as? [[String: Any]] ?? []
-            return list.first { ($0["last_nack"] as? [String: Any])?["error"] as? String == "test rejection" }
+        let nacked = try await eventually("nack in /dataplanes") { () -> DataPlaneReplica? in
+            let list = try await gateway.admin(.GET, "/dataplanes").decode(DataPlaneListing.self).dataplanes
+            return list.first { $0.lastNack?.error == "test rejection" }
         }
-        #expect((nacked["last_nack"] as? [String: Any])?["version"] as? Int == 2)
+        #expect(nacked.lastNack?.version == 2)
 
         await client.close()
         _ = try await eventually("replica shown as gone") { () -> Bool? in
-            let list = try await gateway.admin(.GET, "/dataplanes").json["dataplanes"] as? [[String: Any]] ?? []
-            return list.first { $0["replica_id"] as? String == "test-replica" }?["connected"] as? Bool == false
-                ? true : nil
+            let list = try await gateway.admin(.GET, "/dataplanes").decode(DataPlaneListing.self).dataplanes
+            return list.first { $0.replicaId == "test-replica" }?.connected == false ? true : nil
         }
     }
 
@@ -72,15 +72,15 @@ import Testing
             .POST, "/registry/endpoints", json: #"{"name": "a", "url": "http://127.0.0.1:9/a"}"#)
         _ = try await gateway.admin(
             .POST, "/registry/endpoints", json: #"{"name": "b", "url": "http://127.0.0.1:9/b"}"#)
-        let list = try await gateway.admin(.GET, "/snapshots").json
-        #expect(list["current_version"] as? Int == 3)
-        let v2 = try await gateway.admin(.GET, "/snapshots/2").json
-        #expect((v2["endpoints"] as? [Any])?.count == 1)
+        let list = try await gateway.admin(.GET, "/snapshots").decode(SnapshotListing.self)
+        #expect(list.currentVersion == 3)
+        let v2 = try await gateway.admin(.GET, "/snapshots/2").decode(Snapshot.self)
+        #expect(v2.endpoints.count == 1)
         #expect(try await gateway.admin(.GET, "/snapshots/99").status == 404)
 
         let rolled = try await gateway.admin(.POST, "/snapshots/2/rollback")
         #expect(rolled.status == 200)
-        #expect(rolled.json["version"] as? Int == 4)
+        #expect(try rolled.decode(RollbackResult.self).version == 4)
         #expect(ConfigFileTests.names(try await gateway.admin(.GET, "/registry/endpoints")) == ["a"])
     }
 }

@@ -1,3 +1,4 @@
+import AdminAPI
 import Foundation
 import TestSupport
 import Testing
@@ -60,11 +61,13 @@ import Testing
         #expect(page.text.contains("/status/data"))
         let data = try await gateway.admin(.GET, "/status/data", headers: cookie)
         #expect(data.status == 200)
-        let names = (data.json["endpoints"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
-        #expect(Set(names) == ["orders", "billing"])
-        let endpoint = (data.json["endpoints"] as? [[String: Any]])?.first
-        #expect(endpoint?["traffic"] is NSNull, "no replica reported traffic")
-        #expect((data.json["config"] as? [String: Any])?["ok"] as? Bool == true)
+        let status = try data.decode(StatusData.self)
+        #expect(Set(status.endpoints.map(\.name)) == ["orders", "billing"])
+        let endpoint = try #require(status.endpoints.first)
+        #expect(endpoint.traffic == nil, "no replica reported traffic")
+        // Present as `null`, not missing.
+        #expect((data.json["endpoints"] as? [[String: Any]])?.first?["traffic"] is NSNull)
+        #expect(status.config.ok == true)
         #expect(try await gateway.admin(.GET, "/status/data").status == 200)
 
         // The cookie opens the status page only, and a forged one opens nothing.

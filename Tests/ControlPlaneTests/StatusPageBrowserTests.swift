@@ -1,3 +1,4 @@
+import AdminAPI
 import Foundation
 import TestSupport
 import Testing
@@ -40,10 +41,8 @@ import Testing
         let gateway = try await ControlPlaneHarness.start(config: StatusPageAccessTests.config, replicas: 2)
         defer { gateway.stop() }
         let replicaIds = try await eventually("two replicas connected", timeout: 60) { () -> [String]? in
-            let listing = try await gateway.admin(.GET, "/dataplanes").json
-            let connected = (listing["dataplanes"] as? [[String: Any]] ?? [])
-                .filter { $0["connected"] as? Bool == true && $0["behind"] as? Bool == false }
-                .compactMap { $0["replica_id"] as? String }
+            let listing = try await gateway.admin(.GET, "/dataplanes").decode(DataPlaneListing.self)
+            let connected = listing.dataplanes.filter { $0.connected && !$0.behind }.map(\.replicaId)
             return connected.count == 2 ? connected : nil
         }
 

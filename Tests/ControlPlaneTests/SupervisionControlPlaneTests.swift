@@ -1,3 +1,4 @@
+import AdminAPI
 import Foundation
 import NIOHTTP1
 import TestSupport
@@ -24,16 +25,12 @@ import Testing
             #expect(upstream.requests.last?.uri == "/api/item?id=7")
 
             // Both replicas hold the current snapshot before the control plane goes away.
-            let listing = try await eventually("both replicas acknowledging", timeout: 60) { () -> TestResponse? in
-                let listing = try await control.admin(.GET, "/dataplanes")
-                let current = listing.json["current_version"] as? Int
-                let acked = (listing.json["dataplanes"] as? [[String: Any]] ?? []).compactMap {
-                    $0["acked_version"] as? Int
-                }
-                return acked.count == 2 && acked.allSatisfy { $0 == current } ? listing : nil
+            let listing = try await eventually("both replicas acknowledging", timeout: 60) { () -> DataPlaneListing? in
+                let listing = try await control.admin(.GET, "/dataplanes").decode(DataPlaneListing.self)
+                let acked = listing.dataplanes.compactMap(\.ackedVersion)
+                return acked.count == 2 && acked.allSatisfy { $0 == listing.currentVersion } ? listing : nil
             }
-            let supervised = listing.json["supervised"] as? [[String: Any]] ?? []
-            #expect(supervised.compactMap { $0["pid"] as? Int }.sorted() == entries.map { Int($0.pid) }.sorted())
+            #expect(listing.supervised.compactMap(\.pid).sorted() == entries.map(\.pid).sorted())
 
             control.kill9()
             let pids = try await waitForReplicaFile(control) { $0.count == 2 }.map(\.pid)

@@ -1,3 +1,4 @@
+import AdminAPI
 import Foundation
 import NIOHTTP1
 import TestSupport
@@ -52,9 +53,9 @@ import Testing
         #expect(plainInode != nil && tlsInode != nil)
         let expected: [Substring] = ["LISTEN_FDNAMES=proxy:proxy-tls", "LISTEN_FDS=2"]
 
-        let status = try await control.admin(.GET, "/config/status").json["tls"] as? [String: Any]
-        #expect(status?["listener"] as? String == "127.0.0.1:\(tlsPort)")
-        #expect((status?["certificates"] as? [[String: Any]])?.first?["subject"] as? String == "CN=gateway.test")
+        let status = try await control.admin(.GET, "/config/status").decode(ConfigStatus.self).tls
+        #expect(status.listener == "127.0.0.1:\(tlsPort)")
+        #expect(status.certificates.first?.subject == "CN=gateway.test")
         #expect(
             try String(contentsOf: replicaFile(control), encoding: .utf8).contains(
                 #""proxy_tls":"127.0.0.1:\#(tlsPort)""#))
@@ -80,7 +81,7 @@ import Testing
         _ = try await gateway.readyPids(1)
         #expect(try await gateway.startRollout().status == 202)
         let rollout = try await gateway.finishedRollout()
-        #expect(rollout["state"] as? String == "succeeded", "\(rollout)")
+        #expect(rollout.state == "succeeded", "\(rollout)")
         let third = try await gateway.readyPids(1)[0]
         #expect(third != second)
         let rolled = try Self.inherited(third)

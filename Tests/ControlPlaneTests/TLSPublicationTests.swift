@@ -59,22 +59,20 @@ import Testing
             return await source.load(cause: "config file changed")
         }
 
-        /// `GET path` through the admin router.
-        func get(_ path: String) async throws -> [String: Any] {
+        /// `GET path` through the admin router; expects 200.
+        func get(_ path: String) async throws -> Answer {
             try await request(.get, path)
         }
 
         /// `method path` through the admin router; expects 200.
-        func request(_ method: HTTPRequest.Method, _ path: String, body: String? = nil) async throws -> [String: Any] {
-            let (status, json) = try await send(method, path, body: body)
-            #expect(status == 200, "\(json)")
-            return json
+        func request(_ method: HTTPRequest.Method, _ path: String, body: String? = nil) async throws -> Answer {
+            let answer = try await send(method, path, body: body)
+            #expect(answer.status == 200, "\(answer.text)")
+            return answer
         }
 
-        /// `method path` through the admin router: the status and the JSON body.
-        func send(
-            _ method: HTTPRequest.Method, _ path: String, body: String? = nil
-        ) async throws -> (status: Int, json: [String: Any]) {
+        /// `method path` through the admin router: the status and the body.
+        func send(_ method: HTTPRequest.Method, _ path: String, body: String? = nil) async throws -> Answer {
             let application = Application(router: AdminServer.router(services: services, token: "test-token"))
             let (status, data) = try await application.test(.router) { client in
                 try await client.execute(
@@ -84,7 +82,25 @@ import Testing
                     (response.status.code, Data(response.body.readableBytesView))
                 }
             }
-            return (status, try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:])
+            return Answer(status: Int(status), body: data)
+        }
+    }
+
+    /// An admin answer through the router.
+    struct Answer {
+        var status: Int
+        var body: Data
+
+        var text: String { String(decoding: body, as: UTF8.self) }
+
+        /// The body decoded as `type` (an `AdminAPI` type).
+        func decode<Value: Decodable>(_ type: Value.Type) throws -> Value {
+            try JSONDecoder().decode(type, from: body)
+        }
+
+        /// The body as a JSON object, for what a decode cannot show: a key present as `null`.
+        var json: [String: Any] {
+            (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:]
         }
     }
 
@@ -197,12 +213,10 @@ import Testing
 
         // The refusal shows in /config/status like any invalid edit.
         try await gateway.load(bad)
-        let status = try await gateway.get("/config/status")
-        let errors = status["last_reload_errors"] as? [[String: Any]] ?? []
-        #expect(errors.first?["field"] as? String == "tls.cert_file", "\(status)")
-        #expect((status["last_reload_error"] as? String)?.contains(missing) == true)
-        let tls = status["tls"] as? [String: Any]
-        #expect((tls?["certificates"] as? [[String: Any]])?.first?["cert_file"] as? String == gateway.site.certFile)
+        let status = try await gateway.get("/config/status").decode(ConfigStatus.self)
+        #expect(status.lastReloadErrors.first?.field == "tls.cert_file", "\(status)")
+        #expect(status.lastReloadError?.contains(missing) == true)
+        #expect(status.tls.certificates.first?.certFile == gateway.site.certFile)
     }
 
     @Test func withoutATLSListenerOnlyTheShapeIsChecked() async throws {
@@ -236,39 +250,47 @@ import Testing
                     "client_ca_file: \(gateway.site.certFile)",
                 ]))
         gateway.services.tlsListener = "127.0.0.1:8443"
-        let tls = try #require(try await gateway.get("/config/status")["tls"] as? [String: Any])
-        #expect(tls["listener"] as? String == "127.0.0.1:8443")
-        #expect(tls["min_version"] as? String == "1.2")
-        #expect(tls["client_ca_file"] as? String == gateway.site.certFile)
-        let certificates = try #require(tls["certificates"] as? [[String: Any]])
-        #expect(certificates.count == 3)
+        let answer = try await gateway.get("/config/status")
+        let tls = try answer.decode(ConfigStatus.self).tls
+        #expect(tls.listener == "127.0.0.1:8443")
+        #expect(tls.minVersion == "1.2")
+        #expect(tls.clientCAFile == gateway.site.certFile)
+        let certificates = tls.certificates
+        try #require(certificates.count == 3)
 
         let site = certificates[0]
-        #expect(site["cert_file"] as? String == gateway.site.certFile)
-        #expect(site["key_file"] as? String == gateway.site.keyFile)
-        #expect(site["default"] as? Bool == true)
-        #expect(site["subject"] as? String == "CN=gateway.test")
-        #expect(site["dns_names"] as? [String] == ["gateway.test", "www.gateway.test"])
-        #expect(site["ip_addresses"] as? [String] == ["127.0.0.1", "::1"])
-        #expect(site["days_left"] as? Int == 90)
-        #expect(site["expires_soon"] as? Bool == false)
-        #expect(site["expired"] as? Bool == false)
-        #expect(site["error"] is NSNull)
-        let notAfter = try #require(site["not_after"] as? String)
+        #expect(site.certFile == gateway.site.certFile)
+        #expect(site.keyFile == gateway.site.keyFile)
+        #expect(site.isDefault == true)
+        #expect(site.subject == "CN=gateway.test")
+        #expect(site.dnsNames == ["gateway.test", "www.gateway.test"])
+        #expect(site.ipAddresses == ["127.0.0.1", "::1"])
+        #expect(site.daysLeft == 90)
+        #expect(site.expiresSoon == false)
+        #expect(site.expired == false)
+        #expect(site.error == nil)
+        let notAfter = try #require(site.notAfter)
         #expect(notAfter.hasSuffix("Z") && notAfter.count == 20, "\(notAfter)")
-        #expect((site["not_before"] as? String)?.hasSuffix("Z") == true)
+        #expect(site.notBefore?.hasSuffix("Z") == true)
 
         let soon = certificates[1]
-        #expect(soon["default"] as? Bool == false)
-        #expect(soon["subject"] as? String == "CN=soon.test")
-        #expect(soon["days_left"] as? Int == 3)
-        #expect(soon["expires_soon"] as? Bool == true)
+        #expect(soon.isDefault == false)
+        #expect(soon.subject == "CN=soon.test")
+        #expect(soon.daysLeft == 3)
+        #expect(soon.expiresSoon == true)
 
         let gone = certificates[2]
-        #expect(gone["subject"] is NSNull)
-        #expect(gone["days_left"] is NSNull)
-        #expect(gone["dns_names"] as? [String] == [])
-        #expect(gone["error"] as? String == "cannot read certificate file \(missing): No such file or directory")
+        #expect(gone.subject == nil)
+        #expect(gone.daysLeft == nil)
+        #expect(gone.dnsNames == [])
+        #expect(gone.error == "cannot read certificate file \(missing): No such file or directory")
+
+        // What a certificate lacks is `null`, not a missing key.
+        let raw = try #require((answer.json["tls"] as? [String: Any])?["certificates"] as? [[String: Any]])
+        try #require(raw.count == 3)
+        #expect(raw[0]["error"] is NSNull)
+        #expect(raw[2]["subject"] is NSNull)
+        #expect(raw[2]["days_left"] is NSNull)
 
         // A document with other TLS settings differs; one with the same does not.
         let same = try await gateway.request(
@@ -280,21 +302,29 @@ import Testing
                     "  - {cert_file: \(gateway.soon.certFile), key_file: \(gateway.soon.keyFile)}",
                     "  - {cert_file: \(missing), key_file: \(gateway.soon.keyFile)}",
                     "client_ca_file: \(gateway.site.certFile)",
-                ]))
-        #expect(same["tls_changed"] as? Bool == false, "\(same)")
-        let other = try await gateway.request(.post, "/config/diff", body: Self.endpoints)
-        #expect(other["tls_changed"] as? Bool == true, "\(other)")
+                ])
+        )
+        .decode(ConfigDiff.self)
+        #expect(same.tlsChanged == false, "\(same)")
+        let other = try await gateway.request(.post, "/config/diff", body: Self.endpoints).decode(ConfigDiff.self)
+        #expect(other.tlsChanged == true, "\(other)")
     }
 
     @Test func configStatusWithoutTLSHasNoListenerAndNoCertificates() async throws {
         let gateway = try await Gateway()
         defer { gateway.directory.remove() }
         try await gateway.load(Self.endpoints)
-        let tls = try #require(try await gateway.get("/config/status")["tls"] as? [String: Any])
-        #expect(tls["listener"] is NSNull)
-        #expect(tls["min_version"] is NSNull)
-        #expect(tls["client_ca_file"] is NSNull)
-        #expect((tls["certificates"] as? [Any])?.isEmpty == true)
+        let answer = try await gateway.get("/config/status")
+        let tls = try answer.decode(ConfigStatus.self).tls
+        #expect(tls.listener == nil)
+        #expect(tls.minVersion == nil)
+        #expect(tls.clientCAFile == nil)
+        #expect(tls.certificates.isEmpty)
+        // Present as `null`, not missing.
+        let raw = try #require(answer.json["tls"] as? [String: Any])
+        #expect(raw["listener"] is NSNull)
+        #expect(raw["min_version"] is NSNull)
+        #expect(raw["client_ca_file"] is NSNull)
     }
 
     @Test func anEndpointImportWithATLSSectionIsRefused() async throws {
@@ -303,7 +333,11 @@ import Testing
         let refused = try await gateway.send(
             .post, "/registry/import", body: "endpoints: []\ntls:\n  cert_file: a.pem\n  key_file: a.key\n")
         #expect(refused.status == 422)
-        #expect((refused.json["detail"] as? String)?.contains("tls") == true, "\(refused.json)")
+        guard case .message(let detail) = try refused.decode(ErrorBody.self).detail else {
+            Issue.record("not a one-sentence detail: \(refused.text)")
+            return
+        }
+        #expect(detail.contains("tls"), "\(detail)")
     }
 
     @Test func summariesCountWholeDaysAndWarnUnderFourteen() {

@@ -1,3 +1,4 @@
+import AdminAPI
 import Foundation
 import Shared
 import TestSupport
@@ -40,15 +41,13 @@ import Testing
             await Self.status(replica, "/orchestrator/added/x") == 200 ? true : nil
         }
 
-        let current = try await gateway.admin(.GET, "/dataplanes").json["current_version"] as? Int
-        let listed = try await eventually("the replica's ack in /dataplanes") { () -> [String: Any]? in
-            let list = try await gateway.admin(.GET, "/dataplanes").json["dataplanes"] as? [[String: Any]] ?? []
-            return list.first {
-                $0["replica_id"] as? String == "it-replica" && $0["acked_version"] as? Int == current
-            }
+        let current = try await gateway.admin(.GET, "/dataplanes").decode(DataPlaneListing.self).currentVersion
+        let listed = try await eventually("the replica's ack in /dataplanes") { () -> DataPlaneReplica? in
+            let list = try await gateway.admin(.GET, "/dataplanes").decode(DataPlaneListing.self).dataplanes
+            return list.first { $0.replicaId == "it-replica" && $0.ackedVersion == current }
         }
-        #expect(listed["pid"] as? Int == Int(replica.process.pid))
-        #expect(listed["connected"] as? Bool == true)
+        #expect(listed.pid == Int(replica.process.pid))
+        #expect(listed.connected == true)
         await upstream.stop()
     }
 

@@ -1,3 +1,4 @@
+import AdminAPI
 import Foundation
 import TestSupport
 import Testing
@@ -44,6 +45,6 @@ import Testing
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("Endpoint not found: nope"))
         let json = try await gateway.orchctl("breaker", "list", "--output", "json")
-        #expect((json.json["aggregate"] as? [[String: Any]])?.first?["endpoint_id"] as? String == "refused")
+        #expect(try json.decode(BreakerListing.self).aggregate.first?.endpointId == "refused")
     }
 }

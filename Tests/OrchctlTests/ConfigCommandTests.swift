@@ -1,3 +1,4 @@
+import AdminAPI
 import Foundation
 import TestSupport
 import Testing
@@ -27,13 +28,11 @@ import Testing
                 "1 unchanged: user_service",
             ], "\(diff)")
 
-        let json = try await gateway.orchctl("config", "diff", copy, "--output", "json").json
-        #expect(json["added"] as? [String] == ["audit"])
-        #expect(json["removed"] as? [String] == ["billing"])
-        #expect(json["unchanged"] as? [String] == ["user_service"])
-        let changed = json["changed"] as? [[String: Any]] ?? []
-        #expect(changed.map { $0["name"] as? String } == ["order_service"])
-        #expect(changed.first?["fields"] as? [String] == ["url", "timeout"])
+        let json = try await gateway.orchctl("config", "diff", copy, "--output", "json").decode(ConfigDiff.self)
+        #expect(json.added == ["audit"])
+        #expect(json.removed == ["billing"])
+        #expect(json.unchanged == ["user_service"])
+        #expect(json.changed == [ConfigChange(name: "order_service", fields: ["url", "timeout"])])
 
         let same = try await gateway.orchctl("config", "diff", gateway.configURL.path)
         #expect(same.lines == ["No changes.", "3 unchanged: user_service, order_service, billing"], "\(same)")
@@ -104,8 +103,8 @@ import Testing
         #expect(result.status == 0, "\(result)")
         #expect(result.lines.first == "Configuration reloaded successfully (3 endpoints in the file)", "\(result)")
 
-        let json = try await gateway.orchctl("config", "reload", "--output", "json").json
-        #expect(json["success"] as? Bool == true)
-        #expect(json["endpoints_count"] as? Int == 3)
+        let json = try await gateway.orchctl("config", "reload", "--output", "json").decode(ConfigReloaded.self)
+        #expect(json.success == true)
+        #expect(json.endpointsCount == 3)
     }
 }

@@ -1,3 +1,4 @@
+import AdminAPI
 import Foundation
 import TestSupport
 import Testing
@@ -73,11 +74,11 @@ import Testing
         #expect(Set(both.values.map { Int32(Self.cell($0, 1) ?? "") ?? 0 }) == Set(gateway.replicaPids))
 
         // Kill one by the pid the control plane reports.
-        let listing = try await gateway.orchctl("status", "--output", "json").json
-        let replicas = (listing["dataplanes"] as? [String: Any])?["dataplanes"] as? [[String: Any]] ?? []
+        let listing = try await gateway.orchctl("status", "--output", "json")
+        let replicas = try listing.decode(DataPlaneListing.self, at: "dataplanes").dataplanes
         let victimRow = try #require(replicas.first)
-        let victimID = try #require(victimRow["replica_id"] as? String)
-        let victim = try #require(victimRow["pid"] as? Int)
+        let victimID = victimRow.replicaId
+        let victim = victimRow.pid
         kill(pid_t(victim), SIGKILL)
         let started = Date()
         let after = try await eventually("\(victimID) gone", timeout: 10) { () -> [String: [Substring]]? in

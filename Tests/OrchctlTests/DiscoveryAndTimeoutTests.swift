@@ -1,3 +1,4 @@
+import AdminAPI
 import Foundation
 import TestSupport
 import Testing
@@ -72,10 +73,10 @@ import Testing
         #expect(check.stdout.contains("connection refused"), "\(check)")
         #expect(check.stderr == "orchctl: the probe of down failed: connection refused\n", "\(check)")
 
-        let record = try await gateway.admin(.GET, "/health/endpoints/down").json
-        #expect(record["error_message"] as? String == "connection refused")
+        let record = try await gateway.admin(.GET, "/health/endpoints/down").decode(TimestampedHealthRecord.self).record
+        #expect(record.errorMessage == "connection refused")
         // The probe's own time: a refused connection is not retried until the 8 s timeout.
-        let probeTime = try #require(record["response_time"] as? Double)
+        let probeTime = try #require(record.responseTime)
         #expect(probeTime < 2, "a refused probe took \(probeTime)s")
     }
 }

@@ -1,3 +1,4 @@
+import AdminAPI
 import Foundation
 import TestSupport
 import Testing
@@ -8,12 +9,10 @@ import Testing
         let gateway = try await ControlPlaneHarness.start(config: OrchctlFixtures.config, replicas: 1)
         defer { gateway.stop() }
         let before = try await eventually("the replica acknowledging", timeout: 60) { () -> Int? in
-            let listing = try await gateway.admin(.GET, "/dataplanes").json
-            let replica = (listing["dataplanes"] as? [[String: Any]])?.first
-            guard let acked = replica?["acked_version"] as? Int, acked == listing["current_version"] as? Int else {
-                return nil
-            }
-            return replica?["pid"] as? Int
+            let listing = try await gateway.admin(.GET, "/dataplanes").decode(DataPlaneListing.self)
+            let replica = listing.dataplanes.first
+            guard let acked = replica?.ackedVersion, acked == listing.currentVersion else { return nil }
+            return replica?.pid
         }
 
         let rollout = try await gateway.orchctl("rollout", "--interval", "0.1")
@@ -26,8 +25,9 @@ import Testing
 
         let json = try await gateway.orchctl("rollout", "--output", "json")
         #expect(json.status == 0, "\(json)")
-        #expect(json.json["state"] as? String == "succeeded")
-        #expect((json.json["steps"] as? [Any])?.count == 1)
+        let progress = try json.decode(RolloutProgress.self)
+        #expect(progress.state == "succeeded")
+        #expect(progress.steps.count == 1)
 
         let invalid = try await gateway.orchctl("rollout", "--replicas", "0")
         #expect(invalid.status == 2)

@@ -1,4 +1,5 @@
 import Foundation
+import Shared
 import TestSupport
 import Testing
 
@@ -26,9 +27,9 @@ import Testing
         #expect(shown.lines.contains { $0.hasPrefix("  order_service") && $0.contains("45s") }, "\(shown)")
         #expect(!shown.stdout.contains("extra"))
 
-        let json = try await gateway.orchctl("snapshots", "show", "\(second)", "--output", "json").json
-        #expect(json["version"] as? Int == second)
-        #expect((json["endpoints"] as? [Any])?.count == 4)
+        let json = try await gateway.orchctl("snapshots", "show", "\(second)", "--output", "json").decode(Snapshot.self)
+        #expect(json.version == second)
+        #expect(json.endpoints.count == 4)
 
         let rolled = try await gateway.orchctl("snapshots", "rollback", "\(first)")
         #expect(rolled.status == 0, "\(rolled)")

@@ -1,3 +1,4 @@
+import AdminAPI
 import Foundation
 import Shared
 import TestSupport
@@ -37,11 +38,15 @@ import Testing
             #expect(line.range(of: "http://")!.lowerBound.utf16Offset(in: line) == urlColumn, "\(line)")
         }
 
-        let json = try await gateway.orchctl("status", "--output", "json").json
-        #expect(Set(json.keys) == ["service", "health", "config", "dataplanes", "endpoints"])
-        #expect((json["health"] as? [String: Any])?["snapshot_version"] as? Int == version)
-        #expect(((json["config"] as? [String: Any])?["proxy"] as? [String: Any])?["max_headers"] as? Int == 100)
-        #expect(((json["endpoints"] as? [String: Any])?["endpoints"] as? [Any])?.count == 3)
+        let json = try await gateway.orchctl("status", "--output", "json")
+        // The five answers under their keys, each as its AdminAPI type. The object around them is
+        // orchctl's own (no AdminAPI type), so its keys are read raw.
+        #expect(Set(json.json.keys) == ["service", "health", "config", "dataplanes", "endpoints"])
+        _ = try json.decode(ServiceDescription.self, at: "service")
+        _ = try json.decode(DataPlaneListing.self, at: "dataplanes")
+        #expect(try json.decode(GatewayHealth.self, at: "health").snapshotVersion == version)
+        #expect(try json.decode(ConfigStatus.self, at: "config").proxy.maxHeaders == 100)
+        #expect(try json.decode(EndpointList.self, at: "endpoints").endpoints.count == 3)
     }
 
     @Test func showsTheProxyLimitsOfTheConfigFileAndTheirChanges() async throws {
@@ -61,10 +66,10 @@ import Testing
             try await gateway.orchctl("status").lines.first { $0.hasPrefix("Limits ") && $0.contains("2 pipelined") }
         }
         #expect(limits.contains(" 16384 connections,"), "\(limits)")
-        let json = try await gateway.orchctl("status", "--output", "json").json
-        let proxy = (json["config"] as? [String: Any])?["proxy"] as? [String: Any]
-        #expect(proxy?["header_timeout"] as? Double == 0.5)
-        #expect(proxy?["max_pipelined"] as? Int == 2)
+        let json = try await gateway.orchctl("status", "--output", "json")
+        let proxy = try json.decode(ConfigStatus.self, at: "config").proxy
+        #expect(proxy.headerTimeout == 0.5)
+        #expect(proxy.maxPipelined == 2)
     }
 
     @Test func showsTheTLSListenerAndWarnsAboutACertificateThatExpiresSoon() async throws {
@@ -100,10 +105,10 @@ import Testing
         let warning = try #require(result.lines.first { $0.hasPrefix("  WARNING: ") }, "\(result)")
         #expect(warning.hasPrefix("  WARNING: \(soon.certFile) expires in 5 days ("), "\(warning)")
 
-        let json = try await gateway.orchctl("status", "--output", "json").json
-        let tls = (json["config"] as? [String: Any])?["tls"] as? [String: Any]
-        #expect(tls?["listener"] as? String == "127.0.0.1:8443")
-        #expect((tls?["certificates"] as? [[String: Any]])?.last?["expires_soon"] as? Bool == true)
+        let json = try await gateway.orchctl("status", "--output", "json")
+        let tls = try json.decode(ConfigStatus.self, at: "config").tls
+        #expect(tls.listener == "127.0.0.1:8443")
+        #expect(tls.certificates.last?.expiresSoon == true)
     }
 
     @Test func marksReplicasThatAreBehindNackedOrGone() async throws {

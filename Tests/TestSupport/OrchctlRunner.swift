@@ -6,9 +6,24 @@ public struct OrchctlResult: Sendable, CustomStringConvertible {
     public var stdout: String
     public var stderr: String
 
-    /// stdout parsed as a JSON object (empty when it is not one).
+    /// stdout parsed as a JSON object (empty when it is not one): for what is not one admin API
+    /// answer, such as the set of keys `orchctl status --output json` puts its answers under.
+    /// Admin answers are read with ``decode(_:)`` or ``decode(_:at:)``.
     public var json: [String: Any] {
         (try? JSONSerialization.jsonObject(with: Data(stdout.utf8))) as? [String: Any] ?? [:]
+    }
+
+    /// stdout decoded as `type` (an `AdminAPI` type, for `--output json` of an admin answer).
+    public func decode<Value: Decodable>(_ type: Value.Type) throws -> Value {
+        try JSONDecoder().decode(type, from: Data(stdout.utf8))
+    }
+
+    /// The member `key` of stdout's JSON object decoded as `type`: for output that prints several
+    /// admin answers under keys (`orchctl status --output json`).
+    public func decode<Value: Decodable>(_ type: Value.Type, at key: String) throws -> Value {
+        let decoder = JSONDecoder()
+        decoder.userInfo[Member<Value>.keyInfo] = key
+        return try decoder.decode(Member<Value>.self, from: Data(stdout.utf8)).value
     }
 
     /// stdout split into lines, without trailing blanks.
@@ -17,6 +32,27 @@ public struct OrchctlResult: Sendable, CustomStringConvertible {
     }
 
     public var description: String { "exit \(status)\n--- stdout\n\(stdout)--- stderr\n\(stderr)" }
+}
+
+/// One member of a JSON object, under the key `userInfo[keyInfo]` names.
+private struct Member<Value: Decodable>: Decodable {
+    struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    static var keyInfo: CodingUserInfoKey { CodingUserInfoKey(rawValue: "member")! }
+
+    var value: Value
+
+    init(from decoder: any Decoder) throws {
+        guard let key = decoder.userInfo[Self.keyInfo] as? String else {
+            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "no member key given"))
+        }
+        value = try decoder.container(keyedBy: Key.self).decode(Value.self, forKey: Key(stringValue: key))
+    }
 }
 
 /// Runs the real `orchctl` binary with output captured to files; environment variables

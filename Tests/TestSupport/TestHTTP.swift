@@ -17,7 +17,10 @@ public struct TestResponse: Sendable {
 
     public var text: String { String(decoding: body, as: UTF8.self) }
 
-    /// The body as a JSON object (empty when it is not one).
+    /// The body as a JSON object (empty when it is not one): for bodies that are not admin API
+    /// answers (the data plane's `/health` and errors, upstream echoes, the OpenAPI document), and
+    /// for what a decode cannot show (a key present as `null`). Admin answers are read with
+    /// ``decode(_:)`` into their `AdminAPI` type.
     public var json: [String: Any] {
         (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:]
     }
