@@ -16,6 +16,11 @@ package actor EndpointRegistry {
     let history: Int
     /// The newest published snapshot.
     package private(set) var current: Snapshot
+    /// The content of the store as the last commit left it, changed in place by the next one.
+    private var content: SnapshotContent
+    /// Whether a commit runs, and the commits waiting for their turn (first come, first served).
+    private var committing = false
+    private var waitingCommits: [CheckedContinuation<Void, Never>] = []
     private let health = HealthTable()
     /// The seq of the last health update sent; a new one for every flip or new snapshot.
     private var healthSeq = 0
@@ -37,7 +42,8 @@ package actor EndpointRegistry {
         self.logger = logger
         let latest = try await store.read { db in try SnapshotRecord.latest(db) }
         current = latest ?? Snapshot(version: 0, createdAt: Timestamp.string(), cause: "empty", endpoints: [])
-        try await commit(cause: "startup") { _ in }
+        content = SnapshotContent(current)
+        try await commit(cause: "startup", touching: .everything) { _ in }
         await publisher.publish(current)
         await publishHealth()
     }
@@ -71,7 +77,7 @@ package actor EndpointRegistry {
     @discardableResult
     package func register(_ config: EndpointConfig) async throws -> EndpointRecord {
         let path = configPath
-        return try await commit(cause: "api: register \(config.name)") { db in
+        return try await commit(cause: "api: register \(config.name)", touching: [config.name]) { db in
             let now = Timestamp.string()
             if let existing = try EndpointRecord.find(db, name: config.name) {
                 guard existing.owner == .api else { throw RegistryError.ownedByFile(config.name, path: path) }
@@ -100,7 +106,7 @@ package actor EndpointRegistry {
     package func replace(_ name: String, with config: EndpointConfig) async throws -> EndpointRecord {
         let path = configPath
         let cause = Self.cause(of: try await record(name)?.config, becoming: config, name: name)
-        return try await commit(cause: cause) { db in
+        return try await commit(cause: cause, touching: [name]) { db in
             guard var record = try EndpointRecord.find(db, name: name) else { throw RegistryError.notFound(name) }
             guard record.owner == .api else { throw RegistryError.ownedByFile(name, path: path) }
             if let other = try EndpointRecord.find(db, url: config.url), other.name != name {
@@ -125,7 +131,7 @@ package actor EndpointRegistry {
     /// Removes an API-owned endpoint.
     package func remove(_ name: String) async throws {
         let path = configPath
-        try await commit(cause: "api: remove \(name)") { db in
+        try await commit(cause: "api: remove \(name)", touching: [name]) { db in
             guard let record = try EndpointRecord.find(db, name: name) else { throw RegistryError.notFound(name) }
             guard record.owner == .api else { throw RegistryError.ownedByFile(name, path: path) }
             try EndpointRecord.delete(db, name: name)
@@ -135,7 +141,7 @@ package actor EndpointRegistry {
 
     /// Sets the operator status of any endpoint (file- or API-owned): it is runtime state, not config.
     package func setStatus(_ name: String, _ status: AdminStatus) async throws {
-        try await commit(cause: "api: status of \(name) = \(status.rawValue)") { db in
+        try await commit(cause: "api: status of \(name) = \(status.rawValue)", touching: [name]) { db in
             guard var record = try EndpointRecord.find(db, name: name) else { throw RegistryError.notFound(name) }
             record.status = status
             try record.save(db)
@@ -160,7 +166,9 @@ package actor EndpointRegistry {
             result.dryRun = true
             return result
         }
-        let result = try await commit(cause: cause) { db in
+        // A prune may remove any API-owned endpoint: the snapshot is rebuilt whole.
+        let scope: ChangeScope = batch.prune ? .everything : .endpoints(Set(batch.upserts.map(\.name) + batch.removals))
+        let result = try await commit(cause: cause, touching: scope) { db in
             let existing = try EndpointRecord.all(db)
             let result = try batch.plan(existing, configPath: path)
             for name in result.removed { try EndpointRecord.delete(db, name: name) }
@@ -192,7 +200,7 @@ package actor EndpointRegistry {
     /// API-owned endpoints are untouched; a file endpoint that collides with one fails the whole
     /// change.
     package func apply(_ config: GatewayConfig, cause: String) async throws -> SyncResult {
-        try await commit(cause: cause) { db in
+        try await commit(cause: cause, touching: .everything) { db in
             try GlobalPolicies(circuitBreaker: config.circuitBreaker, healthCheck: config.healthCheck).save(db)
             try config.proxy.save(db)
             try TLSSettings.save(config.tls, db)
@@ -250,7 +258,7 @@ package actor EndpointRegistry {
     /// a new version. Global policies and TLS settings stay as the config file sets them: an old
     /// snapshot may name certificates that have since expired or been replaced.
     package func rollback(to version: Int) async throws -> Snapshot {
-        try await commit(cause: "rollback to \(version)") { db in
+        try await commit(cause: "rollback to \(version)", touching: .everything) { db in
             guard let target = try SnapshotRecord.find(db, version: version) else {
                 let oldest = try SnapshotRecord.oldestVersion(db)
                 let pruned = oldest.map { version < $0 } ?? false
@@ -286,45 +294,42 @@ package actor EndpointRegistry {
         await publisher.publishHealth(HealthUpdate.between(current, and: health.all, seq: healthSeq))
     }
 
-    /// Runs `mutate` and stores a new snapshot in the same transaction when the content changed,
-    /// then publishes it.
+    /// Runs `mutate` and stores a new snapshot in the same transaction when the configuration
+    /// changed, then publishes it. Commits run one at a time, so ``content`` is always the
+    /// content of the newest stored snapshot (or of the store, when no change made one).
+    ///
+    /// With `scope` naming endpoints, only those are read back from the store and re-encoded;
+    /// `.everything` rebuilds the content from the store (config file, rollback, start-up).
     @discardableResult
     private func commit<T: Sendable>(
         cause: String,
+        touching scope: ChangeScope,
         _ mutate: @escaping @Sendable (Database) throws -> T
     ) async throws -> T {
-        let health = self.health
+        await takeCommitTurn()
+        defer { endCommitTurn() }
+        let health = self.health.all
         let history = self.history
+        let base = content
         cachedRecords = nil
         recordsGeneration += 1
         defer {
             cachedRecords = nil
             recordsGeneration += 1
         }
-        let (result, snapshot) = try await store.write { db -> (T, Snapshot?) in
+        let (result, next, snapshot) = try await store.write { db -> (T, SnapshotContent, Snapshot?) in
             let result = try mutate(db)
-            let endpoints = try SnapshotBuilder.endpoints(db, health: health.all)
-            let proxy = try SnapshotBuilder.proxy(db)
-            let tls = try SnapshotBuilder.tls(db)
-            // Compare with the newest stored snapshot, not `current`: another change may have
-            // committed while this one waited for the writer. Health is left out of the
-            // comparison: flips travel as health updates, and a snapshot is stored for
-            // configuration changes only (it still carries the health of its time).
-            let newest = try SnapshotRecord.latest(db)
-            let newestVersion = newest?.version ?? 0
-            if let newest,
-                Self.configurationChecksum(newest.endpoints, proxy: newest.proxy, tls: newest.tls)
-                    == Self.configurationChecksum(endpoints, proxy: proxy, tls: tls)
-            {
-                return (result, nil)
-            }
-            let snapshot = Snapshot(
-                version: newestVersion + 1, createdAt: Timestamp.string(), cause: cause, endpoints: endpoints,
-                proxy: proxy, tls: tls)
-            try SnapshotRecord.insert(db, snapshot)
+            let (next, changed) = try SnapshotBuilder.content(db, after: base, touching: scope, health: health)
+            // Health is left out of the comparison: flips travel as health updates, and a
+            // snapshot is stored for configuration changes only (it carries the health of its time).
+            let newest = try Int.fetchOne(db, sql: "SELECT MAX(version) FROM snapshot") ?? 0
+            guard changed || newest == 0 else { return (result, next, nil) }
+            let snapshot = next.snapshot(version: newest + 1, createdAt: Timestamp.string(), cause: cause)
+            try SnapshotRecord.insert(db, snapshot, body: next.canonicalJSON(of: snapshot))
             try SnapshotRecord.prune(db, keeping: history)
-            return (result, snapshot)
+            return (result, next, snapshot)
         }
+        content = next
         if let snapshot, snapshot.version > current.version {
             current = snapshot
             logger.info(
@@ -336,11 +341,20 @@ package actor EndpointRegistry {
         return result
     }
 
-    /// The checksum of a snapshot's content with every endpoint's health left out.
-    static func configurationChecksum(_ endpoints: [SnapshotEndpoint], proxy: ProxyLimits?, tls: TLSSettings?) -> String
-    {
-        var unprobed = endpoints
-        for index in unprobed.indices { unprobed[index].health = .unknown }
-        return Snapshot.checksum(of: unprobed, proxy: proxy, tls: tls)
+    /// Waits until every earlier commit ended. Not cancellable: a turn asked for is always given.
+    private func takeCommitTurn() async {
+        guard committing else {
+            committing = true
+            return
+        }
+        await withCheckedContinuation { waitingCommits.append($0) }
+    }
+
+    private func endCommitTurn() {
+        if waitingCommits.isEmpty {
+            committing = false
+        } else {
+            waitingCommits.removeFirst().resume()
+        }
     }
 }

@@ -4,27 +4,71 @@ import Shared
 /// Builds the snapshot content from the store's rows, the global policies, the proxy limits, the
 /// TLS settings and current health.
 enum SnapshotBuilder {
+    static func endpoint(
+        _ record: EndpointRecord, policies: GlobalPolicies, health: [String: EndpointHealth]
+    ) -> SnapshotEndpoint {
+        let breaker = record.config.circuitBreaker?.applied(to: policies.circuitBreaker) ?? policies.circuitBreaker
+        let probing = record.config.healthCheck?.applied(to: policies.healthCheck) ?? policies.healthCheck
+        return SnapshotEndpoint(
+            config: record.config,
+            owner: record.owner,
+            circuitBreaker: breaker,
+            healthCheck: probing,
+            health: probing.enabled ? health[record.name] ?? .unknown : .unknown,
+            status: record.status
+        )
+    }
+
     static func endpoints(
         _ records: [EndpointRecord],
         policies: GlobalPolicies,
         health: [String: EndpointHealth]
     ) -> [SnapshotEndpoint] {
-        records.map { record in
-            let breaker = record.config.circuitBreaker?.applied(to: policies.circuitBreaker) ?? policies.circuitBreaker
-            let probing = record.config.healthCheck?.applied(to: policies.healthCheck) ?? policies.healthCheck
-            return SnapshotEndpoint(
-                config: record.config,
-                owner: record.owner,
-                circuitBreaker: breaker,
-                healthCheck: probing,
-                health: probing.enabled ? health[record.name] ?? .unknown : .unknown,
-                status: record.status
-            )
-        }
+        records.map { endpoint($0, policies: policies, health: health) }
     }
 
     static func endpoints(_ db: Database, health: [String: EndpointHealth]) throws -> [SnapshotEndpoint] {
         endpoints(try EndpointRecord.all(db), policies: try GlobalPolicies.load(db), health: health)
+    }
+
+    /// The content after a change within `scope`, made from `base` (the content before it), and
+    /// whether its configuration differs from `base` (health aside).
+    static func content(
+        _ db: Database, after base: SnapshotContent, touching scope: ChangeScope, health: [String: EndpointHealth]
+    ) throws -> (content: SnapshotContent, changed: Bool) {
+        let policies = try GlobalPolicies.load(db)
+        switch scope {
+        case .everything:
+            let records = try EndpointRecord.all(db)
+            var next = SnapshotContent(
+                records.map { (endpoint($0, policies: policies, health: health), $0.seq) }, proxy: try proxy(db),
+                tls: try tls(db))
+            let changed = !next.sameConfiguration(as: base)
+            // Unchanged, the content keeps its endpoints' health as published.
+            if !changed { next = base.withSeqs(of: next) }
+            return (next, changed)
+        case .endpoints(let names):
+            var next = base
+            var changed = false
+            for name in names.sorted() {
+                guard let record = try EndpointRecord.find(db, name: name) else {
+                    if base[name] != nil {
+                        next.remove(name)
+                        changed = true
+                    }
+                    continue
+                }
+                let updated = endpoint(record, policies: policies, health: health)
+                if SnapshotContent.sameConfiguration(base[name], updated) && base.seq(of: name) == record.seq {
+                    continue
+                }
+                next.upsert(updated, seq: record.seq)
+                changed = true
+            }
+            next.proxy = try proxy(db)
+            next.tls = try tls(db)
+            return (next, changed || next.proxy != base.proxy || next.tls != base.tls)
+        }
     }
 
     /// The limits as a snapshot carries them: `nil` when they are the defaults, so that a gateway

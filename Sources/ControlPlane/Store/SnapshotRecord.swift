@@ -9,8 +9,9 @@ package enum SnapshotRecord {
     /// so an unbounded history would grow the store without end.
     package static let defaultHistory = 100
 
-    static func insert(_ db: Database, _ snapshot: Snapshot) throws {
-        let body = String(decoding: Snapshot.canonicalJSON(snapshot), as: UTF8.self)
+    /// Stores `snapshot`; `body` is its canonical JSON when the caller has it already.
+    static func insert(_ db: Database, _ snapshot: Snapshot, body: Data? = nil) throws {
+        let body = String(decoding: body ?? Snapshot.canonicalJSON(snapshot), as: UTF8.self)
         try db.execute(
             sql: """
                 INSERT INTO snapshot (version, created_at, cause, checksum, body, endpoints_count)

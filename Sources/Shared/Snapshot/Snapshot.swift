@@ -31,6 +31,21 @@ public struct Snapshot: Sendable, Equatable, Codable {
         self.checksum = Self.checksum(of: endpoints, proxy: proxy, tls: tls)
     }
 
+    /// A snapshot whose checksum the caller computed from the same content (see
+    /// ``checksum(of:proxy:tls:)``), for content too large to encode again.
+    package init(
+        version: Int, createdAt: String, cause: String, endpoints: [SnapshotEndpoint], proxy: ProxyLimits?,
+        tls: TLSSettings?, checksum: String
+    ) {
+        self.version = version
+        self.createdAt = createdAt
+        self.cause = cause
+        self.endpoints = endpoints
+        self.proxy = proxy
+        self.tls = tls
+        self.checksum = checksum
+    }
+
     enum CodingKeys: String, CodingKey, CaseIterable {
         case version, checksum
         case createdAt = "created_at"
@@ -58,13 +73,42 @@ public struct Snapshot: Sendable, Equatable, Codable {
 
     /// FNV-1a 64 of `bytes` as 16 hex digits: the form of every checksum the project shows.
     public static func fnv1a(_ bytes: some Sequence<UInt8>) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes {
-            hash ^= UInt64(byte)
-            hash &*= 0x0000_0100_0000_01b3
+        var hasher = FNV1a()
+        hasher.update(bytes)
+        return hasher.hex
+    }
+
+    /// FNV-1a 64 over bytes given piece by piece: the checksum of a document assembled from
+    /// parts (endpoints encoded once and kept) without joining them first.
+    package struct FNV1a: Sendable {
+        private var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+
+        package init() {}
+
+        package mutating func update(_ bytes: some Sequence<UInt8>) {
+            var hash = self.hash
+            for byte in bytes {
+                hash ^= UInt64(byte)
+                hash &*= 0x0000_0100_0000_01b3
+            }
+            self.hash = hash
         }
-        let hex = String(hash, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
+
+        package mutating func update(_ data: Data) {
+            var hash = self.hash
+            data.withUnsafeBytes { raw in
+                for byte in raw {
+                    hash ^= UInt64(byte)
+                    hash &*= 0x0000_0100_0000_01b3
+                }
+            }
+            self.hash = hash
+        }
+
+        package var hex: String {
+            let hex = String(hash, radix: 16)
+            return String(repeating: "0", count: 16 - hex.count) + hex
+        }
     }
 
     /// Sorted-key JSON, the same bytes on both sides of the socket.

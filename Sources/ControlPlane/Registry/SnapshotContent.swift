@@ -1,0 +1,166 @@
+import Foundation
+import Shared
+
+/// What the current snapshot holds, kept in memory by the registry and changed in place: the
+/// endpoints in registration (`seq`) order, each with its canonical JSON encoded once, and the
+/// proxy limits and TLS settings. A change costs the encoding of what changed plus one hashing
+/// pass over the kept bytes; nothing else is encoded again, and the store is not read.
+///
+/// The checksum and the stored body it gives are byte for byte those of ``Snapshot`` built from
+/// the same content, so replicas and older records see no difference.
+struct SnapshotContent: Sendable, Equatable {
+    private(set) var endpoints: [SnapshotEndpoint] = []
+    private(set) var seqs: [Int] = []
+    private var encoded: [Data] = []
+    private var positions: [String: Int] = [:]
+    var proxy: ProxyLimits?
+    var tls: TLSSettings?
+
+    init() {}
+
+    /// Content in the order given (the store's `seq` order).
+    init(_ entries: [(endpoint: SnapshotEndpoint, seq: Int)], proxy: ProxyLimits?, tls: TLSSettings?) {
+        endpoints.reserveCapacity(entries.count)
+        for entry in entries { append(entry.endpoint, seq: entry.seq) }
+        self.proxy = proxy
+        self.tls = tls
+    }
+
+    /// The content of a stored snapshot, whose seqs are unknown: they follow its order.
+    init(_ snapshot: Snapshot) {
+        self.init(
+            snapshot.endpoints.enumerated().map { ($0.element, $0.offset + 1) }, proxy: snapshot.proxy,
+            tls: snapshot.tls)
+    }
+
+    subscript(name: String) -> SnapshotEndpoint? {
+        positions[name].map { endpoints[$0] }
+    }
+
+    func seq(of name: String) -> Int? {
+        positions[name].map { seqs[$0] }
+    }
+
+    /// This content with the seqs of `other`, which holds the same endpoints in the same order.
+    func withSeqs(of other: SnapshotContent) -> SnapshotContent {
+        precondition(other.endpoints.count == endpoints.count)
+        var copy = self
+        copy.seqs = other.seqs
+        return copy
+    }
+
+    /// Puts `endpoint` where `seq` orders it: in place when its seq is unchanged, else after
+    /// every endpoint with a lower seq (a new or re-registered endpoint has the highest).
+    mutating func upsert(_ endpoint: SnapshotEndpoint, seq: Int) {
+        if let index = positions[endpoint.name] {
+            if seqs[index] == seq {
+                endpoints[index] = endpoint
+                encoded[index] = Snapshot.canonicalJSON(endpoint)
+                return
+            }
+            remove(endpoint.name)
+        }
+        if let last = seqs.last, last > seq {
+            let index = seqs.firstIndex { $0 > seq } ?? seqs.count
+            endpoints.insert(endpoint, at: index)
+            seqs.insert(seq, at: index)
+            encoded.insert(Snapshot.canonicalJSON(endpoint), at: index)
+            reindex(from: index)
+        } else {
+            append(endpoint, seq: seq)
+        }
+    }
+
+    mutating func remove(_ name: String) {
+        guard let index = positions.removeValue(forKey: name) else { return }
+        endpoints.remove(at: index)
+        seqs.remove(at: index)
+        encoded.remove(at: index)
+        reindex(from: index)
+    }
+
+    private mutating func append(_ endpoint: SnapshotEndpoint, seq: Int) {
+        positions[endpoint.name] = endpoints.count
+        endpoints.append(endpoint)
+        seqs.append(seq)
+        encoded.append(Snapshot.canonicalJSON(endpoint))
+    }
+
+    private mutating func reindex(from start: Int) {
+        for index in start..<endpoints.count { positions[endpoints[index].name] = index }
+    }
+
+    /// Whether `other` differs in anything but endpoint health (health travels as updates).
+    func sameConfiguration(as other: SnapshotContent) -> Bool {
+        guard proxy == other.proxy, tls == other.tls, endpoints.count == other.endpoints.count else { return false }
+        return zip(endpoints, other.endpoints).allSatisfy { Self.sameConfiguration($0, $1) }
+    }
+
+    static func sameConfiguration(_ lhs: SnapshotEndpoint?, _ rhs: SnapshotEndpoint?) -> Bool {
+        guard var lhs, var rhs else { return lhs == nil && rhs == nil }
+        lhs.health = .unknown
+        rhs.health = .unknown
+        return lhs == rhs
+    }
+
+    /// ``Snapshot/checksum(of:proxy:tls:)`` of this content, from the kept encodings.
+    var checksum: String {
+        var hasher = Snapshot.FNV1a()
+        let wrapped = proxy != nil || tls != nil
+        if wrapped { hasher.update(#"{"endpoints":"#.utf8) }
+        hashEndpoints(into: &hasher)
+        if wrapped {
+            if let proxy { hasher.update(#","proxy":"#.utf8 + Snapshot.canonicalJSON(proxy)) }
+            if let tls { hasher.update(#","tls":"#.utf8 + Snapshot.canonicalJSON(tls)) }
+            hasher.update("}".utf8)
+        }
+        return hasher.hex
+    }
+
+    private func hashEndpoints(into hasher: inout Snapshot.FNV1a) {
+        hasher.update("[".utf8)
+        for (index, bytes) in encoded.enumerated() {
+            if index > 0 { hasher.update(",".utf8) }
+            hasher.update(bytes)
+        }
+        hasher.update("]".utf8)
+    }
+
+    /// The snapshot of this content.
+    func snapshot(version: Int, createdAt: String, cause: String) -> Snapshot {
+        Snapshot(
+            version: version, createdAt: createdAt, cause: cause, endpoints: endpoints, proxy: proxy, tls: tls,
+            checksum: checksum)
+    }
+
+    /// `Snapshot.canonicalJSON(snapshot)` for the snapshot of this content, assembled from the kept
+    /// encodings: the keys in sorted order, `proxy` and `tls` left out when `nil`.
+    func canonicalJSON(of snapshot: Snapshot) -> Data {
+        var body = Data()
+        body.reserveCapacity(encoded.reduce(256) { $0 + $1.count + 1 })
+        body.append(contentsOf: #"{"cause":"#.utf8)
+        body.append(Snapshot.canonicalJSON(snapshot.cause))
+        body.append(contentsOf: #","checksum":"#.utf8)
+        body.append(Snapshot.canonicalJSON(snapshot.checksum))
+        body.append(contentsOf: #","created_at":"#.utf8)
+        body.append(Snapshot.canonicalJSON(snapshot.createdAt))
+        body.append(contentsOf: #","endpoints":["#.utf8)
+        for (index, bytes) in encoded.enumerated() {
+            if index > 0 { body.append(UInt8(ascii: ",")) }
+            body.append(bytes)
+        }
+        body.append(UInt8(ascii: "]"))
+        if let proxy {
+            body.append(contentsOf: #","proxy":"#.utf8)
+            body.append(Snapshot.canonicalJSON(proxy))
+        }
+        if let tls {
+            body.append(contentsOf: #","tls":"#.utf8)
+            body.append(Snapshot.canonicalJSON(tls))
+        }
+        body.append(contentsOf: #","version":"#.utf8)
+        body.append(contentsOf: String(snapshot.version).utf8)
+        body.append(UInt8(ascii: "}"))
+        return body
+    }
+}
