@@ -19,12 +19,13 @@ struct InProcessAdmin {
     static let logger = Logger(label: "in-process-admin")
     static let token = "in-process-admin-token"
 
-    init() async throws {
+    init(history: Int = SnapshotRecord.defaultHistory) async throws {
         directory = try TestDirectory()
         store = try Store(path: directory.file("store.sqlite").path)
         let publisher = SnapshotPublisher(logger: Self.logger)
         registry = try await EndpointRegistry(
-            store: store, configPath: directory.file("config.yaml").path, publisher: publisher, logger: Self.logger)
+            store: store, configPath: directory.file("config.yaml").path, publisher: publisher, logger: Self.logger,
+            history: history)
         source = ConfigSource(path: directory.file("config.yaml").path, registry: registry, logger: Self.logger)
         services = AdminServices(
             registry: registry, config: source, publisher: publisher, store: store,

@@ -18,6 +18,9 @@ package actor EndpointRegistry {
     package private(set) var current: Snapshot
     /// The content of the store as the last commit left it, changed in place by the next one.
     private var content: SnapshotContent
+    /// The stored version whose content ``content`` is exactly (seqs included); `nil` until a
+    /// commit stored one, since the store may order endpoints differently from the snapshot.
+    private var contentVersion: Int?
     /// Whether a commit runs, and the commits waiting for their turn (first come, first served).
     private var committing = false
     private var waitingCommits: [CheckedContinuation<Void, Never>] = []
@@ -311,6 +314,8 @@ package actor EndpointRegistry {
         let health = self.health.all
         let history = self.history
         let base = content
+        // The version `content` is the content of; a change can be stored as a delta from it only.
+        let baseVersion = contentVersion
         cachedRecords = nil
         recordsGeneration += 1
         defer {
@@ -319,17 +324,30 @@ package actor EndpointRegistry {
         }
         let (result, next, snapshot) = try await store.write { db -> (T, SnapshotContent, Snapshot?) in
             let result = try mutate(db)
-            let (next, changed) = try SnapshotBuilder.content(db, after: base, touching: scope, health: health)
+            let (next, changed, delta) = try SnapshotBuilder.content(
+                db, after: base, touching: scope, health: health)
             // Health is left out of the comparison: flips travel as health updates, and a
             // snapshot is stored for configuration changes only (it carries the health of its time).
             let newest = try Int.fetchOne(db, sql: "SELECT MAX(version) FROM snapshot") ?? 0
             guard changed || newest == 0 else { return (result, next, nil) }
             let snapshot = next.snapshot(version: newest + 1, createdAt: Timestamp.string(), cause: cause)
-            try SnapshotRecord.insert(db, snapshot, body: next.canonicalJSON(of: snapshot))
+            // A change is stored as such on top of a recent whole snapshot of the same content.
+            let base = try SnapshotRecord.newestBase(db)
+            if let delta, let base, newest - base < SnapshotRecord.fullInterval, newest == baseVersion {
+                try SnapshotRecord.insert(db, snapshot, delta: delta)
+            } else {
+                try SnapshotRecord.insert(db, snapshot, body: next.canonicalJSON(of: snapshot), seqs: next.seqs)
+            }
             try SnapshotRecord.prune(db, keeping: history)
             return (result, next, snapshot)
         }
         content = next
+        if let snapshot {
+            contentVersion = snapshot.version
+        } else if scope == .everything {
+            // Rebuilt without a change, the content may order its seqs unlike the stored snapshot.
+            contentVersion = nil
+        }
         if let snapshot, snapshot.version > current.version {
             current = snapshot
             logger.info(

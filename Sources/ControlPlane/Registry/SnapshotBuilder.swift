@@ -31,11 +31,12 @@ enum SnapshotBuilder {
         endpoints(try EndpointRecord.all(db), policies: try GlobalPolicies.load(db), health: health)
     }
 
-    /// The content after a change within `scope`, made from `base` (the content before it), and
-    /// whether its configuration differs from `base` (health aside).
+    /// The content after a change within `scope`, made from `base` (the content before it),
+    /// whether its configuration differs from `base` (health aside), and for a change to named
+    /// endpoints, the change itself.
     static func content(
         _ db: Database, after base: SnapshotContent, touching scope: ChangeScope, health: [String: EndpointHealth]
-    ) throws -> (content: SnapshotContent, changed: Bool) {
+    ) throws -> (content: SnapshotContent, changed: Bool, delta: SnapshotDelta?) {
         let policies = try GlobalPolicies.load(db)
         switch scope {
         case .everything:
@@ -46,28 +47,25 @@ enum SnapshotBuilder {
             let changed = !next.sameConfiguration(as: base)
             // Unchanged, the content keeps its endpoints' health as published.
             if !changed { next = base.withSeqs(of: next) }
-            return (next, changed)
+            return (next, changed, nil)
         case .endpoints(let names):
-            var next = base
-            var changed = false
+            var delta = SnapshotDelta()
             for name in names.sorted() {
                 guard let record = try EndpointRecord.find(db, name: name) else {
-                    if base[name] != nil {
-                        next.remove(name)
-                        changed = true
-                    }
+                    if base[name] != nil { delta.remove.append(name) }
                     continue
                 }
                 let updated = endpoint(record, policies: policies, health: health)
                 if SnapshotContent.sameConfiguration(base[name], updated) && base.seq(of: name) == record.seq {
                     continue
                 }
-                next.upsert(updated, seq: record.seq)
-                changed = true
+                delta.upsert.append(.init(seq: record.seq, endpoint: updated))
             }
-            next.proxy = try proxy(db)
-            next.tls = try tls(db)
-            return (next, changed || next.proxy != base.proxy || next.tls != base.tls)
+            delta.proxy = try proxy(db)
+            delta.tls = try tls(db)
+            let changed =
+                !delta.upsert.isEmpty || !delta.remove.isEmpty || delta.proxy != base.proxy || delta.tls != base.tls
+            return (delta.applied(to: base), changed, delta)
         }
     }
 

@@ -26,11 +26,12 @@ struct SnapshotContent: Sendable, Equatable {
         self.tls = tls
     }
 
-    /// The content of a stored snapshot, whose seqs are unknown: they follow its order.
-    init(_ snapshot: Snapshot) {
-        self.init(
-            snapshot.endpoints.enumerated().map { ($0.element, $0.offset + 1) }, proxy: snapshot.proxy,
-            tls: snapshot.tls)
+    /// The content of a stored snapshot with its endpoints' seqs; without them (or with a list
+    /// that does not fit), seqs follow its order.
+    init(_ snapshot: Snapshot, seqs: [Int]? = nil) {
+        let fitting = seqs.flatMap { $0.count == snapshot.endpoints.count ? $0 : nil }
+        let seqs = fitting ?? snapshot.endpoints.indices.map { $0 + 1 }
+        self.init(zip(snapshot.endpoints, seqs).map { ($0, $1) }, proxy: snapshot.proxy, tls: snapshot.tls)
     }
 
     subscript(name: String) -> SnapshotEndpoint? {

@@ -4,29 +4,63 @@ import GRDB
 import Shared
 
 /// Published snapshots, kept for history and rollback: the newest ``defaultHistory`` by default.
+///
+/// A version is stored either whole (`body`, the snapshot's canonical JSON, with the endpoints'
+/// `seqs`) or, between whole ones, as its change from the version before (`delta`), so that a
+/// change of one endpoint among thousands stores one endpoint. A whole snapshot is stored for
+/// changes to everything (config file, rollback) and at least every ``fullInterval`` versions;
+/// reading a version applies the changes since the whole one before it and checks the result
+/// against the stored checksum.
 package enum SnapshotRecord {
-    /// Snapshots kept when nothing else is asked: every change and every health flip stores one,
-    /// so an unbounded history would grow the store without end.
+    /// Snapshots kept when nothing else is asked: every configuration change stores one, so an
+    /// unbounded history would grow the store without end.
     package static let defaultHistory = 100
+    /// Versions stored as changes at most between two whole ones.
+    package static let fullInterval = 50
 
-    /// Stores `snapshot`; `body` is its canonical JSON when the caller has it already.
-    static func insert(_ db: Database, _ snapshot: Snapshot, body: Data? = nil) throws {
+    /// Stores `snapshot` whole; `body` is its canonical JSON when the caller has it already.
+    static func insert(_ db: Database, _ snapshot: Snapshot, body: Data? = nil, seqs: [Int]? = nil) throws {
         let body = String(decoding: body ?? Snapshot.canonicalJSON(snapshot), as: UTF8.self)
+        let seqs = seqs.map { String(decoding: Snapshot.canonicalJSON($0), as: UTF8.self) }
         try db.execute(
             sql: """
-                INSERT INTO snapshot (version, created_at, cause, checksum, body, endpoints_count)
-                VALUES (?, ?, ?, ?, ?, ?)
+                INSERT INTO snapshot (version, created_at, cause, checksum, body, endpoints_count, seqs)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 snapshot.version, snapshot.createdAt, snapshot.cause, snapshot.checksum, body, snapshot.endpoints.count,
+                seqs,
             ])
     }
 
-    /// Deletes all but the newest `count` snapshots (at least the newest one stays).
-    static func prune(_ db: Database, keeping count: Int) throws {
+    /// Stores `snapshot` as `delta` from the version before it.
+    static func insert(_ db: Database, _ snapshot: Snapshot, delta: SnapshotDelta) throws {
         try db.execute(
-            sql: "DELETE FROM snapshot WHERE version <= (SELECT MAX(version) FROM snapshot) - ?",
-            arguments: [max(1, count)])
+            sql: """
+                INSERT INTO snapshot (version, created_at, cause, checksum, body, endpoints_count, delta)
+                VALUES (?, ?, ?, ?, '', ?, ?)
+                """,
+            arguments: [
+                snapshot.version, snapshot.createdAt, snapshot.cause, snapshot.checksum, snapshot.endpoints.count,
+                String(decoding: Snapshot.canonicalJSON(delta), as: UTF8.self),
+            ])
+    }
+
+    /// The newest version stored whole with its seqs: a base that changes can be stored on.
+    static func newestBase(_ db: Database) throws -> Int? {
+        try Int.fetchOne(db, sql: "SELECT MAX(version) FROM snapshot WHERE seqs IS NOT NULL")
+    }
+
+    /// Deletes all but the newest `count` snapshots, keeping the whole one the oldest of those
+    /// is built on (so a few more may stay).
+    static func prune(_ db: Database, keeping count: Int) throws {
+        guard let newest = try Int.fetchOne(db, sql: "SELECT MAX(version) FROM snapshot") else { return }
+        let oldestKept = newest - max(1, count) + 1
+        let base =
+            try Int.fetchOne(
+                db, sql: "SELECT MAX(version) FROM snapshot WHERE delta IS NULL AND version <= ?",
+                arguments: [oldestKept]) ?? oldestKept
+        try db.execute(sql: "DELETE FROM snapshot WHERE version < ?", arguments: [min(base, oldestKept)])
     }
 
     /// The oldest version still stored.
@@ -35,11 +69,40 @@ package enum SnapshotRecord {
     }
 
     static func latest(_ db: Database) throws -> Snapshot? {
-        try String.fetchOne(db, sql: "SELECT body FROM snapshot ORDER BY version DESC LIMIT 1").map(decode)
+        guard let newest = try Int.fetchOne(db, sql: "SELECT MAX(version) FROM snapshot") else { return nil }
+        return try find(db, version: newest)
     }
 
+    /// The snapshot of `version`, rebuilt from the whole one before it when stored as a change.
     static func find(_ db: Database, version: Int) throws -> Snapshot? {
-        try String.fetchOne(db, sql: "SELECT body FROM snapshot WHERE version = ?", arguments: [version]).map(decode)
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM snapshot WHERE version = ?", arguments: [version])
+        else { return nil }
+        guard let delta: String = row["delta"] else { return try decode(row["body"]) }
+        guard
+            let base = try Row.fetchOne(
+                db,
+                sql: "SELECT * FROM snapshot WHERE seqs IS NOT NULL AND version < ? ORDER BY version DESC LIMIT 1",
+                arguments: [version])
+        else { throw StoredSnapshotError(version: version, reason: "the whole snapshot it builds on is missing") }
+        var content = SnapshotContent(
+            try decode(base["body"]),
+            seqs: try JSONDecoder().decode([Int].self, from: Data((base["seqs"] as String).utf8)))
+        let baseVersion: Int = base["version"]
+        let changes = try String.fetchAll(
+            db, sql: "SELECT delta FROM snapshot WHERE version > ? AND version < ? ORDER BY version",
+            arguments: [baseVersion, version])
+        guard changes.count == version - baseVersion - 1 else {
+            throw StoredSnapshotError(
+                version: version, reason: "a change between it and version \(baseVersion) is missing")
+        }
+        for change in changes + [delta] {
+            content = try JSONDecoder().decode(SnapshotDelta.self, from: Data(change.utf8)).applied(to: content)
+        }
+        let snapshot = content.snapshot(version: version, createdAt: row["created_at"], cause: row["cause"])
+        guard snapshot.checksum == row["checksum"] as String else {
+            throw StoredSnapshotError(version: version, reason: "its rebuilt content does not match its checksum")
+        }
+        return snapshot
     }
 
     /// Summaries, newest first, of versions below `before` (all when `nil`), after skipping
@@ -66,4 +129,12 @@ package enum SnapshotRecord {
     static func decode(_ body: String) throws -> Snapshot {
         try JSONDecoder().decode(Snapshot.self, from: Data(body.utf8))
     }
+}
+
+/// A stored snapshot that cannot be rebuilt: the store was damaged or edited by hand.
+struct StoredSnapshotError: Error, CustomStringConvertible {
+    let version: Int
+    let reason: String
+
+    var description: String { "stored snapshot \(version) cannot be rebuilt: \(reason)" }
 }

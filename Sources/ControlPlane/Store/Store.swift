@@ -51,6 +51,14 @@ package final class Store: Sendable {
             }
             try db.execute(sql: "UPDATE snapshot SET endpoints_count = json_array_length(body, '$.endpoints')")
         }
+        // Between full snapshots, a version stores only its change (`delta`, with `body` empty);
+        // a full one stores the endpoints' seqs, which order the changes applied on top of it.
+        migrator.registerMigration("v3: snapshot deltas") { db in
+            try db.alter(table: "snapshot") { table in
+                table.add(column: "delta", .text)
+                table.add(column: "seqs", .text)
+            }
+        }
         return migrator
     }
 
