@@ -58,6 +58,11 @@ import Testing
         let replica = try await DataPlaneHarness.start(controlSocket: gateway.socketPath, replicaID: "first")
         defer { replica.stop() }
         _ = try await eventually("svc routed") { await Self.status(replica, "/orchestrator/svc/a") == 200 ? true : nil }
+        // The cache is written after the acknowledgement, off the conversation.
+        _ = try await eventually("the snapshot cached") {
+            FileManager.default.fileExists(atPath: replica.cacheDir.appendingPathComponent("snapshot.json").path)
+                ? true : nil
+        }
 
         gateway.kill9()
         #expect(await Self.status(replica, "/orchestrator/svc/b") == 200)

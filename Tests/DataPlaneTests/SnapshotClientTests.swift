@@ -68,8 +68,11 @@ import Testing
             #expect(health.json["snapshot_version"] as? Int == 1)
             #expect(try await TestHTTP.request(.GET, dataPlane.url("/orchestrator/svc/a")).status == 200)
 
-            let cached = try Data(contentsOf: dataPlane.cacheDir.appendingPathComponent("snapshot.json"))
-            #expect(try Snapshot.validate(ConfigNode.parseJSON(cached)).version == 1)
+            // The cache is written after the acknowledgement, off the conversation.
+            _ = try await eventually("version 1 cached") { () -> Bool? in
+                let cached = try? Data(contentsOf: dataPlane.cacheDir.appendingPathComponent("snapshot.json"))
+                return try cached.map { try Snapshot.validate(ConfigNode.parseJSON($0)).version } == 1 ? true : nil
+            }
         }
     }
 
@@ -173,8 +176,11 @@ import Testing
             #expect(try await replica.receiveSkippingReports() == .ack(version: 1))
             #expect(try await TestHTTP.request(.GET, dataPlane.url("/orchestrator/removed/a")).status == 404)
             #expect(try await TestHTTP.request(.GET, dataPlane.url("/orchestrator/svc/a")).status == 200)
-            let cached = try Data(contentsOf: dataPlane.cacheDir.appendingPathComponent("snapshot.json"))
-            #expect(try Snapshot.validate(ConfigNode.parseJSON(cached)).version == 1)
+            // The cache is written after the acknowledgement, off the conversation.
+            _ = try await eventually("version 1 cached") { () -> Bool? in
+                let cached = try? Data(contentsOf: dataPlane.cacheDir.appendingPathComponent("snapshot.json"))
+                return try cached.map { try Snapshot.validate(ConfigNode.parseJSON($0)).version } == 1 ? true : nil
+            }
         }
     }
 

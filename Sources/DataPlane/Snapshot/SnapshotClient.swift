@@ -47,6 +47,8 @@ package struct SnapshotClient: Service {
     /// base health updates apply to until the control plane sends a snapshot.
     let cached: Snapshot?
     let cache: SnapshotCache
+    /// Writes each installed snapshot to ``cache`` without holding up the acknowledgement.
+    let cacheWriter: SnapshotCacheWriter
     let states: LoopStates
     let breakers: BreakerRegistry
     /// Its dropped-line count goes into each report.
@@ -65,6 +67,7 @@ package struct SnapshotClient: Service {
         self.configuration = configuration
         self.cached = cached
         self.cache = cache
+        self.cacheWriter = SnapshotCacheWriter(cache: cache, logger: logger)
         self.states = states
         self.breakers = breakers
         self.group = group
@@ -91,6 +94,8 @@ package struct SnapshotClient: Service {
                 backoff = min(backoff * 2, configuration.maximumBackoff)
             }
         }
+        // The newest installed snapshot reaches the cache before the replica exits.
+        await cacheWriter.flush()
     }
 
     /// Installs the cached snapshot, if any, and returns it. Called before the proxy starts
@@ -231,11 +236,7 @@ package struct SnapshotClient: Service {
             logger.info(
                 "serving snapshot",
                 metadata: ["orch.snapshot.version": "\(snapshot.version)", "endpoints": "\(snapshot.endpoints.count)"])
-            do {
-                try cache.store(snapshot)
-            } catch {
-                logger.warning("cannot cache snapshot", metadata: ["error": "\(error)"])
-            }
+            cacheWriter.submit(snapshot)
             return .ack(version: snapshot.version)
         }
     }
