@@ -12,6 +12,7 @@ import time
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 
 
@@ -36,7 +37,13 @@ def main():
         deadline = time.monotonic() + 60
         text = ""
         while time.monotonic() < deadline:
-            text = driver.find_element(By.TAG_NAME, "body").text
+            try:
+                text = driver.find_element(By.TAG_NAME, "body").text
+            except (StaleElementReferenceException, NoSuchElementException):
+                # The login form's submit replaces the page: the body found a moment ago may be
+                # gone by the time its text is read. Look again.
+                time.sleep(0.2)
+                continue
             if all(item in text for item in expected) and "Loading" not in text:
                 break
             time.sleep(0.2)
