@@ -10,7 +10,8 @@
 #
 # Usage: bench/config-scale.sh [--sizes "100 1000 10000"] [--replicas N] [--phase-budget SECONDS]
 #                              [--burst-rate N] [--burst-seconds S] [--burst-connections N]
-#                              [--converge-budget SECONDS] [--phases "one bulk burst"] [--skip-proxy]
+#                              [--converge-budget SECONDS] [--poll-interval SECONDS]
+#                              [--phases "one bulk burst"] [--skip-proxy]
 #                              [--duration SECONDS] [--connections N] [--out FILE]
 #                              [--skip-build] [--bin-dir DIR] [--keep]
 set -euo pipefail
@@ -22,6 +23,7 @@ BURST_RATE=1000
 BURST_SECONDS=10
 BURST_CONNECTIONS=8
 CONVERGE_BUDGET=120
+POLL_INTERVAL=0.001
 ALL_PHASES="one bulk burst"
 PHASES="$ALL_PHASES"
 PROXY=1
@@ -34,12 +36,12 @@ BUILD=1
 KEEP=0
 BIN=""
 
-usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
 
 while [ $# -gt 0 ]; do
     case "$1" in
         --sizes|--replicas|--phase-budget|--burst-rate|--burst-seconds|--burst-connections|--converge-budget|\
-        --phases|--duration|--connections|--out|--bin-dir)
+        --poll-interval|--phases|--duration|--connections|--out|--bin-dir)
             [ $# -ge 2 ] || { echo "$1 needs a value" >&2; usage >&2; exit 2; } ;;
     esac
     case "$1" in
@@ -50,6 +52,7 @@ while [ $# -gt 0 ]; do
         --burst-seconds) BURST_SECONDS="$2"; shift 2 ;;
         --burst-connections) BURST_CONNECTIONS="$2"; shift 2 ;;
         --converge-budget) CONVERGE_BUDGET="$2"; shift 2 ;;
+        --poll-interval) POLL_INTERVAL="$2"; shift 2 ;;
         --phases) PHASES="$2"; shift 2 ;;
         --skip-proxy) PROXY=0; shift ;;
         --duration) DURATION="$2"; shift 2 ;;
@@ -77,6 +80,7 @@ positive "$CONNECTIONS" || { echo "--connections must be a whole number above 0"
 for v in PHASE_BUDGET BURST_RATE BURST_SECONDS CONVERGE_BUDGET; do
     number "${!v}" || { echo "--$(echo "$v" | tr '[:upper:]_' '[:lower:]-') must be a number above 0, not '${!v}'" >&2; exit 2; }
 done
+[[ "$POLL_INTERVAL" =~ ^[0-9]+(\.[0-9]+)?$ ]] || { echo "--poll-interval must be a number of seconds, not '$POLL_INTERVAL'" >&2; exit 2; }
 has_phase() { case " $PHASES " in *" $1 "*) return 0 ;; esac; return 1; }
 # The largest size: the proxy's table of endpoints is that big.
 LARGEST=$(for n in $SIZES; do echo "$n"; done | sort -n | tail -1)
@@ -205,13 +209,13 @@ driver() { # PHASE DIR SIZE [ARG...]
     python3 "$ROOT/bench/config_scale.py" "$phase" --admin "127.0.0.1:$ADMIN_PORT" --token "$ADMIN_TOKEN" \
         --count "$size" --replicas "$REPLICAS" --cp-pid "$CP_PID" --data-dir "$dir/data" \
         --upstream-port "$UPSTREAM_PORT" --results "$RESULTS" --budget "$PHASE_BUDGET" \
-        --converge-budget "$CONVERGE_BUDGET" "$@"
+        --converge-budget "$CONVERGE_BUDGET" --poll-interval "$POLL_INTERVAL" "$@"
 }
 
 CONTROL_PLANE_VERSION=$("$BIN/orch-control-plane" --version 2>/dev/null || echo unknown)
 python3 "$ROOT/bench/config_scale.py" meta --results "$RESULTS" \
     --orchestrator "orch-control-plane $CONTROL_PLANE_VERSION ($BIN), --replicas $REPLICAS, git $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)" \
-    --options "sizes $SIZES; phases $PHASES$([ "$PROXY" = 1 ] && echo " proxy"); phase budget ${PHASE_BUDGET} s; burst ${BURST_RATE}/s for ${BURST_SECONDS} s over $BURST_CONNECTIONS connections; converge budget ${CONVERGE_BUDGET} s"
+    --options "sizes $SIZES; phases $PHASES$([ "$PROXY" = 1 ] && echo " proxy"); phase budget ${PHASE_BUDGET} s; burst ${BURST_RATE}/s for ${BURST_SECONDS} s over $BURST_CONNECTIONS connections; converge budget ${CONVERGE_BUDGET} s; GET /dataplanes every ${POLL_INTERVAL} s"
 
 STARTED=$SECONDS
 # --- endpoint writes ----------------------------------------------------------------------------

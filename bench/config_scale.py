@@ -511,7 +511,7 @@ def phase_burst(args):
     record.update(resources(args, admin))
     emit(args, record)
     log(f"burst, {args.count}: {record['succeeded']}/{record['sent']} writes ok, "
-        f"{record['achieved_rate']:.0f}/s, converged "
+        f"{rate(record['achieved_rate'])}, converged "
         + (f"after {record['converged_ms']:.0f} ms" if record["converged_ms"] is not None
            else f"not after {args.converge_budget:.0f} s"))
 
@@ -529,6 +529,10 @@ def ms(value):
     if value >= 100:
         return f"{value:.0f} ms"
     return f"{value:.1f} ms"
+
+
+def rate(per_second):
+    return f"{per_second:.1f}/s" if per_second < 10 else f"{per_second:.0f}/s"
 
 
 def mib(kilobytes):
@@ -650,18 +654,18 @@ def report(args):
                    "converged: from the last answered write until every replica acked the latest version.")
         out.append("")
         out.append("| endpoints | scheduled | sent | ok | failed | achieved | write p50 | write p99 | behind p99 "
-                   "| live p50 | live p99 | converged | control plane RSS | replica RSS |")
-        out.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+                   "| live p50 | live p99 | converged | store | control plane RSS | replica RSS |")
+        out.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for r in bursts:
             if r.get("error"):
-                out.append(f"| {count(r['size'])} | **{r['error']}** |" + " |" * 12)
+                out.append(f"| {count(r['size'])} | **{r['error']}** |" + " |" * 13)
                 continue
             converged = ms(r["converged_ms"]) if r["converged_ms"] is not None else f"**not converged after {r['converge_budget_s']:.0f} s**"
             failed = sum(r["failed"].values())
             out.append(f"| {count(r['size'])} | {count(r['scheduled'])} | {count(r['sent'])} | {count(r['succeeded'])} "
-                       f"| {failed} | {r['achieved_rate']:.0f}/s | {ms(r['write_ms']['p50'])} | {ms(r['write_ms']['p99'])} "
+                       f"| {failed} | {rate(r['achieved_rate'])} | {ms(r['write_ms']['p50'])} | {ms(r['write_ms']['p99'])} "
                        f"| {ms(r['behind_schedule_ms']['p99'])} | {ms(r['live_ms']['p50'])} | {ms(r['live_ms']['p99'])} "
-                       f"| {converged} | {memory_text(r)} | {replicas_text(r)} |")
+                       f"| {converged} | {store_text(r)} | {memory_text(r)} | {replicas_text(r)} |")
         out.append("")
         for r in bursts:
             if r.get("error"):
