@@ -34,6 +34,7 @@ import http.client
 import json
 import os
 import platform
+import signal
 import sys
 import threading
 import time
@@ -770,7 +771,8 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except KeyboardInterrupt:
-        sys.exit(130)
+    # Ctrl-C or SIGTERM: stop at once, whatever thread or lock the phase is in (an interrupted
+    # phase has no results worth writing); the shell script stops the gateway.
+    signal.signal(signal.SIGINT, lambda *_: os._exit(130))
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(143))
+    main()
