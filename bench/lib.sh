@@ -68,3 +68,22 @@ build_products() { # PRODUCT...
         [ -x "$BIN/$product" ] || die "no $product in $BIN (run without --skip-build, or give --bin-dir)"
     done
 }
+
+# Stops what a bench started (an EXIT trap): each pid in PIDS with SIGTERM (a control plane stops
+# the replicas it started), SIGKILL after 10 s, then any replica a control plane under WORK still
+# lists as running; removes WORK unless KEEP is 1.
+stop_started() {
+    local pid registry
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${PIDS[@]}"; do
+        for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -9 "$pid" 2>/dev/null || true
+    done
+    for registry in "$WORK"/orch*/data/replicas.json; do
+        [ -s "$registry" ] || continue
+        for pid in $(grep -o '"pid":[0-9]*' "$registry" | cut -d: -f2); do
+            kill -9 "$pid" 2>/dev/null || true
+        done
+    done
+    if [ "$KEEP" = 1 ]; then log "kept $WORK"; else rm -rf "$WORK"; fi
+}

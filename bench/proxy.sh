@@ -106,24 +106,7 @@ fi
 # --- workspace and cleanup ----------------------------------------------------------------------
 WORK="$(mktemp -d /tmp/orch-bench-XXXXXX)"
 PIDS=()
-cleanup() {
-    local pid registry
-    # SIGTERM first: the control plane stops the replicas it started.
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${PIDS[@]}"; do
-        for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -9 "$pid" 2>/dev/null || true
-    done
-    # Anything a control plane still lists as running did not stop with it.
-    for registry in "$WORK"/orch*/data/replicas.json; do
-        [ -s "$registry" ] || continue
-        for pid in $(grep -o '"pid":[0-9]*' "$registry" | cut -d: -f2); do
-            kill -9 "$pid" 2>/dev/null || true
-        done
-    done
-    if [ "$KEEP" = 1 ]; then log "kept $WORK"; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
+trap stop_started EXIT
 trap 'exit 130' INT TERM
 
 wait_for() { # URL [seconds]  (https URLs: the run's own certificate, not verified)
