@@ -15,6 +15,11 @@ import Testing
             control.kill9()
             try await control.restart()
             #expect(try await gateway.readyPids(1) == before)
+            // Killed before it handed the proxy socket back, the only replica would take the socket
+            // with it and leave nothing to start a replacement on.
+            _ = try await eventually("the proxy socket handed back", timeout: 60) {
+                control.process.errorOutput.contains("proxy socket received from an adopted replica") ? true : nil
+            }
 
             kill(before[0], SIGKILL)
             let after = try await eventually("a replacement replica", timeout: 60) { () -> [Int32]? in
