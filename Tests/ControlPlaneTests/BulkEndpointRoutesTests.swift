@@ -1,6 +1,6 @@
 import AdminAPI
 import Foundation
-import HTTPTypes
+import Hummingbird
 import Shared
 import TestSupport
 import Testing

@@ -1,7 +1,7 @@
 import AdminAPI
 import Foundation
 import GRDB
-import HTTPTypes
+import Hummingbird
 import Shared
 import TestSupport
 import Testing

@@ -75,7 +75,7 @@ func waitForReplicaFile(
 
 /// A control plane supervising `replicas` data planes in front of an upstream; stops all after.
 func withSupervisingControlPlane(
-    replicas: Int, _ body: (ControlPlaneHarness, UpstreamServer) async throws -> Void
+    replicas: Int, arguments: [String] = [], _ body: (ControlPlaneHarness, UpstreamServer) async throws -> Void
 ) async throws {
     let upstream = try await UpstreamServer.start(.echo)
     let control: ControlPlaneHarness
@@ -87,7 +87,7 @@ func withSupervisingControlPlane(
                 endpoints:
                   - name: svc
                     url: \(upstream.baseURL)/api
-                """, replicas: replicas)
+                """, replicas: replicas, arguments: arguments)
     } catch {
         await upstream.stop()
         throw error

@@ -55,4 +55,38 @@ import Testing
         #expect(update == HealthUpdate(version: 5, seq: 9, endpoints: ["a": .unhealthy]))
         #expect(HealthUpdate.between(Self.a, and: [:], seq: 10).endpoints.isEmpty)
     }
+
+    @Test func aDeltaAppliesOnlyOnTheVersionAndContentItStartsFrom() {
+        var held = HeldSnapshot(version: nil)
+        let content = SnapshotContent(Self.a, seqs: [1])
+        let change = SnapshotDelta(
+            upsert: [.init(seq: 2, endpoint: .testing("b", url: "http://b.internal/"))], remove: [])
+        let next = change.applied(to: content)
+        let frame = SnapshotDeltaFrame(
+            from: 5, fromChecksum: Self.a.checksum, version: 6, checksum: next.checksum, createdAt: "t", cause: "c",
+            change: change)
+        // Nothing served, or served without seqs (a plain snapshot): no base to apply it to.
+        #expect(held.decide(frame).isNotOnBase)
+        held.installed(Self.a)
+        #expect(held.decide(frame).isNotOnBase)
+        // Served as a base: applies, and what it makes is the next base.
+        held.installed(Self.a, content: content)
+        guard case .success(let (snapshot, made)) = held.decide(frame) else {
+            Issue.record("did not apply")
+            return
+        }
+        #expect(snapshot.version == 6 && snapshot.endpoints.map(\.name) == ["a", "b"])
+        held.installed(snapshot, content: made)
+        #expect(held.decide(frame).isNotOnBase, "from 5 no longer served")
+        // The same version with other content (a reset store) is not a base either.
+        held.installed(Self.b, content: SnapshotContent(Self.b, seqs: [1]))
+        #expect(held.decide(frame).isNotOnBase)
+    }
+}
+
+extension Result where Success == (Snapshot, SnapshotContent), Failure == DeltaRefusal {
+    var isNotOnBase: Bool {
+        if case .failure(.notOnBase) = self { return true }
+        return false
+    }
 }

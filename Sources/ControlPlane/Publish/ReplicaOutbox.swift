@@ -30,7 +30,7 @@ struct ReplicaOutbox: Sendable {
     /// Queues `message` for the replica.
     func send(_ message: ControlPlaneMessage) {
         switch message {
-        case .snapshot: snapshotInput.yield(message)
+        case .snapshot, .base, .delta: snapshotInput.yield(message)
         case .health: healthInput.yield(message)
         default: controlInput.yield(message)
         }

@@ -8,6 +8,12 @@ import Shared
 /// (``listenerHolders()``: the listener recovery) as streams.
 struct SnapshotFanOut: Sendable {
     private(set) var current: Snapshot?
+    /// The registration seq of each of ``current``'s endpoints, in its order: sent with it as a
+    /// base for deltas. `nil` when unknown (then replicas get plain snapshots).
+    private var currentSeqs: [Int]?
+    private var changes = SnapshotChangeLog()
+    /// What each connection gets next.
+    private var senders: [UInt64: SnapshotSender] = [:]
     /// Health flips since ``current`` was built, sent after it to every replica.
     private(set) var health: HealthUpdate?
     private var outboxes: [UInt64: ReplicaOutbox] = [:]
@@ -21,15 +27,54 @@ struct SnapshotFanOut: Sendable {
 
     var currentVersion: Int { current?.version ?? 0 }
 
-    /// Makes `snapshot` current when it is newer and queues it for every connection; returns
-    /// whether it was newer.
-    mutating func publish(_ snapshot: Snapshot) -> Bool {
+    /// Makes `snapshot` current when it is newer and sends it to every connection that has
+    /// nothing in flight (the others get it, or a newer one, once they answer); returns whether it
+    /// was newer. `seqs` are its endpoints' registration seqs, `change` what it changed since the
+    /// version before it (when it was a change to named endpoints).
+    mutating func publish(_ snapshot: Snapshot, seqs: [Int]? = nil, change: SnapshotDelta? = nil) -> Bool {
         guard snapshot.version > currentVersion else { return false }
         current = snapshot
+        currentSeqs = seqs?.count == snapshot.endpoints.count ? seqs : nil
+        changes.record(version: snapshot.version, checksum: snapshot.checksum, change: change)
         health = nil
-        for outbox in outboxes.values { outbox.send(.snapshot(snapshot)) }
+        for connection in outboxes.keys { pump(connection) }
         versionSubscribers.yield(snapshot.version)
         return true
+    }
+
+    /// A replica answered a snapshot frame: the next one, if a newer version waits.
+    mutating func answered(_ connection: UInt64, version: Int, accepted: Bool) {
+        guard var sender = senders[connection] else { return }
+        if accepted { sender.acknowledged(version) } else { sender.refused(version) }
+        senders[connection] = sender
+        pump(connection)
+    }
+
+    /// Sends `connection` the frame its sender decides on, if any.
+    private mutating func pump(_ connection: UInt64) {
+        guard let current, var sender = senders[connection], let outbox = outboxes[connection] else { return }
+        let changes = changes
+        let frame = sender.next(
+            current: .init(version: current.version, checksum: current.checksum),
+            canDelta: { changes.covers(from: $0, to: current.version) })
+        senders[connection] = sender
+        guard let frame else { return }
+        switch frame {
+        case .whole:
+            if sender.takesDeltas, let currentSeqs {
+                outbox.send(.base(current, seqs: currentSeqs))
+            } else {
+                outbox.send(.snapshot(current))
+            }
+        case .delta(let from, let version):
+            guard let change = changes.change(from: from, to: version), let fromChecksum = changes.checksum(of: from)
+            else { return }
+            outbox.send(
+                .delta(
+                    SnapshotDeltaFrame(
+                        from: from, fromChecksum: fromChecksum, version: version, checksum: current.checksum,
+                        createdAt: current.createdAt, cause: current.cause, change: change)))
+        }
     }
 
     /// The current version (0: none yet), then each newer one, coalesced to the latest for a slow
@@ -58,25 +103,28 @@ struct SnapshotFanOut: Sendable {
         return health ?? HealthUpdate(version: current.version, seq: 0, endpoints: [:])
     }
 
-    /// Queues the current snapshot and its health again for every connection.
-    func resend() {
-        guard let current else { return }
-        for outbox in outboxes.values {
-            outbox.send(.snapshot(current))
-            if let health = healthAfterSnapshot { outbox.send(.health(health)) }
+    /// Sends the whole current snapshot and its health again to every connection (after what
+    /// is in flight).
+    mutating func resend() {
+        guard current != nil else { return }
+        for connection in Array(outboxes.keys) {
+            senders[connection]?.resendWhole()
+            pump(connection)
+            if let health = healthAfterSnapshot { outboxes[connection]?.send(.health(health)) }
         }
     }
 
     /// Adds the connection of a replica that said hello and queues the current snapshot for it.
     mutating func add(_ connection: UInt64, replicaId: String, hello: DataPlaneMessage.Hello, outbox: ReplicaOutbox) {
         outboxes[connection] = outbox
+        senders[connection] = SnapshotSender(takesDeltas: hello.deltas == true)
         replicaOfConnection[connection] = replicaId
         if hello.inheritedListener == true {
             holdsListener.insert(connection)
             if hello.inheritedTLSListener == true { holdsTLSListener.insert(connection) }
             holderSubscribers.yield(holdsListener.count)
         }
-        if let current { outbox.send(.snapshot(current)) }
+        pump(connection)
         if let health = healthAfterSnapshot { outbox.send(.health(health)) }
     }
 
@@ -84,6 +132,7 @@ struct SnapshotFanOut: Sendable {
     /// still connected on another connection (or the connection never said hello).
     mutating func remove(_ connection: UInt64) -> String? {
         outboxes.removeValue(forKey: connection)?.finish()
+        senders[connection] = nil
         if holdsListener.remove(connection) != nil { holderSubscribers.yield(holdsListener.count) }
         holdsTLSListener.remove(connection)
         guard let id = replicaOfConnection.removeValue(forKey: connection) else { return nil }

@@ -19,9 +19,11 @@ package actor SnapshotPublisher {
     /// The newest snapshot published, if any.
     package var currentSnapshot: Snapshot? { fanOut.current }
 
-    /// Makes `snapshot` current (if newer) and sends it to every connected replica.
-    package func publish(_ snapshot: Snapshot) {
-        guard fanOut.publish(snapshot) else { return }
+    /// Makes `snapshot` current (if newer) and sends it to every connected replica: as a change
+    /// (`change`, since the version before it) to those that serve that version and take deltas,
+    /// whole to the others (with `seqs`, its endpoints' registration seqs, as a base for deltas).
+    package func publish(_ snapshot: Snapshot, seqs: [Int]? = nil, change: SnapshotDelta? = nil) {
+        guard fanOut.publish(snapshot, seqs: seqs, change: change) else { return }
         directory.published(version: snapshot.version)
     }
 
@@ -60,9 +62,11 @@ package actor SnapshotPublisher {
         directory.received(message, from: id, currentVersion: fanOut.current?.version, now: Timestamp.string())
         switch message {
         case .ack(let version):
+            fanOut.answered(connection, version: version, accepted: true)
             logger.debug(
                 "replica acknowledged", metadata: ["orch.replica": "\(id)", "orch.snapshot.version": "\(version)"])
         case .nack(let version, let error):
+            fanOut.answered(connection, version: version, accepted: false)
             logger.warning(
                 "replica rejected snapshot",
                 metadata: ["orch.replica": "\(id)", "orch.snapshot.version": "\(version)", "error": "\(error)"])

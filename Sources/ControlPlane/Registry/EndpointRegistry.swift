@@ -47,7 +47,9 @@ package actor EndpointRegistry {
         current = latest ?? Snapshot(version: 0, createdAt: Timestamp.string(), cause: "empty", endpoints: [])
         content = SnapshotContent(current)
         try await commit(cause: "startup", touching: .everything) { _ in }
-        await publisher.publish(current)
+        // Without a new version, the content still holds the current snapshot's endpoints (the
+        // store's seqs with them).
+        await publisher.publish(current, seqs: content.endpoints == current.endpoints ? content.seqs : nil)
         await publishHealth()
     }
 
@@ -322,14 +324,16 @@ package actor EndpointRegistry {
             cachedRecords = nil
             recordsGeneration += 1
         }
-        let (result, next, snapshot) = try await store.write { db -> (T, SnapshotContent, Snapshot?) in
+        let previous = current.version
+        let (result, next, snapshot, change) = try await store.write {
+            db -> (T, SnapshotContent, Snapshot?, SnapshotDelta?) in
             let result = try mutate(db)
             let (next, changed, delta) = try SnapshotBuilder.content(
                 db, after: base, touching: scope, health: health)
             // Health is left out of the comparison: flips travel as health updates, and a
             // snapshot is stored for configuration changes only (it carries the health of its time).
             let newest = try Int.fetchOne(db, sql: "SELECT MAX(version) FROM snapshot") ?? 0
-            guard changed || newest == 0 else { return (result, next, nil) }
+            guard changed || newest == 0 else { return (result, next, nil, nil) }
             let snapshot = next.snapshot(version: newest + 1, createdAt: Timestamp.string(), cause: cause)
             // A change is stored as such on top of a recent whole snapshot of the same content.
             let base = try SnapshotRecord.newestBase(db)
@@ -339,7 +343,8 @@ package actor EndpointRegistry {
                 try SnapshotRecord.insert(db, snapshot, body: next.canonicalJSON(of: snapshot), seqs: next.seqs)
             }
             try SnapshotRecord.prune(db, keeping: history)
-            return (result, next, snapshot)
+            // The change is what the replicas get when it starts from the version they serve.
+            return (result, next, snapshot, baseVersion == previous && newest == previous ? delta : nil)
         }
         content = next
         if let snapshot {
@@ -352,7 +357,7 @@ package actor EndpointRegistry {
             current = snapshot
             logger.info(
                 "published snapshot", metadata: ["orch.snapshot.version": "\(snapshot.version)", "cause": "\(cause)"])
-            await publisher.publish(snapshot)
+            await publisher.publish(snapshot, seqs: next.seqs, change: change)
             // A flip that came while the snapshot was built is not in it.
             await publishHealth()
         }

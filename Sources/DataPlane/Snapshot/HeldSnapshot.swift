@@ -22,6 +22,9 @@ struct HeldSnapshot: Sendable, Equatable {
     private(set) var health: HealthUpdate?
     /// The newest health update for a version newer than the one served.
     private(set) var pending: HealthUpdate?
+    /// ``base`` with its endpoints' seqs and encodings, when it came as a base or a delta: what
+    /// the next delta applies to. `nil` after a plain snapshot (deltas then wait for a base).
+    private(set) var content: SnapshotContent?
 
     init(version: Int?, base: Snapshot? = nil) {
         self.version = version
@@ -53,11 +56,21 @@ struct HeldSnapshot: Sendable, Equatable {
         return pending.applied(to: snapshot)
     }
 
-    /// `snapshot` is now served (as ``serving(_:)`` made it).
-    mutating func installed(_ snapshot: Snapshot) {
+    /// What `frame` makes of the served snapshot, or why it does not apply.
+    func decide(_ frame: SnapshotDeltaFrame) -> Result<(Snapshot, SnapshotContent), DeltaRefusal> {
+        guard frame.from == version, frame.fromChecksum == checksum, let content else {
+            return .failure(.notOnBase(from: frame.from, serving: version))
+        }
+        return frame.applied(to: content)
+    }
+
+    /// `snapshot` is now served (as ``serving(_:)`` made it); `content` is its content with seqs
+    /// when known.
+    mutating func installed(_ snapshot: Snapshot, content: SnapshotContent? = nil) {
         version = snapshot.version
         checksum = snapshot.checksum
         base = snapshot
+        self.content = content
         if let pending, pending.version == snapshot.version {
             health = pending
         } else {

@@ -135,7 +135,8 @@ package struct SnapshotClient: Service {
                 replicaId: configuration.replicaID, pid: Int(ProcessInfo.processInfo.processIdentifier),
                 version: held.version, supervised: configuration.supervised,
                 inheritedListener: configuration.inheritedListener != nil,
-                inheritedTLSListener: configuration.inheritedTLSListener.map { _ in true }, slot: configuration.slot)
+                inheritedTLSListener: configuration.inheritedTLSListener.map { _ in true }, slot: configuration.slot,
+                deltas: true)
             try await outbound.write(Self.frame(.hello(hello)))
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { [states, breakers, drain, accessLog, interval = configuration.reportInterval] in
@@ -213,8 +214,32 @@ package struct SnapshotClient: Service {
                 ])
             return .report(ReplicaReport(healthSeq: update.seq))
         case .message(.snapshot(let snapshot)):
+            return await install(snapshot, content: nil, held: &held)
+        case .message(.base(let snapshot, let seqs)):
+            return await install(snapshot, content: SnapshotContent(snapshot, seqs: seqs), held: &held)
+        case .message(.delta(let frame)):
+            switch held.decide(frame) {
+            case .failure(let refusal):
+                logger.info(
+                    "cannot apply delta; asking for the whole snapshot",
+                    metadata: ["orch.snapshot.version": "\(frame.version)", "reason": "\(refusal)"])
+                return .nack(version: frame.version, error: refusal.description)
+            case .success(let (snapshot, content)):
+                return await install(snapshot, content: content, held: &held, changed: frame.change)
+            }
+        }
+    }
+
+    /// Installs `snapshot` on every event loop (with the health update pending for it), then
+    /// caches it off the conversation; answers the ACK or NACK to send.
+    private func install(
+        _ snapshot: Snapshot, content: SnapshotContent?, held: inout HeldSnapshot, changed: SnapshotDelta? = nil
+    ) async -> DataPlaneMessage? {
+        if changed == nil {
             switch held.decide(snapshot) {
             case .alreadyServing:
+                // The same content, now perhaps with seqs: later deltas can build on it.
+                if let content, held.content == nil, let base = held.base { held.installed(base, content: content) }
                 return .ack(version: snapshot.version)
             case .install(let older):
                 if older {
@@ -225,20 +250,25 @@ package struct SnapshotClient: Service {
                         ])
                 }
             }
-            do {
-                try await states.install(held.serving(snapshot))
-            } catch {
-                logger.error("cannot install snapshot", metadata: ["error": "\(error)"])
-                return .nack(version: snapshot.version, error: "cannot install: \(error)")
-            }
-            held.installed(snapshot)
-            breakers.retain(only: Set(snapshot.endpoints.map(\.name)))
-            logger.info(
-                "serving snapshot",
-                metadata: ["orch.snapshot.version": "\(snapshot.version)", "endpoints": "\(snapshot.endpoints.count)"])
-            cacheWriter.submit(snapshot)
-            return .ack(version: snapshot.version)
         }
+        do {
+            try await states.install(held.serving(snapshot))
+        } catch {
+            logger.error("cannot install snapshot", metadata: ["error": "\(error)"])
+            return .nack(version: snapshot.version, error: "cannot install: \(error)")
+        }
+        held.installed(snapshot, content: content)
+        breakers.retain(only: Set(snapshot.endpoints.map(\.name)))
+        var metadata: Logger.Metadata = [
+            "orch.snapshot.version": "\(snapshot.version)", "endpoints": "\(snapshot.endpoints.count)",
+        ]
+        if let changed {
+            metadata["upserted"] = "\(changed.upsert.count)"
+            metadata["removed"] = "\(changed.remove.count)"
+        }
+        logger.info(changed == nil ? "serving snapshot" : "serving snapshot from delta", metadata: metadata)
+        cacheWriter.submit(snapshot)
+        return .ack(version: snapshot.version)
     }
 
     /// A `drain` message's `deadline_s` as a duration: negative or not a number means at once,

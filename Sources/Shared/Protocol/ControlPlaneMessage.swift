@@ -4,6 +4,12 @@ import Foundation
 public enum ControlPlaneMessage: Sendable, Equatable {
     /// The complete routing state to serve.
     case snapshot(Snapshot)
+    /// The complete routing state with each endpoint's registration seq (in the snapshot's
+    /// order): the base that ``delta(_:)`` frames build on. Sent to replicas that said in
+    /// `hello` that they take deltas.
+    case base(Snapshot, seqs: [Int])
+    /// The change from one version to the next (or to a later one: changes coalesce).
+    case delta(SnapshotDeltaFrame)
     /// Health flips since the snapshot ``HealthUpdate/version``.
     case health(HealthUpdate)
     /// Stop accepting connections, finish what is in flight, exit by the deadline.
@@ -17,7 +23,7 @@ public enum ControlPlaneMessage: Sendable, Equatable {
     case sendListener(path: String)
 
     enum CodingKeys: String, CodingKey {
-        case type, snapshot, endpoint, path
+        case type, snapshot, endpoint, path, seqs, delta
         case deadlineSeconds = "deadline_s"
     }
 
@@ -42,8 +48,32 @@ public enum ControlPlaneMessage: Sendable, Equatable {
         switch type {
         case "snapshot":
             guard let body = field("snapshot") else { throw ValidationError(field: "snapshot", "is required") }
+            let snapshot: Snapshot
             do {
-                return .message(.snapshot(try Snapshot.validate(body)))
+                snapshot = try Snapshot.validate(body)
+            } catch {
+                return .invalidSnapshot(version: body.intMember("version") ?? 0, error: error)
+            }
+            guard let seqsNode = field("seqs") else { return .message(.snapshot(snapshot)) }
+            guard case .array(let items) = seqsNode.value, items.count == snapshot.endpoints.count else {
+                return .invalidSnapshot(
+                    version: snapshot.version,
+                    error: ValidationError(field: "seqs", "must list one seq per endpoint"))
+            }
+            var seqs: [Int] = []
+            for item in items {
+                guard case .int(let seq) = item.value, seq >= 0, seqs.last.map({ seq > $0 }) ?? true else {
+                    return .invalidSnapshot(
+                        version: snapshot.version,
+                        error: ValidationError(field: "seqs", "must be increasing whole numbers"))
+                }
+                seqs.append(seq)
+            }
+            return .message(.base(snapshot, seqs: seqs))
+        case "delta":
+            guard let body = field("delta") else { throw ValidationError(field: "delta", "is required") }
+            do {
+                return .message(.delta(try SnapshotDeltaFrame.validate(body)))
             } catch {
                 return .invalidSnapshot(version: body.intMember("version") ?? 0, error: error)
             }
@@ -82,6 +112,10 @@ public enum ControlPlaneMessage: Sendable, Equatable {
         switch self {
         case .snapshot(let snapshot):
             return Snapshot.canonicalJSON(SnapshotFrame(type: "snapshot", snapshot: snapshot))
+        case .base(let snapshot, let seqs):
+            return Snapshot.canonicalJSON(SnapshotFrame(type: "snapshot", snapshot: snapshot, seqs: seqs))
+        case .delta(let frame):
+            return Snapshot.canonicalJSON(DeltaFrame(type: "delta", delta: frame))
         case .health(let update):
             return Snapshot.canonicalJSON(HealthFrame(type: "health", health: update))
         case .drain(let seconds):
@@ -97,6 +131,12 @@ public enum ControlPlaneMessage: Sendable, Equatable {
 private struct SnapshotFrame: Encodable {
     var type: String
     var snapshot: Snapshot
+    var seqs: [Int]?
+}
+
+private struct DeltaFrame: Encodable {
+    var type: String
+    var delta: SnapshotDeltaFrame
 }
 
 private struct HealthFrame: Codable {

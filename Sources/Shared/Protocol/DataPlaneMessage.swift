@@ -31,10 +31,14 @@ public enum DataPlaneMessage: Sendable, Equatable {
         /// systemd instance name), used as the `replica` label of metrics. `nil`: the control plane
         /// assigns the lowest free number.
         public var slot: String?
+        /// Whether the replica applies ``ControlPlaneMessage/delta(_:)`` frames on top of a
+        /// ``ControlPlaneMessage/base(_:seqs:)``. `nil` from replicas that predate deltas: they get
+        /// whole snapshots only.
+        public var deltas: Bool?
 
         public init(
             replicaId: String, pid: Int, version: Int?, supervised: Bool? = nil, inheritedListener: Bool? = nil,
-            inheritedTLSListener: Bool? = nil, slot: String? = nil
+            inheritedTLSListener: Bool? = nil, slot: String? = nil, deltas: Bool? = nil
         ) {
             self.replicaId = replicaId
             self.pid = pid
@@ -43,11 +47,12 @@ public enum DataPlaneMessage: Sendable, Equatable {
             self.inheritedListener = inheritedListener
             self.inheritedTLSListener = inheritedTLSListener
             self.slot = slot
+            self.deltas = deltas
         }
 
         enum CodingKeys: String, CodingKey {
             case replicaId = "replica_id"
-            case pid, version, supervised, slot
+            case pid, version, supervised, slot, deltas
             case inheritedListener = "inherited_listener"
             case inheritedTLSListener = "inherited_tls_listener"
         }

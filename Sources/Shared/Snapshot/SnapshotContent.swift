@@ -1,25 +1,25 @@
 import Foundation
-import Shared
 
-/// What the current snapshot holds, kept in memory by the registry and changed in place: the
+/// What a snapshot holds, kept in memory (by the control plane's registry, by a replica for the
+/// snapshot it serves) and changed in place: the
 /// endpoints in registration (`seq`) order, each with its canonical JSON encoded once, and the
 /// proxy limits and TLS settings. A change costs the encoding of what changed plus one hashing
 /// pass over the kept bytes; nothing else is encoded again, and the store is not read.
 ///
 /// The checksum and the stored body it gives are byte for byte those of ``Snapshot`` built from
 /// the same content, so replicas and older records see no difference.
-struct SnapshotContent: Sendable, Equatable {
-    private(set) var endpoints: [SnapshotEndpoint] = []
-    private(set) var seqs: [Int] = []
+package struct SnapshotContent: Sendable, Equatable {
+    package private(set) var endpoints: [SnapshotEndpoint] = []
+    package private(set) var seqs: [Int] = []
     private var encoded: [Data] = []
     private var positions: [String: Int] = [:]
-    var proxy: ProxyLimits?
-    var tls: TLSSettings?
+    package var proxy: ProxyLimits?
+    package var tls: TLSSettings?
 
-    init() {}
+    package init() {}
 
     /// Content in the order given (the store's `seq` order).
-    init(_ entries: [(endpoint: SnapshotEndpoint, seq: Int)], proxy: ProxyLimits?, tls: TLSSettings?) {
+    package init(_ entries: [(endpoint: SnapshotEndpoint, seq: Int)], proxy: ProxyLimits?, tls: TLSSettings?) {
         endpoints.reserveCapacity(entries.count)
         for entry in entries { append(entry.endpoint, seq: entry.seq) }
         self.proxy = proxy
@@ -28,22 +28,22 @@ struct SnapshotContent: Sendable, Equatable {
 
     /// The content of a stored snapshot with its endpoints' seqs; without them (or with a list
     /// that does not fit), seqs follow its order.
-    init(_ snapshot: Snapshot, seqs: [Int]? = nil) {
+    package init(_ snapshot: Snapshot, seqs: [Int]? = nil) {
         let fitting = seqs.flatMap { $0.count == snapshot.endpoints.count ? $0 : nil }
         let seqs = fitting ?? snapshot.endpoints.indices.map { $0 + 1 }
         self.init(zip(snapshot.endpoints, seqs).map { ($0, $1) }, proxy: snapshot.proxy, tls: snapshot.tls)
     }
 
-    subscript(name: String) -> SnapshotEndpoint? {
+    package subscript(name: String) -> SnapshotEndpoint? {
         positions[name].map { endpoints[$0] }
     }
 
-    func seq(of name: String) -> Int? {
+    package func seq(of name: String) -> Int? {
         positions[name].map { seqs[$0] }
     }
 
     /// This content with the seqs of `other`, which holds the same endpoints in the same order.
-    func withSeqs(of other: SnapshotContent) -> SnapshotContent {
+    package func withSeqs(of other: SnapshotContent) -> SnapshotContent {
         precondition(other.endpoints.count == endpoints.count)
         var copy = self
         copy.seqs = other.seqs
@@ -52,7 +52,7 @@ struct SnapshotContent: Sendable, Equatable {
 
     /// Puts `endpoint` where `seq` orders it: in place when its seq is unchanged, else after
     /// every endpoint with a lower seq (a new or re-registered endpoint has the highest).
-    mutating func upsert(_ endpoint: SnapshotEndpoint, seq: Int) {
+    package mutating func upsert(_ endpoint: SnapshotEndpoint, seq: Int) {
         if let index = positions[endpoint.name] {
             if seqs[index] == seq {
                 endpoints[index] = endpoint
@@ -72,7 +72,7 @@ struct SnapshotContent: Sendable, Equatable {
         }
     }
 
-    mutating func remove(_ name: String) {
+    package mutating func remove(_ name: String) {
         guard let index = positions.removeValue(forKey: name) else { return }
         endpoints.remove(at: index)
         seqs.remove(at: index)
@@ -92,12 +92,12 @@ struct SnapshotContent: Sendable, Equatable {
     }
 
     /// Whether `other` differs in anything but endpoint health (health travels as updates).
-    func sameConfiguration(as other: SnapshotContent) -> Bool {
+    package func sameConfiguration(as other: SnapshotContent) -> Bool {
         guard proxy == other.proxy, tls == other.tls, endpoints.count == other.endpoints.count else { return false }
         return zip(endpoints, other.endpoints).allSatisfy { Self.sameConfiguration($0, $1) }
     }
 
-    static func sameConfiguration(_ lhs: SnapshotEndpoint?, _ rhs: SnapshotEndpoint?) -> Bool {
+    package static func sameConfiguration(_ lhs: SnapshotEndpoint?, _ rhs: SnapshotEndpoint?) -> Bool {
         guard var lhs, var rhs else { return lhs == nil && rhs == nil }
         lhs.health = .unknown
         rhs.health = .unknown
@@ -105,7 +105,7 @@ struct SnapshotContent: Sendable, Equatable {
     }
 
     /// ``Snapshot/checksum(of:proxy:tls:)`` of this content, from the kept encodings.
-    var checksum: String {
+    package var checksum: String {
         var hasher = Snapshot.FNV1a()
         let wrapped = proxy != nil || tls != nil
         if wrapped { hasher.update(#"{"endpoints":"#.utf8) }
@@ -128,7 +128,7 @@ struct SnapshotContent: Sendable, Equatable {
     }
 
     /// The snapshot of this content.
-    func snapshot(version: Int, createdAt: String, cause: String) -> Snapshot {
+    package func snapshot(version: Int, createdAt: String, cause: String) -> Snapshot {
         Snapshot(
             version: version, createdAt: createdAt, cause: cause, endpoints: endpoints, proxy: proxy, tls: tls,
             checksum: checksum)
@@ -136,7 +136,7 @@ struct SnapshotContent: Sendable, Equatable {
 
     /// `Snapshot.canonicalJSON(snapshot)` for the snapshot of this content, assembled from the kept
     /// encodings: the keys in sorted order, `proxy` and `tls` left out when `nil`.
-    func canonicalJSON(of snapshot: Snapshot) -> Data {
+    package func canonicalJSON(of snapshot: Snapshot) -> Data {
         var body = Data()
         body.reserveCapacity(encoded.reduce(256) { $0 + $1.count + 1 })
         body.append(contentsOf: #"{"cause":"#.utf8)

@@ -1,8 +1,8 @@
 import Foundation
-import Shared
+
 import Testing
 
-@testable import ControlPlane
+@testable import Shared
 
 /// The registry's in-memory snapshot content: changed in place, it must give the same checksum
 /// and stored bytes as a snapshot built from scratch.
