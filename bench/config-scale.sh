@@ -126,20 +126,6 @@ free_port UPSTREAM_PORT
 
 ADMIN_TOKEN=bench-admin-token-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d " \n")
 
-# The pids of the replicas of the control plane with admin port ADMIN that are connected and have
-# acknowledged its current snapshot, once there are --replicas of them; else nothing.
-synced_replicas() { # ADMIN
-    curl -fsS -H "Authorization: Bearer $ADMIN_TOKEN" "http://127.0.0.1:$1/dataplanes" 2>/dev/null |
-        python3 -c '
-import json, sys
-state = json.load(sys.stdin)
-version, want = state["current_version"], int(sys.argv[1])
-ready = [r for r in state["dataplanes"] if r["connected"] and not r["draining"] and r["acked_version"] == version]
-if version is not None and len(ready) >= want:
-    print(" ".join(str(r["pid"]) for r in ready))
-' "$REPLICAS" || true
-}
-
 # Starts orch-control-plane --replicas N with its data under DIR (made anew), watching CONFIG, the
 # proxy on a free port and the admin API on another; returns once --replicas replicas are
 # connected and have acknowledged its snapshot. Sets CP_PID, DATA_PLANE_PIDS, PROXY_PORT and

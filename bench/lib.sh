@@ -87,3 +87,18 @@ stop_started() {
     done
     if [ "$KEEP" = 1 ]; then log "kept $WORK"; else rm -rf "$WORK"; fi
 }
+
+# The pids of the replicas of the control plane with admin port ADMIN (asked with ADMIN_TOKEN)
+# that are connected, not draining, and have acknowledged its current snapshot, once there are
+# REPLICAS of them; else nothing.
+synced_replicas() { # ADMIN
+    curl -fsS -H "Authorization: Bearer $ADMIN_TOKEN" "http://127.0.0.1:$1/dataplanes" 2>/dev/null |
+        python3 -c '
+import json, sys
+state = json.load(sys.stdin)
+version, want = state["current_version"], int(sys.argv[1])
+ready = [r for r in state["dataplanes"] if r["connected"] and not r["draining"] and r["acked_version"] == version]
+if version is not None and len(ready) >= want:
+    print(" ".join(str(r["pid"]) for r in ready))
+' "$REPLICAS" || true
+}

@@ -431,21 +431,6 @@ answers() { # URL SECONDS
     done
 }
 
-# The pids of the replicas of the control plane with admin port ADMIN that are connected, not
-# draining, and have acknowledged its current snapshot, once there are --replicas of them; else
-# nothing.
-synced_replicas() { # ADMIN
-    curl -fsS -H "Authorization: Bearer $ADMIN_TOKEN" "http://127.0.0.1:$1/dataplanes" 2>/dev/null |
-        python3 -c '
-import json, sys
-state = json.load(sys.stdin)
-version, want = state["current_version"], int(sys.argv[1])
-ready = [r for r in state["dataplanes"] if r["connected"] and not r["draining"] and r["acked_version"] == version]
-if version is not None and len(ready) >= want:
-    print(" ".join(str(r["pid"]) for r in ready))
-' "$REPLICAS" || true
-}
-
 # --event-loops reaches the replicas through the control plane: as its own flag if it has one,
 # else as ORCH_EVENT_LOOPS, which the replicas it starts inherit with the rest of its environment.
 ADMIN_TOKEN=bench-admin-token-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d " \n")
