@@ -1,3 +1,4 @@
+import Shared
 import Testing
 
 @testable import ControlPlane
@@ -74,5 +75,27 @@ import Testing
         #expect(sender.next(current: Self.version(7), canDelta: Self.always) == nil)
         sender.refused(8)
         #expect(sender.next(current: Self.version(8), canDelta: Self.always) == .whole(version: 8))
+    }
+}
+
+/// The change log keeps the newest versions only and composes across what it keeps.
+@Suite struct SnapshotChangeLogTests {
+    @Test func itKeepsItsCapacityOfVersionsAndCoversOnlyThose() {
+        var log = SnapshotChangeLog()
+        let total = SnapshotChangeLog.capacity + 10
+        for version in 1...total {
+            log.record(version: version, checksum: "c\(version)", change: .init(remove: ["x\(version)"]))
+        }
+        #expect(log.checksum(of: total - SnapshotChangeLog.capacity) == nil)
+        #expect(
+            log.checksum(of: total - SnapshotChangeLog.capacity + 1) == "c\(total - SnapshotChangeLog.capacity + 1)")
+        #expect(log.covers(from: total - 3, to: total))
+        #expect(log.change(from: total - 3, to: total)?.remove == ["x\(total - 2)", "x\(total - 1)", "x\(total)"])
+        #expect(!log.covers(from: total - SnapshotChangeLog.maximumSpan - 1, to: total))
+        // A version without a change (a change to everything) breaks the chain through it.
+        log.record(version: total + 1, checksum: "c", change: nil)
+        log.record(version: total + 2, checksum: "d", change: .init())
+        #expect(!log.covers(from: total, to: total + 2))
+        #expect(log.covers(from: total + 1, to: total + 2))
     }
 }

@@ -18,7 +18,11 @@ struct SnapshotChangeLog: Sendable {
         checksums[version] = checksum
         changes[version] = change
         newest = max(newest, version)
+        // Versions come one by one: dropping the one that fell out keeps the log at its capacity
+        // without a pass over it per version. After a jump (a restored store), one pass.
         let oldest = newest - Self.capacity
+        checksums[oldest] = nil
+        changes[oldest] = nil
         if checksums.count > Self.capacity {
             checksums = checksums.filter { $0.key > oldest }
             changes = changes.filter { $0.key > oldest }
