@@ -48,8 +48,11 @@ import Testing
     @Test func withoutLimitsTheJSONAndChecksumAreAsBeforeTheProxySection() throws {
         let text = String(decoding: Snapshot.canonicalJSON(Self.snapshot), as: UTF8.self)
         #expect(!text.contains("proxy"))
-        // The checksum snapshots have always had: the canonical JSON of the endpoints alone.
-        #expect(Self.snapshot.checksum == Snapshot.fnv1a(Snapshot.canonicalJSON(Self.snapshot.endpoints)))
+        // The legacy checksum is what snapshots had before digests: the canonical JSON of the
+        // endpoints alone.
+        #expect(
+            Snapshot.legacyChecksum(of: Self.snapshot.endpoints)
+                == Snapshot.fnv1a(Snapshot.canonicalJSON(Self.snapshot.endpoints)))
         #expect(Self.snapshot.checksum == Snapshot.checksum(of: Self.snapshot.endpoints))
         let decoded = try JSONDecoder().decode(Snapshot.self, from: Data(text.utf8))
         #expect(decoded == Self.snapshot)
@@ -83,6 +86,39 @@ import Testing
         changed.maxPipelined += 1
         #expect(Snapshot.checksum(of: endpoints, proxy: changed) != Self.limited.checksum)
         #expect(Snapshot.checksum(of: endpoints, proxy: Self.limits) == Self.limited.checksum)
+    }
+
+    @Test func checksumHashesEachEndpointsDigestInOrder() {
+        let endpoints = Self.snapshot.endpoints
+        var builder = Snapshot.ChecksumBuilder()
+        for endpoint in endpoints { builder.add(digest: Snapshot.digest(of: Snapshot.canonicalJSON(endpoint))) }
+        #expect(Self.snapshot.checksum == builder.finish(proxy: nil, tls: nil))
+        var other = endpoints[0]
+        other.config.name = "other"
+        #expect(
+            Snapshot.checksum(of: endpoints + [other]) != Snapshot.checksum(of: [other] + endpoints), "order counts")
+        #expect(Snapshot.checksum(of: []) != Snapshot.legacyChecksum(of: []), "the schemes never agree")
+    }
+
+    @Test func aSnapshotWithTheLegacyChecksumIsAcceptedAndKeepsIt() throws {
+        let legacy = Self.limited.withLegacyChecksum
+        #expect(legacy.checksum != Self.limited.checksum)
+        guard
+            case .message(.snapshot(let received)) = try ControlPlaneMessage.decode(
+                ControlPlaneMessage.snapshot(legacy).encoded())
+        else {
+            Issue.record("a snapshot with the legacy checksum was refused")
+            return
+        }
+        #expect(received.checksum == legacy.checksum)
+        #expect(received.contentMatches(Self.limited.checksum))
+        var tampered = legacy
+        tampered.proxy?.maxConnections = 101
+        guard case .invalidSnapshot = try ControlPlaneMessage.decode(ControlPlaneMessage.snapshot(tampered).encoded())
+        else {
+            Issue.record("tampered content passed with a legacy checksum")
+            return
+        }
     }
 
     @Test func tamperedLimitsFailTheChecksum() throws {

@@ -12,6 +12,10 @@ struct SnapshotFanOut: Sendable {
     /// base for deltas. `nil` when unknown (then replicas get plain snapshots).
     private var currentSeqs: [Int]?
     private var changes = SnapshotChangeLog()
+    /// ``current`` with its legacy checksum, made for the first replica that needs it.
+    private var legacyCurrent: Snapshot?
+    /// Connections whose replica checks the legacy checksum: they get whole snapshots carrying it.
+    private var legacyChecksums: Set<UInt64> = []
     /// What each connection gets next.
     private var senders: [UInt64: SnapshotSender] = [:]
     /// Health flips since ``current`` was built, sent after it to every replica.
@@ -34,6 +38,7 @@ struct SnapshotFanOut: Sendable {
     mutating func publish(_ snapshot: Snapshot, seqs: [Int]? = nil, change: SnapshotDelta? = nil) -> Bool {
         guard snapshot.version > currentVersion else { return false }
         current = snapshot
+        legacyCurrent = nil
         currentSeqs = seqs?.count == snapshot.endpoints.count ? seqs : nil
         changes.record(version: snapshot.version, checksum: snapshot.checksum, change: change)
         health = nil
@@ -61,7 +66,11 @@ struct SnapshotFanOut: Sendable {
         guard let frame else { return }
         switch frame {
         case .whole:
-            if sender.takesDeltas, let currentSeqs {
+            if legacyChecksums.contains(connection) {
+                let legacy = legacyCurrent ?? current.withLegacyChecksum
+                legacyCurrent = legacy
+                outbox.send(.snapshot(legacy))
+            } else if sender.takesDeltas, let currentSeqs {
                 outbox.send(.base(current, seqs: currentSeqs))
             } else {
                 outbox.send(.snapshot(current))
@@ -117,7 +126,8 @@ struct SnapshotFanOut: Sendable {
     /// Adds the connection of a replica that said hello and queues the current snapshot for it.
     mutating func add(_ connection: UInt64, replicaId: String, hello: DataPlaneMessage.Hello, outbox: ReplicaOutbox) {
         outboxes[connection] = outbox
-        senders[connection] = SnapshotSender(takesDeltas: hello.deltas == true)
+        senders[connection] = SnapshotSender(takesDeltas: hello.deltas == true && hello.checksDigests)
+        if !hello.checksDigests { legacyChecksums.insert(connection) }
         replicaOfConnection[connection] = replicaId
         if hello.inheritedListener == true {
             holdsListener.insert(connection)
@@ -133,6 +143,7 @@ struct SnapshotFanOut: Sendable {
     mutating func remove(_ connection: UInt64) -> String? {
         outboxes.removeValue(forKey: connection)?.finish()
         senders[connection] = nil
+        legacyChecksums.remove(connection)
         if holdsListener.remove(connection) != nil { holderSubscribers.yield(holdsListener.count) }
         holdsTLSListener.remove(connection)
         guard let id = replicaOfConnection.removeValue(forKey: connection) else { return nil }

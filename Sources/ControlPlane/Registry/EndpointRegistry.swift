@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import Logging
 import Shared
+import Synchronization
 
 /// The one writer of endpoint state. Every change is one SQLite transaction that also stores the
 /// resulting snapshot (when the content changed); the snapshot is handed to the publisher only
@@ -21,6 +22,8 @@ package actor EndpointRegistry {
     /// The stored version whose content ``content`` is exactly (seqs included); `nil` until a
     /// commit stored one, since the store may order endpoints differently from the snapshot.
     private var contentVersion: Int?
+    /// Set when a commit failed after changing ``content``: the next one rebuilds it from the store.
+    private var contentStale = false
     /// Whether a commit runs, and the commits waiting for their turn (first come, first served).
     private var committing = false
     private var waitingCommits: [CheckedContinuation<Void, Never>] = []
@@ -46,7 +49,10 @@ package actor EndpointRegistry {
         let latest = try await store.read { db in try SnapshotRecord.latest(db) }
         current = latest ?? Snapshot(version: 0, createdAt: Timestamp.string(), cause: "empty", endpoints: [])
         content = SnapshotContent(current)
-        try await commit(cause: "startup", touching: .everything) { _ in }
+        // A version stored before per-endpoint digests carries the legacy checksum: a new version
+        // of the same content gives replicas the current one, which deltas build on.
+        let legacyChecksum = current.version > 0 && content.checksum != current.checksum
+        try await commit(cause: "startup", touching: .everything, newVersion: legacyChecksum) { _ in }
         // Without a new version, the content still holds the current snapshot's endpoints (the
         // store's seqs with them).
         await publisher.publish(current, seqs: content.endpoints == current.endpoints ? content.seqs : nil)
@@ -305,19 +311,25 @@ package actor EndpointRegistry {
     ///
     /// With `scope` naming endpoints, only those are read back from the store and re-encoded;
     /// `.everything` rebuilds the content from the store (config file, rollback, start-up).
+    /// `newVersion` stores a new version even when the configuration did not change.
     @discardableResult
     private func commit<T: Sendable>(
         cause: String,
         touching scope: ChangeScope,
+        newVersion: Bool = false,
         _ mutate: @escaping @Sendable (Database) throws -> T
     ) async throws -> T {
         await takeCommitTurn()
         defer { endCommitTurn() }
         let health = self.health.all
         let history = self.history
-        let base = content
+        // After a commit that failed once it had changed the content, the content is rebuilt.
+        let scope = contentStale ? .everything : scope
+        // Moved into the box, the content is changed in place rather than copied.
+        let working = WorkingContent(contentStale ? SnapshotContent(current) : content)
+        content = SnapshotContent()
         // The version `content` is the content of; a change can be stored as a delta from it only.
-        let baseVersion = contentVersion
+        let baseVersion = contentStale ? nil : contentVersion
         cachedRecords = nil
         recordsGeneration += 1
         defer {
@@ -325,27 +337,24 @@ package actor EndpointRegistry {
             recordsGeneration += 1
         }
         let previous = current.version
-        let (result, next, snapshot, change) = try await store.write {
-            db -> (T, SnapshotContent, Snapshot?, SnapshotDelta?) in
-            let result = try mutate(db)
-            let (next, changed, delta) = try SnapshotBuilder.content(
-                db, after: base, touching: scope, health: health)
-            // Health is left out of the comparison: flips travel as health updates, and a
-            // snapshot is stored for configuration changes only (it carries the health of its time).
-            let newest = try Int.fetchOne(db, sql: "SELECT MAX(version) FROM snapshot") ?? 0
-            guard changed || newest == 0 else { return (result, next, nil, nil) }
-            let snapshot = next.snapshot(version: newest + 1, createdAt: Timestamp.string(), cause: cause)
-            // A change is stored as such on top of a recent whole snapshot of the same content.
-            let base = try SnapshotRecord.newestBase(db)
-            if let delta, let base, newest - base < SnapshotRecord.fullInterval, newest == baseVersion {
-                try SnapshotRecord.insert(db, snapshot, delta: delta)
-            } else {
-                try SnapshotRecord.insert(db, snapshot, body: next.canonicalJSON(of: snapshot), seqs: next.seqs)
+        let outcome: (T, SnapshotContent, Snapshot?, SnapshotDelta?)
+        do {
+            outcome = try await store.write { db -> (T, SnapshotContent, Snapshot?, SnapshotDelta?) in
+                let result = try mutate(db)
+                return try working.withContent { next in
+                    try Self.store(
+                        &next, db, result: result, scope: scope, health: health, newVersion: newVersion,
+                        cause: cause, baseVersion: baseVersion, previous: previous, history: history)
+                }
             }
-            try SnapshotRecord.prune(db, keeping: history)
-            // The change is what the replicas get when it starts from the version they serve.
-            return (result, next, snapshot, baseVersion == previous && newest == previous ? delta : nil)
+            contentStale = false
+        } catch {
+            let (kept, changed) = working.take()
+            content = kept
+            if changed { contentStale = true }
+            throw error
         }
+        let (result, next, snapshot, change) = outcome
         content = next
         if let snapshot {
             contentVersion = snapshot.version
@@ -364,6 +373,32 @@ package actor EndpointRegistry {
         return result
     }
 
+    /// The part of a commit that runs in its transaction after `mutate`: updates `next` (the
+    /// content before the change) to the content after it and stores a new version when the
+    /// configuration changed (or `newVersion`); answers what ``commit`` publishes.
+    private static func store<T: Sendable>(
+        _ next: inout SnapshotContent, _ db: Database, result: T, scope: ChangeScope,
+        health: [String: EndpointHealth], newVersion: Bool, cause: String, baseVersion: Int?, previous: Int,
+        history: Int
+    ) throws -> (T, SnapshotContent, Snapshot?, SnapshotDelta?) {
+        let (changed, delta) = try SnapshotBuilder.update(&next, db, touching: scope, health: health)
+        // Health is left out of the comparison: flips travel as health updates, and a
+        // snapshot is stored for configuration changes only (it carries the health of its time).
+        let newest = try Int.fetchOne(db, sql: "SELECT MAX(version) FROM snapshot") ?? 0
+        guard changed || newest == 0 || newVersion else { return (result, next, nil, nil) }
+        let snapshot = next.snapshot(version: newest + 1, createdAt: Timestamp.string(), cause: cause)
+        // A change is stored as such on top of a recent whole snapshot of the same content.
+        let base = try SnapshotRecord.newestBase(db)
+        if let delta, let base, newest - base < SnapshotRecord.fullInterval, newest == baseVersion {
+            try SnapshotRecord.insert(db, snapshot, delta: delta)
+        } else {
+            try SnapshotRecord.insert(db, snapshot, body: next.canonicalJSON(of: snapshot), seqs: next.seqs)
+        }
+        try SnapshotRecord.prune(db, keeping: history)
+        // The change is what the replicas get when it starts from the version they serve.
+        return (result, next, snapshot, baseVersion == previous && newest == previous ? delta : nil)
+    }
+
     /// Waits until every earlier commit ended. Not cancellable: a turn asked for is always given.
     private func takeCommitTurn() async {
         guard committing else {
@@ -378,6 +413,33 @@ package actor EndpointRegistry {
             committing = false
         } else {
             waitingCommits.removeFirst().resume()
+        }
+    }
+}
+
+/// The registry's content while a commit's transaction changes it in place on the store's
+/// writer: the only reference to it, so nothing is copied. Remembers whether it was changed, so
+/// that a failed transaction leaves no content the store does not have.
+private final class WorkingContent: Sendable {
+    private let state: Mutex<(content: SnapshotContent, changed: Bool)>
+
+    init(_ content: SnapshotContent) {
+        state = Mutex((content, false))
+    }
+
+    func withContent<R>(_ body: (inout SnapshotContent) throws -> R) throws -> R {
+        try state.withLock { state in
+            state.changed = true
+            return try body(&state.content)
+        }
+    }
+
+    /// The content, and whether a transaction changed it.
+    func take() -> (SnapshotContent, Bool) {
+        state.withLock { state in
+            let taken = (state.content, state.changed)
+            state.content = SnapshotContent()
+            return taken
         }
     }
 }

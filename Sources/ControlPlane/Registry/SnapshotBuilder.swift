@@ -31,32 +31,33 @@ enum SnapshotBuilder {
         endpoints(try EndpointRecord.all(db), policies: try GlobalPolicies.load(db), health: health)
     }
 
-    /// The content after a change within `scope`, made from `base` (the content before it),
-    /// whether its configuration differs from `base` (health aside), and for a change to named
-    /// endpoints, the change itself.
-    static func content(
-        _ db: Database, after base: SnapshotContent, touching scope: ChangeScope, health: [String: EndpointHealth]
-    ) throws -> (content: SnapshotContent, changed: Bool, delta: SnapshotDelta?) {
+    /// Makes `content` (the content before a change within `scope`) the content after it, in
+    /// place; answers whether its configuration changed (health aside), and for a change to
+    /// named endpoints, the change itself.
+    static func update(
+        _ content: inout SnapshotContent, _ db: Database, touching scope: ChangeScope,
+        health: [String: EndpointHealth]
+    ) throws -> (changed: Bool, delta: SnapshotDelta?) {
         let policies = try GlobalPolicies.load(db)
         switch scope {
         case .everything:
             let records = try EndpointRecord.all(db)
-            var next = SnapshotContent(
+            let next = SnapshotContent(
                 records.map { (endpoint($0, policies: policies, health: health), $0.seq) }, proxy: try proxy(db),
                 tls: try tls(db))
-            let changed = !next.sameConfiguration(as: base)
+            let changed = !next.sameConfiguration(as: content)
             // Unchanged, the content keeps its endpoints' health as published.
-            if !changed { next = base.withSeqs(of: next) }
-            return (next, changed, nil)
+            content = changed ? next : content.withSeqs(of: next)
+            return (changed, nil)
         case .endpoints(let names):
             var delta = SnapshotDelta()
             for name in names.sorted() {
                 guard let record = try EndpointRecord.find(db, name: name) else {
-                    if base[name] != nil { delta.remove.append(name) }
+                    if content[name] != nil { delta.remove.append(name) }
                     continue
                 }
                 let updated = endpoint(record, policies: policies, health: health)
-                if SnapshotContent.sameConfiguration(base[name], updated) && base.seq(of: name) == record.seq {
+                if SnapshotContent.sameConfiguration(content[name], updated) && content.seq(of: name) == record.seq {
                     continue
                 }
                 delta.upsert.append(.init(seq: record.seq, endpoint: updated))
@@ -64,8 +65,10 @@ enum SnapshotBuilder {
             delta.proxy = try proxy(db)
             delta.tls = try tls(db)
             let changed =
-                !delta.upsert.isEmpty || !delta.remove.isEmpty || delta.proxy != base.proxy || delta.tls != base.tls
-            return (delta.applied(to: base), changed, delta)
+                !delta.upsert.isEmpty || !delta.remove.isEmpty || delta.proxy != content.proxy
+                || delta.tls != content.tls
+            delta.apply(to: &content)
+            return (changed, delta)
         }
     }
 

@@ -25,7 +25,8 @@ package struct EndpointRecord: Sendable, Equatable {
     }
 
     static func nextSeq(_ db: Database) throws -> Int {
-        try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) + 1 FROM endpoint") ?? 1
+        // A bare MAX, which SQLite answers from the index's last entry.
+        (try Int.fetchOne(db, sql: "SELECT MAX(seq) FROM endpoint") ?? 0) + 1
     }
 
     init(config: EndpointConfig, owner: EndpointOwner, status: AdminStatus, registeredAt: String, seq: Int) {

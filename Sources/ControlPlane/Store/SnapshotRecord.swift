@@ -98,9 +98,14 @@ package enum SnapshotRecord {
         for change in changes + [delta] {
             content = try JSONDecoder().decode(SnapshotDelta.self, from: Data(change.utf8)).applied(to: content)
         }
-        let snapshot = content.snapshot(version: version, createdAt: row["created_at"], cause: row["cause"])
-        guard snapshot.checksum == row["checksum"] as String else {
-            throw StoredSnapshotError(version: version, reason: "its rebuilt content does not match its checksum")
+        var snapshot = content.snapshot(version: version, createdAt: row["created_at"], cause: row["cause"])
+        let stored: String = row["checksum"]
+        if snapshot.checksum != stored {
+            // Stored before per-endpoint digests: the legacy checksum of the same content.
+            guard snapshot.contentMatches(stored) else {
+                throw StoredSnapshotError(version: version, reason: "its rebuilt content does not match its checksum")
+            }
+            snapshot.checksum = stored
         }
         return snapshot
     }

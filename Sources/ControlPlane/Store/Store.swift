@@ -59,6 +59,13 @@ package final class Store: Sendable {
                 table.add(column: "seqs", .text)
             }
         }
+        // What every write reads must not scan the table: the next seq (MAX over an index), and
+        // the whole snapshot a version builds on.
+        migrator.registerMigration("v4: write path indexes") { db in
+            try db.create(index: "endpoint_seq", on: "endpoint", columns: ["seq"])
+            try db.execute(sql: "CREATE INDEX snapshot_whole ON snapshot(version) WHERE delta IS NULL")
+            try db.execute(sql: "CREATE INDEX snapshot_base ON snapshot(version) WHERE seqs IS NOT NULL")
+        }
         return migrator
     }
 

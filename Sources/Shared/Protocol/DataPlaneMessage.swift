@@ -35,10 +35,18 @@ public enum DataPlaneMessage: Sendable, Equatable {
         /// ``ControlPlaneMessage/base(_:seqs:)``. `nil` from replicas that predate deltas: they get
         /// whole snapshots only.
         public var deltas: Bool?
+        /// The checksum the replica computes: ``Hello/digestChecksums`` for
+        /// ``Snapshot/checksum(of:proxy:tls:)``. `nil` from replicas that predate it: they check
+        /// ``Snapshot/legacyChecksum(of:proxy:tls:)``, so they get whole snapshots carrying it.
+        public var checksums: Int?
+
+        /// The ``checksums`` value of replicas that check per-endpoint digest checksums.
+        public static let digestChecksums = 2
 
         public init(
             replicaId: String, pid: Int, version: Int?, supervised: Bool? = nil, inheritedListener: Bool? = nil,
-            inheritedTLSListener: Bool? = nil, slot: String? = nil, deltas: Bool? = nil
+            inheritedTLSListener: Bool? = nil, slot: String? = nil, deltas: Bool? = nil,
+            checksums: Int? = Hello.digestChecksums
         ) {
             self.replicaId = replicaId
             self.pid = pid
@@ -48,11 +56,15 @@ public enum DataPlaneMessage: Sendable, Equatable {
             self.inheritedTLSListener = inheritedTLSListener
             self.slot = slot
             self.deltas = deltas
+            self.checksums = checksums
         }
+
+        /// Whether the replica checks the current checksum (else the legacy one).
+        public var checksDigests: Bool { checksums == Self.digestChecksums }
 
         enum CodingKeys: String, CodingKey {
             case replicaId = "replica_id"
-            case pid, version, supervised, slot, deltas
+            case pid, version, supervised, slot, deltas, checksums
             case inheritedListener = "inherited_listener"
             case inheritedTLSListener = "inherited_tls_listener"
         }

@@ -35,8 +35,11 @@ public struct SnapshotDeltaFrame: Sendable, Equatable, Codable {
     }
 
     /// The snapshot this frame makes of `content` (the content of version ``from``), or why not.
-    package func applied(to content: SnapshotContent) -> Result<(Snapshot, SnapshotContent), DeltaRefusal> {
-        let next = change.applied(to: content)
+    package func applied(
+        to content: consuming SnapshotContent
+    ) -> Result<(Snapshot, SnapshotContent), DeltaRefusal> {
+        var next = content
+        change.apply(to: &next)
         let snapshot = next.snapshot(version: version, createdAt: createdAt, cause: cause)
         guard snapshot.checksum == checksum else {
             return .failure(.checksumMismatch(expected: checksum, got: snapshot.checksum))

@@ -31,7 +31,7 @@ extension Snapshot {
         let proxy = reader.object("proxy", allowedKeys: ProxyLimits.allowedKeys).map(ProxyLimits.read)
         let tls = reader.object("tls", allowedKeys: TLSSettings.allowedKeys).flatMap(TLSSettings.read)
         try context.check()
-        let snapshot = Snapshot(
+        var snapshot = Snapshot(
             version: version ?? 0,
             createdAt: reader.string("created_at") ?? "",
             cause: reader.string("cause") ?? "",
@@ -40,8 +40,13 @@ extension Snapshot {
             tls: tls
         )
         if let checksum, checksum != snapshot.checksum {
-            throw ValidationError(
-                field: "snapshot.checksum", "checksum mismatch: says \(checksum), content is \(snapshot.checksum)")
+            // A snapshot from before per-endpoint digests (a cache, a control plane not yet
+            // upgraded) keeps the checksum it says: later frames name it.
+            guard checksum == Snapshot.legacyChecksum(of: endpoints, proxy: proxy, tls: tls) else {
+                throw ValidationError(
+                    field: "snapshot.checksum", "checksum mismatch: says \(checksum), content is \(snapshot.checksum)")
+            }
+            snapshot.checksum = checksum
         }
         return snapshot
     }

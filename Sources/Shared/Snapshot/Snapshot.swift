@@ -4,8 +4,8 @@ import Foundation
 public struct Snapshot: Sendable, Equatable, Codable {
     /// Monotonically increasing, never reused.
     public var version: Int
-    /// FNV-1a 64-bit hash of the canonical JSON of `endpoints` (with `proxy`, when set: see
-    /// ``checksum(of:proxy:)``), as 16 hex digits.
+    /// A hash of the content (endpoints, `proxy`, `tls`) as 16 hex digits: see
+    /// ``checksum(of:proxy:tls:)``.
     public var checksum: String
     /// When it was built, ISO 8601 UTC.
     public var createdAt: String
@@ -53,22 +53,87 @@ public struct Snapshot: Sendable, Equatable, Codable {
         case cause, endpoints, proxy, tls
     }
 
-    /// The checksum of a snapshot's content, as stored in ``checksum``: the canonical JSON of
-    /// `endpoints` alone when `proxy` and `tls` are `nil` (the checksum snapshots had before the
-    /// `proxy:` section), else of the object `{"endpoints": ..., "proxy": ..., "tls": ...}`
-    /// without the keys that are `nil`, so a snapshot without `tls` keeps its old checksum.
+    /// The checksum of a snapshot's content, as stored in ``checksum`` (see ``ChecksumBuilder``):
+    /// each endpoint's canonical JSON is hashed on its own, and the checksum hashes those digests
+    /// in order with the `proxy` and `tls` sections, so that content kept in memory
+    /// (``SnapshotContent``) gets the checksum of a change without hashing what did not change.
     public static func checksum(
+        of endpoints: [SnapshotEndpoint], proxy: ProxyLimits? = nil, tls: TLSSettings? = nil
+    ) -> String {
+        var builder = ChecksumBuilder()
+        for endpoint in endpoints { builder.add(digest: digest(of: canonicalJSON(endpoint))) }
+        return builder.finish(proxy: proxy, tls: tls)
+    }
+
+    /// The checksum of the same content as snapshots had it before per-endpoint digests: FNV-1a
+    /// 64 of the canonical JSON of `endpoints` alone when `proxy` and `tls` are `nil`, else of
+    /// `{"endpoints": ..., "proxy": ..., "tls": ...}` without the keys that are `nil`. Stored
+    /// versions, cached snapshots and replicas from before still carry it; it is checked only when
+    /// the current checksum does not match, and sent to replicas that do not know the current one.
+    public static func legacyChecksum(
         of endpoints: [SnapshotEndpoint], proxy: ProxyLimits? = nil, tls: TLSSettings? = nil
     ) -> String {
         guard proxy != nil || tls != nil else { return fnv1a(Self.canonicalJSON(endpoints)) }
         return fnv1a(Self.canonicalJSON(ChecksumContent(endpoints: endpoints, proxy: proxy, tls: tls)))
     }
 
-    /// What the checksum covers once a snapshot carries limits or TLS settings.
+    /// Whether `checksum` is this snapshot's content's checksum, current or legacy.
+    public func contentMatches(_ checksum: String) -> Bool {
+        checksum == Self.checksum(of: endpoints, proxy: proxy, tls: tls)
+            || checksum == Self.legacyChecksum(of: endpoints, proxy: proxy, tls: tls)
+    }
+
+    /// This snapshot with the legacy checksum of its content, for replicas from before the
+    /// current checksum.
+    public var withLegacyChecksum: Snapshot {
+        var copy = self
+        copy.checksum = Self.legacyChecksum(of: endpoints, proxy: proxy, tls: tls)
+        return copy
+    }
+
+    /// What the legacy checksum covers once a snapshot carries limits or TLS settings.
     private struct ChecksumContent: Encodable {
         var endpoints: [SnapshotEndpoint]
         var proxy: ProxyLimits?
         var tls: TLSSettings?
+    }
+
+    /// FNV-1a 64 of one endpoint's canonical JSON: what ``ChecksumBuilder`` combines.
+    public static func digest(of encoded: Data) -> UInt64 {
+        var hasher = FNV1a()
+        hasher.update(encoded)
+        return hasher.value
+    }
+
+    /// Builds a checksum: FNV-1a 64 over a tag naming the scheme, each endpoint's digest (8
+    /// bytes, little-endian) in snapshot order, then `proxy` and `tls` (each, when set, a tag and
+    /// its canonical JSON). The tag keeps it apart from the legacy checksum of the same content.
+    public struct ChecksumBuilder: Sendable {
+        private var hasher = FNV1a()
+
+        public init() {
+            hasher.update("orch-checksum-2\n".utf8)
+        }
+
+        public mutating func add(digest: UInt64) {
+            hasher.update(digest)
+        }
+
+        public mutating func add(digests: [UInt64]) {
+            for digest in digests { hasher.update(digest) }
+        }
+
+        public consuming func finish(proxy: ProxyLimits?, tls: TLSSettings?) -> String {
+            if let proxy {
+                hasher.update("\nproxy:".utf8)
+                hasher.update(Snapshot.canonicalJSON(proxy))
+            }
+            if let tls {
+                hasher.update("\ntls:".utf8)
+                hasher.update(Snapshot.canonicalJSON(tls))
+            }
+            return hasher.hex
+        }
     }
 
     /// FNV-1a 64 of `bytes` as 16 hex digits: the form of every checksum the project shows.
@@ -104,6 +169,20 @@ public struct Snapshot: Sendable, Equatable, Codable {
             }
             self.hash = hash
         }
+
+        /// The eight bytes of `value`, little-endian.
+        package mutating func update(_ value: UInt64) {
+            var hash = self.hash
+            var value = value
+            for _ in 0..<8 {
+                hash ^= value & 0xff
+                hash &*= 0x0000_0100_0000_01b3
+                value >>= 8
+            }
+            self.hash = hash
+        }
+
+        package var value: UInt64 { hash }
 
         package var hex: String {
             let hex = String(hash, radix: 16)

@@ -3,8 +3,9 @@ import Foundation
 /// What a snapshot holds, kept in memory (by the control plane's registry, by a replica for the
 /// snapshot it serves) and changed in place: the
 /// endpoints in registration (`seq`) order, each with its canonical JSON encoded once, and the
-/// proxy limits and TLS settings. A change costs the encoding of what changed plus one hashing
-/// pass over the kept bytes; nothing else is encoded again, and the store is not read.
+/// proxy limits and TLS settings. A change costs the encoding and hashing of what changed plus
+/// one pass over the kept 8-byte digests for the checksum; nothing else is encoded or hashed
+/// again, and the store is not read.
 ///
 /// The checksum and the stored body it gives are byte for byte those of ``Snapshot`` built from
 /// the same content, so replicas and older records see no difference.
@@ -12,6 +13,8 @@ package struct SnapshotContent: Sendable, Equatable {
     package private(set) var endpoints: [SnapshotEndpoint] = []
     package private(set) var seqs: [Int] = []
     private var encoded: [Data] = []
+    /// ``Snapshot/digest(of:)`` of each of ``encoded``.
+    private var digests: [UInt64] = []
     private var positions: [String: Int] = [:]
     package var proxy: ProxyLimits?
     package var tls: TLSSettings?
@@ -55,17 +58,21 @@ package struct SnapshotContent: Sendable, Equatable {
     package mutating func upsert(_ endpoint: SnapshotEndpoint, seq: Int) {
         if let index = positions[endpoint.name] {
             if seqs[index] == seq {
+                let bytes = Snapshot.canonicalJSON(endpoint)
                 endpoints[index] = endpoint
-                encoded[index] = Snapshot.canonicalJSON(endpoint)
+                encoded[index] = bytes
+                digests[index] = Snapshot.digest(of: bytes)
                 return
             }
             remove(endpoint.name)
         }
         if let last = seqs.last, last > seq {
             let index = seqs.firstIndex { $0 > seq } ?? seqs.count
+            let bytes = Snapshot.canonicalJSON(endpoint)
             endpoints.insert(endpoint, at: index)
             seqs.insert(seq, at: index)
-            encoded.insert(Snapshot.canonicalJSON(endpoint), at: index)
+            encoded.insert(bytes, at: index)
+            digests.insert(Snapshot.digest(of: bytes), at: index)
             reindex(from: index)
         } else {
             append(endpoint, seq: seq)
@@ -77,14 +84,17 @@ package struct SnapshotContent: Sendable, Equatable {
         endpoints.remove(at: index)
         seqs.remove(at: index)
         encoded.remove(at: index)
+        digests.remove(at: index)
         reindex(from: index)
     }
 
     private mutating func append(_ endpoint: SnapshotEndpoint, seq: Int) {
+        let bytes = Snapshot.canonicalJSON(endpoint)
         positions[endpoint.name] = endpoints.count
         endpoints.append(endpoint)
         seqs.append(seq)
-        encoded.append(Snapshot.canonicalJSON(endpoint))
+        encoded.append(bytes)
+        digests.append(Snapshot.digest(of: bytes))
     }
 
     private mutating func reindex(from start: Int) {
@@ -104,27 +114,11 @@ package struct SnapshotContent: Sendable, Equatable {
         return lhs == rhs
     }
 
-    /// ``Snapshot/checksum(of:proxy:tls:)`` of this content, from the kept encodings.
+    /// ``Snapshot/checksum(of:proxy:tls:)`` of this content, from the kept digests.
     package var checksum: String {
-        var hasher = Snapshot.FNV1a()
-        let wrapped = proxy != nil || tls != nil
-        if wrapped { hasher.update(#"{"endpoints":"#.utf8) }
-        hashEndpoints(into: &hasher)
-        if wrapped {
-            if let proxy { hasher.update(#","proxy":"#.utf8 + Snapshot.canonicalJSON(proxy)) }
-            if let tls { hasher.update(#","tls":"#.utf8 + Snapshot.canonicalJSON(tls)) }
-            hasher.update("}".utf8)
-        }
-        return hasher.hex
-    }
-
-    private func hashEndpoints(into hasher: inout Snapshot.FNV1a) {
-        hasher.update("[".utf8)
-        for (index, bytes) in encoded.enumerated() {
-            if index > 0 { hasher.update(",".utf8) }
-            hasher.update(bytes)
-        }
-        hasher.update("]".utf8)
+        var builder = Snapshot.ChecksumBuilder()
+        builder.add(digests: digests)
+        return builder.finish(proxy: proxy, tls: tls)
     }
 
     /// The snapshot of this content.

@@ -29,11 +29,16 @@ package struct SnapshotDelta: Codable, Sendable, Equatable {
     /// `content` with this change applied.
     package func applied(to content: SnapshotContent) -> SnapshotContent {
         var next = content
-        for name in remove { next.remove(name) }
-        for entry in upsert { next.upsert(entry.endpoint, seq: entry.seq) }
-        next.proxy = proxy
-        next.tls = tls
+        apply(to: &next)
         return next
+    }
+
+    /// Applies this change to `content` in place.
+    package func apply(to content: inout SnapshotContent) {
+        for name in remove { content.remove(name) }
+        for entry in upsert { content.upsert(entry.endpoint, seq: entry.seq) }
+        content.proxy = proxy
+        content.tls = tls
     }
 
     /// This change followed by `next`, as one change: applying it is applying this, then `next`
