@@ -66,21 +66,44 @@ import Testing
             from: 5, fromChecksum: Self.a.checksum, version: 6, checksum: next.checksum, createdAt: "t", cause: "c",
             change: change)
         // Nothing served, or served without seqs (a plain snapshot): no base to apply it to.
-        #expect(held.decide(frame).isNotOnBase)
+        #expect(held.apply(frame).isNotOnBase)
         held.installed(Self.a)
-        #expect(held.decide(frame).isNotOnBase)
+        #expect(held.apply(frame).isNotOnBase)
         // Served as a base: applies, and what it makes is the next base.
         held.installed(Self.a, content: content)
-        guard case .success(let (snapshot, made)) = held.decide(frame) else {
+        guard case .success(let (snapshot, made)) = held.apply(frame) else {
             Issue.record("did not apply")
             return
         }
         #expect(snapshot.version == 6 && snapshot.endpoints.map(\.name) == ["a", "b"])
         held.installed(snapshot, content: made)
-        #expect(held.decide(frame).isNotOnBase, "from 5 no longer served")
+        #expect(held.apply(frame).isNotOnBase, "from 5 no longer served")
         // The same version with other content (a reset store) is not a base either.
         held.installed(Self.b, content: SnapshotContent(Self.b, seqs: [1]))
-        #expect(held.decide(frame).isNotOnBase)
+        #expect(held.apply(frame).isNotOnBase)
+    }
+
+    @Test func aDeltaWhoseResultFailsItsChecksumLeavesNoBaseUntilAWholeSnapshot() {
+        var held = HeldSnapshot(version: nil)
+        let content = SnapshotContent(Self.a, seqs: [1])
+        held.installed(Self.a, content: content)
+        let change = SnapshotDelta(upsert: [.init(seq: 2, endpoint: .testing("b", url: "http://b.internal/"))])
+        let lying = SnapshotDeltaFrame(
+            from: 5, fromChecksum: Self.a.checksum, version: 6, checksum: "0000000000000000", createdAt: "t",
+            cause: "c", change: change)
+        guard case .failure(.checksumMismatch) = held.apply(lying) else {
+            Issue.record("a wrong checksum was accepted")
+            return
+        }
+        let honest = SnapshotDeltaFrame(
+            from: 5, fromChecksum: Self.a.checksum, version: 6, checksum: change.applied(to: content).checksum,
+            createdAt: "t", cause: "c", change: change)
+        #expect(held.apply(honest).isNotOnBase, "the content it applied to is gone")
+        held.installed(Self.a, content: content)
+        guard case .success = held.apply(honest) else {
+            Issue.record("did not apply on a base again")
+            return
+        }
     }
 }
 

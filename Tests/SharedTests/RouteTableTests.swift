@@ -22,10 +22,47 @@ import Testing
     }
 
     @Test func everyRouteHasItsPositionInTheOrderAsItsSlot() {
-        for (position, name) in table.order.enumerated() {
-            #expect(table.routes[name]?.slot == position)
+        for (position, name) in table.slots.enumerated() {
+            #expect(table.routes[name!]?.slot == position)
         }
-        #expect(table.order == ["users", "v1", "q"])
+        #expect(table.slots == ["users", "v1", "q"])
+    }
+
+    @Test func anUpdateResolvesLikeATableBuiltWholeFromTheSameEndpoints() {
+        let moved = Self.endpoint("q", "http://q2.internal/find")
+        let added = Self.endpoint("new", "http://n.internal/")
+        let updated = table.updated(upserting: [moved, added], removing: ["v1"])
+        let whole = RouteTable([Self.endpoint("users", "http://u.internal/api", version: "v1"), moved, added])
+        #expect(Set(updated.routes.keys) == Set(whole.routes.keys))
+        for path in ["users/a", "v1/users/b", "v1/x", "q/y", "new/z", "nothing"] {
+            #expect(Self.target(updated, path) == Self.target(whole, path), "\(path)")
+        }
+        #expect(updated.routes["q"]?.url.authority == "q2.internal")
+    }
+
+    @Test func anUpdateKeepsSlotsAndGivesAFreedSlotToTheNextNewEndpoint() {
+        let replaced = Self.endpoint("users", "http://u.internal/api", version: "v2")
+        let updated = table.updated(upserting: [replaced], removing: ["v1"])
+        #expect(updated.routes["users"]?.slot == 0)
+        #expect(updated.routes["q"]?.slot == 2)
+        #expect(updated.slots == ["users", nil, "q"])
+        let again = updated.updated(upserting: [Self.endpoint("n", "http://n.internal/")], removing: [String]())
+        #expect(again.routes["n"]?.slot == 1)
+        #expect(again.slots == ["users", "n", "q"])
+        #expect(again.patterns.map(\.pattern) == ["/users", "/v2/users", "/n", "/q"])
+    }
+
+    @Test func anUpdateToAnUnroutableURLRemovesTheRoute() {
+        let broken = Self.endpoint("q", "not a url")
+        let updated = table.updated(upserting: [broken], removing: [String]())
+        #expect(updated.routes["q"] == nil)
+        #expect(updated.slots == ["users", "v1", nil])
+    }
+
+    /// Where `path` goes in `table`: the endpoint's name, its rest and its base URL's authority.
+    static func target(_ table: RouteTable, _ path: String) -> String? {
+        guard case .matched(let route, let rest) = table.resolve(Substring(path)) else { return nil }
+        return "\(route.endpoint.name) \(rest.map(String.init) ?? "-") \(route.url.authority)"
     }
 
     @Test func matchesByNameWithSubPath() {

@@ -96,6 +96,13 @@ package final class BreakerRegistry: Sendable {
         }
     }
 
+    /// Drops the breakers of `endpoints` (removed from the snapshot).
+    package func forget(_ endpoints: some Sequence<String>) {
+        cells.withLockedValue { cells in
+            for name in endpoints { cells[name] = nil }
+        }
+    }
+
     /// The current state of `endpoint`'s breaker (`closed` when it has none yet).
     package func state(of endpoint: String) -> String {
         cells.withLockedValue { $0[endpoint]?.machine.stateName ?? "closed" }

@@ -1,5 +1,6 @@
 import NIOCore
 import Shared
+import Synchronization
 
 /// Everything one event loop owns: its reference to the current route table, its pool of
 /// upstream connections and its counters. Touched only on that loop, so it needs no lock.
@@ -43,6 +44,8 @@ package struct LoopStates: Sendable {
     private let loops: [any EventLoop]
     /// The TLS listener's certificates, reloaded with every snapshot installed.
     let certificates: TLSCertificateStore?
+    /// The routes last installed on every loop: what the next change updates.
+    let served = ServedRoutes()
 
     private init(
         states: [ObjectIdentifier: NIOLoopBound<LoopState>], loops: [any EventLoop],
@@ -87,5 +90,19 @@ package struct LoopStates: Sendable {
             return loop.submit { body(bound.value) }
         }
         return EventLoopFuture.whenAllSucceed(futures, on: loops[0])
+    }
+}
+
+/// The routes installed last, shared by the loops' states (installs run one at a time).
+final class ServedRoutes: Sendable {
+    private let routes = Mutex<ProxyRoutes?>(nil)
+
+    /// Makes `make(previous)` the served routes and returns them.
+    func replace(_ make: (ProxyRoutes?) -> ProxyRoutes) -> ProxyRoutes {
+        routes.withLock { routes in
+            let next = make(routes)
+            routes = next
+            return next
+        }
     }
 }

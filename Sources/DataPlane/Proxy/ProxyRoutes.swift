@@ -7,20 +7,48 @@ package final class ProxyRoutes: Sendable {
     package let table: RouteTable
     /// Per route slot (``RouteTable/Route/slot``), what the hot path needs about its upstream,
     /// computed once.
-    private let upstreams: [UpstreamTarget]
+    private let upstreams: [UpstreamTarget?]
 
     package init(snapshot: Snapshot) {
         let table = RouteTable(snapshot.endpoints)
         self.snapshot = snapshot
         self.table = table
-        self.upstreams = table.order.compactMap { table.routes[$0].map { UpstreamTarget($0.url) } }
+        self.upstreams = table.slots.map { name in name.flatMap { table.routes[$0] }.map { UpstreamTarget($0.url) } }
+    }
+
+    /// The routes of `snapshot`, which differs from `previous`'s snapshot in the endpoints
+    /// `upserting` (as `snapshot` has them) and `removing` only: `previous`'s table updated
+    /// (``RouteTable/updated(upserting:removing:)``), so work follows the size of the change.
+    package init(
+        snapshot: Snapshot, updating previous: ProxyRoutes, upserting: [SnapshotEndpoint], removing: [String]
+    ) {
+        let table = previous.table.updated(upserting: upserting, removing: removing)
+        var upstreams = previous.upstreams
+        if upstreams.count < table.slots.count {
+            upstreams.append(contentsOf: repeatElement(nil, count: table.slots.count - upstreams.count))
+        }
+        for name in removing {
+            if let slot = previous.table.routes[name]?.slot, table.slots[slot] == nil { upstreams[slot] = nil }
+        }
+        for endpoint in upserting {
+            if let route = table.routes[endpoint.name] {
+                upstreams[route.slot] = UpstreamTarget(route.url)
+            } else if let slot = previous.table.routes[endpoint.name]?.slot, table.slots[slot] == nil {
+                upstreams[slot] = nil
+            }
+        }
+        self.snapshot = snapshot
+        self.table = table
+        self.upstreams = upstreams
     }
 
     /// Where `route`'s requests go. A route of an older table (a request planned before this
     /// snapshot arrived) whose slot now holds another endpoint gets its target computed afresh.
     package func upstream(for route: RouteTable.Route) -> UpstreamTarget {
         let slot = route.slot
-        if slot < upstreams.count, table.order[slot] == route.endpoint.name { return upstreams[slot] }
+        if slot < upstreams.count, table.slots[slot] == route.endpoint.name, let target = upstreams[slot] {
+            return target
+        }
         return UpstreamTarget(route.url)
     }
 

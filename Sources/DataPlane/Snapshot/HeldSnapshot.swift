@@ -56,12 +56,50 @@ struct HeldSnapshot: Sendable, Equatable {
         return pending.applied(to: snapshot)
     }
 
-    /// What `frame` makes of the served snapshot, or why it does not apply.
-    func decide(_ frame: SnapshotDeltaFrame) -> Result<(Snapshot, SnapshotContent), DeltaRefusal> {
+    /// What `frame` makes of the served snapshot, or why it does not apply. The content it
+    /// applies to is taken (changed in place rather than copied): the result is installed with
+    /// ``installed(_:content:)``, and after a checksum mismatch deltas wait for a whole snapshot.
+    mutating func apply(_ frame: SnapshotDeltaFrame) -> Result<(Snapshot, SnapshotContent), DeltaRefusal> {
         guard frame.from == version, frame.fromChecksum == checksum, let content else {
             return .failure(.notOnBase(from: frame.from, serving: version))
         }
+        self.content = nil
         return frame.applied(to: content)
+    }
+
+    /// What serving `snapshot` (the result of `change` on top of the served content, whose
+    /// content is `content`; served as ``serving(_:)`` makes it) changes in the routes: the
+    /// endpoints as served that differ from those served now, and the names removed. Besides
+    /// the change, that is every endpoint whose health the served health update set (it ends
+    /// with its version) or the pending one for `snapshot` sets.
+    func routesChange(
+        to snapshot: Snapshot, by change: SnapshotDelta, content: SnapshotContent
+    ) -> RoutesChange {
+        var names = Set(change.upsert.map(\.endpoint.name))
+        if let health { names.formUnion(health.endpoints.keys) }
+        let pending = pending.flatMap { $0.version == snapshot.version ? $0 : nil }
+        if let pending { names.formUnion(pending.endpoints.keys) }
+        let upserting = names.compactMap { name -> SnapshotEndpoint? in
+            guard var endpoint = content[name] else { return nil }
+            if let health = pending?.endpoints[name] { endpoint.health = health }
+            return endpoint
+        }
+        return RoutesChange(upserting: upserting, removing: change.remove)
+    }
+
+    /// What installing `update` (``received(_:)`` said `.install`) changes in the routes, when
+    /// the served snapshot's content is known: the endpoints whose health the served update or
+    /// `update` sets, as `update` on top of the base makes them.
+    func routesChange(applying update: HealthUpdate) -> RoutesChange? {
+        guard let content, let base, content.checksum == base.checksum else { return nil }
+        var names = Set(update.endpoints.keys)
+        if let health { names.formUnion(health.endpoints.keys) }
+        return RoutesChange(
+            upserting: names.compactMap { name -> SnapshotEndpoint? in
+                guard var endpoint = content[name] else { return nil }
+                if let health = update.endpoints[name] { endpoint.health = health }
+                return endpoint
+            }, removing: [])
     }
 
     /// `snapshot` is now served (as ``serving(_:)`` made it); `content` is its content with seqs
@@ -92,5 +130,16 @@ struct HeldSnapshot: Sendable, Equatable {
         let before = health?.endpoints ?? [:]
         health = update
         return update.endpoints == before ? .ignore : .install(update.applied(to: base))
+    }
+}
+
+/// How the served routes change: the endpoints added or replaced (as served) and those removed.
+package struct RoutesChange: Sendable, Equatable {
+    package var upserting: [SnapshotEndpoint]
+    package var removing: [String]
+
+    package init(upserting: [SnapshotEndpoint], removing: [String]) {
+        self.upserting = upserting
+        self.removing = removing
     }
 }

@@ -1,5 +1,6 @@
 import NIOCore
 import Shared
+import Synchronization
 
 extension LoopStates {
     /// Makes `snapshot` the route table and the limits of every event loop; returns once all of
@@ -7,9 +8,19 @@ extension LoopStates {
     /// listener's certificates are (re)loaded first when the snapshot's `tls:` section or its
     /// files changed; certificates that fail to load never fail the snapshot (the previous ones
     /// keep serving, with a warning).
-    package func install(_ snapshot: Snapshot) async throws {
+    ///
+    /// With `change` (how `snapshot` differs from the snapshot served now), the served route
+    /// table is updated instead of built again from every endpoint.
+    package func install(_ snapshot: Snapshot, change: RoutesChange? = nil) async throws {
         certificates?.snapshotInstalled(snapshot.tls)
-        let routes = ProxyRoutes(snapshot: snapshot)
+        let routes = served.replace { previous in
+            if let change, let previous {
+                ProxyRoutes(
+                    snapshot: snapshot, updating: previous, upserting: change.upserting, removing: change.removing)
+            } else {
+                ProxyRoutes(snapshot: snapshot)
+            }
+        }
         let limits = snapshot.proxy ?? .defaults
         _ = try await forEach { state in
             state.routes = routes

@@ -28,10 +28,16 @@ package struct SnapshotCache: Sendable {
         return try Snapshot.validate(ConfigNode.parseJSON(data))
     }
 
-    /// Replaces the cached snapshot with `snapshot`'s canonical JSON.
-    package func store(_ snapshot: Snapshot) throws {
+    /// Replaces the cached snapshot with `snapshot`'s canonical JSON, assembled from `content`'s
+    /// kept encodings when it is the snapshot's content (no endpoint encoded again).
+    package func store(_ snapshot: Snapshot, content: SnapshotContent? = nil) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let data = Snapshot.canonicalJSON(snapshot)
+        let data =
+            if let content, content.checksum == snapshot.checksum {
+                content.canonicalJSON(of: snapshot)
+            } else {
+                Snapshot.canonicalJSON(snapshot)
+            }
         let temporary = "\(directory)/.snapshot.json.\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw CacheError(operation: "create \(temporary)", code: errno) }

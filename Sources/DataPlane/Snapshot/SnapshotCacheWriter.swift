@@ -9,7 +9,7 @@ import Synchronization
 /// before its turn is never written.
 package final class SnapshotCacheWriter: Sendable {
     private struct State {
-        var pending: Snapshot?
+        var pending: (snapshot: Snapshot, content: SnapshotContent?)?
         var writing = false
         var idle: [CheckedContinuation<Void, Never>] = []
     }
@@ -24,10 +24,11 @@ package final class SnapshotCacheWriter: Sendable {
         self.logger = logger
     }
 
-    /// Schedules `snapshot` to replace the cached one; returns at once.
-    package func submit(_ snapshot: Snapshot) {
+    /// Schedules `snapshot` to replace the cached one; returns at once. `content`, when known, is
+    /// its content with the endpoints' encodings, which the file is assembled from.
+    package func submit(_ snapshot: Snapshot, content: SnapshotContent? = nil) {
         let start = state.withLock { state -> Bool in
-            state.pending = snapshot
+            state.pending = (snapshot, content)
             guard !state.writing else { return false }
             state.writing = true
             return true
@@ -49,7 +50,8 @@ package final class SnapshotCacheWriter: Sendable {
 
     private func drain() {
         while true {
-            let (next, waiting) = state.withLock { state -> (Snapshot?, [CheckedContinuation<Void, Never>]) in
+            let (next, waiting) = state.withLock {
+                state -> ((snapshot: Snapshot, content: SnapshotContent?)?, [CheckedContinuation<Void, Never>]) in
                 if let next = state.pending {
                     state.pending = nil
                     return (next, [])
@@ -64,11 +66,11 @@ package final class SnapshotCacheWriter: Sendable {
                 return
             }
             do {
-                try cache.store(next)
+                try cache.store(next.snapshot, content: next.content)
             } catch {
                 logger.warning(
                     "cannot cache snapshot",
-                    metadata: ["orch.snapshot.version": "\(next.version)", "error": "\(error)"])
+                    metadata: ["orch.snapshot.version": "\(next.snapshot.version)", "error": "\(error)"])
             }
         }
     }

@@ -197,11 +197,12 @@ package struct SnapshotClient: Service {
             handOverListener(to: path)
             return nil
         case .message(.health(let update)):
+            let change = held.routesChange(applying: update)
             guard case .install(let serving) = held.received(update) else {
                 return held.health?.seq == update.seq ? .report(ReplicaReport(healthSeq: update.seq)) : nil
             }
             do {
-                try await states.install(serving)
+                try await states.install(serving, change: change)
             } catch {
                 logger.error("cannot install a health update", metadata: ["error": "\(error)"])
                 return nil
@@ -218,7 +219,7 @@ package struct SnapshotClient: Service {
         case .message(.base(let snapshot, let seqs)):
             return await install(snapshot, content: SnapshotContent(snapshot, seqs: seqs), held: &held)
         case .message(.delta(let frame)):
-            switch held.decide(frame) {
+            switch held.apply(frame) {
             case .failure(let refusal):
                 logger.info(
                     "cannot apply delta; asking for the whole snapshot",
@@ -251,14 +252,21 @@ package struct SnapshotClient: Service {
                 }
             }
         }
+        let routesChange = changed.flatMap { change in
+            content.map { held.routesChange(to: snapshot, by: change, content: $0) }
+        }
         do {
-            try await states.install(held.serving(snapshot))
+            try await states.install(held.serving(snapshot), change: routesChange)
         } catch {
             logger.error("cannot install snapshot", metadata: ["error": "\(error)"])
             return .nack(version: snapshot.version, error: "cannot install: \(error)")
         }
         held.installed(snapshot, content: content)
-        breakers.retain(only: Set(snapshot.endpoints.map(\.name)))
+        if let routesChange {
+            breakers.forget(routesChange.removing)
+        } else {
+            breakers.retain(only: Set(snapshot.endpoints.map(\.name)))
+        }
         var metadata: Logger.Metadata = [
             "orch.snapshot.version": "\(snapshot.version)", "endpoints": "\(snapshot.endpoints.count)",
         ]
@@ -267,7 +275,7 @@ package struct SnapshotClient: Service {
             metadata["removed"] = "\(changed.remove.count)"
         }
         logger.info(changed == nil ? "serving snapshot" : "serving snapshot from delta", metadata: metadata)
-        cacheWriter.submit(snapshot)
+        cacheWriter.submit(snapshot, content: content)
         return .ack(version: snapshot.version)
     }
 

@@ -9,8 +9,9 @@ public struct RouteTable: Sendable {
         public let url: EndpointURL
         /// The endpoint's breaker policy's failure statuses, parsed once per snapshot.
         public let failureStatuses: StatusCodeSet
-        /// The route's position in ``RouteTable/order``: a per-snapshot index that per-endpoint
-        /// state can be kept in an array by, instead of a dictionary keyed by name.
+        /// The route's index in ``RouteTable/slots``: an index that per-endpoint state can be kept
+        /// in an array by, instead of a dictionary keyed by name. Stable across updates while the
+        /// endpoint stays; a freed slot may go to another endpoint, so users check the name.
         public let slot: Int
 
         public init(endpoint: SnapshotEndpoint, url: EndpointURL, slot: Int = 0) {
@@ -32,25 +33,78 @@ public struct RouteTable: Sendable {
     }
 
     public let routes: [String: Route]
-    /// Endpoint names in snapshot order.
-    public let order: [String]
+    /// Endpoint names by slot: snapshot order for a table built whole; `nil` for a slot an
+    /// update freed (given to the next endpoint an update adds).
+    public let slots: [String?]
+    private let freeSlots: [Int]
 
     public init(_ endpoints: [SnapshotEndpoint]) {
         var routes: [String: Route] = [:]
-        var order: [String] = []
+        routes.reserveCapacity(endpoints.count)
+        var slots: [String?] = []
         for endpoint in endpoints {
             guard let url = endpoint.config.endpointURL else { continue }
-            routes[endpoint.name] = Route(endpoint: endpoint, url: url, slot: order.count)
-            order.append(endpoint.name)
+            routes[endpoint.name] = Route(endpoint: endpoint, url: url, slot: slots.count)
+            slots.append(endpoint.name)
         }
         self.routes = routes
-        self.order = order
+        self.slots = slots
+        self.freeSlots = []
     }
 
-    /// The route patterns, as listed by `/router/routes`: `/name` and, with a version, `/version/name`.
+    private init(routes: [String: Route], slots: [String?], freeSlots: [Int]) {
+        self.routes = routes
+        self.slots = slots
+        self.freeSlots = freeSlots
+    }
+
+    /// This table with `endpoints` added or replaced and the endpoints named in `removals`
+    /// removed: work in proportion to the change, the other routes kept as they are (their
+    /// parsed URLs and slots included). A replaced endpoint keeps its slot, and its parsed URL
+    /// when the URL did not change.
+    public func updated(
+        upserting endpoints: some Sequence<SnapshotEndpoint>, removing removals: some Sequence<String>
+    ) -> RouteTable {
+        var routes = self.routes
+        var slots = self.slots
+        var free = freeSlots
+        func release(_ name: String) {
+            guard let route = routes.removeValue(forKey: name) else { return }
+            slots[route.slot] = nil
+            free.append(route.slot)
+        }
+        for name in removals { release(name) }
+        for endpoint in endpoints {
+            let existing = routes[endpoint.name]
+            let url: EndpointURL
+            if let existing, existing.endpoint.config.url == endpoint.config.url {
+                url = existing.url
+            } else if let parsed = endpoint.config.endpointURL {
+                url = parsed
+            } else {
+                release(endpoint.name)
+                continue
+            }
+            let slot: Int
+            if let existing {
+                slot = existing.slot
+            } else if let reused = free.popLast() {
+                slot = reused
+            } else {
+                slot = slots.count
+                slots.append(nil)
+            }
+            routes[endpoint.name] = Route(endpoint: endpoint, url: url, slot: slot)
+            slots[slot] = endpoint.name
+        }
+        return RouteTable(routes: routes, slots: slots, freeSlots: free)
+    }
+
+    /// The route patterns, as listed by `/router/routes`: `/name` and, with a version,
+    /// `/version/name`, in slot order.
     public var patterns: [(pattern: String, route: Route)] {
-        order.flatMap { name -> [(pattern: String, route: Route)] in
-            guard let route = routes[name] else { return [] }
+        slots.flatMap { name -> [(pattern: String, route: Route)] in
+            guard let name, let route = routes[name] else { return [] }
             var list = [(pattern: "/\(name)", route: route)]
             if let version = route.endpoint.config.version {
                 list.append((pattern: "/\(version)/\(name)", route: route))
