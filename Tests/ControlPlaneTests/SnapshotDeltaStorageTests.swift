@@ -65,6 +65,38 @@ import Testing
         #expect(largestChange * 20 < smallestWhole, "change \(largestChange) bytes, whole \(smallestWhole) bytes")
     }
 
+    @Test func aWholeSnapshotIsStoredOnceTheChangesSinceTheLastOneAddUpToItsSize() async throws {
+        let admin = try await InProcessAdmin(history: 1_000)
+        defer { admin.remove() }
+        let published = try await Self.history(admin, count: 20, changes: 300)
+        let rows = try await admin.store.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT version, length(body) AS body, length(delta) AS delta FROM snapshot ORDER BY version
+                    """
+            ).map { (version: $0["version"] as Int, body: $0["body"] as Int, delta: $0["delta"] as Int?) }
+        }
+        #expect(Set(published.map(\.version)).isSubset(of: rows.map(\.version)), "nothing pruned")
+        var chains: [(base: Int, changes: Int)] = []
+        for row in rows {
+            if let delta = row.delta {
+                chains[chains.count - 1].changes += delta
+            } else {
+                chains.append((row.body, 0))
+            }
+        }
+        // More than one whole version (the changes outgrew the first), each chain of changes at
+        // most the size of the whole one it builds on, and far fewer whole versions than changes.
+        #expect(chains.count > 1)
+        for chain in chains { #expect(chain.changes <= chain.base, "\(chains)") }
+        #expect(chains.count * 10 < rows.count, "\(chains.count) whole of \(rows.count)")
+        for snapshot in published.suffix(40) {
+            let stored = try await admin.store.read { db in try SnapshotRecord.find(db, version: snapshot.version) }
+            #expect(stored == snapshot, "version \(snapshot.version)")
+        }
+    }
+
     @Test func rollbackToAVersionStoredAsAChangeRestoresExactlyIt() async throws {
         let admin = try await InProcessAdmin()
         defer { admin.remove() }

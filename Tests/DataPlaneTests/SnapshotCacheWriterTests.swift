@@ -27,6 +27,20 @@ import Testing
         #expect(files == ["snapshot.json"])
     }
 
+    @Test(.timeLimit(.minutes(1))) func writesWaitForTheIntervalButAFlushWritesTheNewestAtOnce() async throws {
+        let directory = try TestDirectory()
+        defer { directory.remove() }
+        let cache = SnapshotCache(directory: directory.file("cache").path)
+        let writer = SnapshotCacheWriter(
+            cache: cache, logger: Logger(label: "cache-writer-test"), minimumInterval: .seconds(3600))
+        // The first is written at once; the next ones wait for the hour, newest only.
+        writer.submit(Self.snapshot(1))
+        _ = try await eventually("version 1 cached") { try cache.load()?.version == 1 ? true : nil }
+        for version in 2...50 { writer.submit(Self.snapshot(version)) }
+        await writer.flush()
+        #expect(try cache.load()?.version == 50)
+    }
+
     @Test(.timeLimit(.minutes(1))) func aCacheThatCannotBeWrittenDoesNotHoldUpAFlush() async throws {
         let directory = try TestDirectory()
         defer { directory.remove() }

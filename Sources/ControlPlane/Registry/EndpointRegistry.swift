@@ -24,6 +24,9 @@ package actor EndpointRegistry {
     private var contentVersion: Int?
     /// Set when a commit failed after changing ``content``: the next one rebuilds it from the store.
     private var contentStale = false
+    /// The stored versions since the newest whole one, as the last commit left them; `nil` until
+    /// a commit read them (at start-up, after a failed one).
+    private var chain: SnapshotRecord.Chain?
     /// Whether a commit runs, and the commits waiting for their turn (first come, first served).
     private var committing = false
     private var waitingCommits: [CheckedContinuation<Void, Never>] = []
@@ -337,14 +340,17 @@ package actor EndpointRegistry {
             recordsGeneration += 1
         }
         let previous = current.version
-        let outcome: (T, SnapshotContent, Snapshot?, SnapshotDelta?)
+        let chain = self.chain
+        // Forgotten until the transaction tells: a failed one may have stored part of it.
+        self.chain = nil
+        let outcome: (T, SnapshotContent, Snapshot?, SnapshotDelta?, SnapshotRecord.Chain?)
         do {
-            outcome = try await store.write { db -> (T, SnapshotContent, Snapshot?, SnapshotDelta?) in
+            outcome = try await store.write { db in
                 let result = try mutate(db)
                 return try working.withContent { next in
                     try Self.store(
                         &next, db, result: result, scope: scope, health: health, newVersion: newVersion,
-                        cause: cause, baseVersion: baseVersion, previous: previous, history: history)
+                        cause: cause, baseVersion: baseVersion, previous: previous, history: history, chain: chain)
                 }
             }
             contentStale = false
@@ -354,7 +360,8 @@ package actor EndpointRegistry {
             if changed { contentStale = true }
             throw error
         }
-        let (result, next, snapshot, change) = outcome
+        let (result, next, snapshot, change, storedChain) = outcome
+        self.chain = storedChain
         content = next
         if let snapshot {
             contentVersion = snapshot.version
@@ -379,24 +386,33 @@ package actor EndpointRegistry {
     private static func store<T: Sendable>(
         _ next: inout SnapshotContent, _ db: Database, result: T, scope: ChangeScope,
         health: [String: EndpointHealth], newVersion: Bool, cause: String, baseVersion: Int?, previous: Int,
-        history: Int
-    ) throws -> (T, SnapshotContent, Snapshot?, SnapshotDelta?) {
+        history: Int, chain: SnapshotRecord.Chain?
+    ) throws -> (T, SnapshotContent, Snapshot?, SnapshotDelta?, SnapshotRecord.Chain?) {
         let (changed, delta) = try SnapshotBuilder.update(&next, db, touching: scope, health: health)
         // Health is left out of the comparison: flips travel as health updates, and a
         // snapshot is stored for configuration changes only (it carries the health of its time).
         let newest = try Int.fetchOne(db, sql: "SELECT MAX(version) FROM snapshot") ?? 0
-        guard changed || newest == 0 || newVersion else { return (result, next, nil, nil) }
+        guard changed || newest == 0 || newVersion else { return (result, next, nil, nil, chain) }
         let snapshot = next.snapshot(version: newest + 1, createdAt: Timestamp.string(), cause: cause)
-        // A change is stored as such on top of a recent whole snapshot of the same content.
-        let base = try SnapshotRecord.newestBase(db)
-        if let delta, let base, newest - base < SnapshotRecord.fullInterval, newest == baseVersion {
-            try SnapshotRecord.insert(db, snapshot, delta: delta)
+        // A change is stored as such on top of the chain since a whole snapshot of the same
+        // content, while the chain is short (``SnapshotRecord/Chain``).
+        let encoded = delta.map { Snapshot.canonicalJSON($0) }
+        var chain = try chain ?? SnapshotRecord.Chain.read(db)
+        if let encoded, var current = chain, newest == baseVersion,
+            current.takes(encoded.count, at: snapshot.version)
+        {
+            try SnapshotRecord.insert(db, snapshot, delta: encoded)
+            current.changeBytes += encoded.count
+            current.newest = snapshot.version
+            chain = current
         } else {
-            try SnapshotRecord.insert(db, snapshot, body: next.canonicalJSON(of: snapshot), seqs: next.seqs)
+            let body = next.canonicalJSON(of: snapshot)
+            try SnapshotRecord.insert(db, snapshot, body: body, seqs: next.seqs)
+            chain = .init(base: snapshot.version, baseBytes: body.count, changeBytes: 0, newest: snapshot.version)
         }
         try SnapshotRecord.prune(db, keeping: history)
         // The change is what the replicas get when it starts from the version they serve.
-        return (result, next, snapshot, baseVersion == previous && newest == previous ? delta : nil)
+        return (result, next, snapshot, baseVersion == previous && newest == previous ? delta : nil, chain)
     }
 
     /// Waits until every earlier commit ended. Not cancellable: a turn asked for is always given.

@@ -8,15 +8,56 @@ import Shared
 /// A version is stored either whole (`body`, the snapshot's canonical JSON, with the endpoints'
 /// `seqs`) or, between whole ones, as its change from the version before (`delta`), so that a
 /// change of one endpoint among thousands stores one endpoint. A whole snapshot is stored for
-/// changes to everything (config file, rollback) and at least every ``fullInterval`` versions;
-/// reading a version applies the changes since the whole one before it and checks the result
-/// against the stored checksum.
+/// changes to everything (config file, rollback), once the changes stored since the newest whole
+/// one add up to its size (``Chain``), and at least every ``fullInterval`` versions; so the store
+/// grows by about twice the size of each change, and reading a version costs at most about two
+/// whole snapshots' bytes. Reading a version applies the changes since the whole one before it
+/// and checks the result against the stored checksum.
 package enum SnapshotRecord {
     /// Snapshots kept when nothing else is asked: every configuration change stores one, so an
     /// unbounded history would grow the store without end.
     package static let defaultHistory = 100
     /// Versions stored as changes at most between two whole ones.
-    package static let fullInterval = 50
+    package static let fullInterval = 1_000
+
+    /// The versions stored since the newest whole one: what decides whether the next change is
+    /// stored as such.
+    struct Chain: Sendable, Equatable {
+        /// The newest version stored whole with its seqs.
+        var base: Int
+        /// The size of its body.
+        var baseBytes: Int
+        /// The size of the changes stored after it.
+        var changeBytes: Int
+        /// The newest version in the chain.
+        var newest: Int
+
+        /// Whether a change of `bytes` at version `version` is stored as such on this chain.
+        func takes(_ bytes: Int, at version: Int) -> Bool {
+            version == newest + 1 && version - base <= SnapshotRecord.fullInterval
+                && changeBytes + bytes <= baseBytes
+        }
+
+        /// The chain as the store holds it: from the newest whole version with seqs to the newest
+        /// version; `nil` when there is none or a whole one without seqs follows it.
+        static func read(_ db: Database) throws -> Chain? {
+            guard let base = try newestBase(db),
+                let row = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT (SELECT length(CAST(body AS BLOB)) FROM snapshot WHERE version = ?) AS base_bytes,
+                            COALESCE(SUM(length(CAST(delta AS BLOB))), 0) AS change_bytes,
+                            COUNT(delta) AS changes, MAX(version) AS newest
+                        FROM snapshot WHERE version >= ?
+                        """,
+                    arguments: [base, base])
+            else { return nil }
+            let newest: Int = row["newest"]
+            // A whole version without seqs after the base: the chain ended there.
+            guard row["changes"] as Int == newest - base else { return nil }
+            return Chain(base: base, baseBytes: row["base_bytes"], changeBytes: row["change_bytes"], newest: newest)
+        }
+    }
 
     /// Stores `snapshot` whole; `body` is its canonical JSON when the caller has it already.
     static func insert(_ db: Database, _ snapshot: Snapshot, body: Data? = nil, seqs: [Int]? = nil) throws {
@@ -33,8 +74,8 @@ package enum SnapshotRecord {
             ])
     }
 
-    /// Stores `snapshot` as `delta` from the version before it.
-    static func insert(_ db: Database, _ snapshot: Snapshot, delta: SnapshotDelta) throws {
+    /// Stores `snapshot` as `delta` (its canonical JSON) from the version before it.
+    static func insert(_ db: Database, _ snapshot: Snapshot, delta: Data) throws {
         try db.execute(
             sql: """
                 INSERT INTO snapshot (version, created_at, cause, checksum, body, endpoints_count, delta)
@@ -42,7 +83,7 @@ package enum SnapshotRecord {
                 """,
             arguments: [
                 snapshot.version, snapshot.createdAt, snapshot.cause, snapshot.checksum, snapshot.endpoints.count,
-                String(decoding: Snapshot.canonicalJSON(delta), as: UTF8.self),
+                String(decoding: delta, as: UTF8.self),
             ])
     }
 
