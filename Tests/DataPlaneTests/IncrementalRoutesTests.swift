@@ -12,12 +12,20 @@ import Testing
         .testing(name, url: "http://\(host)/\(name)")
     }
 
-    /// Every route of `routes` as what decides where a request goes: endpoint (health included),
-    /// URL and upstream target.
-    static func described(_ routes: ProxyRoutes) -> [String: String] {
+    /// What decides where a route's requests go.
+    struct Described: Equatable {
+        var endpoint: SnapshotEndpoint
+        var url: String
+        var target: String
+    }
+
+    /// Every route of `routes`: endpoint (health included), URL and upstream target.
+    static func described(_ routes: ProxyRoutes) -> [String: Described] {
         routes.table.routes.mapValues { route in
             let target = routes.upstream(for: route)
-            return "\(route.endpoint) \(route.url.authority) \(target.authority) \(target.key)"
+            return Described(
+                endpoint: route.endpoint, url: "\(route.url.authority) \(route.url.target(rest: "x", query: nil))",
+                target: "\(target.authority) \(target.key)")
         }
     }
 

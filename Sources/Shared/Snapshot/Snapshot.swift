@@ -226,13 +226,59 @@ public enum EndpointOwner: String, Sendable, Codable, CaseIterable {
 }
 
 /// One endpoint as a data plane needs it: its config with its policies resolved.
+///
+/// A value type whose fields live in one immutable shared box: copying an endpoint (a snapshot of
+/// 10,000 of them is copied whenever a change is applied to content that a published snapshot
+/// still shares) costs one reference count, not one per string and array inside. Setting a field
+/// makes a new box.
 public struct SnapshotEndpoint: Sendable, Equatable, Codable {
-    public var config: EndpointConfig
-    public var owner: EndpointOwner
-    public var circuitBreaker: BreakerPolicy
-    public var healthCheck: HealthCheckPolicy
-    public var health: EndpointHealth
-    public var status: AdminStatus
+    private final class Storage: Sendable {
+        let config: EndpointConfig
+        let owner: EndpointOwner
+        let circuitBreaker: BreakerPolicy
+        let healthCheck: HealthCheckPolicy
+        let health: EndpointHealth
+        let status: AdminStatus
+
+        init(
+            config: EndpointConfig, owner: EndpointOwner, circuitBreaker: BreakerPolicy,
+            healthCheck: HealthCheckPolicy, health: EndpointHealth, status: AdminStatus
+        ) {
+            self.config = config
+            self.owner = owner
+            self.circuitBreaker = circuitBreaker
+            self.healthCheck = healthCheck
+            self.health = health
+            self.status = status
+        }
+    }
+
+    private var storage: Storage
+
+    public var config: EndpointConfig {
+        get { storage.config }
+        set { replace(config: newValue) }
+    }
+    public var owner: EndpointOwner {
+        get { storage.owner }
+        set { replace(owner: newValue) }
+    }
+    public var circuitBreaker: BreakerPolicy {
+        get { storage.circuitBreaker }
+        set { replace(circuitBreaker: newValue) }
+    }
+    public var healthCheck: HealthCheckPolicy {
+        get { storage.healthCheck }
+        set { replace(healthCheck: newValue) }
+    }
+    public var health: EndpointHealth {
+        get { storage.health }
+        set { replace(health: newValue) }
+    }
+    public var status: AdminStatus {
+        get { storage.status }
+        set { replace(status: newValue) }
+    }
 
     public init(
         config: EndpointConfig,
@@ -242,12 +288,19 @@ public struct SnapshotEndpoint: Sendable, Equatable, Codable {
         health: EndpointHealth,
         status: AdminStatus
     ) {
-        self.config = config
-        self.owner = owner
-        self.circuitBreaker = circuitBreaker
-        self.healthCheck = healthCheck
-        self.health = health
-        self.status = status
+        storage = Storage(
+            config: config, owner: owner, circuitBreaker: circuitBreaker, healthCheck: healthCheck, health: health,
+            status: status)
+    }
+
+    private mutating func replace(
+        config: EndpointConfig? = nil, owner: EndpointOwner? = nil, circuitBreaker: BreakerPolicy? = nil,
+        healthCheck: HealthCheckPolicy? = nil, health: EndpointHealth? = nil, status: AdminStatus? = nil
+    ) {
+        storage = Storage(
+            config: config ?? storage.config, owner: owner ?? storage.owner,
+            circuitBreaker: circuitBreaker ?? storage.circuitBreaker, healthCheck: healthCheck ?? storage.healthCheck,
+            health: health ?? storage.health, status: status ?? storage.status)
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -257,5 +310,45 @@ public struct SnapshotEndpoint: Sendable, Equatable, Codable {
         case health, status
     }
 
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            config: try container.decode(EndpointConfig.self, forKey: .config),
+            owner: try container.decode(EndpointOwner.self, forKey: .owner),
+            circuitBreaker: try container.decode(BreakerPolicy.self, forKey: .circuitBreaker),
+            healthCheck: try container.decode(HealthCheckPolicy.self, forKey: .healthCheck),
+            health: try container.decode(EndpointHealth.self, forKey: .health),
+            status: try container.decode(AdminStatus.self, forKey: .status))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(config, forKey: .config)
+        try container.encode(owner, forKey: .owner)
+        try container.encode(circuitBreaker, forKey: .circuitBreaker)
+        try container.encode(healthCheck, forKey: .healthCheck)
+        try container.encode(health, forKey: .health)
+        try container.encode(status, forKey: .status)
+    }
+
+    public static func == (lhs: SnapshotEndpoint, rhs: SnapshotEndpoint) -> Bool {
+        lhs.storage === rhs.storage || (lhs.health == rhs.health && lhs.sameConfiguration(as: rhs))
+    }
+
+    /// Whether `other` differs in nothing but health.
+    public func sameConfiguration(as other: SnapshotEndpoint) -> Bool {
+        storage === other.storage
+            || (config == other.config && owner == other.owner && circuitBreaker == other.circuitBreaker
+                && healthCheck == other.healthCheck && status == other.status)
+    }
+
     public var name: String { config.name }
+}
+
+extension SnapshotEndpoint: CustomStringConvertible {
+    /// Every field, as a struct's default description would show them.
+    public var description: String {
+        "SnapshotEndpoint(config: \(config), owner: \(owner), circuitBreaker: \(circuitBreaker), "
+            + "healthCheck: \(healthCheck), health: \(health), status: \(status))"
+    }
 }

@@ -108,10 +108,8 @@ package struct SnapshotContent: Sendable, Equatable {
     }
 
     package static func sameConfiguration(_ lhs: SnapshotEndpoint?, _ rhs: SnapshotEndpoint?) -> Bool {
-        guard var lhs, var rhs else { return lhs == nil && rhs == nil }
-        lhs.health = .unknown
-        rhs.health = .unknown
-        return lhs == rhs
+        guard let lhs, let rhs else { return lhs == nil && rhs == nil }
+        return lhs.sameConfiguration(as: rhs)
     }
 
     /// ``Snapshot/checksum(of:proxy:tls:)`` of this content, from the kept digests.
