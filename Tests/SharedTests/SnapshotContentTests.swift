@@ -1,5 +1,4 @@
 import Foundation
-
 import Testing
 
 @testable import Shared
@@ -25,6 +24,49 @@ import Testing
         #expect(built == scratch)
         #expect(content.checksum == scratch.checksum)
         #expect(content.canonicalJSON(of: built) == Snapshot.canonicalJSON(scratch))
+    }
+
+    @Test func aLongRunOfUpsertsMovesAndRemovalsKeepsSeqOrderAndEveryEndpointFindable() {
+        var content = SnapshotContent()
+        // The model: name -> (seq, timeout), ordered by seq.
+        var model: [String: (seq: Int, timeout: Int)] = [:]
+        var nextSeq = 1
+        var random = SystemRandomNumberGenerator()
+        for step in 0..<600 {
+            let name = "svc\(Int.random(in: 0..<40, using: &random))"
+            switch Int.random(in: 0..<4, using: &random) {
+            case 0:
+                content.remove(name)
+                model[name] = nil
+            case 1:
+                // Re-registered: a new, highest seq moves it to the end.
+                content.upsert(Self.endpoint(name, timeout: step), seq: nextSeq)
+                model[name] = (nextSeq, step)
+                nextSeq += 1
+            default:
+                // Updated in place, or added with the next seq.
+                let seq = model[name]?.seq ?? nextSeq
+                if model[name] == nil { nextSeq += 1 }
+                content.upsert(Self.endpoint(name, timeout: step), seq: seq)
+                model[name] = (seq, step)
+            }
+        }
+        let expected = model.sorted { $0.value.seq < $1.value.seq }
+        #expect(content.seqs == expected.map(\.value.seq))
+        Self.expectMatchesScratch(content, expected.map { Self.endpoint($0.key, timeout: $0.value.timeout) })
+        for (name, entry) in model {
+            #expect(content[name]?.config.timeout == entry.timeout)
+            #expect(content.seq(of: name) == entry.seq)
+        }
+        #expect(content["svc40"] == nil)
+    }
+
+    @Test func seqsOutOfOrderStillFindEveryEndpoint() {
+        let endpoints = (0..<4).map { Self.endpoint("svc\($0)") }
+        let snapshot = Snapshot(version: 1, createdAt: "t", cause: "c", endpoints: endpoints)
+        let content = SnapshotContent(snapshot, seqs: [9, 3, 7, 1])
+        for endpoint in endpoints { #expect(content[endpoint.name] == endpoint) }
+        #expect(content.checksum == snapshot.checksum)
     }
 
     @Test func checksumAndBodyMatchAScratchBuildWithAndWithoutProxyAndTLS() {

@@ -3,8 +3,9 @@
 /// versioned form first (so `/v1/b/x` reaches endpoint `b` at version `v1` even if an endpoint
 /// is named `v1`).
 public struct RouteTable: Sendable {
-    /// One routable endpoint with its parsed base URL.
-    public struct Route: Sendable {
+    /// One routable endpoint with its parsed base URL. A class, immutable: an update copies the
+    /// table's entries, one reference each.
+    public final class Route: Sendable {
         public let endpoint: SnapshotEndpoint
         public let url: EndpointURL
         /// The endpoint's breaker policy's failure statuses, parsed once per snapshot.

@@ -15,7 +15,9 @@ package struct SnapshotContent: Sendable, Equatable {
     private var encoded: [Data] = []
     /// ``Snapshot/digest(of:)`` of each of ``encoded``.
     private var digests: [UInt64] = []
-    private var positions: [String: Int] = [:]
+    /// Each endpoint's seq by name: with ``seqs`` in ascending order, its index is found by a
+    /// binary search, so a removal or an insertion does not renumber every endpoint after it.
+    private var seqByName: [String: Int] = [:]
     package var proxy: ProxyLimits?
     package var tls: TLSSettings?
 
@@ -38,11 +40,31 @@ package struct SnapshotContent: Sendable, Equatable {
     }
 
     package subscript(name: String) -> SnapshotEndpoint? {
-        positions[name].map { endpoints[$0] }
+        index(of: name).map { endpoints[$0] }
     }
 
     package func seq(of name: String) -> Int? {
-        positions[name].map { seqs[$0] }
+        seqByName[name]
+    }
+
+    /// The index of the endpoint named `name`: a binary search for its seq, checked by name (seqs
+    /// out of order, from a base frame that lied, fall back to a scan).
+    private func index(of name: String) -> Int? {
+        guard let seq = seqByName[name] else { return nil }
+        let index = firstIndex(withSeqAbove: seq - 1)
+        if index < endpoints.count, seqs[index] == seq, endpoints[index].name == name { return index }
+        return endpoints.firstIndex { $0.name == name }
+    }
+
+    /// The index of the first seq above `seq` (the count when none is).
+    private func firstIndex(withSeqAbove seq: Int) -> Int {
+        var low = 0
+        var high = seqs.count
+        while low < high {
+            let middle = (low + high) / 2
+            if seqs[middle] > seq { high = middle } else { low = middle + 1 }
+        }
+        return low
     }
 
     /// This content with the seqs of `other`, which holds the same endpoints in the same order.
@@ -50,55 +72,51 @@ package struct SnapshotContent: Sendable, Equatable {
         precondition(other.endpoints.count == endpoints.count)
         var copy = self
         copy.seqs = other.seqs
+        copy.seqByName = other.seqByName
         return copy
     }
 
     /// Puts `endpoint` where `seq` orders it: in place when its seq is unchanged, else after
     /// every endpoint with a lower seq (a new or re-registered endpoint has the highest).
     package mutating func upsert(_ endpoint: SnapshotEndpoint, seq: Int) {
-        if let index = positions[endpoint.name] {
+        let bytes = Snapshot.canonicalJSON(endpoint)
+        if let index = index(of: endpoint.name) {
             if seqs[index] == seq {
-                let bytes = Snapshot.canonicalJSON(endpoint)
                 endpoints[index] = endpoint
                 encoded[index] = bytes
                 digests[index] = Snapshot.digest(of: bytes)
                 return
             }
-            remove(endpoint.name)
+            remove(at: index)
         }
-        if let last = seqs.last, last > seq {
-            let index = seqs.firstIndex { $0 > seq } ?? seqs.count
-            let bytes = Snapshot.canonicalJSON(endpoint)
-            endpoints.insert(endpoint, at: index)
-            seqs.insert(seq, at: index)
-            encoded.insert(bytes, at: index)
-            digests.insert(Snapshot.digest(of: bytes), at: index)
-            reindex(from: index)
-        } else {
-            append(endpoint, seq: seq)
-        }
+        let index = seqs.last.map { $0 > seq } == true ? firstIndex(withSeqAbove: seq) : seqs.count
+        endpoints.insert(endpoint, at: index)
+        seqs.insert(seq, at: index)
+        encoded.insert(bytes, at: index)
+        digests.insert(Snapshot.digest(of: bytes), at: index)
+        seqByName[endpoint.name] = seq
     }
 
     package mutating func remove(_ name: String) {
-        guard let index = positions.removeValue(forKey: name) else { return }
+        guard let index = index(of: name) else { return }
+        remove(at: index)
+    }
+
+    private mutating func remove(at index: Int) {
+        seqByName[endpoints[index].name] = nil
         endpoints.remove(at: index)
         seqs.remove(at: index)
         encoded.remove(at: index)
         digests.remove(at: index)
-        reindex(from: index)
     }
 
     private mutating func append(_ endpoint: SnapshotEndpoint, seq: Int) {
         let bytes = Snapshot.canonicalJSON(endpoint)
-        positions[endpoint.name] = endpoints.count
+        seqByName[endpoint.name] = seq
         endpoints.append(endpoint)
         seqs.append(seq)
         encoded.append(bytes)
         digests.append(Snapshot.digest(of: bytes))
-    }
-
-    private mutating func reindex(from start: Int) {
-        for index in start..<endpoints.count { positions[endpoints[index].name] = index }
     }
 
     /// Whether `other` differs in anything but endpoint health (health travels as updates).
