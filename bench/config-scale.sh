@@ -4,14 +4,15 @@
 # endpoints by default): registering them one write at a time (write latency and time until every
 # replica serves it, each phase stopped after --phase-budget seconds), all of them in one change
 # (PUT /registry/endpoints when the control plane has it, else the config file), a burst of
-# updates at --burst-rate writes/s, store size and memory; then wrk's requests/s through the proxy
-# with 1 and with the largest size of endpoints. bench/config_scale.py does the measuring.
+# updates at --burst-rate writes/s, store size and memory, and how long the listings take with
+# the endpoints and versions that left (every version kept, up to --snapshot-history); then wrk's
+# requests/s through the proxy with 1 and with the largest size of endpoints. bench/config_scale.py does the measuring.
 # Documented in docs/developer-guide/benchmarks.md.
 #
 # Usage: bench/config-scale.sh [--sizes "100 1000 10000"] [--replicas N] [--phase-budget SECONDS]
 #                              [--burst-rate N] [--burst-seconds S] [--burst-connections N]
 #                              [--converge-budget SECONDS] [--poll-interval SECONDS]
-#                              [--phases "one bulk burst"] [--skip-proxy]
+#                              [--phases "one bulk burst"] [--snapshot-history N] [--skip-proxy]
 #                              [--duration SECONDS] [--connections N] [--out FILE]
 #                              [--skip-build] [--bin-dir DIR] [--keep]
 set -euo pipefail
@@ -23,6 +24,7 @@ BURST_RATE=1000
 BURST_SECONDS=10
 BURST_CONNECTIONS=8
 CONVERGE_BUDGET=120
+SNAPSHOT_HISTORY=20000
 POLL_INTERVAL=0.001
 ALL_PHASES="one bulk burst"
 PHASES="$ALL_PHASES"
@@ -36,12 +38,12 @@ BUILD=1
 KEEP=0
 BIN=""
 
-usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
 
 while [ $# -gt 0 ]; do
     case "$1" in
         --sizes|--replicas|--phase-budget|--burst-rate|--burst-seconds|--burst-connections|--converge-budget|\
-        --poll-interval|--phases|--duration|--connections|--out|--bin-dir)
+        --poll-interval|--phases|--duration|--connections|--out|--bin-dir|--snapshot-history)
             [ $# -ge 2 ] || { echo "$1 needs a value" >&2; usage >&2; exit 2; } ;;
     esac
     case "$1" in
@@ -54,6 +56,7 @@ while [ $# -gt 0 ]; do
         --converge-budget) CONVERGE_BUDGET="$2"; shift 2 ;;
         --poll-interval) POLL_INTERVAL="$2"; shift 2 ;;
         --phases) PHASES="$2"; shift 2 ;;
+        --snapshot-history) SNAPSHOT_HISTORY="$2"; shift 2 ;;
         --skip-proxy) PROXY=0; shift ;;
         --duration) DURATION="$2"; shift 2 ;;
         --connections) CONNECTIONS="$2"; shift 2 ;;
@@ -73,6 +76,7 @@ for n in $SIZES; do positive "$n" || { echo "--sizes: '$n' is not a whole number
 for p in $PHASES; do
     case " $ALL_PHASES " in *" $p "*) ;; *) echo "unknown phase '$p' (phases: $ALL_PHASES)" >&2; exit 2 ;; esac
 done
+positive "$SNAPSHOT_HISTORY" || { echo "--snapshot-history must be a whole number above 0" >&2; exit 2; }
 positive "$REPLICAS" || { echo "--replicas must be a whole number above 0, not '$REPLICAS'" >&2; exit 2; }
 positive "$BURST_CONNECTIONS" || { echo "--burst-connections must be a whole number above 0" >&2; exit 2; }
 positive "$DURATION" || { echo "--duration must be a whole number of seconds above 0" >&2; exit 2; }
@@ -130,15 +134,16 @@ ADMIN_TOKEN=bench-admin-token-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d " \
 # proxy on a free port and the admin API on another; returns once --replicas replicas are
 # connected and have acknowledged its snapshot. Sets CP_PID, DATA_PLANE_PIDS, PROXY_PORT and
 # ADMIN_PORT. Its log (warnings and errors) goes to DIR/control-plane.log.
-start_orchestrator() { # DIR CONFIG
+start_orchestrator() { # DIR CONFIG [FLAG...]
     local dir="$1" config="$2" deadline
+    shift 2
     mkdir -p "$dir"
     free_port PROXY_PORT
     free_port ADMIN_PORT
     log "starting orch-control-plane --replicas $REPLICAS with $(grep -c '^  - name:' "$config" || true) endpoints in its file (proxy 127.0.0.1:$PROXY_PORT, admin 127.0.0.1:$ADMIN_PORT)"
     ORCH_ADMIN_TOKEN="$ADMIN_TOKEN" "$BIN/orch-control-plane" --data-dir "$dir/data" --config "$config" \
         --admin-address "127.0.0.1:$ADMIN_PORT" --proxy-address "127.0.0.1:$PROXY_PORT" --replicas "$REPLICAS" \
-        --drain-timeout 5 --log-level warning >/dev/null 2>"$dir/control-plane.log" &
+        --drain-timeout 5 --log-level warning "$@" >/dev/null 2>"$dir/control-plane.log" &
     CP_PID=$!
     PIDS+=($!)
     wait_for "http://127.0.0.1:$ADMIN_PORT/health" 120
@@ -195,7 +200,7 @@ for size in $SIZES; do
         dir="$WORK/orch-writes-$size"
         mkdir -p "$dir"
         empty_config "$dir/config.yaml"
-        start_orchestrator "$dir" "$dir/config.yaml"
+        start_orchestrator "$dir" "$dir/config.yaml" --snapshot-history "$SNAPSHOT_HISTORY"
         if has_phase one; then
             log "one at a time: $size endpoints (budget $PHASE_BUDGET s)"
             driver one "$dir" "$size"
@@ -205,6 +210,8 @@ for size in $SIZES; do
             driver burst "$dir" "$size" --rate "$BURST_RATE" --seconds "$BURST_SECONDS" \
                 --connections "$BURST_CONNECTIONS"
         fi
+        log "listings: $size endpoints"
+        driver listings "$dir" "$size"
         stop_orchestrator "$dir"
     fi
     # In bulk, on a control plane of its own that starts empty.

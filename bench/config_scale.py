@@ -9,6 +9,8 @@ and appends one JSON line to --results; `report` turns those lines into Markdown
           answers it with 2xx, else the config file (rewritten, then POST /config/reload)
   burst   with N endpoints registered (topped up with POST /registry/import), --seconds of
           POST /registry/endpoints updates at --rate writes/s from --connections connections
+  listings  time GET /registry/endpoints, /snapshots and /dataplanes (first page and a page
+          further in, by cursor) against the endpoints and versions the phases left
   report  Markdown tables of every result line
 
 "Live on every replica" of a version V: a poller thread with its own connection sends
@@ -356,6 +358,38 @@ def summary(seconds):
             "max": values[-1] if values else None}
 
 
+LISTINGS = ["/registry/endpoints", "/snapshots", "/dataplanes"]
+
+
+def phase_listings(args):
+    """Each listing's first page and the page after it (by next_cursor), 30 times each, back to
+    back on one connection: p50 and p99 of the answer time, and the page's size."""
+    admin = Admin(args.admin, args.token, args.request_timeout)
+    endpoints = endpoint_count(admin)
+    versions = admin.json("GET", "/snapshots?limit=1").get("total_count", 0)
+    rows = []
+    for path in LISTINGS:
+        first = admin.json("GET", path)
+        cursor = first.get("next_cursor")
+        pages = [("first page", path)]
+        if cursor:
+            pages.append(("next page", f"{path}?cursor={cursor}"))
+        for label, url in pages:
+            times, size = [], 0
+            for _ in range(30):
+                sent = time.monotonic()
+                status, data = admin.request("GET", url)
+                times.append(time.monotonic() - sent)
+                if status != 200:
+                    raise RuntimeError(f"GET {url} answered {status}: {data[:200]!r}")
+                size = len(data)
+            rows.append({"path": path, "page": label, "ms": summary(times), "bytes": size})
+    record = {"phase": "listings", "endpoints": endpoints, "versions": versions, "rows": rows}
+    emit(args, record)
+    log(f"listings at {endpoints} endpoints and {versions} versions: "
+        + ", ".join(f"{r['path']} ({r['page']}) p99 {r['ms']['p99']:.1f} ms" for r in rows))
+
+
 def phase_bulk(args):
     admin = Admin(args.admin, args.token, args.budget)
     base = version_now(admin)
@@ -686,6 +720,18 @@ def report(args):
             out.append(f"- {count(r['size'])}: " + "; ".join(notes))
         out.append("")
 
+    listings = [r for r in records if r.get("phase") == "listings"]
+    if listings:
+        out.append("## Listings (30 GETs each, back to back, after the phases above)")
+        out.append("")
+        out.append("| endpoints | versions kept | listing | page | p50 | p99 | bytes |")
+        out.append("|---|---|---|---|---|---|---|")
+        for r in listings:
+            for row in r["rows"]:
+                out.append(f"| {count(r['endpoints'])} | {count(r['versions'])} | `GET {row['path']}` | {row['page']} | "
+                           f"{ms(row['ms']['p50'])} | {ms(row['ms']['p99'])} | {count(row['bytes'])} |")
+        out.append("")
+
     proxies = [r for r in records if r.get("phase") == "proxy"]
     if proxies:
         r = proxies[0]
@@ -754,6 +800,8 @@ def main():
     burst.add_argument("--rate", type=float, default=1000)
     burst.add_argument("--seconds", type=float, default=10)
     burst.add_argument("--connections", type=int, default=8)
+    listings = sub.add_parser("listings")
+    common(listings)
     rep = sub.add_parser("report")
     rep.add_argument("--results", required=True)
     rep.add_argument("--out")
@@ -766,8 +814,8 @@ def main():
     p.add_argument("--wrk", default="")
     p.add_argument("runs", nargs="+", help="ENDPOINTS,RPS,P50,P99,ERRORS")
     args = parser.parse_args()
-    {"one": phase_one, "bulk": phase_bulk, "burst": phase_burst, "report": report, "meta": meta,
-     "proxy": proxy}[args.command](args)
+    {"one": phase_one, "bulk": phase_bulk, "burst": phase_burst, "listings": phase_listings, "report": report,
+     "meta": meta, "proxy": proxy}[args.command](args)
 
 
 if __name__ == "__main__":
