@@ -254,29 +254,31 @@ public struct SnapshotEndpoint: Sendable, Equatable, Codable {
     }
 
     private var storage: Storage
+    // The fields are read in place (`_read`), without copying a struct of strings and arrays out
+    // of the box on every access: the proxy reads them per request.
 
     public var config: EndpointConfig {
-        get { storage.config }
+        _read { yield storage.config }
         set { replace(config: newValue) }
     }
     public var owner: EndpointOwner {
-        get { storage.owner }
+        _read { yield storage.owner }
         set { replace(owner: newValue) }
     }
     public var circuitBreaker: BreakerPolicy {
-        get { storage.circuitBreaker }
+        _read { yield storage.circuitBreaker }
         set { replace(circuitBreaker: newValue) }
     }
     public var healthCheck: HealthCheckPolicy {
-        get { storage.healthCheck }
+        _read { yield storage.healthCheck }
         set { replace(healthCheck: newValue) }
     }
     public var health: EndpointHealth {
-        get { storage.health }
+        _read { yield storage.health }
         set { replace(health: newValue) }
     }
     public var status: AdminStatus {
-        get { storage.status }
+        _read { yield storage.status }
         set { replace(status: newValue) }
     }
 
