@@ -27,6 +27,9 @@ package actor EndpointRegistry {
     /// The stored versions since the newest whole one, as the last commit left them; `nil` until
     /// a commit read them (at start-up, after a failed one).
     private var chain: SnapshotRecord.Chain?
+    /// The stored settings (policies, limits, TLS) as the last commit read them; only a change
+    /// to everything changes them. `nil` until read, and after a failed commit.
+    private var settings: SnapshotBuilder.Settings?
     /// Whether a commit runs, and the commits waiting for their turn (first come, first served).
     private var committing = false
     private var waitingCommits: [CheckedContinuation<Void, Never>] = []
@@ -341,16 +344,19 @@ package actor EndpointRegistry {
         }
         let previous = current.version
         let chain = self.chain
-        // Forgotten until the transaction tells: a failed one may have stored part of it.
+        let settings = self.settings
+        // Forgotten until the transaction tells: a failed one may have stored part of them.
         self.chain = nil
-        let outcome: (T, SnapshotContent, Snapshot?, SnapshotDelta?, SnapshotRecord.Chain?)
+        self.settings = nil
+        let outcome: Stored<T>
         do {
             outcome = try await store.write { db in
                 let result = try mutate(db)
                 return try working.withContent { next in
                     try Self.store(
                         &next, db, result: result, scope: scope, health: health, newVersion: newVersion,
-                        cause: cause, baseVersion: baseVersion, previous: previous, history: history, chain: chain)
+                        cause: cause, baseVersion: baseVersion, previous: previous, history: history, chain: chain,
+                        settings: settings)
                 }
             }
             contentStale = false
@@ -360,8 +366,9 @@ package actor EndpointRegistry {
             if changed { contentStale = true }
             throw error
         }
-        let (result, next, snapshot, change, storedChain) = outcome
-        self.chain = storedChain
+        let (result, next, snapshot, change) = (outcome.result, outcome.content, outcome.snapshot, outcome.change)
+        self.chain = outcome.chain
+        self.settings = outcome.settings
         content = next
         if let snapshot {
             contentVersion = snapshot.version
@@ -386,13 +393,16 @@ package actor EndpointRegistry {
     private static func store<T: Sendable>(
         _ next: inout SnapshotContent, _ db: Database, result: T, scope: ChangeScope,
         health: [String: EndpointHealth], newVersion: Bool, cause: String, baseVersion: Int?, previous: Int,
-        history: Int, chain: SnapshotRecord.Chain?
-    ) throws -> (T, SnapshotContent, Snapshot?, SnapshotDelta?, SnapshotRecord.Chain?) {
-        let (changed, delta) = try SnapshotBuilder.update(&next, db, touching: scope, health: health)
+        history: Int, chain: SnapshotRecord.Chain?, settings: SnapshotBuilder.Settings?
+    ) throws -> Stored<T> {
+        let (changed, delta, settings) = try SnapshotBuilder.update(
+            &next, db, touching: scope, health: health, settings: settings)
         // Health is left out of the comparison: flips travel as health updates, and a
         // snapshot is stored for configuration changes only (it carries the health of its time).
-        let newest = try Int.fetchOne(db, sql: "SELECT MAX(version) FROM snapshot") ?? 0
-        guard changed || newest == 0 || newVersion else { return (result, next, nil, nil, chain) }
+        let newest = try SnapshotRecord.newestVersion(db) ?? 0
+        guard changed || newest == 0 || newVersion else {
+            return Stored(result: result, content: next, snapshot: nil, change: nil, chain: chain, settings: settings)
+        }
         let snapshot = next.snapshot(version: newest + 1, createdAt: Timestamp.string(), cause: cause)
         // A change is stored as such on top of the chain since a whole snapshot of the same
         // content, while the chain is short (``SnapshotRecord/Chain``).
@@ -412,7 +422,9 @@ package actor EndpointRegistry {
         }
         try SnapshotRecord.prune(db, keeping: history)
         // The change is what the replicas get when it starts from the version they serve.
-        return (result, next, snapshot, baseVersion == previous && newest == previous ? delta : nil, chain)
+        return Stored(
+            result: result, content: next, snapshot: snapshot,
+            change: baseVersion == previous && newest == previous ? delta : nil, chain: chain, settings: settings)
     }
 
     /// Waits until every earlier commit ended. Not cancellable: a turn asked for is always given.
@@ -458,4 +470,15 @@ private final class WorkingContent: Sendable {
             return taken
         }
     }
+}
+
+/// What a commit's transaction answers: the mutation's result, the content after it, the
+/// version it stored (if any) and its change, and what the next commit may reuse.
+private struct Stored<T: Sendable>: Sendable {
+    var result: T
+    var content: SnapshotContent
+    var snapshot: Snapshot?
+    var change: SnapshotDelta?
+    var chain: SnapshotRecord.Chain?
+    var settings: SnapshotBuilder.Settings
 }

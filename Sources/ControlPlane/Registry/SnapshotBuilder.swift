@@ -34,21 +34,25 @@ enum SnapshotBuilder {
     /// Makes `content` (the content before a change within `scope`) the content after it, in
     /// place; answers whether its configuration changed (health aside), and for a change to
     /// named endpoints, the change itself.
+    ///
+    /// `settings` are the stored settings when the caller knows them (only a change to everything
+    /// changes them); they are read otherwise, and answered either way.
     static func update(
         _ content: inout SnapshotContent, _ db: Database, touching scope: ChangeScope,
-        health: [String: EndpointHealth]
-    ) throws -> (changed: Bool, delta: SnapshotDelta?) {
-        let policies = try GlobalPolicies.load(db)
+        health: [String: EndpointHealth], settings known: Settings? = nil
+    ) throws -> (changed: Bool, delta: SnapshotDelta?, settings: Settings) {
+        let settings = try scope == .everything ? Settings.load(db) : known ?? Settings.load(db)
+        let policies = settings.policies
         switch scope {
         case .everything:
             let records = try EndpointRecord.all(db)
             let next = SnapshotContent(
-                records.map { (endpoint($0, policies: policies, health: health), $0.seq) }, proxy: try proxy(db),
-                tls: try tls(db))
+                records.map { (endpoint($0, policies: policies, health: health), $0.seq) }, proxy: settings.proxy,
+                tls: settings.tls)
             let changed = !next.sameConfiguration(as: content)
             // Unchanged, the content keeps its endpoints' health as published.
             content = changed ? next : content.withSeqs(of: next)
-            return (changed, nil)
+            return (changed, nil, settings)
         case .endpoints(let names):
             var delta = SnapshotDelta()
             for name in names.sorted() {
@@ -62,13 +66,27 @@ enum SnapshotBuilder {
                 }
                 delta.upsert.append(.init(seq: record.seq, endpoint: updated))
             }
-            delta.proxy = try proxy(db)
-            delta.tls = try tls(db)
+            delta.proxy = settings.proxy
+            delta.tls = settings.tls
             let changed =
                 !delta.upsert.isEmpty || !delta.remove.isEmpty || delta.proxy != content.proxy
                 || delta.tls != content.tls
             delta.apply(to: &content)
-            return (changed, delta)
+            return (changed, delta, settings)
+        }
+    }
+
+    /// What the stored settings put in a snapshot: the global policies, and the proxy limits
+    /// and TLS settings as a snapshot carries them.
+    struct Settings: Sendable, Equatable {
+        var policies: GlobalPolicies
+        var proxy: ProxyLimits?
+        var tls: TLSSettings?
+
+        static func load(_ db: Database) throws -> Settings {
+            Settings(
+                policies: try GlobalPolicies.load(db), proxy: try SnapshotBuilder.proxy(db),
+                tls: try SnapshotBuilder.tls(db))
         }
     }
 

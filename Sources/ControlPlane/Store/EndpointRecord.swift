@@ -2,7 +2,8 @@ import Foundation
 import GRDB
 import Shared
 
-/// One row of the `endpoint` table.
+/// One row of the `endpoint` table. What every write runs goes through cached statements, so
+/// SQLite parses each statement once per connection, not once per write.
 package struct EndpointRecord: Sendable, Equatable {
     package var config: EndpointConfig
     package var owner: EndpointOwner
@@ -17,16 +18,18 @@ package struct EndpointRecord: Sendable, Equatable {
     }
 
     static func find(_ db: Database, name: String) throws -> EndpointRecord? {
-        try Row.fetchOne(db, sql: "SELECT * FROM endpoint WHERE name = ?", arguments: [name]).map(Self.init(row:))
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM endpoint WHERE name = ?"), arguments: [name])
+            .map(Self.init(row:))
     }
 
     static func find(_ db: Database, url: String) throws -> EndpointRecord? {
-        try Row.fetchOne(db, sql: "SELECT * FROM endpoint WHERE url = ?", arguments: [url]).map(Self.init(row:))
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM endpoint WHERE url = ?"), arguments: [url])
+            .map(Self.init(row:))
     }
 
     static func nextSeq(_ db: Database) throws -> Int {
         // A bare MAX, which SQLite answers from the index's last entry.
-        (try Int.fetchOne(db, sql: "SELECT MAX(seq) FROM endpoint") ?? 0) + 1
+        (try Int.fetchOne(db.cachedStatement(sql: "SELECT MAX(seq) FROM endpoint")) ?? 0) + 1
     }
 
     init(config: EndpointConfig, owner: EndpointOwner, status: AdminStatus, registeredAt: String, seq: Int) {
@@ -49,18 +52,18 @@ package struct EndpointRecord: Sendable, Equatable {
     /// Inserts or replaces the row for this endpoint's name.
     func save(_ db: Database) throws {
         let json = String(decoding: Snapshot.canonicalJSON(config), as: UTF8.self)
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO endpoint (name, url, owner, config, status, registered_at, seq)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(name) DO UPDATE SET url = excluded.url, owner = excluded.owner,
                     config = excluded.config, status = excluded.status,
                     registered_at = excluded.registered_at, seq = excluded.seq
-                """,
-            arguments: [name, config.url, owner.rawValue, json, status.rawValue, registeredAt, seq])
+                """
+        ).execute(arguments: [name, config.url, owner.rawValue, json, status.rawValue, registeredAt, seq])
     }
 
     static func delete(_ db: Database, name: String) throws {
-        try db.execute(sql: "DELETE FROM endpoint WHERE name = ?", arguments: [name])
+        try db.cachedStatement(sql: "DELETE FROM endpoint WHERE name = ?").execute(arguments: [name])
     }
 }

@@ -76,11 +76,12 @@ package enum SnapshotRecord {
 
     /// Stores `snapshot` as `delta` (its canonical JSON) from the version before it.
     static func insert(_ db: Database, _ snapshot: Snapshot, delta: Data) throws {
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO snapshot (version, created_at, cause, checksum, body, endpoints_count, delta)
                 VALUES (?, ?, ?, ?, '', ?, ?)
-                """,
+                """
+        ).execute(
             arguments: [
                 snapshot.version, snapshot.createdAt, snapshot.cause, snapshot.checksum, snapshot.endpoints.count,
                 String(decoding: delta, as: UTF8.self),
@@ -89,19 +90,25 @@ package enum SnapshotRecord {
 
     /// The newest version stored whole with its seqs: a base that changes can be stored on.
     static func newestBase(_ db: Database) throws -> Int? {
-        try Int.fetchOne(db, sql: "SELECT MAX(version) FROM snapshot WHERE seqs IS NOT NULL")
+        try Int.fetchOne(db.cachedStatement(sql: "SELECT MAX(version) FROM snapshot WHERE seqs IS NOT NULL"))
     }
 
     /// Deletes all but the newest `count` snapshots, keeping the whole one the oldest of those
     /// is built on (so a few more may stay).
     static func prune(_ db: Database, keeping count: Int) throws {
-        guard let newest = try Int.fetchOne(db, sql: "SELECT MAX(version) FROM snapshot") else { return }
+        guard let newest = try newestVersion(db) else { return }
         let oldestKept = newest - max(1, count) + 1
         let base =
             try Int.fetchOne(
-                db, sql: "SELECT MAX(version) FROM snapshot WHERE delta IS NULL AND version <= ?",
+                db.cachedStatement(sql: "SELECT MAX(version) FROM snapshot WHERE delta IS NULL AND version <= ?"),
                 arguments: [oldestKept]) ?? oldestKept
-        try db.execute(sql: "DELETE FROM snapshot WHERE version < ?", arguments: [min(base, oldestKept)])
+        try db.cachedStatement(sql: "DELETE FROM snapshot WHERE version < ?").execute(
+            arguments: [min(base, oldestKept)])
+    }
+
+    /// The newest version stored.
+    static func newestVersion(_ db: Database) throws -> Int? {
+        try Int.fetchOne(db.cachedStatement(sql: "SELECT MAX(version) FROM snapshot"))
     }
 
     /// The oldest version still stored.

@@ -13,7 +13,9 @@ package struct GlobalPolicies: Sendable, Equatable, Codable {
     }
 
     static func load(_ db: Database) throws -> GlobalPolicies {
-        guard let json = try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = 'policies'") else {
+        guard
+            let json = try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM setting WHERE key = 'policies'"))
+        else {
             return GlobalPolicies()
         }
         return (try? JSONDecoder().decode(GlobalPolicies.self, from: Data(json.utf8))) ?? GlobalPolicies()
@@ -32,7 +34,8 @@ extension ProxyLimits {
     /// The limits in force: the config file's `proxy:` section as last applied, or a rolled-back
     /// snapshot's; the defaults until either happened.
     static func load(_ db: Database) throws -> ProxyLimits {
-        guard let json = try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = 'proxy'") else {
+        guard let json = try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM setting WHERE key = 'proxy'"))
+        else {
             return .defaults
         }
         return (try? JSONDecoder().decode(ProxyLimits.self, from: Data(json.utf8))) ?? .defaults
@@ -51,7 +54,8 @@ extension TLSSettings {
     /// The TLS settings in force: the config file's `tls:` section as last applied; `nil` when
     /// it has none. A rollback keeps them: certificates follow the file, not the history.
     static func load(_ db: Database) throws -> TLSSettings? {
-        guard let json = try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = 'tls'") else {
+        guard let json = try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM setting WHERE key = 'tls'"))
+        else {
             return nil
         }
         return try? JSONDecoder().decode(TLSSettings.self, from: Data(json.utf8))
