@@ -223,6 +223,14 @@ for size in $SIZES; do
         log "in bulk: $size endpoints"
         driver bulk "$dir" "$size" --config "$dir/config.yaml"
         stop_orchestrator "$dir"
+        # The same through the config file, on another control plane that starts empty.
+        dir="$WORK/orch-bulk-file-$size"
+        mkdir -p "$dir"
+        empty_config "$dir/config.yaml"
+        start_orchestrator "$dir" "$dir/config.yaml"
+        log "in bulk through the config file: $size endpoints"
+        driver bulk "$dir" "$size" --config "$dir/config.yaml" --via file
+        stop_orchestrator "$dir"
     fi
 done
 

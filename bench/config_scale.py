@@ -6,7 +6,8 @@ and appends one JSON line to --results; `report` turns those lines into Markdown
   one     register endpoints svc0..svcN-1 through POST /registry/endpoints, one request after
           another, until N or --budget seconds
   bulk    the same N endpoints in one change: PUT /registry/endpoints when the control plane
-          answers it with 2xx, else the config file (rewritten, then POST /config/reload)
+          answers it with 2xx, else (or with --via file) the config file (rewritten, then
+          POST /config/reload)
   burst   with N endpoints registered (topped up with POST /registry/import), --seconds of
           POST /registry/endpoints updates at --rate writes/s from --connections connections
   listings  time GET /registry/endpoints, /snapshots and /dataplanes (first page and a page
@@ -397,19 +398,22 @@ def phase_bulk(args):
     poller = Poller(args)
     poller.start()
     try:
-        body = json.dumps({"endpoints": [endpoint(i, args.upstream_port) for i in range(args.count)]})
-        sent = time.monotonic()
-        try:
-            status, data = admin.request("PUT", "/registry/endpoints", body)
-        except (OSError, http.client.HTTPException) as error:
-            status, data = None, str(error).encode()
-        answered = time.monotonic()
+        status = None
+        if args.via == "api":
+            body = json.dumps({"endpoints": [endpoint(i, args.upstream_port) for i in range(args.count)]})
+            sent = time.monotonic()
+            try:
+                status, data = admin.request("PUT", "/registry/endpoints", body)
+            except (OSError, http.client.HTTPException) as error:
+                status, data = None, str(error).encode()
+            answered = time.monotonic()
         if status is not None and 200 <= status < 300:
             record["path"] = "PUT /registry/endpoints"
         else:
             record["path"] = "config file + POST /config/reload"
-            record["put_answer"] = f"{status} {data[:120].decode(errors='replace')}"
-            log(f"bulk, {args.count}: PUT /registry/endpoints answered {status}: using the config file")
+            if args.via == "api":
+                record["put_answer"] = f"{status} {data[:120].decode(errors='replace')}"
+                log(f"bulk, {args.count}: PUT /registry/endpoints answered {status}: using the config file")
             text = endpoints_yaml(args.count, args.upstream_port, "health_check:\n  enabled: false")
             temporary = args.config + ".tmp"
             with open(temporary, "w") as f:
@@ -795,6 +799,8 @@ def main():
     bulk = sub.add_parser("bulk")
     common(bulk)
     bulk.add_argument("--config", required=True, help="the control plane's --config file")
+    bulk.add_argument("--via", choices=["api", "file"], default="api",
+                      help="api: PUT /registry/endpoints (the config file if that fails); file: the config file")
     burst = sub.add_parser("burst")
     common(burst)
     burst.add_argument("--rate", type=float, default=1000)
