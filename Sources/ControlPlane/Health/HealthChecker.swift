@@ -19,6 +19,13 @@ package actor HealthChecker: Service {
     private var nextDue: [String: ContinuousClock.Instant] = [:]
     private var inFlight: Set<String> = []
     private let clock = ContinuousClock()
+    /// The endpoints of ``probedVersion`` that are probed: recomputed only when the version changes.
+    private var probed: [SnapshotEndpoint] = []
+    private var probedNames: Set<String> = []
+    private var probedVersion: Int?
+    /// Scans are at least this far apart: a burst of versions (or of probes ending, with thousands
+    /// of endpoints) wakes the checker many times, and each scan looks at every probed endpoint.
+    static let minimumScanSpacing: Duration = .milliseconds(50)
 
     package init(registry: EndpointRegistry, logger: Logger) {
         self.registry = registry
@@ -44,7 +51,13 @@ package actor HealthChecker: Service {
                 group.addTask {
                     for await _ in snapshots { wakeup.wake() }
                 }
+                var lastScan: ContinuousClock.Instant?
                 while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                    if let lastScan, lastScan.duration(to: clock.now) < Self.minimumScanSpacing {
+                        try? await Task.sleep(until: lastScan + Self.minimumScanSpacing, clock: clock)
+                        if Task.isCancelled || Task.isShuttingDownGracefully { break }
+                    }
+                    lastScan = clock.now
                     let (due, next) = await dueEndpoints()
                     for endpoint in due {
                         group.addTask {
@@ -65,9 +78,13 @@ package actor HealthChecker: Service {
     /// endpoints that left the snapshot or stopped being probed.
     private func dueEndpoints() async -> (due: [SnapshotEndpoint], next: ContinuousClock.Instant?) {
         let snapshot = await registry.current
-        let probed = snapshot.endpoints.filter { $0.healthCheck.enabled && !$0.config.disabled }
-        let names = Set(probed.map(\.name))
-        for name in trackers.keys where !names.contains(name) {
+        if snapshot.version != probedVersion {
+            probedVersion = snapshot.version
+            probed = snapshot.endpoints.filter { $0.healthCheck.enabled && !$0.config.disabled }
+            probedNames = Set(probed.map(\.name))
+        }
+        let probed = probed
+        for name in trackers.keys where !probedNames.contains(name) {
             trackers[name] = nil
             records[name] = nil
             nextDue[name] = nil
