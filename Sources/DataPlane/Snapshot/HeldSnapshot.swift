@@ -79,27 +79,29 @@ struct HeldSnapshot: Sendable, Equatable {
         if let health { names.formUnion(health.endpoints.keys) }
         let pending = pending.flatMap { $0.version == snapshot.version ? $0 : nil }
         if let pending { names.formUnion(pending.endpoints.keys) }
-        let upserting = names.compactMap { name -> SnapshotEndpoint? in
-            guard var endpoint = content[name] else { return nil }
-            if let health = pending?.endpoints[name] { endpoint.health = health }
-            return endpoint
-        }
-        return RoutesChange(upserting: upserting, removing: change.remove)
+        return RoutesChange(
+            upserting: Self.endpoints(names, in: content, health: pending?.endpoints ?? [:]), removing: change.remove)
     }
 
     /// What installing `update` (``received(_:)`` said `.install`) changes in the routes, when
-    /// the served snapshot's content is known: the endpoints whose health the served update or
-    /// `update` sets, as `update` on top of the base makes them.
+    /// the served snapshot's content is known (``content`` is always ``base``'s): the endpoints
+    /// whose health the served update or `update` sets, as `update` on top of the base makes them.
     func routesChange(applying update: HealthUpdate) -> RoutesChange? {
-        guard let content, let base, content.checksum == base.checksum else { return nil }
+        guard let content else { return nil }
         var names = Set(update.endpoints.keys)
         if let health { names.formUnion(health.endpoints.keys) }
-        return RoutesChange(
-            upserting: names.compactMap { name -> SnapshotEndpoint? in
-                guard var endpoint = content[name] else { return nil }
-                if let health = update.endpoints[name] { endpoint.health = health }
-                return endpoint
-            }, removing: [])
+        return RoutesChange(upserting: Self.endpoints(names, in: content, health: update.endpoints), removing: [])
+    }
+
+    /// The endpoints named in `names` as `content` has them, with the health `overrides` name.
+    private static func endpoints(
+        _ names: Set<String>, in content: SnapshotContent, health overrides: [String: EndpointHealth]
+    ) -> [SnapshotEndpoint] {
+        names.compactMap { name -> SnapshotEndpoint? in
+            guard var endpoint = content[name] else { return nil }
+            if let health = overrides[name] { endpoint.health = health }
+            return endpoint
+        }
     }
 
     /// `snapshot` is now served (as ``serving(_:)`` made it); `content` is its content with seqs

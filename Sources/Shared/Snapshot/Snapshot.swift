@@ -77,12 +77,6 @@ public struct Snapshot: Sendable, Equatable, Codable {
         return fnv1a(Self.canonicalJSON(ChecksumContent(endpoints: endpoints, proxy: proxy, tls: tls)))
     }
 
-    /// Whether `checksum` is this snapshot's content's checksum, current or legacy.
-    public func contentMatches(_ checksum: String) -> Bool {
-        checksum == Self.checksum(of: endpoints, proxy: proxy, tls: tls)
-            || checksum == Self.legacyChecksum(of: endpoints, proxy: proxy, tls: tls)
-    }
-
     /// This snapshot with the legacy checksum of its content, for replicas from before the
     /// current checksum.
     public var withLegacyChecksum: Snapshot {
