@@ -226,13 +226,14 @@ public enum EndpointOwner: String, Sendable, Codable, CaseIterable {
 /// still shares) costs one reference count, not one per string and array inside. Setting a field
 /// makes a new box.
 public struct SnapshotEndpoint: Sendable, Equatable, Codable {
-    private final class Storage: Sendable {
-        let config: EndpointConfig
-        let owner: EndpointOwner
-        let circuitBreaker: BreakerPolicy
-        let healthCheck: HealthCheckPolicy
-        let health: EndpointHealth
-        let status: AdminStatus
+    @usableFromInline
+    final class Storage: Sendable {
+        @usableFromInline let config: EndpointConfig
+        @usableFromInline let owner: EndpointOwner
+        @usableFromInline let circuitBreaker: BreakerPolicy
+        @usableFromInline let healthCheck: HealthCheckPolicy
+        @usableFromInline let health: EndpointHealth
+        @usableFromInline let status: AdminStatus
 
         init(
             config: EndpointConfig, owner: EndpointOwner, circuitBreaker: BreakerPolicy,
@@ -247,32 +248,34 @@ public struct SnapshotEndpoint: Sendable, Equatable, Codable {
         }
     }
 
-    private var storage: Storage
+    @usableFromInline var storage: Storage
     // The fields are read in place (`_read`), without copying a struct of strings and arrays out
-    // of the box on every access: the proxy reads them per request.
+    // of the box on every access: the proxy reads them per request. The accessors are inlinable:
+    // called across modules, each read would be a coroutine whose frame is a heap allocation
+    // (Benchmarks/check.sh counts them).
 
     public var config: EndpointConfig {
-        _read { yield storage.config }
+        @inlinable _read { yield storage.config }
         set { replace(config: newValue) }
     }
     public var owner: EndpointOwner {
-        _read { yield storage.owner }
+        @inlinable _read { yield storage.owner }
         set { replace(owner: newValue) }
     }
     public var circuitBreaker: BreakerPolicy {
-        _read { yield storage.circuitBreaker }
+        @inlinable _read { yield storage.circuitBreaker }
         set { replace(circuitBreaker: newValue) }
     }
     public var healthCheck: HealthCheckPolicy {
-        _read { yield storage.healthCheck }
+        @inlinable _read { yield storage.healthCheck }
         set { replace(healthCheck: newValue) }
     }
     public var health: EndpointHealth {
-        _read { yield storage.health }
+        @inlinable _read { yield storage.health }
         set { replace(health: newValue) }
     }
     public var status: AdminStatus {
-        _read { yield storage.status }
+        @inlinable _read { yield storage.status }
         set { replace(status: newValue) }
     }
 
