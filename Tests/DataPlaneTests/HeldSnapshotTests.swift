@@ -54,6 +54,11 @@ import Testing
         let update = HealthUpdate.between(Self.a, and: ["a": .unhealthy, "gone": .unhealthy], seq: 9)
         #expect(update == HealthUpdate(version: 5, seq: 9, endpoints: ["a": .unhealthy]))
         #expect(HealthUpdate.between(Self.a, and: [:], seq: 10).endpoints.isEmpty)
+        // With no probe results at all, an endpoint the snapshot says is healthy is unknown now.
+        var probed = Self.a
+        probed.endpoints[0].health = .healthy
+        #expect(HealthUpdate.between(probed, and: [:], seq: 11).endpoints == ["a": .unknown])
+        #expect(HealthUpdate.between(probed, and: ["a": .healthy], seq: 12).endpoints.isEmpty)
     }
 
     @Test func aDeltaAppliesOnlyOnTheVersionAndContentItStartsFrom() {
