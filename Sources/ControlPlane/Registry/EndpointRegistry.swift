@@ -34,6 +34,8 @@ package actor EndpointRegistry {
     private var committing = false
     private var waitingCommits: [CheckedContinuation<Void, Never>] = []
     private let health = HealthTable()
+    /// Where ``health`` differs from what ``current`` carries: the next health update.
+    private var healthDifference = HealthDifference()
     /// The seq of the last health update sent; a new one for every flip or new snapshot.
     private var healthSeq = 0
     /// ``records()`` as of the last read, dropped by every change.
@@ -62,6 +64,7 @@ package actor EndpointRegistry {
         // Without a new version, the content still holds the current snapshot's endpoints (the
         // store's seqs with them).
         await publisher.publish(current, seqs: content.endpoints == current.endpoints ? content.seqs : nil)
+        healthDifference = HealthDifference(snapshot: current, health: health.all)
         await publishHealth()
     }
 
@@ -154,6 +157,7 @@ package actor EndpointRegistry {
             try EndpointRecord.delete(db, name: name)
         }
         health[name] = nil
+        healthDifference.probed(name, nil)
     }
 
     /// Sets the operator status of any endpoint (file- or API-owned): it is runtime state, not config.
@@ -206,7 +210,10 @@ package actor EndpointRegistry {
             }
             return result
         }
-        for name in result.removed { health[name] = nil }
+        for name in result.removed {
+            health[name] = nil
+            healthDifference.probed(name, nil)
+        }
         return result
     }
 
@@ -300,6 +307,7 @@ package actor EndpointRegistry {
     package func setHealth(_ name: String, _ value: EndpointHealth) async throws {
         guard health[name] ?? .unknown != value else { return }
         health[name] = value
+        healthDifference.probed(name, value)
         logger.info(
             "health update", metadata: ["orch.endpoint": "\(name)", "health": "\(value.rawValue)"])
         await publishHealth()
@@ -308,7 +316,7 @@ package actor EndpointRegistry {
     /// Sends every replica the health that differs from what the current snapshot carries.
     private func publishHealth() async {
         healthSeq += 1
-        await publisher.publishHealth(HealthUpdate.between(current, and: health.all, seq: healthSeq))
+        await publisher.publishHealth(healthDifference.update(version: current.version, seq: healthSeq))
     }
 
     /// Runs `mutate` and stores a new snapshot in the same transaction when the configuration
@@ -378,6 +386,13 @@ package actor EndpointRegistry {
         }
         if let snapshot, snapshot.version > current.version {
             current = snapshot
+            // The change is from the version published before, when it is known.
+            if let change {
+                let table = self.health
+                healthDifference.apply(change) { table[$0] }
+            } else {
+                healthDifference = HealthDifference(snapshot: snapshot, health: self.health.all)
+            }
             logger.info(
                 "published snapshot", metadata: ["orch.snapshot.version": "\(snapshot.version)", "cause": "\(cause)"])
             await publisher.publish(snapshot, seqs: next.seqs, change: change)

@@ -53,11 +53,6 @@ public struct HealthUpdate: Sendable, Equatable, Codable {
         _ snapshot: Snapshot, and health: [String: EndpointHealth], seq: Int
     ) -> HealthUpdate {
         var changed: [String: EndpointHealth] = [:]
-        // Nothing probed (checks off): no name to look up, which is most of the cost.
-        if health.isEmpty {
-            for endpoint in snapshot.endpoints where endpoint.health != .unknown { changed[endpoint.name] = .unknown }
-            return HealthUpdate(version: snapshot.version, seq: seq, endpoints: changed)
-        }
         for endpoint in snapshot.endpoints {
             let current = health[endpoint.name] ?? .unknown
             if current != endpoint.health { changed[endpoint.name] = current }
