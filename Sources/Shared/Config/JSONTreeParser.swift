@@ -110,7 +110,8 @@ struct JSONTreeParser: ~Copyable {
 
     /// `members` sorted by key; a repeated key stays, in document order, for validation to report.
     private static func sortedByKey(_ members: [ConfigMember]) -> [ConfigMember] {
-        guard members.count > 1 else { return members }
+        // Canonical JSON (what the control plane sends) has its keys sorted already.
+        guard zip(members, members.dropFirst()).contains(where: { $0.key > $1.key }) else { return members }
         return members.enumerated().sorted { ($0.element.key, $0.offset) < ($1.element.key, $1.offset) }.map(\.element)
     }
 
