@@ -60,7 +60,11 @@ import Testing
         #expect(target.succeeded >= 5)
         #expect(target.resets >= 5)
         #expect(target.failed == target.resets)
-        #expect(target.sampleErrors.contains("connection closed without response"), "\(target.sampleErrors)")
+        // Which of the two the client sees depends on whether the server's close reached it
+        // before its request reached the closed socket (which answers with a reset).
+        #expect(
+            target.sampleErrors.allSatisfy { $0 == "connection closed without response" || $0.contains("errno: 104") },
+            "\(target.sampleErrors)")
         #expect(abs(target.succeeded - target.resets) <= 1)
         #expect(upstream.requests.count == target.succeeded)
     }
