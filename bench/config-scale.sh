@@ -297,8 +297,12 @@ LUA
         log "proxy: $count endpoint(s), wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s"
         wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" --timeout 10s -s "$WORK/routes.lua" \
             "http://127.0.0.1:$PROXY_PORT/" -- "$count" >/dev/null
+        replica_ticks=$(process_ticks "$DATA_PLANE_PIDS")
+        control_ticks=$(process_ticks "$CP_PID")
         out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s --latency -s "$WORK/routes.lua" \
             "http://127.0.0.1:$PROXY_PORT/" -- "$count")
+        replica_ticks=$(($(process_ticks "$DATA_PLANE_PIDS") - replica_ticks))
+        control_ticks=$(($(process_ticks "$CP_PID") - control_ticks))
         if echo "$out" | grep -q "Non-2xx"; then
             echo "$out" >&2
             die "the proxy answered errors with $count endpoints"
@@ -307,11 +311,13 @@ LUA
         p50=$(to_ms "$(echo "$out" | awk '$1 == "50%" {print $2}')")
         p99=$(to_ms "$(echo "$out" | awk '$1 == "99%" {print $2}')")
         errors=$(echo "$out" | awk '/Socket errors:/ {gsub(",", ""); n = $4 + $6 + $8 + $10} END {print n + 0}')
-        runs+=("$count,$rps,$p50,$p99,$errors")
+        requests=$(echo "$out" | awk '/ requests in / {print $1}')
+        runs+=("$count,$rps,$p50,$p99,$errors,$replica_ticks,$control_ticks,$requests")
         stop_orchestrator "$dir"
     done
     python3 "$ROOT/bench/config_scale.py" proxy --results "$RESULTS" \
-        --wrk "-t$THREADS -c$CONNECTIONS -d${DURATION}s after ${WARMUP}s warm-up" "${runs[@]}"
+        --wrk "-t$THREADS -c$CONNECTIONS -d${DURATION}s after ${WARMUP}s warm-up" \
+        --ticks-per-second "$(getconf CLK_TCK)" "${runs[@]}"
 fi
 
 log "done in $((SECONDS - STARTED)) s"

@@ -741,15 +741,21 @@ def report(args):
         r = proxies[0]
         out.append(f"## Proxy throughput (wrk {r['wrk']}, 1 KiB from nginx, requests spread over the endpoints)")
         out.append("")
-        out.append("| endpoints | requests/s | p50 | p99 | errors |")
-        out.append("|---|---|---|---|---|")
+        out.append("| endpoints | requests/s | p50 | p99 | errors | replicas' CPU µs/req | control plane's CPU µs/req |")
+        out.append("|---|---|---|---|---|---|---|")
         for p in r["runs"]:
-            out.append(f"| {count(p['endpoints'])} | {count(p['rps'])} | {p['p50']} ms | {p['p99']} ms | {p['errors']} |")
+            out.append(f"| {count(p['endpoints'])} | {count(p['rps'])} | {p['p50']} ms | {p['p99']} ms | {p['errors']} | "
+                       f"{p['replica_us']:.1f} | {p['control_us']:.1f} |")
         if len(r["runs"]) == 2 and r["runs"][0]["rps"]:
-            ratio = r["runs"][1]["rps"] / r["runs"][0]["rps"]
+            first, last = r["runs"]
             out.append("")
-            out.append(f"{count(r['runs'][1]['endpoints'])} endpoints serve {ratio:.2f} times the requests/s of "
-                       f"{count(r['runs'][0]['endpoints'])}.")
+            out.append(f"{count(last['endpoints'])} endpoints serve {last['rps'] / first['rps']:.2f} times the "
+                       f"requests/s of {count(first['endpoints'])}")
+            if last["replica_us"] + last["control_us"]:
+                cpu = (first["replica_us"] + first["control_us"]) / (last["replica_us"] + last["control_us"])
+                out[-1] += f", at {cpu:.2f} times the gateway's throughput per CPU second (replicas and control plane)."
+            else:
+                out[-1] += "."
         out.append("")
 
     text = "\n".join(out).rstrip() + "\n"
@@ -770,8 +776,11 @@ def meta(args):
 def proxy(args):
     runs = []
     for item in args.runs:
-        endpoints, rps, p50, p99, errors = item.split(",")
-        runs.append({"endpoints": int(endpoints), "rps": int(rps), "p50": p50, "p99": p99, "errors": int(errors)})
+        endpoints, rps, p50, p99, errors, replica_ticks, control_ticks, requests = item.split(",")
+        # CPU per request: steadier than requests/s on a machine the load generator shares.
+        per_request = lambda ticks: int(ticks) / args.ticks_per_second * 1e6 / max(int(requests), 1)
+        runs.append({"endpoints": int(endpoints), "rps": int(rps), "p50": p50, "p99": p99, "errors": int(errors),
+                     "replica_us": per_request(replica_ticks), "control_us": per_request(control_ticks)})
     with open(args.results, "a") as f:
         f.write(json.dumps({"phase": "proxy", "wrk": args.wrk, "runs": runs}) + "\n")
 
@@ -818,6 +827,7 @@ def main():
     p = sub.add_parser("proxy")
     p.add_argument("--results", required=True)
     p.add_argument("--wrk", default="")
+    p.add_argument("--ticks-per-second", type=float, default=100)
     p.add_argument("runs", nargs="+", help="ENDPOINTS,RPS,P50,P99,ERRORS")
     args = parser.parse_args()
     {"one": phase_one, "bulk": phase_bulk, "burst": phase_burst, "listings": phase_listings, "report": report,

@@ -102,3 +102,13 @@ if version is not None and len(ready) >= want:
     print(" ".join(str(r["pid"]) for r in ready))
 ' "$REPLICAS" || true
 }
+
+# CPU time (clock ticks, user + system, all threads) of processes.
+process_ticks() { # "PID..."
+    local total=0 pid
+    for pid in $1; do
+        [ -r "/proc/$pid/stat" ] || continue
+        total=$((total + $(sed 's/.*) //' "/proc/$pid/stat" | awk '{print $12 + $13}')))
+    done
+    echo "$total"
+}

@@ -544,15 +544,6 @@ to_ms() {
     }'
 }
 
-# CPU time (clock ticks, user + system, all threads) of processes.
-process_ticks() { # "PID..."
-    local total=0 pid
-    for pid in $1; do
-        [ -r "/proc/$pid/stat" ] || continue
-        total=$((total + $(sed 's/.*) //' "/proc/$pid/stat" | awk '{print $12 + $13}')))
-    done
-    echo "$total"
-}
 # The same for processes and their children (nginx's workers).
 cpu_ticks() { # "PID..."
     local pids="$1" parent

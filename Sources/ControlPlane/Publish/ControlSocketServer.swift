@@ -92,7 +92,7 @@ package struct ControlSocketServer: Service {
                             let data = Data(frame.readBytes(length: frame.readableBytes) ?? [])
                             let message: DataPlaneMessage
                             do {
-                                message = try JSONDecoder().decode(DataPlaneMessage.self, from: data)
+                                message = try NodeDecoder.decode(DataPlaneMessage.self, fromJSON: data)
                             } catch {
                                 logger.warning(
                                     "malformed message on control socket, closing", metadata: ["error": "\(error)"])

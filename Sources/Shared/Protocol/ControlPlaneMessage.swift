@@ -80,7 +80,7 @@ public enum ControlPlaneMessage: Sendable, Equatable {
         case "health":
             let update: HealthUpdate
             do {
-                update = try JSONDecoder().decode(HealthFrame.self, from: frame).health
+                update = try NodeDecoder.decode(HealthFrame.self, from: root).health
             } catch {
                 throw ValidationError(field: "health", "is not a health update: \(error)")
             }

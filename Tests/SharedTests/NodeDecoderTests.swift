@@ -1,0 +1,78 @@
+import Foundation
+import Testing
+
+@testable import Shared
+
+@Suite struct NodeDecoderTests {
+    private static let messages: [DataPlaneMessage] = [
+        .hello(.init(replicaId: "r1", pid: 42, version: nil, supervised: true, slot: "0", deltas: true)),
+        .ack(version: 7),
+        .nack(version: 8, error: "checksum \"mismatch\"\n"),
+        .report(
+            ReplicaReport(
+                requests: 1_000, draining: false,
+                breakers: [
+                    BreakerReport(
+                        endpoint: "svc", state: "open", failureCount: 5, lastFailureTime: "2026-12-02T10:00:00Z",
+                        lastSuccessTime: nil, stateChangedTime: "2026-12-02T10:00:01Z", halfOpenCalls: 0, rejected: 3,
+                        transitions: 1, failureThreshold: 5, resetTimeout: 30.5, halfOpenMaxCalls: 1)
+                ],
+                traffic: TrafficReport(
+                    endpoints: [
+                        EndpointTraffic(
+                            endpoint: "svc", responses: ["2xx": 990, "5xx": 10],
+                            requestDuration: LatencyHistogram(
+                                buckets: [1, 2, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4], sum: 0.125, count: 10),
+                            upstreamErrors: ["connect": 2], breakerTransitions: 1)
+                    ],
+                    activeConnections: 3, pooledConnections: 2, accessLogDropped: nil,
+                    requestsByProtocol: [ProtocolTraffic(protocol: "h2", tls: true, requests: 12)]),
+                healthSeq: 9)),
+        .report(ReplicaReport(requests: 1)),
+    ]
+
+    @Test func everyMessageAReplicaSendsDecodesAsJSONDecoderDecodesIt() throws {
+        for message in Self.messages {
+            let data = try JSONEncoder().encode(message)
+            let viaNodes = try NodeDecoder.decode(DataPlaneMessage.self, fromJSON: data)
+            #expect(viaNodes == message)
+            #expect(viaNodes == (try JSONDecoder().decode(DataPlaneMessage.self, from: data)))
+        }
+    }
+
+    @Test func anAbsentOrNullOptionalIsNilAndAnUnknownKeyIsIgnored() throws {
+        let json = #"{"type": "report", "report": {"requests": 4, "draining": null, "extra": [1, {"x": 2}]}}"#
+        #expect(
+            try NodeDecoder.decode(DataPlaneMessage.self, fromJSON: Data(json.utf8))
+                == .report(ReplicaReport(requests: 4)))
+    }
+
+    @Test(arguments: [
+        (#"{"type": "ack"}"#, "version"),
+        (#"{"type": "ack", "version": "7"}"#, "version"),
+        (#"{"type": "ack", "version": 7.5}"#, "version"),
+        (#"{"type": "ack", "version": 1e30}"#, "version"),
+        (#"{"type": "ack", "version": 7, "version": 8}"#, "duplicate key"),
+        (#"{"type": "report", "report": {"breakers": {}}}"#, "breakers"),
+        (#"{"type": "report", "report": {"traffic": {"endpoints": [1]}}}"#, "endpoints"),
+        (#"[1]"#, "Dictionary"),
+        (#"{"type": "ack", "version": 7"#, "invalid JSON"),
+    ])
+    func malformedMessagesAreDecodingErrorsThatSayWhere(_ json: String, _ mentioned: String) {
+        let error = #expect(throws: DecodingError.self) {
+            try NodeDecoder.decode(DataPlaneMessage.self, fromJSON: Data(json.utf8))
+        }
+        #expect("\(error.map { String(describing: $0) } ?? "")".contains(mentioned))
+    }
+
+    @Test func integersMustFitTheirType() throws {
+        struct Small: Decodable { var value: UInt8 }
+        #expect(try NodeDecoder.decode(Small.self, fromJSON: Data(#"{"value": 255}"#.utf8)).value == 255)
+        #expect(throws: DecodingError.self) {
+            try NodeDecoder.decode(Small.self, fromJSON: Data(#"{"value": 256}"#.utf8))
+        }
+        #expect(throws: DecodingError.self) {
+            try NodeDecoder.decode(Small.self, fromJSON: Data(#"{"value": -1}"#.utf8))
+        }
+    }
+}
