@@ -56,6 +56,11 @@ import Testing
         (#"{"type": "report", "report": {"breakers": {}}}"#, "breakers"),
         (#"{"type": "report", "report": {"traffic": {"endpoints": [1]}}}"#, "endpoints"),
         (#"[1]"#, "Dictionary"),
+        (Self.traffic(#"{"buckets": [1], "sum": 0}"#), "count"),
+        (Self.traffic(#"{"buckets": ["1"], "sum": 0, "count": 1}"#), "buckets"),
+        (Self.traffic(#"{"buckets": [], "sum": "0", "count": 1}"#), "sum"),
+        (Self.traffic(#"{"buckets": [], "sum": 0, "count": 1, "count": 2}"#), "duplicate key"),
+        (Self.traffic(#"[]"#), "object"),
         (#"{"type": "ack", "version": 7"#, "invalid JSON"),
     ])
     func malformedMessagesAreDecodingErrorsThatSayWhere(_ json: String, _ mentioned: String) {
@@ -63,6 +68,14 @@ import Testing
             try NodeDecoder.decode(DataPlaneMessage.self, fromJSON: Data(json.utf8))
         }
         #expect("\(error.map { String(describing: $0) } ?? "")".contains(mentioned))
+    }
+
+    /// A report whose one endpoint has `histogram` as its request duration.
+    private static func traffic(_ histogram: String) -> String {
+        let valid = #"{"buckets": [], "sum": 0, "count": 0}"#
+        return #"{"type": "report", "report": {"traffic": {"active_connections": 0, "pooled_connections": 0, "#
+            + #""endpoints": [{"endpoint": "a", "responses": {}, "upstream_errors": {}, "breaker_transitions": 0, "#
+            + #""upstream_duration": \#(valid), "request_duration": \#(histogram)}]}}}"#
     }
 
     @Test func integersMustFitTheirType() throws {

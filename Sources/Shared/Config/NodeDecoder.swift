@@ -24,13 +24,97 @@ package enum NodeDecoder {
     }
 }
 
-/// Where a value sits in the document, built only when an error names it.
-private indirect enum NodePath: Sendable {
+/// A type that reads itself straight from a node, which `NodeDecoder` uses instead of its
+/// `Decodable` conformance: for the values a document holds thousands of, where going through
+/// generic containers costs more than the parse.
+package protocol NodeDecodable: Decodable {
+    /// The value `value` holds, as its `Decodable` conformance would decode it; `path` is where
+    /// it sits, for errors.
+    init(node value: ConfigValue, path: NodePath) throws
+}
+
+/// The members of one JSON object, read as a synthesized `Decodable` conformance does: every key
+/// asked for is required, other keys are ignored, and a repeated key is refused.
+package struct NodeObject {
+    private let members: [ConfigMember]
+    private let path: NodePath
+
+    package init(_ value: ConfigValue, path: NodePath) throws {
+        guard case .object(let members) = value else {
+            throw DecodingError.typeMismatch(
+                [String: Any].self,
+                .init(codingPath: path.codingPath, debugDescription: "expected an object, found \(value.typeName)"))
+        }
+        if let repeated = zip(members, members.dropFirst()).first(where: { $0.key == $1.key }) {
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: path.codingPath, debugDescription: "duplicate key '\(repeated.0.key)'"))
+        }
+        self.members = members
+        self.path = path
+    }
+
+    private func failure(_ key: String, _ message: String) -> DecodingError {
+        .dataCorrupted(.init(codingPath: NodePath.member(path, key).codingPath, debugDescription: message))
+    }
+
+    package func value(_ key: String) throws -> ConfigValue {
+        guard let member = members.first(where: { $0.key == key }) else {
+            throw DecodingError.keyNotFound(
+                NodeKey(stringValue: key),
+                .init(codingPath: path.codingPath, debugDescription: "no value for key '\(key)'"))
+        }
+        return member.value.value
+    }
+
+    package func string(_ key: String) throws -> String {
+        guard case .string(let text) = try value(key) else { throw failure(key, "expected a string") }
+        return text
+    }
+
+    package func int(_ key: String) throws -> Int {
+        guard case .int(let number) = try value(key) else { throw failure(key, "expected an integer") }
+        return number
+    }
+
+    package func double(_ key: String) throws -> Double {
+        switch try value(key) {
+        case .int(let number): return Double(number)
+        case .double(let number): return number
+        default: throw failure(key, "expected a number")
+        }
+    }
+
+    package func ints(_ key: String) throws -> [Int] {
+        guard case .array(let items) = try value(key) else { throw failure(key, "expected a list") }
+        return try items.map { item in
+            guard case .int(let number) = item.value else { throw failure(key, "expected a list of integers") }
+            return number
+        }
+    }
+
+    package func intsByName(_ key: String) throws -> [String: Int] {
+        let object = try NodeObject(value(key), path: .member(path, key))
+        var result: [String: Int] = [:]
+        result.reserveCapacity(object.members.count)
+        for member in object.members {
+            guard case .int(let number) = member.value.value else { throw failure(key, "expected integers") }
+            result[member.key] = number
+        }
+        return result
+    }
+
+    package func decode<T: NodeDecodable>(_ type: T.Type, _ key: String) throws -> T {
+        try T(node: value(key), path: .member(path, key))
+    }
+}
+
+/// Where a value sits in the document; its coding path is built only when an error names it.
+package indirect enum NodePath: Sendable {
     case root
     case member(NodePath, String)
     case index(NodePath, Int)
 
-    var codingPath: [any CodingKey] {
+    package var codingPath: [any CodingKey] {
         switch self {
         case .root: []
         case .member(let parent, let key): parent.codingPath + [NodeKey(stringValue: key)]
@@ -123,7 +207,11 @@ private enum Scalar {
         case is Int.Type: return try integer(Int.self, value, path) as! T
         case is Double.Type: return try double(value, path) as! T
         case is Bool.Type: return try bool(value, path) as! T
-        default: return try T(from: NodeValueDecoder(value, path: path))
+        default:
+            if let fast = type as? any NodeDecodable.Type {
+                return try fast.init(node: value, path: path) as! T
+            }
+            return try T(from: NodeValueDecoder(value, path: path))
         }
     }
 }
