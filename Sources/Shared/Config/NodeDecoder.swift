@@ -161,9 +161,7 @@ private struct NodeValueDecoder: Decoder {
         return UnkeyedNodeContainer(items, path: path)
     }
 
-    func singleValueContainer() throws -> any SingleValueDecodingContainer {
-        SingleNodeContainer(value, path: path)
-    }
+    func singleValueContainer() throws -> any SingleValueDecodingContainer { self }
 }
 
 private func mismatch(_ type: Any.Type, _ value: ConfigValue, _ path: NodePath) -> DecodingError {
@@ -372,17 +370,8 @@ private struct UnkeyedNodeContainer: UnkeyedDecodingContainer {
     }
 }
 
-private struct SingleNodeContainer: SingleValueDecodingContainer {
-    let value: ConfigValue
-    let path: NodePath
-
-    init(_ value: ConfigValue, path: NodePath) {
-        self.value = value
-        self.path = path
-    }
-
-    var codingPath: [any CodingKey] { path.codingPath }
-
+// The decoder of a value is its own single-value container, as in JSONDecoder.
+extension NodeValueDecoder: SingleValueDecodingContainer {
     func decodeNil() -> Bool {
         if case .null = value { return true }
         return false
