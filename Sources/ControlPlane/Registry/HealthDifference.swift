@@ -1,8 +1,8 @@
 import Shared
 
-/// Where the probes' health differs from what the published snapshot carries: what a health
-/// update sends (``HealthUpdate/between(_:and:seq:)``), kept up to date by each change and each
-/// flip instead of computed over every endpoint for each new version.
+/// Where the probes' health differs from what the published snapshot carries: the endpoints a
+/// health update names. Kept up to date by each change and each flip, instead of computed over
+/// every endpoint for each new version.
 struct HealthDifference: Sendable, Equatable {
     /// The health each endpoint of the snapshot carries, by name.
     private var carried: [String: EndpointHealth] = [:]

@@ -36,8 +36,8 @@ package protocol NodeDecodable: Decodable {
 /// The members of one JSON object, read as a synthesized `Decodable` conformance does: every key
 /// asked for is required, other keys are ignored, and a repeated key is refused.
 package struct NodeObject {
-    private let members: [ConfigMember]
-    private let path: NodePath
+    fileprivate let members: [ConfigMember]
+    fileprivate let path: NodePath
 
     package init(_ value: ConfigValue, path: NodePath) throws {
         guard case .object(let members) = value else {
@@ -45,6 +45,7 @@ package struct NodeObject {
                 [String: Any].self,
                 .init(codingPath: path.codingPath, debugDescription: "expected an object, found \(value.typeName)"))
         }
+        // Members come sorted by key: a repeated key stands next to its twin.
         if let repeated = zip(members, members.dropFirst()).first(where: { $0.key == $1.key }) {
             throw DecodingError.dataCorrupted(
                 .init(codingPath: path.codingPath, debugDescription: "duplicate key '\(repeated.0.key)'"))
@@ -53,17 +54,22 @@ package struct NodeObject {
         self.path = path
     }
 
+    /// The value of `key`, if the object has it.
+    fileprivate func find(_ key: String) -> ConfigValue? {
+        members.first { $0.key == key }?.value.value
+    }
+
     private func failure(_ key: String, _ message: String) -> DecodingError {
         .dataCorrupted(.init(codingPath: NodePath.member(path, key).codingPath, debugDescription: message))
     }
 
     package func value(_ key: String) throws -> ConfigValue {
-        guard let member = members.first(where: { $0.key == key }) else {
+        guard let value = find(key) else {
             throw DecodingError.keyNotFound(
                 NodeKey(stringValue: key),
                 .init(codingPath: path.codingPath, debugDescription: "no value for key '\(key)'"))
         }
-        return member.value.value
+        return value
     }
 
     package func string(_ key: String) throws -> String {
@@ -150,10 +156,7 @@ private struct NodeValueDecoder: Decoder {
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
-        guard case .object(let members) = value else {
-            throw mismatch([String: Any].self, value, path)
-        }
-        return KeyedDecodingContainer(try KeyedNodeContainer<Key>(members, path: path))
+        KeyedDecodingContainer(KeyedNodeContainer<Key>(object: try NodeObject(value, path: path)))
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
@@ -215,26 +218,13 @@ private enum Scalar {
 }
 
 private struct KeyedNodeContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
-    let members: [ConfigMember]
-    let path: NodePath
-
-    init(_ members: [ConfigMember], path: NodePath) throws {
-        // Members come sorted by key: a repeated key stands next to its twin.
-        if let repeated = zip(members, members.dropFirst()).first(where: { $0.key == $1.key }) {
-            throw DecodingError.dataCorrupted(
-                .init(codingPath: path.codingPath, debugDescription: "duplicate key '\(repeated.0.key)'"))
-        }
-        self.members = members
-        self.path = path
-    }
+    let object: NodeObject
+    var path: NodePath { object.path }
 
     var codingPath: [any CodingKey] { path.codingPath }
-    var allKeys: [Key] { members.compactMap { Key(stringValue: $0.key) } }
+    var allKeys: [Key] { object.members.compactMap { Key(stringValue: $0.key) } }
 
-    private func find(_ key: Key) -> ConfigValue? {
-        let name = key.stringValue
-        return members.first { $0.key == name }?.value.value
-    }
+    private func find(_ key: Key) -> ConfigValue? { object.find(key.stringValue) }
 
     private func value(_ key: Key) throws -> ConfigValue {
         guard let value = find(key) else {
@@ -293,7 +283,7 @@ private struct KeyedNodeContainer<Key: CodingKey>: KeyedDecodingContainerProtoco
     }
 
     func superDecoder() throws -> any Decoder {
-        NodeValueDecoder(Key(stringValue: "super").flatMap(find) ?? .null, path: .member(path, "super"))
+        NodeValueDecoder(object.find("super") ?? .null, path: .member(path, "super"))
     }
 
     func superDecoder(forKey key: Key) throws -> any Decoder {
