@@ -240,9 +240,9 @@ let package = Package(
     ]
 )
 
-// libFuzzer targets for the data plane's client connection (Fuzz/run.sh), kept out of the normal
-// build: `ORCH_FUZZ=1 swift build -c release --scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer
-// -Xswiftc -parse-as-library --product orch-fuzz-client`.
+// libFuzzer targets for the data plane's connections and for the JSON the gateway reads
+// (Fuzz/run.sh), kept out of the normal build: `ORCH_FUZZ=1 swift build -c release --scratch-path
+// .build-fuzz -Xswiftc -sanitize=fuzzer -Xswiftc -parse-as-library --product orch-fuzz-client`.
 if Context.environment["ORCH_FUZZ"] != nil {
     package.targets += [
         .target(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"),
@@ -280,10 +280,17 @@ if Context.environment["ORCH_FUZZ"] != nil {
             path: "Fuzz/ProxyUpstreamFuzz",
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "JSONFuzz",
+            dependencies: ["ProxyFuzzSupport", "Shared"],
+            path: "Fuzz/JSONFuzz",
+            swiftSettings: swiftSettings
+        ),
     ]
     package.products += [
         .executable(name: "orch-fuzz-client", targets: ["ProxyClientFuzz"]),
         .executable(name: "orch-fuzz-upstream", targets: ["ProxyUpstreamFuzz"]),
+        .executable(name: "orch-fuzz-json", targets: ["JSONFuzz"]),
     ]
 }
 

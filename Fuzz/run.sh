@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Builds the data plane's libFuzzer targets and runs each for SECONDS on a temporary copy of its
-# checked-in corpus (libFuzzer adds what it finds to that copy, never to Fuzz/corpus). Prints
-# libFuzzer's final stats for each target; exits 1 when a target found something. Crash, timeout
-# and out-of-memory inputs are kept in .build-fuzz/findings/ (see docs/developer-guide/testing.md).
+# Builds the libFuzzer targets (the data plane's connections, and the JSON the gateway reads) and
+# runs each for SECONDS on a temporary copy of its checked-in corpus (libFuzzer adds what it finds
+# to that copy, never to Fuzz/corpus). Prints libFuzzer's final stats for each target; exits 1 when
+# a target found something. Crash, timeout and out-of-memory inputs are kept in
+# .build-fuzz/findings/ (see docs/developer-guide/testing.md).
 #
-#   Fuzz/run.sh [SECONDS] [client|upstream ...]     (default: 60 s, both targets, one after the other)
+#   Fuzz/run.sh [SECONDS] [client|upstream|json ...] (default: 60 s, every target, one after the other)
 #   ORCH_FUZZ_KEEP_CORPUS=DIR Fuzz/run.sh ...       keeps each grown corpus in DIR/<target>
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +13,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(client upstream)
+[ ${#targets[@]} -gt 0 ] || targets=(client upstream json)
 
 build_flags=(-c release --scratch-path .build-fuzz
     -Xswiftc -sanitize=fuzzer -Xswiftc -parse-as-library -Xcc -fsanitize=fuzzer-no-link)
