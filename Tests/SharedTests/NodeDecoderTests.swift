@@ -61,6 +61,9 @@ import Testing
         (Self.traffic(#"{"buckets": [], "sum": "0", "count": 1}"#), "sum"),
         (Self.traffic(#"{"buckets": [], "sum": 0, "count": 1, "count": 2}"#), "duplicate key"),
         (Self.traffic(#"[]"#), "object"),
+        (#"{"type": "report", "report": {"breakers": [{"endpoint": "a", "state": "open"}]}}"#, "failure_count"),
+        (Self.breaker(#""last_failure_time": 5"#), "last_failure_time"),
+        (Self.breaker(#""reset_timeout": "30""#), "reset_timeout"),
         (#"{"type": "ack", "version": 7"#, "invalid JSON"),
     ])
     func malformedMessagesAreDecodingErrorsThatSayWhere(_ json: String, _ mentioned: String) {
@@ -76,6 +79,28 @@ import Testing
         return #"{"type": "report", "report": {"traffic": {"active_connections": 0, "pooled_connections": 0, "#
             + #""endpoints": [{"endpoint": "a", "responses": {}, "upstream_errors": {}, "breaker_transitions": 0, "#
             + #""upstream_duration": \#(valid), "request_duration": \#(histogram)}]}}}"#
+    }
+
+    /// A report whose one breaker has `field` besides its required ones.
+    private static func breaker(_ field: String) -> String {
+        #"{"type": "report", "report": {"breakers": [{"endpoint": "a", "state": "open", "failure_count": 1, "#
+            + #""state_changed_time": "t", "half_open_calls": 0, "rejected": 0, "transitions": 1, "#
+            + #""failure_threshold": 5, "half_open_max_calls": 1, \#(field)"#
+            + (field.contains("reset_timeout") ? "" : #", "reset_timeout": 30"#) + "}]}}"
+    }
+
+    @Test func aBreakerWithoutItsOptionalTimesOrWithNullOnesDecodes() throws {
+        for times in ["", #", "last_failure_time": null, "last_success_time": null"#] {
+            let json = Self.breaker(#""last_failure_time": null"#).replacingOccurrences(
+                of: #", "last_failure_time": null"#, with: times)
+            guard case .report(let report) = try NodeDecoder.decode(DataPlaneMessage.self, fromJSON: Data(json.utf8))
+            else {
+                Issue.record("not a report")
+                return
+            }
+            #expect(report.breakers?.first?.lastFailureTime == nil)
+            #expect(report.breakers?.first?.resetTimeout == 30)
+        }
     }
 
     @Test func integersMustFitTheirType() throws {

@@ -77,6 +77,15 @@ package struct NodeObject {
         return text
     }
 
+    /// The string at `key`, or nil when the key is absent or `null` (as `decodeIfPresent`).
+    package func optionalString(_ key: String) throws -> String? {
+        switch find(key) {
+        case nil, .null?: return nil
+        case .string(let text)?: return text
+        default: throw failure(key, "expected a string")
+        }
+    }
+
     package func int(_ key: String) throws -> Int {
         guard case .int(let number) = try value(key) else { throw failure(key, "expected an integer") }
         return number
