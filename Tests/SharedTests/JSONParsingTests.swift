@@ -39,6 +39,16 @@ import Testing
                     ConfigMember(key: "b", value: ConfigNode(.int(2))),
                     ConfigMember(key: "c", value: ConfigNode(.object([]))),
                 ]))
+        // A large object is sorted the same way, repeated keys in document order.
+        let keys = (0..<40).map { "k\(($0 * 7) % 20)" }
+        let large = "{" + keys.enumerated().map { #""\#($0.element)": \#($0.offset)"# }.joined(separator: ",") + "}"
+        guard case .object(let members) = try parse(large) else {
+            Issue.record("not an object")
+            return
+        }
+        let expected = keys.enumerated().sorted { ($0.element, $0.offset) < ($1.element, $1.offset) }
+        #expect(members.map(\.key) == expected.map(\.element))
+        #expect(members.map(\.value.value) == expected.map { .int($0.offset) })
         let error = #expect(throws: ValidationError.self) {
             try EndpointConfig.validate(
                 ConfigNode.parseJSON(Data(#"{"name": "a", "url": "http://127.0.0.1:1", "name": "b"}"#.utf8)))

@@ -112,7 +112,22 @@ struct JSONTreeParser: ~Copyable {
     private static func sortedByKey(_ members: [ConfigMember]) -> [ConfigMember] {
         // Canonical JSON (what the control plane sends) has its keys sorted already.
         guard zip(members, members.dropFirst()).contains(where: { $0.key > $1.key }) else { return members }
-        return members.enumerated().sorted { ($0.element.key, $0.offset) < ($1.element.key, $1.offset) }.map(\.element)
+        guard members.count <= 16 else {
+            return members.enumerated().sorted { ($0.element.key, $0.offset) < ($1.element.key, $1.offset) }.map(
+                \.element)
+        }
+        // A small object (most are): a stable insertion sort in place, without the pairs above.
+        var sorted = members
+        for next in 1..<sorted.count {
+            let member = sorted[next]
+            var slot = next
+            while slot > 0, sorted[slot - 1].key > member.key {
+                sorted[slot] = sorted[slot - 1]
+                slot -= 1
+            }
+            sorted[slot] = member
+        }
+        return sorted
     }
 
     private mutating func array(depth: Int) throws(Failure) -> ConfigValue {
