@@ -103,6 +103,15 @@ import Testing
         }
     }
 
+    /// A health update may name 100,000 endpoints: each key is found without a scan.
+    @Test func aLargeDictionaryDecodesEveryEntry() throws {
+        let names = (0..<100_000).map { "endpoint-\($0)" }.shuffled()
+        let json = "{" + names.map { #""\#($0)": "unhealthy""# }.joined(separator: ",") + "}"
+        let decoded = try NodeDecoder.decode([String: EndpointHealth].self, fromJSON: Data(json.utf8))
+        #expect(decoded.count == 100_000)
+        #expect(decoded["endpoint-99999"] == .unhealthy)
+    }
+
     @Test func integersMustFitTheirType() throws {
         struct Small: Decodable { var value: UInt8 }
         #expect(try NodeDecoder.decode(Small.self, fromJSON: Data(#"{"value": 255}"#.utf8)).value == 255)

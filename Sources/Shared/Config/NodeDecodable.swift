@@ -28,9 +28,16 @@ package struct NodeObject {
         self.path = path
     }
 
-    /// The value of `key`, if the object has it.
+    /// The value of `key`, if the object has it: a binary search, since the members come sorted
+    /// by key (a dictionary of 100,000 entries is read one key at a time).
     func find(_ key: String) -> ConfigValue? {
-        members.first { $0.key == key }?.value.value
+        var low = 0
+        var high = members.count
+        while low < high {
+            let middle = (low + high) / 2
+            if members[middle].key < key { low = middle + 1 } else { high = middle }
+        }
+        return low < members.count && members[low].key == key ? members[low].value.value : nil
     }
 
     private func failure(_ key: String, _ message: String) -> DecodingError {
