@@ -117,7 +117,7 @@ package enum SnapshotRecord {
     }
 
     static func latest(_ db: Database) throws -> Snapshot? {
-        guard let newest = try Int.fetchOne(db, sql: "SELECT MAX(version) FROM snapshot") else { return nil }
+        guard let newest = try newestVersion(db) else { return nil }
         return try find(db, version: newest)
     }
 

@@ -9,7 +9,7 @@ extension Store {
     package func backup(to path: String) async throws -> Int {
         try await database.writeWithoutTransaction { db in
             try db.execute(sql: "VACUUM INTO ?", arguments: [path])
-            return try Int.fetchOne(db, sql: "SELECT MAX(version) FROM snapshot") ?? 0
+            return try SnapshotRecord.newestVersion(db) ?? 0
         }
     }
 
@@ -36,7 +36,7 @@ extension Store {
                 for table in ["endpoint", "setting", "snapshot"] where try !db.tableExists(table) {
                     throw ControlPlaneError("it has no \(table) table: not an Orchestrator backup")
                 }
-                return try Int.fetchOne(db, sql: "SELECT MAX(version) FROM snapshot") ?? 0
+                return try SnapshotRecord.newestVersion(db) ?? 0
             }
             try queue.close()
         } catch let error as ControlPlaneError {
@@ -48,7 +48,7 @@ extension Store {
         if FileManager.default.fileExists(atPath: path) {
             let old = try DatabaseQueue(path: path)
             previous = max(
-                previous, try old.read { db in try Int.fetchOne(db, sql: "SELECT MAX(version) FROM snapshot") ?? 0 })
+                previous, try old.read { db in try SnapshotRecord.newestVersion(db) ?? 0 })
             try old.close()
         }
         let temporary = path + ".restore"
