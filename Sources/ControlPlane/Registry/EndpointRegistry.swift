@@ -157,7 +157,6 @@ package actor EndpointRegistry {
             try EndpointRecord.delete(db, name: name)
         }
         health[name] = nil
-        healthDifference.probed(name, nil)
     }
 
     /// Sets the operator status of any endpoint (file- or API-owned): it is runtime state, not config.
@@ -210,10 +209,7 @@ package actor EndpointRegistry {
             }
             return result
         }
-        for name in result.removed {
-            health[name] = nil
-            healthDifference.probed(name, nil)
-        }
+        for name in result.removed { health[name] = nil }
         return result
     }
 

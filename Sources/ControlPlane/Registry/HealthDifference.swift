@@ -36,11 +36,10 @@ struct HealthDifference: Sendable, Equatable {
         }
     }
 
-    /// The probes now say `health` (nil: no result) for `name`.
-    mutating func probed(_ name: String, _ health: EndpointHealth?) {
+    /// The probes now say `health` for `name`.
+    mutating func probed(_ name: String, _ health: EndpointHealth) {
         guard let snapshotHealth = carried[name] else { return }
-        let probed = health ?? .unknown
-        differing[name] = probed != snapshotHealth ? probed : nil
+        differing[name] = health != snapshotHealth ? health : nil
     }
 
     /// The health update for the snapshot `version`.
