@@ -40,10 +40,6 @@ package struct NodeObject {
         return low < members.count && members[low].key == key ? members[low].value.value : nil
     }
 
-    private func failure(_ key: String, _ message: String) -> DecodingError {
-        .dataCorrupted(.init(codingPath: NodePath.member(path, key).codingPath, debugDescription: message))
-    }
-
     package func value(_ key: String) throws -> ConfigValue {
         guard let value = find(key) else {
             throw DecodingError.keyNotFound(
@@ -54,37 +50,30 @@ package struct NodeObject {
     }
 
     package func string(_ key: String) throws -> String {
-        guard case .string(let text) = try value(key) else { throw failure(key, "expected a string") }
-        return text
+        try Scalar.string(value(key), .member(path, key))
     }
 
     /// The string at `key`, or nil when the key is absent or `null` (as `decodeIfPresent`).
     package func optionalString(_ key: String) throws -> String? {
         switch find(key) {
         case nil, .null?: return nil
-        case .string(let text)?: return text
-        default: throw failure(key, "expected a string")
+        case let value?: return try Scalar.string(value, .member(path, key))
         }
     }
 
     package func int(_ key: String) throws -> Int {
-        guard case .int(let number) = try value(key) else { throw failure(key, "expected an integer") }
-        return number
+        try Scalar.integer(Int.self, value(key), .member(path, key))
     }
 
     package func double(_ key: String) throws -> Double {
-        switch try value(key) {
-        case .int(let number): return Double(number)
-        case .double(let number): return number
-        default: throw failure(key, "expected a number")
-        }
+        try Scalar.double(value(key), .member(path, key))
     }
 
     package func ints(_ key: String) throws -> [Int] {
-        guard case .array(let items) = try value(key) else { throw failure(key, "expected a list") }
-        return try items.map { item in
-            guard case .int(let number) = item.value else { throw failure(key, "expected a list of integers") }
-            return number
+        let list = try value(key)
+        guard case .array(let items) = list else { throw mismatch([Int].self, list, .member(path, key)) }
+        return try items.indices.map { index in
+            try Scalar.integer(Int.self, items[index].value, .index(.member(path, key), index))
         }
     }
 
@@ -93,8 +82,7 @@ package struct NodeObject {
         var result: [String: Int] = [:]
         result.reserveCapacity(object.members.count)
         for member in object.members {
-            guard case .int(let number) = member.value.value else { throw failure(key, "expected integers") }
-            result[member.key] = number
+            result[member.key] = try Scalar.integer(Int.self, member.value.value, .member(object.path, member.key))
         }
         return result
     }
@@ -130,5 +118,43 @@ struct NodeKey: CodingKey {
     init(intValue: Int) {
         stringValue = "Index \(intValue)"
         self.intValue = intValue
+    }
+}
+
+func mismatch(_ type: Any.Type, _ value: ConfigValue, _ path: NodePath) -> DecodingError {
+    .typeMismatch(
+        type, .init(codingPath: path.codingPath, debugDescription: "expected \(type), found \(value.typeName)"))
+}
+
+/// Scalars out of a node, shared by the decoder's containers and ``NodeObject``. The path is
+/// built only when an error names it.
+enum Scalar {
+    static func bool(_ value: ConfigValue, _ path: @autoclosure () -> NodePath) throws -> Bool {
+        guard case .bool(let flag) = value else { throw mismatch(Bool.self, value, path()) }
+        return flag
+    }
+
+    static func string(_ value: ConfigValue, _ path: @autoclosure () -> NodePath) throws -> String {
+        guard case .string(let text) = value else { throw mismatch(String.self, value, path()) }
+        return text
+    }
+
+    static func double(_ value: ConfigValue, _ path: @autoclosure () -> NodePath) throws -> Double {
+        switch value {
+        case .int(let number): return Double(number)
+        case .double(let number): return number
+        default: throw mismatch(Double.self, value, path())
+        }
+    }
+
+    static func integer<T: FixedWidthInteger>(_ type: T.Type, _ value: ConfigValue, _ path: @autoclosure () -> NodePath)
+        throws -> T
+    {
+        guard case .int(let number) = value else { throw mismatch(type, value, path()) }
+        guard let exact = T(exactly: number) else {
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: path().codingPath, debugDescription: "\(number) does not fit \(type)"))
+        }
+        return exact
     }
 }

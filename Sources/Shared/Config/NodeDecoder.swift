@@ -48,48 +48,18 @@ private struct NodeValueDecoder: Decoder {
     func singleValueContainer() throws -> any SingleValueDecodingContainer { self }
 }
 
-private func mismatch(_ type: Any.Type, _ value: ConfigValue, _ path: NodePath) -> DecodingError {
-    .typeMismatch(
-        type, .init(codingPath: path.codingPath, debugDescription: "expected \(type), found \(value.typeName)"))
-}
-
-/// Scalars out of a node, shared by the three container kinds.
-private enum Scalar {
-    static func bool(_ value: ConfigValue, _ path: NodePath) throws -> Bool {
-        guard case .bool(let flag) = value else { throw mismatch(Bool.self, value, path) }
-        return flag
-    }
-
-    static func string(_ value: ConfigValue, _ path: NodePath) throws -> String {
-        guard case .string(let text) = value else { throw mismatch(String.self, value, path) }
-        return text
-    }
-
-    static func double(_ value: ConfigValue, _ path: NodePath) throws -> Double {
-        switch value {
-        case .int(let number): return Double(number)
-        case .double(let number): return number
-        default: throw mismatch(Double.self, value, path)
-        }
-    }
-
-    static func integer<T: FixedWidthInteger>(_ type: T.Type, _ value: ConfigValue, _ path: NodePath) throws -> T {
-        guard case .int(let number) = value else { throw mismatch(type, value, path) }
-        guard let exact = T(exactly: number) else {
-            throw DecodingError.dataCorrupted(
-                .init(codingPath: path.codingPath, debugDescription: "\(number) does not fit \(type)"))
-        }
-        return exact
-    }
-
-    static func decode<T: Decodable>(_ type: T.Type, _ value: ConfigValue, _ path: NodePath) throws -> T {
+extension Scalar {
+    static func decode<T: Decodable>(_ type: T.Type, _ value: ConfigValue, _ path: @autoclosure () -> NodePath) throws
+        -> T
+    {
         // The common scalars directly, as JSONDecoder does, rather than through a decoder each.
         switch type {
-        case is String.Type: return try string(value, path) as! T
-        case is Int.Type: return try integer(Int.self, value, path) as! T
-        case is Double.Type: return try double(value, path) as! T
-        case is Bool.Type: return try bool(value, path) as! T
+        case is String.Type: return try string(value, path()) as! T
+        case is Int.Type: return try integer(Int.self, value, path()) as! T
+        case is Double.Type: return try double(value, path()) as! T
+        case is Bool.Type: return try bool(value, path()) as! T
         default:
+            let path = path()
             if let fast = type as? any NodeDecodable.Type {
                 return try fast.init(node: value, path: path) as! T
             }
@@ -203,10 +173,10 @@ private struct UnkeyedNodeContainer: UnkeyedDecodingContainer {
         return true
     }
 
-    mutating func decode(_ type: Bool.Type) throws -> Bool { try next(Scalar.bool) }
-    mutating func decode(_ type: String.Type) throws -> String { try next(Scalar.string) }
-    mutating func decode(_ type: Double.Type) throws -> Double { try next(Scalar.double) }
-    mutating func decode(_ type: Float.Type) throws -> Float { Float(try next(Scalar.double)) }
+    mutating func decode(_ type: Bool.Type) throws -> Bool { try next { try Scalar.bool($0, $1) } }
+    mutating func decode(_ type: String.Type) throws -> String { try next { try Scalar.string($0, $1) } }
+    mutating func decode(_ type: Double.Type) throws -> Double { try next { try Scalar.double($0, $1) } }
+    mutating func decode(_ type: Float.Type) throws -> Float { Float(try next { try Scalar.double($0, $1) }) }
     mutating func decode(_ type: Int.Type) throws -> Int { try integer(type) }
     mutating func decode(_ type: Int8.Type) throws -> Int8 { try integer(type) }
     mutating func decode(_ type: Int16.Type) throws -> Int16 { try integer(type) }
