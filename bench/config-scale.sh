@@ -3,10 +3,12 @@
 # --replicas data-plane replicas (2 by default), at each of --sizes (100, 1,000 and 10,000
 # endpoints by default): registering them one write at a time (write latency and time until every
 # replica serves it, each phase stopped after --phase-budget seconds), all of them in one change
-# (PUT /registry/endpoints when the control plane has it, else the config file), a burst of
-# updates at --burst-rate writes/s, store size and memory, and how long the listings take with
-# the endpoints and versions that left (every version kept, up to --snapshot-history); then wrk's
-# requests/s through the proxy with 1 and with the largest size of endpoints. bench/config_scale.py does the measuring.
+# (PUT /registry/endpoints, or the file for a build without it; and the config file, each on a
+# control plane of its own), a burst of updates at --burst-rate writes/s, store size and memory,
+# and how long the listings take with the endpoints and versions that left (every version kept,
+# up to --snapshot-history); then wrk's requests/s through the proxy with 1 and with the largest
+# size of endpoints, with the replicas' and the control plane's CPU per request.
+# bench/config_scale.py does the measuring.
 # Documented in docs/developer-guide/benchmarks.md.
 #
 # Usage: bench/config-scale.sh [--sizes "100 1000 10000"] [--replicas N] [--phase-budget SECONDS]
@@ -38,7 +40,7 @@ BUILD=1
 KEEP=0
 BIN=""
 
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; }
 
 while [ $# -gt 0 ]; do
     case "$1" in
