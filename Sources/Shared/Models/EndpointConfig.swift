@@ -2,7 +2,8 @@
 /// `name` is the endpoint's stable id.
 public struct EndpointConfig: Sendable, Equatable, Codable {
     public var name: String
-    /// The normalised base URL text.
+    /// The normalised base URL text: the endpoint's `url`, or its first upstream's when it has a
+    /// pool (``upstreams``).
     public var url: String
     public var version: String?
     public var methods: [String]
@@ -14,6 +15,13 @@ public struct EndpointConfig: Sendable, Equatable, Codable {
     public var timeout: Int
     public var circuitBreaker: BreakerPolicyOverride?
     public var healthCheck: HealthCheckPolicyOverride?
+    /// The upstream pool, given instead of `url`; `nil` for an endpoint with one `url`.
+    public var upstreams: [UpstreamConfig]?
+    /// How requests spread over ``upstreams``; `nil` means round robin.
+    public var loadBalancing: LoadBalancing?
+    /// When requests are sent again; `nil` means ``RetryPolicy/defaults``.
+    public var retry: RetryPolicy?
+    public var rateLimit: RateLimitPolicy?
 
     public init(
         name: String,
@@ -25,7 +33,11 @@ public struct EndpointConfig: Sendable, Equatable, Codable {
         healthCheckPath: String? = nil,
         timeout: Int = 30,
         circuitBreaker: BreakerPolicyOverride? = nil,
-        healthCheck: HealthCheckPolicyOverride? = nil
+        healthCheck: HealthCheckPolicyOverride? = nil,
+        upstreams: [UpstreamConfig]? = nil,
+        loadBalancing: LoadBalancing? = nil,
+        retry: RetryPolicy? = nil,
+        rateLimit: RateLimitPolicy? = nil
     ) {
         self.name = name
         self.url = url
@@ -37,6 +49,10 @@ public struct EndpointConfig: Sendable, Equatable, Codable {
         self.timeout = timeout
         self.circuitBreaker = circuitBreaker
         self.healthCheck = healthCheck
+        self.upstreams = upstreams
+        self.loadBalancing = loadBalancing
+        self.retry = retry
+        self.rateLimit = rateLimit
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -47,6 +63,10 @@ public struct EndpointConfig: Sendable, Equatable, Codable {
         case timeout
         case circuitBreaker = "circuit_breaker"
         case healthCheck = "health_check"
+        case upstreams
+        case loadBalancing = "load_balancing"
+        case retry
+        case rateLimit = "rate_limit"
     }
 
     /// Every key an endpoint may carry; anything else is an error.
@@ -57,10 +77,47 @@ public struct EndpointConfig: Sendable, Equatable, Codable {
     /// The parsed base URL; valid for every validated config.
     public var endpointURL: EndpointURL? { try? EndpointURL.parse(url).get() }
 
+    /// Every upstream with its weight: the pool, or the one `url` with weight 1.
+    public var upstreamPool: [UpstreamConfig] { upstreams ?? [UpstreamConfig(url: url)] }
+
+    /// The retry policy in force.
+    public var retryPolicy: RetryPolicy { retry ?? .defaults }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let upstreams = try container.decodeIfPresent([UpstreamConfig].self, forKey: .upstreams)
+        guard let url = try container.decodeIfPresent(String.self, forKey: .url) ?? upstreams?.first?.url else {
+            throw DecodingError.keyNotFound(
+                CodingKeys.url, .init(codingPath: decoder.codingPath, debugDescription: "neither url nor upstreams"))
+        }
+        self.init(
+            name: try container.decode(String.self, forKey: .name),
+            url: url,
+            version: try container.decodeIfPresent(String.self, forKey: .version),
+            methods: try container.decode([String].self, forKey: .methods),
+            authType: try container.decode(String.self, forKey: .authType),
+            disabled: try container.decode(Bool.self, forKey: .disabled),
+            healthCheckPath: try container.decodeIfPresent(String.self, forKey: .healthCheckPath),
+            timeout: try container.decode(Int.self, forKey: .timeout),
+            circuitBreaker: try container.decodeIfPresent(BreakerPolicyOverride.self, forKey: .circuitBreaker),
+            healthCheck: try container.decodeIfPresent(HealthCheckPolicyOverride.self, forKey: .healthCheck),
+            upstreams: upstreams,
+            loadBalancing: try container.decodeIfPresent(LoadBalancing.self, forKey: .loadBalancing),
+            retry: try container.decodeIfPresent(RetryPolicy.self, forKey: .retry),
+            rateLimit: try container.decodeIfPresent(RateLimitPolicy.self, forKey: .rateLimit))
+    }
+
+    /// An endpoint with a pool writes `upstreams` instead of `url`; the sections added with pools
+    /// are written only when set, so the encoding (and checksum) of an endpoint without them is
+    /// what it was before them.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(name, forKey: .name)
-        try container.encode(url, forKey: .url)
+        if let upstreams {
+            try container.encode(upstreams, forKey: .upstreams)
+        } else {
+            try container.encode(url, forKey: .url)
+        }
         try container.encode(version, forKey: .version)
         try container.encode(methods, forKey: .methods)
         try container.encode(authType, forKey: .authType)
@@ -69,6 +126,9 @@ public struct EndpointConfig: Sendable, Equatable, Codable {
         try container.encode(timeout, forKey: .timeout)
         try container.encodeIfPresent(circuitBreaker, forKey: .circuitBreaker)
         try container.encodeIfPresent(healthCheck, forKey: .healthCheck)
+        try container.encodeIfPresent(loadBalancing, forKey: .loadBalancing)
+        try container.encodeIfPresent(retry, forKey: .retry)
+        try container.encodeIfPresent(rateLimit, forKey: .rateLimit)
     }
 }
 
@@ -89,12 +149,17 @@ extension EndpointConfig {
         }
 
         var url: String?
-        if let text = reader.string("url") {
+        let upstreams = readUpstreams(reader)
+        if reader.has("url") && reader.has("upstreams") {
+            reader.fail("upstreams", "give either url or upstreams, not both")
+        } else if let text = reader.string("url") {
             switch EndpointURL.parse(text) {
             case .success(let parsed): url = parsed.description
             case .failure(let error): reader.fail("url", error.description)
             }
-        } else if !reader.has("url") {
+        } else if let first = upstreams?.first {
+            url = first.url
+        } else if !reader.has("url") && !reader.has("upstreams") {
             reader.requireMissing("url")
         }
 
@@ -140,9 +205,36 @@ extension EndpointConfig {
             circuitBreaker: reader.object("circuit_breaker", allowedKeys: BreakerPolicy.allowedKeys)
                 .map(BreakerPolicyOverride.read),
             healthCheck: reader.object("health_check", allowedKeys: HealthCheckPolicy.allowedKeys)
-                .map(HealthCheckPolicyOverride.read)
+                .map(HealthCheckPolicyOverride.read),
+            upstreams: upstreams,
+            loadBalancing: reader.enumeration("load_balancing", LoadBalancing.self),
+            retry: reader.object("retry", allowedKeys: RetryPolicy.allowedKeys).map(RetryPolicy.read),
+            rateLimit: reader.object("rate_limit", allowedKeys: RateLimitPolicy.allowedKeys).flatMap(
+                RateLimitPolicy.read)
         )
         return reader.validationContext.issues.count == before ? config : nil
+    }
+
+    /// The `upstreams:` list: 1 to ``UpstreamConfig/maximumCount`` entries, no URL twice.
+    static func readUpstreams(_ reader: ObjectReader) -> [UpstreamConfig]? {
+        let context = reader.validationContext
+        guard let list = reader.list("upstreams", { UpstreamConfig.read($0, path: $1, context: context) }) else {
+            return nil
+        }
+        if list.isEmpty {
+            reader.fail("upstreams", "must list at least one upstream")
+            return nil
+        }
+        if list.count > UpstreamConfig.maximumCount {
+            reader.fail("upstreams", "must list at most \(UpstreamConfig.maximumCount) upstreams")
+            return nil
+        }
+        var seen = Set<String>()
+        if let repeated = list.first(where: { !seen.insert($0.url).inserted }) {
+            reader.fail("upstreams", "lists '\(repeated.url)' twice")
+            return nil
+        }
+        return list
     }
 
     /// `^v?\d+(\.\d+)*$`, without the original's trailing-newline leniency.
