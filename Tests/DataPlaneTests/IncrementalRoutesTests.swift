@@ -22,7 +22,7 @@ import Testing
     /// Every route of `routes`: endpoint (health included), URL and upstream target.
     static func described(_ routes: ProxyRoutes) -> [String: Described] {
         routes.table.routes.mapValues { route in
-            let target = routes.upstream(for: route)
+            let target = routes.upstreams(for: route).targets[0]
             return Described(
                 endpoint: route.endpoint, url: "\(route.url.authority) \(route.url.target(rest: "x", query: nil))",
                 target: "\(target.authority) \(target.key)")

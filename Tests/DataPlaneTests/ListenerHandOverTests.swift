@@ -1,5 +1,6 @@
 import DataPlane
 import Foundation
+import NIOCore
 import Shared
 import TestSupport
 import Testing
@@ -74,14 +75,10 @@ import Testing
     static func listen() throws -> (descriptor: Int32, port: Int) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         try #require(fd >= 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
+        // NIO's address, not a `sockaddr_in` built here: SwiftNIO's C shim includes the same
+        // system headers, and the module the compiler loads first owns that struct's members.
+        let address = try SocketAddress(ipAddress: "127.0.0.1", port: 0)
+        let bound = address.withSockAddr { bind(fd, $0, socklen_t($1)) }
         try #require(bound == 0 && Glibc.listen(fd, 8) == 0)
         return (fd, try #require(SocketFacts.localPort(fd)))
     }

@@ -20,7 +20,7 @@ import Testing
         guard case .forward(let forward) = RequestPlanner.plan(method: method, uri: uri, routes: table) else {
             return nil
         }
-        return forward.target
+        return forward.target(on: forward.route.url)
     }
 
     func response(_ uri: String, _ method: HTTPMethod = .GET) -> GatewayResponse? {

@@ -41,9 +41,9 @@ import Testing
         let new = ProxyRoutes(snapshot: .testing(version: 2, [.testing("b", url: "http://b.internal:82/")]))
         let a = try #require(old.table.routes["a"])
         let b = try #require(old.table.routes["b"])
-        #expect(old.upstream(for: a).authority == "a.internal:81")
+        #expect(old.upstreams(for: a).targets[0].authority == "a.internal:81")
         // In the new table slot 0 is "b": a request planned on the old table keeps going to "a".
-        #expect(new.upstream(for: a).authority == "a.internal:81")
-        #expect(new.upstream(for: b).authority == "b.internal:82")
+        #expect(new.upstreams(for: a).targets[0].authority == "a.internal:81")
+        #expect(new.upstreams(for: b).targets[0].authority == "b.internal:82")
     }
 }

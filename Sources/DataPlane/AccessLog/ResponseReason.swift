@@ -14,6 +14,8 @@ package enum ResponseReason: String, Sendable, CaseIterable {
     case inactive
     case unhealthy
     case breakerOpen = "breaker_open"
+    /// The endpoint's rate limit refused the request (429).
+    case rateLimited = "rate_limited"
     case connectFailed = "connect_failed"
     /// The upstream closed or failed before (or while) answering.
     case upstreamReset = "upstream_reset"

@@ -13,8 +13,21 @@ extension ProxyConnectionStateMachine {
         return true
     }
 
-    /// A new upstream connection could not be made (refused, timed out, TLS unavailable).
+    /// A new upstream connection could not be made (refused, timed out, TLS unavailable). A
+    /// refused or unreachable upstream got nothing, so the request is retried, whatever its method,
+    /// while its policy allows; a connect timeout is not (it used the endpoint's whole timeout).
     package mutating func upstreamConnectFailed(_ failure: UpstreamFailure, now: NIODeadline) -> Action {
+        guard case .exchange(var exchange) = state, exchange.upstream == .connecting else { return .none }
+        if failure == .connect, exchange.retriesLeft > 0 {
+            exchange.retriesLeft -= 1
+            state = .exchange(exchange)
+            return .retryConnect(failure)
+        }
+        return upstreamFailed(failure, exchange, now: now)
+    }
+
+    /// The retry budget refused the retry of `failure`: the client gets the original failure.
+    package mutating func retryRefused(_ failure: UpstreamFailure, now: NIODeadline) -> Action {
         guard case .exchange(let exchange) = state, exchange.upstream == .connecting else { return .none }
         return upstreamFailed(failure, exchange, now: now)
     }

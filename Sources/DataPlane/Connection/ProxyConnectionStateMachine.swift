@@ -95,6 +95,11 @@ package struct ProxyConnectionStateMachine {
         case connectUpstream(reusePooled: Bool, sendContinue: Bool)
         /// Send the request again on a fresh connection: the reused one closed without answering.
         case retryUpstream
+        /// A new connection could not be made and nothing was sent: ask the endpoint's retry
+        /// budget, then obtain a connection to another upstream of its pool when there is one
+        /// (report with ``upstreamAttached(reused:now:)`` or ``upstreamConnectFailed(_:now:)``),
+        /// or report ``retryRefused(_:now:)``.
+        case retryConnect(UpstreamFailure)
         /// Keep a request part until the upstream connection is ready.
         case queueUpstream(HTTPClientRequestPart)
         /// Write a request part to the attached upstream connection.
@@ -157,6 +162,8 @@ package struct ProxyConnectionStateMachine {
         package var responseEnded = false
         package var upstream: UpstreamPhase
         package var retried = false
+        /// Retries the endpoint's retry policy still allows this request.
+        package var retriesLeft = 0
         package var ticket: BreakerTicket?
         /// The endpoint's timeout for the response head once the request is sent.
         package var responseTimeout = TimeAmount.seconds(30)
@@ -331,14 +338,24 @@ extension ProxyConnectionStateMachine {
         }
     }
 
-    /// The breaker let the request through: connect to the upstream.
-    package mutating func breakerAdmitted(_ ticket: BreakerTicket, now: NIODeadline) -> Action {
+    /// The breaker let the request through: connect to the upstream. `retries`: the retries
+    /// the endpoint's policy allows (``RetryPolicy/attempts``).
+    package mutating func breakerAdmitted(_ ticket: BreakerTicket, retries: Int = 0, now: NIODeadline) -> Action {
         guard case .exchange(var exchange) = state, exchange.upstream == .admitting else { return .none }
         exchange.ticket = ticket
+        exchange.retriesLeft = retries
         exchange.upstream = .connecting
         let sendContinue = exchange.expectContinue && !exchange.requestEnded
         state = .exchange(exchange)
         return .connectUpstream(reusePooled: true, sendContinue: sendContinue)
+    }
+
+    /// The request may not go upstream (its rate limit): answer `response` without touching it.
+    package mutating func refused(_ response: GatewayResponse, now: NIODeadline) -> Action {
+        guard case .exchange(var exchange) = state, exchange.upstream == .admitting else { return .none }
+        exchange.upstream = .none
+        state = .exchange(exchange)
+        return answer(response, origin: .current, now: now)
     }
 
     /// The breaker refused: answer 503 without touching the upstream.

@@ -21,6 +21,8 @@ package final class LoopState {
     package var random = FastRandom()
     /// Responses, latencies and upstream errors per endpoint, and open client connections.
     package let traffic = TrafficCounters()
+    /// Which upstream of each pool gets the next request.
+    package let balancers = BalancerTable()
     /// This loop's batch of access-log lines; `nil` when the access log is off.
     package let accessLog: AccessLogBuffer?
 

@@ -5,15 +5,17 @@ import Shared
 package final class ProxyRoutes: Sendable {
     package let snapshot: Snapshot
     package let table: RouteTable
-    /// Per route slot (``RouteTable/Route/slot``), what the hot path needs about its upstream,
+    /// Per route slot (``RouteTable/Route/slot``), what the hot path needs about its upstreams,
     /// computed once.
-    private let upstreams: [UpstreamTarget?]
+    private let upstreams: [EndpointUpstreams?]
 
     package init(snapshot: Snapshot) {
         let table = RouteTable(snapshot.endpoints)
         self.snapshot = snapshot
         self.table = table
-        self.upstreams = table.slots.map { name in name.flatMap { table.routes[$0] }.map { UpstreamTarget($0.url) } }
+        self.upstreams = table.slots.map { name in
+            name.flatMap { table.routes[$0] }.map { EndpointUpstreams($0.endpoint.config) }
+        }
     }
 
     /// The routes of `snapshot`, which differs from `previous`'s snapshot in the endpoints
@@ -32,7 +34,7 @@ package final class ProxyRoutes: Sendable {
         }
         for endpoint in upserting {
             if let route = table.routes[endpoint.name] {
-                upstreams[route.slot] = UpstreamTarget(route.url)
+                upstreams[route.slot] = EndpointUpstreams.reusing(upstreams[route.slot], for: endpoint.config)
             } else if let slot = previous.table.routes[endpoint.name]?.slot, table.slots[slot] == nil {
                 upstreams[slot] = nil
             }
@@ -43,26 +45,15 @@ package final class ProxyRoutes: Sendable {
     }
 
     /// Where `route`'s requests go. A route of an older table (a request planned before this
-    /// snapshot arrived) whose slot now holds another endpoint gets its target computed afresh.
-    package func upstream(for route: RouteTable.Route) -> UpstreamTarget {
+    /// snapshot arrived) whose slot now holds another endpoint gets its upstreams computed afresh.
+    package func upstreams(for route: RouteTable.Route) -> EndpointUpstreams {
         let slot = route.slot
-        if slot < upstreams.count, table.slots[slot] == route.endpoint.name, let target = upstreams[slot] {
-            return target
+        if slot < upstreams.count, table.slots[slot] == route.endpoint.name, let known = upstreams[slot] {
+            return known
         }
-        return UpstreamTarget(route.url)
+        return EndpointUpstreams(route.endpoint.config)
     }
 
     package var version: Int { snapshot.version }
     package var endpointCount: Int { snapshot.endpoints.count }
-}
-
-/// Where an endpoint's requests go: its `Host` header value and its connection pool key.
-package struct UpstreamTarget: Sendable {
-    package let authority: String
-    package let key: UpstreamConnectionPool.Key
-
-    package init(_ url: EndpointURL) {
-        authority = url.authority
-        key = .init(host: url.host, port: url.port, tls: url.isTLS)
-    }
 }

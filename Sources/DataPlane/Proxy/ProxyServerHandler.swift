@@ -43,6 +43,20 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
     private var endpointSlot: Int?
     private var upstreamHead: HTTPRequestHead?
     private var upstreamKey: UpstreamConnectionPool.Key?
+    /// The request's head as the client sent it, its framing and route, for a try on another upstream.
+    private var forward: RequestPlanner.Forward?
+    private var requestHead: HTTPRequestHead?
+    private var framing = RequestFraming.none
+    /// The endpoint's upstream state on this loop (the request counts in flight there until it
+    /// ends), the upstream of the try in progress (counted in flight there until the try ends),
+    /// the upstreams tried so far and the retries the budget allowed.
+    private var balancer: EndpointBalancer?
+    private var upstreamIndex: Int?
+    private var triedUpstreams = UpstreamIndexSet()
+    private var retries = 0
+    /// The `RateLimit-*` (and, refused, `Retry-After`) fields of a rate-limited endpoint's
+    /// response to the request in progress.
+    private var rateLimitHeaders: [(String, String)]?
     private var connectTimeout = TimeAmount.seconds(30)
     /// Request parts waiting for the upstream connection.
     private var queued = CircularBuffer<HTTPClientRequestPart>(initialCapacity: 4)
@@ -91,6 +105,7 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
     }
 
     private func closed() {
+        finishRequest()
         if countedActive {
             countedActive = false
             if !transport.isStream { loop.traffic.activeConnections -= 1 }
@@ -209,6 +224,8 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
             } else {
                 obtainUpstream(allowPooled: reusePooled)
             }
+        case .retryConnect(let failure):
+            retryConnect(after: failure)
         case .retryUpstream:
             queued.removeAll(keepingCapacity: true)
             if let upstreamHead {
@@ -248,12 +265,15 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
                 recordCompleted(now: now)
             }
             abandonUpstream()
+            finishRequest()
             context.close(promise: nil)
         }
     }
 
     /// A new request begins: its id and what is recorded of it.
     private func beginRequest(_ head: HTTPRequestHead?, now: NIODeadline) {
+        finishRequest()
+        rateLimitHeaders = nil
         requestID = RequestID.choose(clientValue: head?.headers.first(name: "x-request-id"), random: &loop.random)
         endpointID = nil
         endpointSlot = nil
@@ -266,27 +286,94 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
         beginRequest(head, now: now)
         endpointID = forward.endpointID
         endpointSlot = forward.route.slot
+        let upstreams = loop.routes?.upstreams(for: forward.route) ?? EndpointUpstreams(forward.route.endpoint.config)
+        if let limiter = upstreams.rateLimiter {
+            let decision = limiter.admit(key: limiter.key(clientIP: clientIP, headers: head.headers), now: now)
+            rateLimitHeaders = decision.headers()
+            guard decision.allowed else {
+                run(
+                    machine.refused(
+                        .detail(.tooManyRequests, "Rate limit exceeded", reason: .rateLimited), now: now))
+                return
+            }
+        }
         let policy = forward.route.endpoint.circuitBreaker
         switch environment.breakers.admit(forward.endpointID, policy: policy) {
         case .allowed(let trial):
-            let target = loop.routes?.upstream(for: forward.route) ?? UpstreamTarget(forward.route.url)
-            let upstreamHead = HeaderRewriter.upstreamHead(
-                for: head, framing: framing, target: forward.target,
-                context: .init(
-                    clientIP: clientIP, upstreamAuthority: target.authority, requestID: requestID,
-                    forwardedProto: transport.forwardedProto))
-            self.upstreamHead = upstreamHead
-            upstreamKey = target.key
+            self.forward = forward
+            self.requestHead = head
+            self.framing = framing
+            let balancer = loop.balancers.balancer(slot: forward.route.slot, upstreams: upstreams)
+            self.balancer = balancer
+            balancer.requestStarted()
+            triedUpstreams = UpstreamIndexSet()
+            retries = 0
+            prepareTry(upstreams)
             connectTimeout = .seconds(Int64(forward.timeoutSeconds))
-            queued.removeAll(keepingCapacity: true)
-            queued.append(.head(upstreamHead))
             record.upstreamStart = now
             let ticket = ProxyConnectionStateMachine.BreakerTicket(
                 endpoint: forward.endpointID, trial: trial, failureStatuses: forward.route.failureStatuses)
-            run(machine.breakerAdmitted(ticket, now: now))
+            run(machine.breakerAdmitted(ticket, retries: upstreams.retry.attempts, now: now))
         case .rejected(let retryAfter):
             run(machine.breakerRejected(retryAfter: retryAfter, now: now))
         }
+    }
+
+    /// Picks the upstream of the next try (another than those tried, when the pool has one) and
+    /// queues the request head for it: each upstream has its own `Host` and base path.
+    private func prepareTry(_ upstreams: EndpointUpstreams) {
+        guard let forward, let requestHead else { return }
+        var index = 0
+        if let balancer, balancer.upstreams.isPool {
+            index = balancer.pick(avoiding: triedUpstreams, now: .now, random: &loop.random)
+        }
+        upstreamIndex = index
+        triedUpstreams.insert(index)
+        let target = upstreams.targets[index]
+        let upstreamHead = HeaderRewriter.upstreamHead(
+            for: requestHead, framing: framing, target: forward.target(on: target.url),
+            context: .init(
+                clientIP: clientIP, upstreamAuthority: target.authority, requestID: requestID,
+                forwardedProto: transport.forwardedProto))
+        self.upstreamHead = upstreamHead
+        upstreamKey = target.key
+        if queued.isEmpty {
+            queued.append(.head(upstreamHead))
+        } else {
+            // Nothing was sent: the parts queued after the head go to the next upstream as they are.
+            queued[queued.startIndex] = .head(upstreamHead)
+        }
+    }
+
+    /// The try's upstream refused the connection: take it out of the rotation and, within the
+    /// retry budget, try another.
+    private func retryConnect(after failure: ProxyConnectionStateMachine.UpstreamFailure) {
+        if let balancer, let upstreamIndex {
+            balancer.refused(upstreamIndex, now: .now)
+            balancer.finished(upstreamIndex)
+        }
+        upstreamIndex = nil
+        guard let balancer, balancer.mayRetry(now: now) else {
+            run(machine.retryRefused(failure, now: now))
+            processQueue()
+            return
+        }
+        retries += 1
+        prepareTry(balancer.upstreams)
+        obtainUpstream(allowPooled: true)
+    }
+
+    /// The request in progress is over (answered, cut, or its client gone): it and its try no
+    /// longer count in flight.
+    private func finishRequest() {
+        guard let balancer else { return }
+        if let upstreamIndex { balancer.finished(upstreamIndex) }
+        balancer.requestFinished(retries: retries)
+        self.balancer = nil
+        upstreamIndex = nil
+        retries = 0
+        forward = nil
+        requestHead = nil
     }
 
     private func settleBreaker(
@@ -307,6 +394,7 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
             switch result {
             case .success:
                 if upstream === handler {
+                    if let upstreamIndex { balancer?.connected(upstreamIndex) }
                     attach(handler, reused: false)
                 } else {
                     // The request went away first (a reset stream, a closed client): nothing was
@@ -385,8 +473,9 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
             break
         }
         let response = local.response ?? healthResponse()
-        let head = response.head(
+        var head = response.head(
             requestID: requestID, endpointID: endpointID, keepAlive: local.keepAlive, version: local.version)
+        if let rateLimitHeaders { head.headers.add(contentsOf: rateLimitHeaders) }
         record.status = Int(head.status.code)
         record.reason = response.reason
         record.bytesOut += response.body.utf8.count
@@ -407,8 +496,9 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
             loop.traffic.counters(for: endpointID, slot: endpointSlot).upstreamErrors[
                 UpstreamErrorKind.serverError.rawValue] += 1
         }
-        let clientHead = HeaderRewriter.clientHead(
+        var clientHead = HeaderRewriter.clientHead(
             for: head, requestID: requestID, endpointID: endpointID ?? "", keepAlive: keepAlive, version: version)
+        if let rateLimitHeaders { clientHead.headers.add(contentsOf: rateLimitHeaders) }
         context.write(wrapOutboundOut(.head(clientHead)), promise: nil)
     }
 
@@ -416,6 +506,7 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
         _ trailers: HTTPHeaders?, keepAlive: Bool, context: ChannelHandlerContext, now: NIODeadline? = nil
     ) {
         loop.requestsServed += 1
+        finishRequest()
         recordCompleted(now: now ?? self.now)
         if keepAlive {
             context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: nil)

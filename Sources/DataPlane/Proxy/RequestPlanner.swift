@@ -7,11 +7,17 @@ package enum RequestPlanner {
     /// Where a forwarded request goes.
     package struct Forward: Sendable {
         package var route: RouteTable.Route
-        /// Origin-form request target on the upstream: base path + sub-path + merged query.
-        package var target: String
+        /// The raw sub-path after the endpoint's segments, without its leading `/`.
+        package var rest: Substring?
+        /// The client's raw query, without `?`.
+        package var query: Substring?
         package var endpointID: String { route.endpoint.name }
         /// Seconds the upstream has to deliver the response head.
         package var timeoutSeconds: Int { route.endpoint.config.timeout }
+
+        /// Origin-form request target on an upstream with base URL `url`: base path + sub-path +
+        /// merged query.
+        package func target(on url: EndpointURL) -> String { url.target(rest: rest, query: query) }
     }
 
     package enum Decision: Sendable {
@@ -58,7 +64,7 @@ package enum RequestPlanner {
             if let (blocked, reason) = unavailability(of: endpoint) {
                 return .respond(.detail(.serviceUnavailable, blocked, reason: reason), endpointID: endpoint.name)
             }
-            return .forward(Forward(route: route, target: route.url.target(rest: subPath, query: query)))
+            return .forward(Forward(route: route, rest: subPath, query: query))
         }
     }
 

@@ -1,0 +1,55 @@
+import Shared
+
+/// What the hot path needs about an endpoint's upstreams, computed once per snapshot change of
+/// the endpoint: each instance's target, the balancing, retry and rate-limit policies. Shared by
+/// every event loop; immutable but for the rate limiter's buckets, which are the replica's. Each
+/// loop keeps its own balancing state (``BalancerTable``).
+package final class EndpointUpstreams: Sendable {
+    package let targets: [UpstreamTarget]
+    package let weights: [Int]
+    package let policy: LoadBalancing
+    package let retry: RetryPolicy
+    /// The endpoint's rate limit, when it has one.
+    package let rateLimiter: EndpointRateLimiter?
+    /// The pool as configured: what an update compares to keep this object (and the loops'
+    /// balancing state) when only other fields of the endpoint changed.
+    let pool: [UpstreamConfig]
+
+    package init(_ config: EndpointConfig) {
+        let pool = config.upstreamPool
+        self.pool = pool
+        self.targets = pool.compactMap { upstream in
+            (try? EndpointURL.parse(upstream.url).get()).map(UpstreamTarget.init)
+        }
+        self.weights = pool.map(\.weight)
+        self.policy = config.loadBalancing ?? .roundRobin
+        self.retry = config.retryPolicy
+        self.rateLimiter = config.rateLimit.map(EndpointRateLimiter.init)
+    }
+
+    /// `previous` when `config` has the same pool and policies, else a new one.
+    static func reusing(_ previous: EndpointUpstreams?, for config: EndpointConfig) -> EndpointUpstreams {
+        if let previous, previous.pool == config.upstreamPool, previous.policy == (config.loadBalancing ?? .roundRobin),
+            previous.retry == config.retryPolicy, previous.rateLimiter?.policy == config.rateLimit
+        {
+            return previous
+        }
+        return EndpointUpstreams(config)
+    }
+
+    /// The endpoint has more than one instance to choose from.
+    package var isPool: Bool { targets.count > 1 }
+}
+
+/// One upstream instance: its base URL, its `Host` header value and its connection pool key.
+package struct UpstreamTarget: Sendable {
+    package let url: EndpointURL
+    package let authority: String
+    package let key: UpstreamConnectionPool.Key
+
+    package init(_ url: EndpointURL) {
+        self.url = url
+        authority = url.authority
+        key = .init(host: url.host, port: url.port, tls: url.isTLS)
+    }
+}

@@ -1,0 +1,65 @@
+import DataPlane
+import NIOCore
+import Shared
+import Testing
+
+/// One loop's state of an endpoint's pool: upstreams that refuse connections leave the rotation
+/// for a time that doubles, and a new configuration keeps what it can. Time given by hand.
+@Suite struct EndpointBalancerTests {
+    let start = ContinuousClock.now
+
+    func at(_ seconds: Double) -> ContinuousClock.Instant { start.advanced(by: .milliseconds(Int64(seconds * 1000))) }
+
+    static func upstreams(_ urls: [String], retry: RetryPolicy? = nil) -> EndpointUpstreams {
+        EndpointUpstreams(
+            EndpointConfig(
+                name: "svc", url: urls[0], upstreams: urls.map { UpstreamConfig(url: $0) }, retry: retry))
+    }
+
+    func picks(_ balancer: EndpointBalancer, _ count: Int, at time: Double) -> [Int] {
+        var random = FastRandom()
+        return (0..<count).map { _ in
+            let index = balancer.pick(avoiding: [], now: at(time), random: &random)
+            balancer.finished(index)
+            return index
+        }
+    }
+
+    @Test func aRefusingUpstreamLeavesTheRotationForOneSecondThenTwo() {
+        let balancer = EndpointBalancer(upstreams: Self.upstreams(["http://a/", "http://b/"]), previous: nil)
+        balancer.refused(0, now: at(0))
+        #expect(picks(balancer, 10, at: 0.5) == Array(repeating: 1, count: 10))
+        #expect(picks(balancer, 10, at: 1.1).contains(0))
+        balancer.refused(0, now: at(1.2))
+        #expect(!picks(balancer, 10, at: 3.1).contains(0))
+        #expect(picks(balancer, 10, at: 3.3).contains(0))
+    }
+
+    @Test func anAcceptedConnectionResetsTheTimeOut() {
+        let balancer = EndpointBalancer(upstreams: Self.upstreams(["http://a/", "http://b/"]), previous: nil)
+        balancer.refused(0, now: at(0))
+        balancer.connected(0)
+        balancer.refused(0, now: at(2))
+        #expect(picks(balancer, 10, at: 3.1).contains(0))
+    }
+
+    @Test func aNewConfigurationKeepsTheTimeOutOfAnUpstreamThatStayed() {
+        let first = EndpointBalancer(upstreams: Self.upstreams(["http://a/", "http://b/"]), previous: nil)
+        first.refused(0, now: at(0))
+        let second = EndpointBalancer(
+            upstreams: Self.upstreams(["http://c/", "http://a/", "http://b/"]), previous: first)
+        #expect(!picks(second, 12, at: 0.5).contains(1))
+        #expect(picks(second, 12, at: 1.5).contains(1))
+    }
+
+    @Test func theRetryBudgetAllowsMinPerSecondWithNothingInFlight() {
+        let balancer = EndpointBalancer(
+            upstreams: Self.upstreams(["http://a/", "http://b/"], retry: RetryPolicy(attempts: 1, minPerSecond: 2)),
+            previous: nil)
+        let now = NIODeadline.uptimeNanoseconds(5_000_000_000)
+        #expect(balancer.mayRetry(now: now))
+        #expect(balancer.mayRetry(now: now))
+        #expect(!balancer.mayRetry(now: now))
+        #expect(balancer.retriesRefused == 1)
+    }
+}
