@@ -107,25 +107,47 @@ package actor HealthChecker: Service {
 
     /// Probes one endpoint now and records the result (also used by `POST /health/check/{id}`).
     @discardableResult
+    /// Probes the endpoint's upstream, or every upstream of its pool at once: the endpoint is
+    /// healthy while any of them answers (it is unhealthy only when all of them are).
     package func probe(_ endpoint: SnapshotEndpoint) async -> HealthRecord {
-        guard let base = endpoint.config.endpointURL else {
+        let bases = endpoint.config.upstreamPool.compactMap { try? EndpointURL.parse($0.url).get() }
+        guard !bases.isEmpty else {
             inFlight.remove(endpoint.name)
             return HealthRecord(
                 endpointId: endpoint.name, status: "unknown", lastCheckTime: Timestamp.string(), responseTime: nil,
                 errorMessage: "invalid URL", consecutiveFailures: 0, consecutiveSuccesses: 0, url: endpoint.config.url)
         }
-        let url = ProbeTarget.url(base, healthCheckPath: endpoint.config.healthCheckPath)
+        let urls = bases.map { ProbeTarget.url($0, healthCheckPath: endpoint.config.healthCheckPath) }
+        let timeout = TimeAmount.milliseconds(Int64(endpoint.healthCheck.timeout * 1000))
         let started = clock.now
-        var failure: String?
-        do {
-            let response = try await ProbeClient.shared.execute(
-                HTTPClientRequest(url: url), timeout: .milliseconds(Int64(endpoint.healthCheck.timeout * 1000)))
-            _ = try? await response.body.collect(upTo: 1024 * 1024)
-            if !(200..<400).contains(response.status.code) { failure = "HTTP \(response.status.code)" }
-        } catch {
-            failure = ProbeClient.describe(error)
+        let failures = await withTaskGroup(of: (Int, String?).self) { group in
+            for (index, url) in urls.enumerated() {
+                group.addTask { (index, await Self.probe(url, timeout: timeout)) }
+            }
+            var failures = [String?](repeating: nil, count: urls.count)
+            for await (index, failure) in group { failures[index] = failure }
+            return failures
         }
-        return await finish(endpoint, url: url, error: failure, elapsed: (clock.now - started).seconds)
+        let elapsed = (clock.now - started).seconds
+        guard urls.count > 1 else { return await finish(endpoint, url: urls[0], error: failures[0], elapsed: elapsed) }
+        if let healthy = failures.firstIndex(where: { $0 == nil }) {
+            return await finish(endpoint, url: urls[healthy], error: nil, elapsed: elapsed)
+        }
+        let error =
+            "every upstream failed: " + zip(urls, failures).map { "\($0) (\($1 ?? ""))" }.joined(separator: ", ")
+        return await finish(endpoint, url: urls[0], error: error, elapsed: elapsed)
+    }
+
+    /// One probe of `url`: `nil` when it answered 2xx or 3xx in time, else why not.
+    private static func probe(_ url: String, timeout: TimeAmount) async -> String? {
+        do {
+            let response = try await ProbeClient.shared.execute(HTTPClientRequest(url: url), timeout: timeout)
+            _ = try? await response.body.collect(upTo: 1024 * 1024)
+            if !(200..<400).contains(response.status.code) { return "HTTP \(response.status.code)" }
+            return nil
+        } catch {
+            return ProbeClient.describe(error)
+        }
     }
 
     private func finish(_ endpoint: SnapshotEndpoint, url: String, error: String?, elapsed: Double) async
