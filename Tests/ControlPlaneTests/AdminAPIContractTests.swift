@@ -31,9 +31,15 @@ import Testing
         ("#/components/schemas/HealthCheckPolicy", [HealthCheckPolicy.defaults]),
         ("#/components/schemas/ProxyLimits", [ProxyLimits.defaults]),
         ("#/components/schemas/TLSSettings", [Samples.tlsSettings, TLSSettings(certFile: "a.pem", keyFile: "a.key")]),
-        ("#/components/schemas/EndpointConfigInput", [Samples.endpointConfig]),
-        ("#/components/schemas/EndpointConfig", [Samples.endpointConfig, EndpointConfig(name: "a", url: "http://a")]),
+        ("#/components/schemas/EndpointConfigInput", [Samples.endpointConfig, Samples.poolEndpointConfig]),
+        (
+            "#/components/schemas/EndpointConfig",
+            [Samples.endpointConfig, Samples.poolEndpointConfig, EndpointConfig(name: "a", url: "http://a")]
+        ),
         ("#/components/schemas/EndpointDetails", [Samples.endpointDetails, Samples.bareEndpointDetails]),
+        ("#/components/schemas/Upstream", Samples.poolEndpointConfig.upstreams ?? []),
+        ("#/components/schemas/RetryPolicy", [Samples.poolEndpointConfig.retry]),
+        ("#/components/schemas/RateLimitPolicy", [Samples.poolEndpointConfig.rateLimit]),
         (
             "#/components/schemas/Registered",
             [EndpointRegistered(message: "Endpoint registered successfully", endpointId: "a", endpointURL: "http://a")]
@@ -45,7 +51,10 @@ import Testing
         ("#/components/schemas/BreakerEntry", [Samples.breakerEntry, Samples.bareBreakerEntry]),
         ("#/components/schemas/BreakerAggregate", [Samples.breakerAggregate]),
         ("#/components/schemas/SnapshotSummary", [Samples.snapshotSummary]),
-        ("#/components/schemas/SnapshotEndpoint", [Samples.snapshotEndpoint]),
+        (
+            "#/components/schemas/SnapshotEndpoint",
+            [Samples.snapshotEndpoint, Samples.poolSnapshotEndpoint]
+        ),
         (
             "#/components/schemas/Snapshot",
             [Samples.snapshot, Snapshot(version: 1, createdAt: "t", cause: "c", endpoints: [])]
@@ -97,7 +106,11 @@ import Testing
         ("GET /config/status 200", [configStatus, bareConfigStatus]),
         (
             "GET /config/endpoints 200",
-            [ConfigEndpoints(endpoints: [Samples.endpointConfig], totalCount: 1, disabledCount: 0, activeCount: 1)]
+            [
+                ConfigEndpoints(
+                    endpoints: [Samples.endpointConfig, Samples.poolEndpointConfig], totalCount: 2, disabledCount: 0,
+                    activeCount: 2)
+            ]
         ),
         (
             "POST /config/validate 200",
@@ -172,10 +185,13 @@ import Testing
             ]
         ),
         ("POST /dataplanes/rollout request", [RolloutRequest(replicas: 2)]),
-        ("PUT /registry/endpoints request", [EndpointSetRequest(endpoints: [Samples.endpointConfig])]),
+        (
+            "PUT /registry/endpoints request",
+            [EndpointSetRequest(endpoints: [Samples.endpointConfig, Samples.poolEndpointConfig])]
+        ),
         (
             "POST /registry/endpoints:batch request",
-            [EndpointBatchRequest(upsert: [Samples.endpointConfig], remove: ["old"])]
+            [EndpointBatchRequest(upsert: [Samples.endpointConfig, Samples.poolEndpointConfig], remove: ["old"])]
         ),
         (
             "GET /health/status 200",

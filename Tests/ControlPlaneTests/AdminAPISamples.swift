@@ -44,6 +44,13 @@ enum AdminAPISamples {
         authType: "bearer", disabled: false, healthCheckPath: "/health", timeout: 30, circuitBreaker: breakerOverride,
         healthCheck: healthOverride)
 
+    /// An endpoint with a pool and every traffic policy (written without `url`).
+    static let poolEndpointConfig = EndpointConfig(
+        name: "pool", url: "http://127.0.0.1:9001/", version: "v2", methods: ["GET"], healthCheckPath: "/health",
+        upstreams: [.init(url: "http://127.0.0.1:9001/", weight: 3), .init(url: "http://127.0.0.1:9002/")],
+        loadBalancing: .leastRequest, retry: RetryPolicy(attempts: 2, budgetPercent: 25, minPerSecond: 5),
+        rateLimit: RateLimitPolicy(requestsPerSecond: 5, burst: 10, key: .header("x-api-key")))
+
     static let tlsSettings = TLSSettings(
         certFile: "/tls/site.pem", keyFile: "/tls/site.key",
         certificates: [.init(certFile: "/tls/api.pem", keyFile: "/tls/api.key")], minVersion: .tls13,
@@ -53,8 +60,14 @@ enum AdminAPISamples {
         config: endpointConfig, owner: .api, circuitBreaker: breakerPolicy, healthCheck: .defaults, health: .healthy,
         status: .active)
 
+    static let poolSnapshotEndpoint = SnapshotEndpoint(
+        config: poolEndpointConfig, owner: .api, circuitBreaker: .defaults, healthCheck: .defaults, health: .unknown,
+        status: .active)
+
     static let snapshot = Snapshot(
-        version: 7, createdAt: time, cause: "api: register orders", endpoints: [snapshotEndpoint], proxy: .defaults,
+        version: 7, createdAt: time, cause: "api: register orders",
+        endpoints: [snapshotEndpoint, poolSnapshotEndpoint],
+        proxy: .defaults,
         tls: tlsSettings)
 
     static let endpointDetails = EndpointDetails(
@@ -62,7 +75,9 @@ enum AdminAPISamples {
         methods: ["GET"], authType: "none", disabled: false, status: "active", circuitBreakerState: "closed",
         registrationTime: time, lastHealthCheck: time, consecutiveFailures: 0, lastFailureTime: time, timeout: 30,
         healthCheckPath: "/health", owner: "api", health: "healthy", circuitBreaker: breakerOverride,
-        healthCheck: healthOverride)
+        healthCheck: healthOverride, upstreams: poolEndpointConfig.upstreams,
+        loadBalancing: poolEndpointConfig.loadBalancing, retry: poolEndpointConfig.retry,
+        rateLimit: poolEndpointConfig.rateLimit)
 
     static let bareEndpointDetails = EndpointDetails(
         endpointId: "orders", url: "http://127.0.0.1:9000", name: "orders", methods: ["GET"], authType: "none",

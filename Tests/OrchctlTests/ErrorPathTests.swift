@@ -120,7 +120,7 @@ import Testing
     @Test func usageErrorsExit2() async throws {
         let cases: [(arguments: [String], message: String)] = [
             (["endpoint", "frobnicate"], "Unexpected argument 'frobnicate'"),
-            (["endpoint", "add", "x"], "Missing expected argument '--url <url>'"),
+            (["endpoint", "add", "x"], "give either --url or one or more --upstream"),
             (["endpoint", "update", "x"], "nothing to change"),
             (["endpoint", "update", "x", "--version", "v1", "--clear-version"], "contradict"),
             (["endpoint", "add", "x", "--url", "http://h", "--timeout", "soon"], "--timeout"),

@@ -27,13 +27,21 @@ package struct EndpointDetails: Codable, Sendable, Equatable {
     package var circuitBreaker: BreakerPolicyOverride?
     /// The endpoint's own health-check overrides, as written (absent when it has none).
     package var healthCheck: HealthCheckPolicyOverride?
+    /// The upstream pool (absent for an endpoint with one `url`, which `url` shows; with a pool,
+    /// `url` is its first upstream's).
+    package var upstreams: [UpstreamConfig]?
+    /// The balancing, retry and rate-limit policies, as written (absent when not set).
+    package var loadBalancing: LoadBalancing?
+    package var retry: RetryPolicy?
+    package var rateLimit: RateLimitPolicy?
 
     package init(
         endpointId: String, url: String, name: String, version: String? = nil, methods: [String], authType: String,
         disabled: Bool, status: String, circuitBreakerState: String, registrationTime: String,
         lastHealthCheck: String? = nil, consecutiveFailures: Int, lastFailureTime: String? = nil, timeout: Int,
         healthCheckPath: String? = nil, owner: String, health: String, circuitBreaker: BreakerPolicyOverride? = nil,
-        healthCheck: HealthCheckPolicyOverride? = nil
+        healthCheck: HealthCheckPolicyOverride? = nil, upstreams: [UpstreamConfig]? = nil,
+        loadBalancing: LoadBalancing? = nil, retry: RetryPolicy? = nil, rateLimit: RateLimitPolicy? = nil
     ) {
         self.endpointId = endpointId
         self.url = url
@@ -54,6 +62,10 @@ package struct EndpointDetails: Codable, Sendable, Equatable {
         self.health = health
         self.circuitBreaker = circuitBreaker
         self.healthCheck = healthCheck
+        self.upstreams = upstreams
+        self.loadBalancing = loadBalancing
+        self.retry = retry
+        self.rateLimit = rateLimit
     }
 
     enum CodingKeys: String, CodingKey {
@@ -76,5 +88,9 @@ package struct EndpointDetails: Codable, Sendable, Equatable {
         case health
         case circuitBreaker = "circuit_breaker"
         case healthCheck = "health_check"
+        case upstreams
+        case loadBalancing = "load_balancing"
+        case retry
+        case rateLimit = "rate_limit"
     }
 }

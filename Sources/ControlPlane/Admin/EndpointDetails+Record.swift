@@ -11,7 +11,9 @@ extension EndpointDetails {
             registrationTime: record.registeredAt, lastHealthCheck: probe?.lastCheckTime,
             consecutiveFailures: probe?.consecutiveFailures ?? 0, lastFailureTime: nil, timeout: record.config.timeout,
             healthCheckPath: record.config.healthCheckPath, owner: record.owner.rawValue, health: health.rawValue,
-            circuitBreaker: record.config.circuitBreaker, healthCheck: record.config.healthCheck)
+            circuitBreaker: record.config.circuitBreaker, healthCheck: record.config.healthCheck,
+            upstreams: record.config.upstreams, loadBalancing: record.config.loadBalancing, retry: record.config.retry,
+            rateLimit: record.config.rateLimit)
     }
 
     /// `disabled` (config flag or operator), `inactive`, `unhealthy` (operator or probes), else `active`.

@@ -31,10 +31,14 @@ extension EndpointCommand {
         var disabled: Bool?
 
         func validate() throws {
+            if url != nil && !fields.upstreams.isEmpty {
+                throw ArgumentParser.ValidationError("--url and --upstream contradict each other")
+            }
             if url == nil && fields.isEmpty && !clearVersion && !clearHealthPath && disabled == nil {
                 throw ArgumentParser.ValidationError(
-                    "nothing to change: give at least one of --url, --method, --version, --timeout, --health-path,"
-                        + " --auth-type, --clear-version, --clear-health-path, --disabled, --no-disabled")
+                    "nothing to change: give at least one of --url, --upstream, --method, --version, --timeout,"
+                        + " --health-path, --auth-type, --lb, --retry-attempts, --rate-limit, --burst, --rate-limit-key,"
+                        + " --clear-version, --clear-health-path, --disabled, --no-disabled")
             }
             if clearVersion && fields.version != nil {
                 throw ArgumentParser.ValidationError("--version and --clear-version contradict each other")
@@ -48,7 +52,10 @@ extension EndpointCommand {
             let fetched = try await AdminClient.with(global) { client in
                 try await EndpointEditor(client: client, name: name).edit(action: "update endpoint '\(name)'") {
                     config in
-                    if let url { config.url = url }
+                    if let url {
+                        config.url = url
+                        config.upstreams = nil
+                    }
                     fields.apply(to: &config)
                     if clearVersion { config.version = nil }
                     if clearHealthPath { config.healthCheckPath = nil }
@@ -131,7 +138,9 @@ struct EndpointEditor {
         var config = EndpointConfig(
             name: details.name, url: details.url, version: details.version, methods: details.methods,
             authType: details.authType, disabled: details.disabled, healthCheckPath: details.healthCheckPath,
-            timeout: details.timeout, circuitBreaker: details.circuitBreaker, healthCheck: details.healthCheck)
+            timeout: details.timeout, circuitBreaker: details.circuitBreaker, healthCheck: details.healthCheck,
+            upstreams: details.upstreams, loadBalancing: details.loadBalancing, retry: details.retry,
+            rateLimit: details.rateLimit)
         change(&config)
         return try await client.fetch(
             EndpointRegistered.self, .PUT, path, body: try EndpointBody.encode(config), action: action,

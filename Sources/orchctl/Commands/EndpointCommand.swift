@@ -85,17 +85,27 @@ extension EndpointCommand {
         @Argument(help: "The endpoint's name: letters, digits, '_' or '-'.")
         var name: String
 
-        @Option(help: "The upstream base URL (http or https).")
-        var url: String
+        @Option(help: "The upstream base URL (http or https); or give --upstream for a pool.")
+        var url: String?
 
         @OptionGroup var fields: EndpointFields
 
         @Flag(help: "Add it disabled (requests get 503 until it is enabled).")
         var disabled = false
 
+        func validate() throws {
+            if (url == nil) == fields.upstreams.isEmpty {
+                throw ArgumentParser.ValidationError("give either --url or one or more --upstream")
+            }
+            if fields.rateLimit == nil && (fields.burst != nil || fields.rateLimitKey != nil) {
+                throw ArgumentParser.ValidationError("--burst and --rate-limit-key need --rate-limit")
+            }
+        }
+
         func run() async throws {
-            var config = EndpointConfig(name: name, url: url, disabled: disabled)
+            var config = EndpointConfig(name: name, url: url ?? "", disabled: disabled)
             fields.apply(to: &config)
+            let url = config.url
             let body = try EndpointBody.encode(config)
             let fetched = try await AdminClient.with(global) { client in
                 try await client.fetch(
@@ -142,16 +152,92 @@ struct EndpointFields: ParsableArguments {
     @Option(name: .customLong("auth-type"), help: "none, bearer, api_key, basic or oauth2 (informational).")
     var authType: String?
 
+    @Option(
+        name: .customLong("upstream"),
+        help: ArgumentHelp(
+            "An upstream of the endpoint's pool, URL or URL=WEIGHT (weight 1-100); repeat for several.",
+            discussion: "A URL whose query ends in '=DIGITS' needs its weight written out (URL=1)."))
+    var upstreams: [String] = []
+
+    @Option(name: .customLong("lb"), help: "How requests spread over the pool: round_robin, least_request or random.")
+    var loadBalancing: String?
+
+    @Option(name: .customLong("retry-attempts"), help: "Retries of a refused connection (0-5, default 1).")
+    var retryAttempts: Int?
+
+    @Option(name: .customLong("rate-limit"), help: "Requests per second each key may make, as N or N/s.")
+    var rateLimit: String?
+
+    @Option(help: "Requests a key may make at once under --rate-limit (default: one second's worth).")
+    var burst: Int?
+
+    @Option(name: .customLong("rate-limit-key"), help: "What --rate-limit counts by: client_ip, global or header:NAME.")
+    var rateLimitKey: String?
+
     var isEmpty: Bool {
         methods.isEmpty && version == nil && timeout == nil && healthPath == nil && authType == nil
+            && upstreams.isEmpty && loadBalancing == nil && retryAttempts == nil && rateLimit == nil
+            && burst == nil && rateLimitKey == nil
     }
 
-    /// Sets each given field in an endpoint's config.
+    func validate() throws {
+        if let loadBalancing, LoadBalancing(rawValue: loadBalancing) == nil {
+            let names = LoadBalancing.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ArgumentParser.ValidationError("--lb must be one of \(names)")
+        }
+        if let rateLimit, Self.rate(rateLimit) == nil {
+            throw ArgumentParser.ValidationError("--rate-limit must be a number of requests per second, as 5 or 5/s")
+        }
+        if let rateLimitKey, RateLimitKey(rateLimitKey) == nil {
+            throw ArgumentParser.ValidationError("--rate-limit-key " + RateLimitKey.expected)
+        }
+    }
+
+    /// Sets each given field in an endpoint's config (checked by ``validate()``; the admin API
+    /// checks the values). `--burst` or `--rate-limit-key` without `--rate-limit` change the
+    /// endpoint's limit, and nothing on an endpoint without one.
     func apply(to config: inout EndpointConfig) {
         if !methods.isEmpty { config.methods = methods.map { $0.uppercased() } }
         if let version { config.version = version }
         if let timeout { config.timeout = timeout }
         if let healthPath { config.healthCheckPath = healthPath }
         if let authType { config.authType = authType }
+        if !upstreams.isEmpty {
+            let pool = upstreams.map(Self.upstream)
+            config.upstreams = pool
+            config.url = pool[0].url
+        }
+        if let loadBalancing { config.loadBalancing = LoadBalancing(rawValue: loadBalancing) }
+        if let retryAttempts {
+            var retry = config.retry ?? .defaults
+            retry.attempts = retryAttempts
+            config.retry = retry
+        }
+        if let rate = rateLimit.flatMap(Self.rate) ?? config.rateLimit?.requestsPerSecond,
+            rateLimit != nil || burst != nil || rateLimitKey != nil
+        {
+            // A new rate without --burst gets one second's worth.
+            let keptBurst = rateLimit == nil ? config.rateLimit?.burst : nil
+            config.rateLimit = RateLimitPolicy(
+                requestsPerSecond: rate, burst: burst ?? keptBurst,
+                key: rateLimitKey.flatMap(RateLimitKey.init) ?? config.rateLimit?.key ?? .clientIP)
+        }
+    }
+
+    /// `URL` or `URL=WEIGHT`.
+    static func upstream(_ text: String) -> UpstreamConfig {
+        if let mark = text.lastIndex(of: "="), let weight = Int(text[text.index(after: mark)...]),
+            !text[..<mark].isEmpty
+        {
+            return UpstreamConfig(url: String(text[..<mark]), weight: weight)
+        }
+        return UpstreamConfig(url: text)
+    }
+
+    /// `N` or `N/s`; `nil` when it is neither.
+    static func rate(_ text: String) -> Double? {
+        let number = text.hasSuffix("/s") ? String(text.dropLast(2)) : text
+        guard let rate = Double(number), rate.isFinite, rate > 0 else { return nil }
+        return rate
     }
 }
