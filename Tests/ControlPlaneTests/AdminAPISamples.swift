@@ -48,7 +48,8 @@ enum AdminAPISamples {
     static let poolEndpointConfig = EndpointConfig(
         name: "pool", url: "http://127.0.0.1:9001/", version: "v2", methods: ["GET"], healthCheckPath: "/health",
         upstreams: [.init(url: "http://127.0.0.1:9001/", weight: 3), .init(url: "http://127.0.0.1:9002/")],
-        loadBalancing: .leastRequest, retry: RetryPolicy(attempts: 2, budgetPercent: 25, minPerSecond: 5),
+        loadBalancing: .leastRequest,
+        retry: RetryPolicy(attempts: 2, on: ["503", "5xx"], budgetPercent: 25, minPerSecond: 5, perTryTimeout: 2.5),
         rateLimit: RateLimitPolicy(requestsPerSecond: 5, burst: 10, key: .header("x-api-key")))
 
     static let tlsSettings = TLSSettings(

@@ -13,7 +13,8 @@ import Testing
 
         let added = try await gateway.orchctl(
             "endpoint", "add", "pool", "--upstream", "http://127.0.0.1:9/a=3", "--upstream", "http://127.0.0.1:10/b",
-            "--lb", "least_request", "--retry-attempts", "2", "--rate-limit", "5/s", "--burst", "10",
+            "--lb", "least_request", "--retry-attempts", "2", "--retry-on", "503", "--retry-on", "5XX", "--rate-limit",
+            "5/s", "--burst", "10",
             "--rate-limit-key", "header:X-API-Key")
         #expect(added.status == 0, "\(added)")
         var details = try await gateway.orchctlJSON(EndpointDetails.self, "endpoint", "get", "pool")
@@ -23,7 +24,7 @@ import Testing
             ])
         #expect(details.url == "http://127.0.0.1:9/a")
         #expect(details.loadBalancing == .leastRequest)
-        #expect(details.retry?.attempts == 2)
+        #expect(details.retry == RetryPolicy(attempts: 2, on: ["503", "5xx"]))
         #expect(details.rateLimit == RateLimitPolicy(requestsPerSecond: 5, burst: 10, key: .header("x-api-key")))
 
         let updated = try await gateway.orchctl("endpoint", "update", "pool", "--burst", "20", "--timeout", "9")

@@ -72,6 +72,9 @@ import Testing
             #"{"name": "svc", "url": "http://a", "retry": {"attempts": 2},"#
                 + #" "rate_limit": {"requests_per_second": 2.5, "key": "header:X-API-Key"}}"#)
         #expect(config.retry == RetryPolicy(attempts: 2, budgetPercent: 20, minPerSecond: 3))
+        let statuses = try validate(
+            #"{"name": "svc", "url": "http://a", "retry": {"on": [503, "5xx"], "per_try_timeout": 0.5}}"#)
+        #expect(statuses.retry == RetryPolicy(attempts: 1, on: ["503", "5xx"], perTryTimeout: 0.5))
         #expect(config.rateLimit == RateLimitPolicy(requestsPerSecond: 2.5, burst: 3, key: .header("x-api-key")))
         #expect(try validate(#"{"name": "svc", "url": "http://a"}"#).retryPolicy == .defaults)
     }
@@ -80,7 +83,9 @@ import Testing
         (#""retry": {"attempts": 6}"#, "retry.attempts"),
         (#""retry": {"budget_percent": 101}"#, "retry.budget_percent"),
         (#""retry": {"min_per_second": -1}"#, "retry.min_per_second"),
-        (#""retry": {"on": [503]}"#, "retry.on"),
+        (#""retry": {"on": ["6xx"]}"#, "retry.on[0]"),
+        (#""retry": {"on": 503}"#, "retry.on"),
+        (#""retry": {"per_try_timeout": 0}"#, "retry.per_try_timeout"),
         (#""rate_limit": {"burst": 5}"#, "rate_limit.requests_per_second"),
         (#""rate_limit": {"requests_per_second": 0}"#, "rate_limit.requests_per_second"),
         (#""rate_limit": {"requests_per_second": 5, "burst": 0}"#, "rate_limit.burst"),

@@ -8,7 +8,10 @@ extension ProxyConnectionStateMachine {
     package mutating func upstreamAttached(reused: Bool, now: NIODeadline) -> Bool {
         guard case .exchange(var exchange) = state, exchange.upstream == .connecting else { return false }
         exchange.upstream = .attached(reused: reused)
-        if exchange.requestEnded { exchange.responseDeadline = now + exchange.responseTimeout }
+        if exchange.requestEnded {
+            exchange.responseDeadline = now + exchange.responseTimeout
+            exchange.tryDeadline = exchange.retryPlan.perTryTimeout.map { now + $0 }
+        }
         state = .exchange(exchange)
         return true
     }
@@ -32,15 +35,36 @@ extension ProxyConnectionStateMachine {
         return upstreamFailed(failure, exchange, now: now)
     }
 
-    /// The upstream's response head arrived.
-    package mutating func upstreamResponseHead(_ head: HTTPResponseHead, now: NIODeadline) -> Action {
+    /// The retry budget refused the retry of a response with a retried status: the client gets
+    /// that response, from the connection still attached.
+    package mutating func responseRetryRefused(_ head: HTTPResponseHead, now: NIODeadline) -> Action {
+        guard case .exchange(var exchange) = state, exchange.upstream == .connecting else { return .none }
+        exchange.upstream = .attached(reused: false)
+        state = .exchange(exchange)
+        return upstreamResponseHead(head, now: now, mayRetry: false)
+    }
+
+    /// The upstream's response head arrived. A status the retry policy names is not relayed
+    /// while the request may be sent again (``Exchange/mayResend``).
+    package mutating func upstreamResponseHead(
+        _ head: HTTPResponseHead, now: NIODeadline, mayRetry: Bool = true
+    ) -> Action {
         guard case .exchange(var exchange) = state, case .attached = exchange.upstream, !exchange.responseStarted
         else { return .none }
         if let problem = UpstreamResponseValidator.problem(head) {
             return upstreamFailed(.invalidResponse(problem), exchange, now: now)
         }
+        if mayRetry, exchange.mayResend, exchange.retryPlan.statuses.contains(Int(head.status.code)) {
+            exchange.retriesLeft -= 1
+            exchange.upstream = .connecting
+            exchange.responseDeadline = nil
+            exchange.tryDeadline = nil
+            state = .exchange(exchange)
+            return .retryResponse(head: head)
+        }
         exchange.responseStarted = true
         exchange.responseDeadline = nil
+        exchange.tryDeadline = nil
         if quiescing { exchange.keepAlive = false }
         // A client of HTTP/1.0 gets no chunked framing: a response without a length ends with
         // the connection.
@@ -160,9 +184,18 @@ extension ProxyConnectionStateMachine {
             }
             let exchange = Exchange.unparsed
             return respondAndCloseOnTimeout(exchange, origin: .unparsed)
-        case .exchange(let exchange):
+        case .exchange(var exchange):
             if let deadline = exchange.responseDeadline, now >= deadline, !exchange.responseStarted {
                 return upstreamFailed(.timeout, exchange, now: now)
+            }
+            if let deadline = exchange.tryDeadline, now >= deadline, !exchange.responseStarted {
+                guard exchange.mayResend else { return upstreamFailed(.timeout, exchange, now: now) }
+                exchange.retriesLeft -= 1
+                exchange.upstream = .connecting
+                exchange.responseDeadline = nil
+                exchange.tryDeadline = nil
+                state = .exchange(exchange)
+                return .retryResponse(head: nil)
             }
             if !exchange.requestEnded, !clientReadsHeld, let deadline = exchange.bodyDeadline, now >= deadline {
                 if exchange.responseStarted { return timedOutClosing() }

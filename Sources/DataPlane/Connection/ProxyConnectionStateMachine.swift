@@ -100,6 +100,12 @@ package struct ProxyConnectionStateMachine {
         /// (report with ``upstreamAttached(reused:now:)`` or ``upstreamConnectFailed(_:now:)``),
         /// or report ``retryRefused(_:now:)``.
         case retryConnect(UpstreamFailure)
+        /// The try's answer is not for the client: `head`, a status the policy retries, or none
+        /// (`nil`) within the per-try timeout. Ask the budget, then close the try's connection and
+        /// send the kept request to another upstream (report as for ``retryConnect(_:)``); or,
+        /// refused, report ``responseRetryRefused(_:now:)`` with `head`, or
+        /// ``retryRefused(_:now:)`` with ``UpstreamFailure/timeout``.
+        case retryResponse(head: HTTPResponseHead?)
         /// Keep a request part until the upstream connection is ready.
         case queueUpstream(HTTPClientRequestPart)
         /// Write a request part to the attached upstream connection.
@@ -164,6 +170,12 @@ package struct ProxyConnectionStateMachine {
         package var retried = false
         /// Retries the endpoint's retry policy still allows this request.
         package var retriesLeft = 0
+        /// What the policy retries besides refused connections (idempotent requests only).
+        package var retryPlan = RetryPlan()
+        /// Request body bytes received so far.
+        package var bodyBytes = 0
+        /// When the try in progress must have its response head (`per_try_timeout`).
+        package var tryDeadline: NIODeadline?
         package var ticket: BreakerTicket?
         /// The endpoint's timeout for the response head once the request is sent.
         package var responseTimeout = TimeAmount.seconds(30)
@@ -175,16 +187,46 @@ package struct ProxyConnectionStateMachine {
         static let unparsed = Exchange(
             version: .http1_1, method: .GET, keepAlive: false, requestHasBody: false, upstream: .none)
 
-        var isIdempotent: Bool {
-            switch method {
-            case .GET, .HEAD, .OPTIONS, .TRACE, .PUT, .DELETE: true
-            default: false
-            }
+        /// The request may be sent again after an upstream saw it: idempotent, received whole,
+        /// its body kept (at most ``ProxyConnectionStateMachine/maximumReplayBytes``), no
+        /// response byte sent, and a retry left.
+        var mayResend: Bool {
+            isIdempotent && requestEnded && !responseStarted && retriesLeft > 0
+                && bodyBytes <= ProxyConnectionStateMachine.maximumReplayBytes
         }
+
+        var isIdempotent: Bool { ProxyConnectionStateMachine.isIdempotent(method) }
     }
 
     /// Queued request bytes beyond which the client is not read (pipelined bodies).
     package static let maximumQueuedBytes = 64 * 1024
+    /// A request body up to this size is kept for sending again (``RetryPolicy/on``,
+    /// ``RetryPolicy/perTryTimeout``).
+    package static let maximumReplayBytes = 64 * 1024
+
+    /// Whether sending a request of `method` twice has the effect of sending it once (RFC 9110).
+    package static func isIdempotent(_ method: HTTPMethod) -> Bool {
+        switch method {
+        case .GET, .HEAD, .OPTIONS, .TRACE, .PUT, .DELETE: true
+        default: false
+        }
+    }
+
+    /// What an endpoint's retry policy retries besides refused connections.
+    package struct RetryPlan {
+        /// Upstream statuses answered by sending the request to another upstream.
+        package var statuses = StatusCodeSet()
+        /// How long one try has for its response head; `nil`: the endpoint's timeout only.
+        package var perTryTimeout: TimeAmount?
+
+        package init(statuses: StatusCodeSet = StatusCodeSet(), perTryTimeout: TimeAmount? = nil) {
+            self.statuses = statuses
+            self.perTryTimeout = perTryTimeout
+        }
+
+        /// Whether requests must keep their body for a replay.
+        package var replays: Bool { perTryTimeout != nil || statuses != StatusCodeSet() }
+    }
 
     package internal(set) var state: State
     package var limits: ProxyLimits
@@ -340,10 +382,13 @@ extension ProxyConnectionStateMachine {
 
     /// The breaker let the request through: connect to the upstream. `retries`: the retries
     /// the endpoint's policy allows (``RetryPolicy/attempts``).
-    package mutating func breakerAdmitted(_ ticket: BreakerTicket, retries: Int = 0, now: NIODeadline) -> Action {
+    package mutating func breakerAdmitted(
+        _ ticket: BreakerTicket, retries: Int = 0, plan: RetryPlan = RetryPlan(), now: NIODeadline
+    ) -> Action {
         guard case .exchange(var exchange) = state, exchange.upstream == .admitting else { return .none }
         exchange.ticket = ticket
         exchange.retriesLeft = retries
+        exchange.retryPlan = plan
         exchange.upstream = .connecting
         let sendContinue = exchange.expectContinue && !exchange.requestEnded
         state = .exchange(exchange)
@@ -390,6 +435,7 @@ extension ProxyConnectionStateMachine {
                 origin: .current)
         }
         exchange.bodyDeadline = now + Self.amount(limits.bodyTimeout)
+        exchange.bodyBytes += buffer.readableBytes
         state = .exchange(exchange)
         switch exchange.upstream {
         case .admitting, .connecting: return .queueUpstream(.body(.byteBuffer(buffer)))
@@ -412,6 +458,7 @@ extension ProxyConnectionStateMachine {
             return .queueUpstream(.end(trailers))
         case .attached:
             exchange.responseDeadline = now + exchange.responseTimeout
+            exchange.tryDeadline = exchange.retryPlan.perTryTimeout.map { now + $0 }
             state = .exchange(exchange)
             return .forwardUpstream(.end(trailers), flush: true)
         case .none, .done:

@@ -1,3 +1,4 @@
+import NIOCore
 import Shared
 
 /// What the hot path needs about an endpoint's upstreams, computed once per snapshot change of
@@ -9,6 +10,8 @@ package final class EndpointUpstreams: Sendable {
     package let weights: [Int]
     package let policy: LoadBalancing
     package let retry: RetryPolicy
+    /// What the retry policy retries besides refused connections, parsed once.
+    package let retryPlan: ProxyConnectionStateMachine.RetryPlan
     /// The endpoint's rate limit, when it has one.
     package let rateLimiter: EndpointRateLimiter?
     /// The pool as configured: what an update compares to keep this object (and the loops'
@@ -24,6 +27,9 @@ package final class EndpointUpstreams: Sendable {
         self.weights = pool.map(\.weight)
         self.policy = config.loadBalancing ?? .roundRobin
         self.retry = config.retryPolicy
+        self.retryPlan = .init(
+            statuses: retry.statusSet,
+            perTryTimeout: retry.perTryTimeout.map { .nanoseconds(Int64(($0 * 1e9).rounded())) })
         self.rateLimiter = config.rateLimit.map(EndpointRateLimiter.init)
     }
 

@@ -54,6 +54,11 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
     private var upstreamIndex: Int?
     private var triedUpstreams = UpstreamIndexSet()
     private var retries = 0
+    /// The request's body parts and end as received, kept while a retry may send them again
+    /// (``ProxyConnectionStateMachine/RetryPlan/replays``, idempotent methods, at most
+    /// ``ProxyConnectionStateMachine/maximumReplayBytes``); `nil` otherwise.
+    private var replayParts: [HTTPClientRequestPart]?
+    private var replayBytes = 0
     /// The `RateLimit-*` (and, refused, `Retry-After`) fields of a rate-limited endpoint's
     /// response to the request in progress.
     private var rateLimitHeaders: [(String, String)]?
@@ -226,6 +231,8 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
             }
         case .retryConnect(let failure):
             retryConnect(after: failure)
+        case .retryResponse(let head):
+            retryResponse(head)
         case .retryUpstream:
             queued.removeAll(keepingCapacity: true)
             if let upstreamHead {
@@ -234,8 +241,10 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
             }
             obtainUpstream(allowPooled: false)
         case .queueUpstream(let part):
+            keepForReplay(part)
             queued.append(part)
         case .forwardUpstream(let part, let flush):
+            keepForReplay(part)
             upstream?.write(part)
             if flush { upstream?.flush() }
         case .writeResponseHead(let head, let keepAlive, let version, let settle):
@@ -313,7 +322,12 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
             record.upstreamStart = now
             let ticket = ProxyConnectionStateMachine.BreakerTicket(
                 endpoint: forward.endpointID, trial: trial, failureStatuses: forward.route.failureStatuses)
-            run(machine.breakerAdmitted(ticket, retries: upstreams.retry.attempts, now: now))
+            replayBytes = 0
+            replayParts =
+                upstreams.retryPlan.replays && ProxyConnectionStateMachine.isIdempotent(head.method) ? [] : nil
+            run(
+                machine.breakerAdmitted(
+                    ticket, retries: upstreams.retry.attempts, plan: upstreams.retryPlan, now: now))
         case .rejected(let retryAfter):
             run(machine.breakerRejected(retryAfter: retryAfter, now: now))
         }
@@ -363,6 +377,52 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
         obtainUpstream(allowPooled: true)
     }
 
+    /// The try's answer (a retried status, or none in time) is not for the client: within the
+    /// budget, close its connection and send the kept request to another upstream; otherwise
+    /// the client gets that answer (or the timeout).
+    private func retryResponse(_ head: HTTPResponseHead?) {
+        guard let balancer, let replayParts, balancer.mayRetry(now: now) else {
+            if let head {
+                run(machine.responseRetryRefused(head, now: now))
+            } else {
+                run(machine.retryRefused(.timeout, now: now))
+            }
+            processQueue()
+            return
+        }
+        retries += 1
+        if let upstreamIndex { balancer.finished(upstreamIndex) }
+        upstreamIndex = nil
+        if let upstream {
+            self.upstream = nil
+            upstream.close()
+        }
+        queued.removeAll(keepingCapacity: true)
+        prepareTry(balancer.upstreams)
+        queued.append(contentsOf: replayParts)
+        obtainUpstream(allowPooled: true)
+    }
+
+    /// Keeps a request part for a replay while the request may have one.
+    private func keepForReplay(_ part: HTTPClientRequestPart) {
+        guard replayParts != nil else { return }
+        switch part {
+        case .head:
+            return
+        case .body(.byteBuffer(let buffer)):
+            replayBytes += buffer.readableBytes
+        case .body:
+            break
+        case .end:
+            break
+        }
+        if replayBytes > ProxyConnectionStateMachine.maximumReplayBytes {
+            replayParts = nil
+        } else {
+            replayParts!.append(part)
+        }
+    }
+
     /// The request in progress is over (answered, cut, or its client gone): it and its try no
     /// longer count in flight.
     private func finishRequest() {
@@ -374,6 +434,7 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
         retries = 0
         forward = nil
         requestHead = nil
+        replayParts = nil
     }
 
     private func settleBreaker(

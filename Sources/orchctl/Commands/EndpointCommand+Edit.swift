@@ -37,7 +37,7 @@ extension EndpointCommand {
             if url == nil && fields.isEmpty && !clearVersion && !clearHealthPath && disabled == nil {
                 throw ArgumentParser.ValidationError(
                     "nothing to change: give at least one of --url, --upstream, --method, --version, --timeout,"
-                        + " --health-path, --auth-type, --lb, --retry-attempts, --rate-limit, --burst, --rate-limit-key,"
+                        + " --health-path, --auth-type, --lb, --retry-attempts, --retry-on, --rate-limit, --burst, --rate-limit-key,"
                         + " --clear-version, --clear-health-path, --disabled, --no-disabled")
             }
             if clearVersion && fields.version != nil {

@@ -165,6 +165,11 @@ struct EndpointFields: ParsableArguments {
     @Option(name: .customLong("retry-attempts"), help: "Retries of a refused connection (0-5, default 1).")
     var retryAttempts: Int?
 
+    @Option(
+        name: .customLong("retry-on"),
+        help: "An upstream status (503) or class (5xx) retried for idempotent requests; repeat for several.")
+    var retryOn: [String] = []
+
     @Option(name: .customLong("rate-limit"), help: "Requests per second each key may make, as N or N/s.")
     var rateLimit: String?
 
@@ -176,7 +181,7 @@ struct EndpointFields: ParsableArguments {
 
     var isEmpty: Bool {
         methods.isEmpty && version == nil && timeout == nil && healthPath == nil && authType == nil
-            && upstreams.isEmpty && loadBalancing == nil && retryAttempts == nil && rateLimit == nil
+            && upstreams.isEmpty && loadBalancing == nil && retryAttempts == nil && retryOn.isEmpty && rateLimit == nil
             && burst == nil && rateLimitKey == nil
     }
 
@@ -208,9 +213,10 @@ struct EndpointFields: ParsableArguments {
             config.url = pool[0].url
         }
         if let loadBalancing { config.loadBalancing = LoadBalancing(rawValue: loadBalancing) }
-        if let retryAttempts {
+        if retryAttempts != nil || !retryOn.isEmpty {
             var retry = config.retry ?? .defaults
-            retry.attempts = retryAttempts
+            if let retryAttempts { retry.attempts = retryAttempts }
+            if !retryOn.isEmpty { retry.on = retryOn.map { $0.lowercased() } }
             config.retry = retry
         }
         if let rate = rateLimit.flatMap(Self.rate) ?? config.rateLimit?.requestsPerSecond,

@@ -109,3 +109,126 @@ import Testing
         #expect(local.settle == nil)
     }
 }
+
+/// Retries of answers the policy names (a status, or none within the per-try timeout): only for
+/// idempotent requests received whole with a small body, never once the response began.
+@Suite struct ResponseRetryTests {
+    static let start = NIODeadline.uptimeNanoseconds(1_000_000_000)
+    let routes = RouteTable([.testing("svc", url: "http://backend:8080/api", methods: ["GET", "POST", "PUT"])])
+    let plan = ProxyConnectionStateMachine.RetryPlan(
+        statuses: StatusCodeSet(specs: ["503"]), perTryTimeout: .seconds(1))
+
+    /// A machine whose whole request (`body` bytes) went to an attached upstream.
+    func sent(_ method: HTTPMethod, body: Int = 0, retries: Int = 1) -> ProxyConnectionStateMachine {
+        var machine = ProxyConnectionStateMachine(limits: .defaults, now: Self.start)
+        var headers = HTTPHeaders([("host", "gw")])
+        if body > 0 { headers.add(name: "content-length", value: String(body)) }
+        let head = HTTPRequestHead(version: .http1_1, method: method, uri: "/orchestrator/svc/x", headers: headers)
+        guard
+            case .admit(let forward, _, _) = machine.received(
+                .part(.head(head)), routes: routes, draining: false, now: Self.start)
+        else {
+            Issue.record("expected admit")
+            return machine
+        }
+        let ticket = ProxyConnectionStateMachine.BreakerTicket(
+            endpoint: forward.endpointID, trial: nil, failureStatuses: BreakerPolicy.defaults.failureStatusSet)
+        _ = machine.breakerAdmitted(ticket, retries: retries, plan: plan, now: Self.start)
+        _ = machine.upstreamAttached(reused: false, now: Self.start)
+        if body > 0 {
+            let buffer = ByteBuffer(repeating: 0x61, count: body)
+            _ = machine.received(.part(.body(buffer)), routes: routes, draining: false, now: Self.start)
+        }
+        _ = machine.received(.part(.end(nil)), routes: routes, draining: false, now: Self.start)
+        return machine
+    }
+
+    func head(_ status: HTTPResponseStatus) -> HTTPResponseHead {
+        HTTPResponseHead(version: .http1_1, status: status, headers: ["content-length": "0"])
+    }
+
+    func relayedStatus(_ action: ProxyConnectionStateMachine.Action) -> HTTPResponseStatus? {
+        if case .writeResponseHead(let head, _, _, _) = action { return head.status }
+        return nil
+    }
+
+    @Test func aRetriedStatusOnAGetGoesToAnotherUpstreamUntilRetriesRunOut() {
+        var machine = sent(.GET)
+        guard case .retryResponse(let held?) = machine.upstreamResponseHead(head(.serviceUnavailable), now: Self.start)
+        else {
+            Issue.record("503 relayed instead of retried")
+            return
+        }
+        #expect(held.status == .serviceUnavailable)
+        _ = machine.upstreamAttached(reused: false, now: Self.start)
+        #expect(
+            relayedStatus(machine.upstreamResponseHead(head(.serviceUnavailable), now: Self.start))
+                == .serviceUnavailable)
+    }
+
+    @Test func aPostsStatusIsRelayedNotRetried() {
+        var machine = sent(.POST, body: 4)
+        #expect(
+            relayedStatus(machine.upstreamResponseHead(head(.serviceUnavailable), now: Self.start))
+                == .serviceUnavailable)
+    }
+
+    @Test func aStatusTheListDoesNotNameIsRelayed() {
+        var machine = sent(.GET)
+        #expect(relayedStatus(machine.upstreamResponseHead(head(.badGateway), now: Self.start)) == .badGateway)
+    }
+
+    @Test func aBodyBeyondTheReplayBufferIsNotSentAgain() {
+        var machine = sent(.PUT, body: ProxyConnectionStateMachine.maximumReplayBytes + 1)
+        #expect(
+            relayedStatus(machine.upstreamResponseHead(head(.serviceUnavailable), now: Self.start))
+                == .serviceUnavailable)
+        var small = sent(.PUT, body: ProxyConnectionStateMachine.maximumReplayBytes)
+        guard case .retryResponse = small.upstreamResponseHead(head(.serviceUnavailable), now: Self.start) else {
+            Issue.record("a body of exactly the buffer's size was not retried")
+            return
+        }
+    }
+
+    @Test func aRefusedStatusRetryRelaysTheHeldResponse() {
+        var machine = sent(.GET)
+        guard case .retryResponse(let held?) = machine.upstreamResponseHead(head(.serviceUnavailable), now: Self.start)
+        else {
+            Issue.record("not retried")
+            return
+        }
+        #expect(relayedStatus(machine.responseRetryRefused(held, now: Self.start)) == .serviceUnavailable)
+    }
+
+    @Test func thePerTryTimeoutRetriesAGetThenAnswers504() {
+        var machine = sent(.GET)
+        #expect(machine.tick(now: Self.start + .milliseconds(900), clientReadsHeld: false).isNone)
+        guard case .retryResponse(nil) = machine.tick(now: Self.start + .seconds(1), clientReadsHeld: false) else {
+            Issue.record("no retry at the per-try timeout")
+            return
+        }
+        let retried = Self.start + .seconds(1)
+        _ = machine.upstreamAttached(reused: false, now: retried)
+        guard case .respond(let local) = machine.tick(now: retried + .seconds(1), clientReadsHeld: false) else {
+            Issue.record("no 504 once retries ran out")
+            return
+        }
+        #expect(local.response?.status == .gatewayTimeout)
+    }
+
+    @Test func thePerTryTimeoutOfAPostIsA504() {
+        var machine = sent(.POST, body: 4)
+        guard case .respond(let local) = machine.tick(now: Self.start + .seconds(1), clientReadsHeld: false) else {
+            Issue.record("no answer")
+            return
+        }
+        #expect(local.response?.status == .gatewayTimeout)
+    }
+}
+
+extension ProxyConnectionStateMachine.Action {
+    var isNone: Bool {
+        if case .none = self { return true }
+        return false
+    }
+}

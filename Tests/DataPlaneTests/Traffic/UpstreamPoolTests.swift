@@ -122,4 +122,56 @@ import Testing
             #expect(response.detail == "Bad gateway - connection error")
         }
     }
+
+    @Test func everyGetSucceedsWhenOneUpstreamAnswers503AndEachPostReachesAnUpstreamOnce() async throws {
+        let unavailable = UpstreamBehaviour.fixed(status: 503, headers: [], body: "busy")
+        try await UpstreamPoolFixture.with(
+            [unavailable, .echo],
+            endpoints: { bases in
+                [
+                    .pool(
+                        "svc", bases.map { UpstreamConfig(url: $0) }, methods: ["GET", "POST"],
+                        retry: RetryPolicy(attempts: 1, on: ["503"], minPerSecond: 1000))
+                ]
+            }
+        ) { proxy in
+            var statuses: [Int] = []
+            for _ in 0..<100 {
+                statuses.append(try await TestHTTP.request(.GET, proxy.url("/orchestrator/svc/x")).status)
+            }
+            #expect(statuses.allSatisfy { $0 == 200 }, "\(statuses)")
+            var postStatuses: [Int] = []
+            for index in 0..<50 {
+                let response = try await TestHTTP.request(
+                    .POST, proxy.url("/orchestrator/svc/x"), body: Data("post \(index)".utf8))
+                postStatuses.append(response.status)
+            }
+            let posts = proxy.upstreams.flatMap(\.requests).filter { $0.method == "POST" }
+            #expect(posts.count == 50)
+            #expect(Set(posts.compactMap(\.body)).count == 50)
+            // Round robin sends half of them to the upstream that answers 503, which is relayed.
+            #expect(
+                postStatuses.filter { $0 == 503 }.count
+                    == proxy.upstreams[0].requests.filter { $0.method == "POST" }.count)
+        }
+    }
+
+    @Test func aGetThatGetsNoAnswerWithinThePerTryTimeoutGoesToTheOtherUpstream() async throws {
+        try await UpstreamPoolFixture.with(
+            [.hang, .echo],
+            endpoints: { bases in
+                [
+                    .pool(
+                        "svc", bases.map { UpstreamConfig(url: $0) },
+                        retry: RetryPolicy(attempts: 1, perTryTimeout: 0.5), timeout: 30)
+                ]
+            }
+        ) { proxy in
+            for _ in 0..<4 {
+                let response = try await TestHTTP.request(.GET, proxy.url("/orchestrator/svc/x"))
+                #expect(response.status == 200)
+            }
+            #expect(proxy.upstreams[1].requests.count == 4)
+        }
+    }
 }
