@@ -40,6 +40,7 @@ import Testing
         ("#/components/schemas/Upstream", Samples.poolEndpointConfig.upstreams ?? []),
         ("#/components/schemas/RetryPolicy", [Samples.poolEndpointConfig.retry]),
         ("#/components/schemas/RateLimitPolicy", [Samples.poolEndpointConfig.rateLimit]),
+        ("#/components/schemas/UpstreamLimits", [Samples.poolEndpointConfig.upstreamLimits]),
         (
             "#/components/schemas/Registered",
             [EndpointRegistered(message: "Endpoint registered successfully", endpointId: "a", endpointURL: "http://a")]

@@ -50,7 +50,8 @@ enum AdminAPISamples {
         upstreams: [.init(url: "http://127.0.0.1:9001/", weight: 3), .init(url: "http://127.0.0.1:9002/")],
         loadBalancing: .leastRequest,
         retry: RetryPolicy(attempts: 2, on: ["503", "5xx"], budgetPercent: 25, minPerSecond: 5, perTryTimeout: 2.5),
-        rateLimit: RateLimitPolicy(requestsPerSecond: 5, burst: 10, key: .header("x-api-key")))
+        rateLimit: RateLimitPolicy(requestsPerSecond: 5, burst: 10, key: .header("x-api-key")),
+        upstreamLimits: UpstreamLimits(maxConnections: 100, maxPending: 10))
 
     static let tlsSettings = TLSSettings(
         certFile: "/tls/site.pem", keyFile: "/tls/site.key",
@@ -78,7 +79,7 @@ enum AdminAPISamples {
         healthCheckPath: "/health", owner: "api", health: "healthy", circuitBreaker: breakerOverride,
         healthCheck: healthOverride, upstreams: poolEndpointConfig.upstreams,
         loadBalancing: poolEndpointConfig.loadBalancing, retry: poolEndpointConfig.retry,
-        rateLimit: poolEndpointConfig.rateLimit)
+        rateLimit: poolEndpointConfig.rateLimit, upstreamLimits: poolEndpointConfig.upstreamLimits)
 
     static let bareEndpointDetails = EndpointDetails(
         endpointId: "orders", url: "http://127.0.0.1:9000", name: "orders", methods: ["GET"], authType: "none",

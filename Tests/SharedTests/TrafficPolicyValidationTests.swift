@@ -77,6 +77,8 @@ import Testing
         #expect(statuses.retry == RetryPolicy(attempts: 1, on: ["503", "5xx"], perTryTimeout: 0.5))
         #expect(config.rateLimit == RateLimitPolicy(requestsPerSecond: 2.5, burst: 3, key: .header("x-api-key")))
         #expect(try validate(#"{"name": "svc", "url": "http://a"}"#).retryPolicy == .defaults)
+        let limited = try validate(#"{"name": "svc", "url": "http://a", "upstream_limits": {"max_connections": 10}}"#)
+        #expect(limited.upstreamLimits == UpstreamLimits(maxConnections: 10, maxPending: 1024))
     }
 
     @Test(arguments: [
@@ -86,6 +88,9 @@ import Testing
         (#""retry": {"on": ["6xx"]}"#, "retry.on[0]"),
         (#""retry": {"on": 503}"#, "retry.on"),
         (#""retry": {"per_try_timeout": 0}"#, "retry.per_try_timeout"),
+        (#""upstream_limits": {"max_connections": 0}"#, "upstream_limits.max_connections"),
+        (#""upstream_limits": {"max_pending": -1}"#, "upstream_limits.max_pending"),
+        (#""upstream_limits": {"connections": 5}"#, "upstream_limits.connections"),
         (#""rate_limit": {"burst": 5}"#, "rate_limit.requests_per_second"),
         (#""rate_limit": {"requests_per_second": 0}"#, "rate_limit.requests_per_second"),
         (#""rate_limit": {"requests_per_second": 5, "burst": 0}"#, "rate_limit.burst"),

@@ -72,6 +72,7 @@ public final class UpstreamServer: Sendable {
         var behaviour: UpstreamBehaviour = .echo
         var requests: [RecordedRequest] = []
         var connections = 0
+        var mostOpen = 0
         var open: [ObjectIdentifier: any Channel] = [:]
         /// Answers of the `.held` behaviour waiting for ``UpstreamServer/releaseHeld()``.
         var held: [@Sendable () -> Void] = []
@@ -90,6 +91,9 @@ public final class UpstreamServer: Sendable {
     /// Connections accepted so far.
     public var connectionCount: Int { state.withLock { $0.connections } }
 
+    /// The most connections that were open at once.
+    public var mostOpenConnections: Int { state.withLock { $0.mostOpen } }
+
     public static func start(_ behaviour: UpstreamBehaviour = .echo) async throws -> UpstreamServer {
         let state = Locked(State(behaviour: behaviour))
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -99,6 +103,7 @@ public final class UpstreamServer: Sendable {
                     let number = state.withLock { state in
                         state.connections += 1
                         state.open[ObjectIdentifier(channel)] = channel
+                        state.mostOpen = max(state.mostOpen, state.open.count)
                         return state.connections
                     }
                     channel.closeFuture.whenComplete { _ in

@@ -34,6 +34,7 @@ package struct EndpointDetails: Codable, Sendable, Equatable {
     package var loadBalancing: LoadBalancing?
     package var retry: RetryPolicy?
     package var rateLimit: RateLimitPolicy?
+    package var upstreamLimits: UpstreamLimits?
 
     package init(
         endpointId: String, url: String, name: String, version: String? = nil, methods: [String], authType: String,
@@ -41,7 +42,8 @@ package struct EndpointDetails: Codable, Sendable, Equatable {
         lastHealthCheck: String? = nil, consecutiveFailures: Int, lastFailureTime: String? = nil, timeout: Int,
         healthCheckPath: String? = nil, owner: String, health: String, circuitBreaker: BreakerPolicyOverride? = nil,
         healthCheck: HealthCheckPolicyOverride? = nil, upstreams: [UpstreamConfig]? = nil,
-        loadBalancing: LoadBalancing? = nil, retry: RetryPolicy? = nil, rateLimit: RateLimitPolicy? = nil
+        loadBalancing: LoadBalancing? = nil, retry: RetryPolicy? = nil, rateLimit: RateLimitPolicy? = nil,
+        upstreamLimits: UpstreamLimits? = nil
     ) {
         self.endpointId = endpointId
         self.url = url
@@ -66,6 +68,7 @@ package struct EndpointDetails: Codable, Sendable, Equatable {
         self.loadBalancing = loadBalancing
         self.retry = retry
         self.rateLimit = rateLimit
+        self.upstreamLimits = upstreamLimits
     }
 
     enum CodingKeys: String, CodingKey {
@@ -92,5 +95,6 @@ package struct EndpointDetails: Codable, Sendable, Equatable {
         case loadBalancing = "load_balancing"
         case retry
         case rateLimit = "rate_limit"
+        case upstreamLimits = "upstream_limits"
     }
 }

@@ -14,6 +14,8 @@ package enum ResponseReason: String, Sendable, CaseIterable {
     case inactive
     case unhealthy
     case breakerOpen = "breaker_open"
+    /// The upstream had its `upstream_limits` of connections and waiting requests (503).
+    case upstreamOverloaded = "upstream_overloaded"
     /// The endpoint's rate limit refused the request (429).
     case rateLimited = "rate_limited"
     case connectFailed = "connect_failed"

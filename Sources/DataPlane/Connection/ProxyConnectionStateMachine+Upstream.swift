@@ -8,20 +8,30 @@ extension ProxyConnectionStateMachine {
     package mutating func upstreamAttached(reused: Bool, now: NIODeadline) -> Bool {
         guard case .exchange(var exchange) = state, exchange.upstream == .connecting else { return false }
         exchange.upstream = .attached(reused: reused)
-        if exchange.requestEnded {
-            exchange.responseDeadline = now + exchange.responseTimeout
-            exchange.tryDeadline = exchange.retryPlan.perTryTimeout.map { now + $0 }
-        }
+        // A wait for a connection (``upstreamPending(now:)``) had its own deadline.
+        exchange.responseDeadline = exchange.requestEnded ? now + exchange.responseTimeout : nil
+        exchange.tryDeadline = exchange.requestEnded ? exchange.retryPlan.perTryTimeout.map { now + $0 } : nil
         state = .exchange(exchange)
         return true
     }
 
-    /// A new upstream connection could not be made (refused, timed out, TLS unavailable). A
-    /// refused or unreachable upstream got nothing, so the request is retried, whatever its method,
-    /// while its policy allows; a connect timeout is not (it used the endpoint's whole timeout).
+    /// The upstream has its limit of connections: the request waits for one of them until the
+    /// endpoint's timeout (then 504).
+    package mutating func upstreamPending(now: NIODeadline) {
+        guard case .exchange(var exchange) = state, exchange.upstream == .connecting,
+            exchange.responseDeadline == nil
+        else { return }
+        exchange.responseDeadline = now + exchange.responseTimeout
+        state = .exchange(exchange)
+    }
+
+    /// A new upstream connection could not be made (refused, timed out, TLS unavailable, the
+    /// upstream at its limits). A refused, unreachable or overloaded upstream got nothing, so
+    /// the request is retried, whatever its method, while its policy allows; a connect timeout
+    /// is not (it used the endpoint's whole timeout).
     package mutating func upstreamConnectFailed(_ failure: UpstreamFailure, now: NIODeadline) -> Action {
         guard case .exchange(var exchange) = state, exchange.upstream == .connecting else { return .none }
-        if failure == .connect, exchange.retriesLeft > 0 {
+        if failure == .connect || failure == .overloaded, exchange.retriesLeft > 0 {
             exchange.retriesLeft -= 1
             state = .exchange(exchange)
             return .retryConnect(failure)
@@ -135,7 +145,8 @@ extension ProxyConnectionStateMachine {
 
     private mutating func upstreamFailed(_ failure: UpstreamFailure, _ exchange: Exchange, now: NIODeadline) -> Action {
         var exchange = exchange
-        let settle = exchange.ticket.map { ($0, Outcome.failure) }
+        // An upstream at its limits answered nothing: that says nothing of its health.
+        let settle = exchange.ticket.map { ($0, failure == .overloaded ? Outcome.ignored : Outcome.failure) }
         exchange.ticket = nil
         if exchange.responseStarted {
             state = .closing
@@ -156,9 +167,11 @@ extension ProxyConnectionStateMachine {
 }
 
 extension ProxyConnectionStateMachine.UpstreamFailure {
-    /// How the failure is counted in `orch_upstream_errors_total`.
-    package var errorKind: UpstreamErrorKind {
+    /// How the failure is counted in `orch_upstream_errors_total`; `nil`: not the upstream's
+    /// failure.
+    package var errorKind: UpstreamErrorKind? {
         switch self {
+        case .overloaded: nil
         case .connect: .connect
         case .timeout: .timeout
         case .closed, .invalidResponse: .reset

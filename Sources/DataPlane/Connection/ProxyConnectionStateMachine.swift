@@ -38,6 +38,8 @@ package struct ProxyConnectionStateMachine {
     package enum UpstreamFailure: Equatable {
         case connect
         case timeout
+        /// The upstream has its limit of connections and of requests waiting for one.
+        case overloaded
         /// The connection closed or failed before the response head, with a short reason.
         case closed(String)
         /// The response head was not one the proxy may relay.
@@ -48,6 +50,7 @@ package struct ProxyConnectionStateMachine {
             switch self {
             case .connect: .detail(.badGateway, "Bad gateway - connection error", reason: .connectFailed)
             case .timeout: .detail(.gatewayTimeout, "Gateway timeout", reason: .timeout)
+            case .overloaded: .detail(.serviceUnavailable, "Upstream overloaded", reason: .upstreamOverloaded)
             case .closed(let reason): .detail(.badGateway, "Orchestration error - \(reason)", reason: .upstreamReset)
             case .invalidResponse(let reason):
                 .detail(.badGateway, "Bad gateway - invalid response (\(reason))", reason: .invalidResponse)

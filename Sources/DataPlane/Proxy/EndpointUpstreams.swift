@@ -12,6 +12,8 @@ package final class EndpointUpstreams: Sendable {
     package let retry: RetryPolicy
     /// What the retry policy retries besides refused connections, parsed once.
     package let retryPlan: ProxyConnectionStateMachine.RetryPlan
+    /// Connections and waiting requests per upstream and replica.
+    package let limits: UpstreamLimits
     /// The endpoint's rate limit, when it has one.
     package let rateLimiter: EndpointRateLimiter?
     /// The pool as configured: what an update compares to keep this object (and the loops'
@@ -31,12 +33,14 @@ package final class EndpointUpstreams: Sendable {
             statuses: retry.statusSet,
             perTryTimeout: retry.perTryTimeout.map { .nanoseconds(Int64(($0 * 1e9).rounded())) })
         self.rateLimiter = config.rateLimit.map(EndpointRateLimiter.init)
+        self.limits = config.upstreamLimits ?? .defaults
     }
 
     /// `previous` when `config` has the same pool and policies, else a new one.
     static func reusing(_ previous: EndpointUpstreams?, for config: EndpointConfig) -> EndpointUpstreams {
         if let previous, previous.pool == config.upstreamPool, previous.policy == (config.loadBalancing ?? .roundRobin),
-            previous.retry == config.retryPolicy, previous.rateLimiter?.policy == config.rateLimit
+            previous.retry == config.retryPolicy, previous.rateLimiter?.policy == config.rateLimit,
+            previous.limits == config.upstreamLimits ?? .defaults
         {
             return previous
         }

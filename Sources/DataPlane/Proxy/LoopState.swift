@@ -28,7 +28,8 @@ package final class LoopState {
 
     package init(eventLoop: any EventLoop, environment: ProxyEnvironment) {
         self.pool = UpstreamConnectionPool(
-            eventLoop: eventLoop, tlsContext: environment.tlsContext, connector: environment.upstreamConnector)
+            eventLoop: eventLoop, tlsContext: environment.tlsContext, connector: environment.upstreamConnector,
+            counts: environment.connectionCounts)
         self.timers = ConnectionTimers(eventLoop: eventLoop)
         self.accessLog = environment.accessLog.map {
             AccessLogBuffer(writer: $0, eventLoop: eventLoop, replicaID: environment.replicaID)

@@ -17,6 +17,8 @@ package struct ProxyEnvironment: Sendable {
     /// The certificates the TLS listener serves, from the snapshot's `tls:` section; `nil` when
     /// the replica has no TLS listener.
     package var serverCertificates: TLSCertificateStore?
+    /// The replica's connections to each upstream (all loops), for ``UpstreamLimits``.
+    package var connectionCounts = UpstreamConnectionCounts()
 
     package init(
         replicaID: String, startedAt: NIODeadline = .now(), tlsContext: NIOSSLContext?,

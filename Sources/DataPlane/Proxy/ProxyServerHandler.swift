@@ -59,6 +59,9 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
     /// ``ProxyConnectionStateMachine/maximumReplayBytes``); `nil` otherwise.
     private var replayParts: [HTTPClientRequestPart]?
     private var replayBytes = 0
+    /// The upstream at its connection limit whose connection this request waits for (counted
+    /// in the replica's pending requests), if any.
+    private var waitingFor: UpstreamConnectionPool.Key?
     /// The `RateLimit-*` (and, refused, `Retry-After`) fields of a rate-limited endpoint's
     /// response to the request in progress.
     private var rateLimitHeaders: [(String, String)]?
@@ -204,6 +207,8 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
 
     package func checkDeadlines(now: NIODeadline) {
         run(machine.tick(now: now, clientReadsHeld: pendingRead))
+        // A connection to the awaited upstream may have closed on another loop since.
+        if waitingFor != nil { obtainUpstream(allowPooled: true) }
         processQueue()
     }
 
@@ -362,8 +367,9 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
     /// The try's upstream refused the connection: take it out of the rotation and, within the
     /// retry budget, try another.
     private func retryConnect(after failure: ProxyConnectionStateMachine.UpstreamFailure) {
+        stopWaiting()
         if let balancer, let upstreamIndex {
-            balancer.refused(upstreamIndex, now: .now)
+            if failure == .connect { balancer.refused(upstreamIndex, now: .now) }
             balancer.finished(upstreamIndex)
         }
         upstreamIndex = nil
@@ -403,6 +409,30 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
         obtainUpstream(allowPooled: true)
     }
 
+    /// The upstream `key` has its limit of connections: wait for one released on this loop (or
+    /// for the count to drop, checked with the deadlines), while fewer than the limit's
+    /// requests wait; otherwise the upstream is overloaded.
+    private func waitForConnection(_ key: UpstreamConnectionPool.Key, limits: UpstreamLimits) {
+        if waitingFor == key { return }
+        stopWaiting()
+        guard loop.pool.counts.reservePending(key, max: limits.maxPending) else {
+            run(machine.upstreamConnectFailed(.overloaded, now: now))
+            processQueue()
+            return
+        }
+        waitingFor = key
+        loop.pool.wait(self, for: key)
+        machine.upstreamPending(now: now)
+    }
+
+    /// The request no longer waits for a connection.
+    private func stopWaiting() {
+        guard let key = waitingFor else { return }
+        waitingFor = nil
+        loop.pool.stopWaiting(self, for: key)
+        loop.pool.counts.pendingEnded(key)
+    }
+
     /// Keeps a request part for a replay while the request may have one.
     private func keepForReplay(_ part: HTTPClientRequestPart) {
         guard replayParts != nil else { return }
@@ -426,6 +456,7 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
     /// The request in progress is over (answered, cut, or its client gone): it and its try no
     /// longer count in flight.
     private func finishRequest() {
+        stopWaiting()
         guard let balancer else { return }
         if let upstreamIndex { balancer.finished(upstreamIndex) }
         balancer.requestFinished(retries: retries)
@@ -446,9 +477,16 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
     private func obtainUpstream(allowPooled: Bool) {
         guard let key = upstreamKey else { return }
         if allowPooled, let pooled = loop.pool.lease(key) {
+            stopWaiting()
             attach(pooled, reused: true)
             return
         }
+        let limits = balancer?.upstreams.limits ?? .defaults
+        guard loop.pool.mayConnect(key, max: limits.maxConnections) else {
+            waitForConnection(key, limits: limits)
+            return
+        }
+        stopWaiting()
         let (handler, connected) = loop.pool.connect(key, timeout: connectTimeout)
         upstream = handler
         connected.assumeIsolated().whenComplete { [self] result in
@@ -610,6 +648,17 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
             #"{"status":"\#(status)","snapshot_version":\#(version),"endpoints":\#(routes?.endpointCount ?? 0),"#
             + #""replica_id":\#(JSONText.quoted(environment.replicaID)),"uptime_s":\#(uptime)}"#
         return GatewayResponse(status: status == "ok" ? .ok : .serviceUnavailable, body: body, reason: .health)
+    }
+}
+
+extension ProxyServerHandler: UpstreamConnectionWaiter {
+    func connectionAvailable(_ connection: UpstreamClientHandler) {
+        // The pool took this request off its queue already.
+        if let key = waitingFor {
+            waitingFor = nil
+            loop.pool.counts.pendingEnded(key)
+        }
+        attach(connection, reused: true)
     }
 }
 

@@ -33,11 +33,20 @@ package final class UpstreamConnectionPool {
     /// releasing change them in place: no dictionary `_modify` accessor, no array copy.
     private var idle: [Key: IdleList] = [:]
     private var sweeper: RepeatedTask?
+    /// The replica's connections per upstream, for ``UpstreamLimits``.
+    package let counts: UpstreamConnectionCounts
+    /// Requests of this loop waiting for a connection to an upstream at its limit, oldest first.
+    private var waiters: [Key: [any UpstreamConnectionWaiter]] = [:]
 
-    init(eventLoop: any EventLoop, tlsContext: NIOSSLContext?, connector: any UpstreamConnector) {
+    init(
+        eventLoop: any EventLoop, tlsContext: NIOSSLContext?, connector: any UpstreamConnector,
+        counts: UpstreamConnectionCounts = UpstreamConnectionCounts()
+    ) {
         self.eventLoop = eventLoop
         self.tlsContext = tlsContext
         self.connector = connector
+        self.counts = counts
+        counts.register(NIOLoopBound(self, eventLoop: eventLoop))
     }
 
     /// Idle connections held now, over every key.
@@ -52,10 +61,22 @@ package final class UpstreamConnectionPool {
         return nil
     }
 
-    /// Takes a connection back after a complete exchange.
+    /// Takes a connection back after a complete exchange; a request of this loop waiting for a
+    /// connection to its upstream gets it at once.
     func release(_ connection: UpstreamClientHandler) {
         connection.detach()
         guard connection.isActive else { return }
+        if var queue = waiters[connection.key], !queue.isEmpty {
+            let waiter = queue.removeFirst()
+            waiters[connection.key] = queue.isEmpty ? nil : queue
+            waiter.connectionAvailable(connection)
+            return
+        }
+        if counts.hasPending(connection.key) {
+            // A request of another loop waits for this upstream's limit: free a place for it.
+            connection.close()
+            return
+        }
         let list: IdleList
         if let existing = idle[connection.key] {
             list = existing
@@ -77,12 +98,39 @@ package final class UpstreamConnectionPool {
         idle[connection.key]?.connections.removeAll { $0 === connection }
     }
 
-    /// Opens a new connection for `key` on this pool's loop. The handler is returned at once;
+    /// `waiter` waits for a connection to `key` (released on this loop, see
+    /// ``release(_:)``) until it stops with ``stopWaiting(_:for:)``.
+    func wait(_ waiter: any UpstreamConnectionWaiter, for key: Key) {
+        waiters[key, default: []].append(waiter)
+        counts.shedIdle(key, except: self)
+    }
+
+    /// Closes the idle connections to `key`.
+    func closeIdle(_ key: Key) {
+        guard let list = idle.removeValue(forKey: key) else { return }
+        for connection in list.connections { connection.close() }
+    }
+
+    func stopWaiting(_ waiter: any UpstreamConnectionWaiter, for key: Key) {
+        guard var queue = waiters[key] else { return }
+        queue.removeAll { $0 === waiter }
+        waiters[key] = queue.isEmpty ? nil : queue
+    }
+
+    /// Counts a new connection to `key` against `max` (the replica's connections to it); `false`
+    /// when it is at its limit.
+    func mayConnect(_ key: Key, max: Int) -> Bool {
+        counts.reserveConnection(key, max: max)
+    }
+
+    /// Opens a new connection for `key` on this pool's loop, counted by ``mayConnect(_:max:)``
+    /// first: the count drops when it closes or fails to open. The handler is returned at once;
     /// the future completes when the TCP connection is up (TLS finishes on its own: writes wait
     /// for the handshake).
     func connect(_ key: Key, timeout: TimeAmount) -> (UpstreamClientHandler, EventLoopFuture<any Channel>) {
         let handler = UpstreamClientHandler(key: key, pool: self)
         if key.tls && tlsContext == nil {
+            counts.connectionClosed(key)
             return (handler, eventLoop.makeFailedFuture(UpstreamTLSUnavailable()))
         }
         let bound = NIOLoopBound(handler, eventLoop: eventLoop)
@@ -99,6 +147,13 @@ package final class UpstreamConnectionPool {
                 // HeaderRewriter), so NIO's outbound header validation would only cost time.
                 try pipeline.addHTTPClientHandlers(enableOutboundHeaderValidation: false)
                 try pipeline.addHandler(bound.value)
+            }
+        }
+        let counts = self.counts
+        future.whenComplete { result in
+            switch result {
+            case .success(let channel): channel.closeFuture.whenComplete { _ in counts.connectionClosed(key) }
+            case .failure: counts.connectionClosed(key)
             }
         }
         return (handler, future)
@@ -134,6 +189,13 @@ package final class UpstreamConnectionPool {
 
 @available(*, unavailable)
 extension UpstreamConnectionPool: Sendable {}
+
+/// A request waiting for a connection to an upstream at its limit.
+protocol UpstreamConnectionWaiter: AnyObject {
+    /// A connection to the awaited upstream was released on this loop: it is the waiter's now
+    /// (it no longer waits).
+    func connectionAvailable(_ connection: UpstreamClientHandler)
+}
 
 /// One key's idle connections, newest last.
 private final class IdleList {

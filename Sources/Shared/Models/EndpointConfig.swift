@@ -22,6 +22,9 @@ public struct EndpointConfig: Sendable, Equatable, Codable {
     /// When requests are sent again; `nil` means ``RetryPolicy/defaults``.
     public var retry: RetryPolicy?
     public var rateLimit: RateLimitPolicy?
+    /// Connections and waiting requests per upstream and replica; `nil` means
+    /// ``UpstreamLimits/defaults``.
+    public var upstreamLimits: UpstreamLimits?
 
     public init(
         name: String,
@@ -37,7 +40,8 @@ public struct EndpointConfig: Sendable, Equatable, Codable {
         upstreams: [UpstreamConfig]? = nil,
         loadBalancing: LoadBalancing? = nil,
         retry: RetryPolicy? = nil,
-        rateLimit: RateLimitPolicy? = nil
+        rateLimit: RateLimitPolicy? = nil,
+        upstreamLimits: UpstreamLimits? = nil
     ) {
         self.name = name
         self.url = url
@@ -53,6 +57,7 @@ public struct EndpointConfig: Sendable, Equatable, Codable {
         self.loadBalancing = loadBalancing
         self.retry = retry
         self.rateLimit = rateLimit
+        self.upstreamLimits = upstreamLimits
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -67,6 +72,7 @@ public struct EndpointConfig: Sendable, Equatable, Codable {
         case loadBalancing = "load_balancing"
         case retry
         case rateLimit = "rate_limit"
+        case upstreamLimits = "upstream_limits"
     }
 
     /// Every key an endpoint may carry; anything else is an error.
@@ -104,7 +110,8 @@ public struct EndpointConfig: Sendable, Equatable, Codable {
             upstreams: upstreams,
             loadBalancing: try container.decodeIfPresent(LoadBalancing.self, forKey: .loadBalancing),
             retry: try container.decodeIfPresent(RetryPolicy.self, forKey: .retry),
-            rateLimit: try container.decodeIfPresent(RateLimitPolicy.self, forKey: .rateLimit))
+            rateLimit: try container.decodeIfPresent(RateLimitPolicy.self, forKey: .rateLimit),
+            upstreamLimits: try container.decodeIfPresent(UpstreamLimits.self, forKey: .upstreamLimits))
     }
 
     /// An endpoint with a pool writes `upstreams` instead of `url`; the sections added with pools
@@ -129,6 +136,7 @@ public struct EndpointConfig: Sendable, Equatable, Codable {
         try container.encodeIfPresent(loadBalancing, forKey: .loadBalancing)
         try container.encodeIfPresent(retry, forKey: .retry)
         try container.encodeIfPresent(rateLimit, forKey: .rateLimit)
+        try container.encodeIfPresent(upstreamLimits, forKey: .upstreamLimits)
     }
 }
 
@@ -210,7 +218,9 @@ extension EndpointConfig {
             loadBalancing: reader.enumeration("load_balancing", LoadBalancing.self),
             retry: reader.object("retry", allowedKeys: RetryPolicy.allowedKeys).map(RetryPolicy.read),
             rateLimit: reader.object("rate_limit", allowedKeys: RateLimitPolicy.allowedKeys).flatMap(
-                RateLimitPolicy.read)
+                RateLimitPolicy.read),
+            upstreamLimits: reader.object("upstream_limits", allowedKeys: UpstreamLimits.allowedKeys).map(
+                UpstreamLimits.read)
         )
         return reader.validationContext.issues.count == before ? config : nil
     }

@@ -140,7 +140,7 @@ struct EndpointEditor {
             authType: details.authType, disabled: details.disabled, healthCheckPath: details.healthCheckPath,
             timeout: details.timeout, circuitBreaker: details.circuitBreaker, healthCheck: details.healthCheck,
             upstreams: details.upstreams, loadBalancing: details.loadBalancing, retry: details.retry,
-            rateLimit: details.rateLimit)
+            rateLimit: details.rateLimit, upstreamLimits: details.upstreamLimits)
         change(&config)
         return try await client.fetch(
             EndpointRegistered.self, .PUT, path, body: try EndpointBody.encode(config), action: action,

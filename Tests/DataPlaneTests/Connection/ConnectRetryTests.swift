@@ -232,3 +232,75 @@ extension ProxyConnectionStateMachine.Action {
         return false
     }
 }
+
+/// Requests to an upstream at its `upstream_limits`.
+@Suite struct OverloadedUpstreamTests {
+    static let start = NIODeadline.uptimeNanoseconds(1_000_000_000)
+
+    func admitted(retries: Int) -> ProxyConnectionStateMachine {
+        ConnectRetryTests().admitted(.GET, retries: retries)
+    }
+
+    @Test func anOverloadedUpstreamIsRetriedLikeARefusedOneThenAnswered503WithoutBlamingIt() {
+        var machine = admitted(retries: 1)
+        guard case .retryConnect(.overloaded) = machine.upstreamConnectFailed(.overloaded, now: Self.start) else {
+            Issue.record("not retried")
+            return
+        }
+        guard case .respond(let local) = machine.upstreamConnectFailed(.overloaded, now: Self.start) else {
+            Issue.record("no answer")
+            return
+        }
+        #expect(local.response?.status == .serviceUnavailable)
+        #expect(local.response?.body.contains("Upstream overloaded") == true)
+        #expect(local.response?.reason == .upstreamOverloaded)
+        #expect(local.settle?.1 == .ignored)
+        #expect(local.upstreamError == nil)
+    }
+
+    @Test func aRequestWaitingForAConnectionGets504AtTheEndpointsTimeout() {
+        var machine = admitted(retries: 0)
+        machine.upstreamPending(now: Self.start)
+        #expect(machine.tick(now: Self.start + .seconds(29), clientReadsHeld: false).isNone)
+        guard case .respond(let local) = machine.tick(now: Self.start + .seconds(30), clientReadsHeld: false) else {
+            Issue.record("no answer at the timeout")
+            return
+        }
+        #expect(local.response?.status == .gatewayTimeout)
+    }
+
+    @Test func aConnectionAfterTheWaitStartsTheResponseTimeoutAfresh() {
+        var machine = admitted(retries: 0)
+        machine.upstreamPending(now: Self.start)
+        let attachedAt = Self.start + .seconds(20)
+        let attached = machine.upstreamAttached(reused: true, now: attachedAt)
+        #expect(attached)
+        _ = machine.received(
+            .part(.end(nil)), routes: ConnectRetryTests().routes, draining: false, now: attachedAt)
+        #expect(machine.tick(now: Self.start + .seconds(31), clientReadsHeld: false).isNone)
+    }
+}
+
+/// The replica's connection and waiting-request counts per upstream.
+@Suite struct UpstreamConnectionCountsTests {
+    let key = UpstreamConnectionPool.Key(host: "a", port: 80, tls: false)
+
+    @Test func connectionsAreCountedUpToTheLimitAndFreedWhenTheyClose() {
+        let counts = UpstreamConnectionCounts()
+        #expect(counts.reserveConnection(key, max: 2))
+        #expect(counts.reserveConnection(key, max: 2))
+        #expect(!counts.reserveConnection(key, max: 2))
+        counts.connectionClosed(key)
+        #expect(counts.reserveConnection(key, max: 2))
+        #expect(counts.count(key).open == 2)
+    }
+
+    @Test func waitingRequestsAreCountedUpToTheLimitAndTheTableForgetsIdleUpstreams() {
+        let counts = UpstreamConnectionCounts()
+        #expect(counts.reservePending(key, max: 1))
+        #expect(!counts.reservePending(key, max: 1))
+        counts.pendingEnded(key)
+        counts.pendingEnded(key)
+        #expect(counts.count(key).pending == 0 && counts.count(key).open == 0)
+    }
+}

@@ -45,7 +45,7 @@ extension SnapshotEndpoint {
     static func pool(
         _ name: String, _ upstreams: [UpstreamConfig], methods: [String] = ["GET", "POST"],
         balancing: LoadBalancing? = nil, retry: RetryPolicy? = nil, rateLimit: RateLimitPolicy? = nil,
-        timeout: Int = 30
+        limits: UpstreamLimits? = nil, timeout: Int = 30
     ) -> SnapshotEndpoint {
         // Normalised as validation writes them, or the replica's checksum of the snapshot differs.
         let upstreams = upstreams.map { upstream in
@@ -55,7 +55,7 @@ extension SnapshotEndpoint {
         return SnapshotEndpoint(
             config: EndpointConfig(
                 name: name, url: upstreams[0].url, methods: methods, timeout: timeout, upstreams: upstreams,
-                loadBalancing: balancing, retry: retry, rateLimit: rateLimit),
+                loadBalancing: balancing, retry: retry, rateLimit: rateLimit, upstreamLimits: limits),
             owner: .api, circuitBreaker: .defaults, healthCheck: .defaults, health: .unknown, status: .active)
     }
 }
