@@ -51,7 +51,7 @@ enum AdminAPISamples {
         loadBalancing: .leastRequest,
         retry: RetryPolicy(attempts: 2, on: ["503", "5xx"], budgetPercent: 25, minPerSecond: 5, perTryTimeout: 2.5),
         rateLimit: RateLimitPolicy(requestsPerSecond: 5, burst: 10, key: .header("x-api-key")),
-        upstreamLimits: UpstreamLimits(maxConnections: 100, maxPending: 10))
+        upstreamLimits: UpstreamLimits(maxConnections: 100, maxPending: 10), tunnelIdleTimeout: 120)
 
     static let tlsSettings = TLSSettings(
         certFile: "/tls/site.pem", keyFile: "/tls/site.key",
@@ -79,7 +79,8 @@ enum AdminAPISamples {
         healthCheckPath: "/health", owner: "api", health: "healthy", circuitBreaker: breakerOverride,
         healthCheck: healthOverride, upstreams: poolEndpointConfig.upstreams,
         loadBalancing: poolEndpointConfig.loadBalancing, retry: poolEndpointConfig.retry,
-        rateLimit: poolEndpointConfig.rateLimit, upstreamLimits: poolEndpointConfig.upstreamLimits)
+        rateLimit: poolEndpointConfig.rateLimit, upstreamLimits: poolEndpointConfig.upstreamLimits,
+        tunnelIdleTimeout: poolEndpointConfig.tunnelIdleTimeout)
 
     static let bareEndpointDetails = EndpointDetails(
         endpointId: "orders", url: "http://127.0.0.1:9000", name: "orders", methods: ["GET"], authType: "none",

@@ -35,6 +35,7 @@ package struct EndpointDetails: Codable, Sendable, Equatable {
     package var retry: RetryPolicy?
     package var rateLimit: RateLimitPolicy?
     package var upstreamLimits: UpstreamLimits?
+    package var tunnelIdleTimeout: Int?
 
     package init(
         endpointId: String, url: String, name: String, version: String? = nil, methods: [String], authType: String,
@@ -43,7 +44,7 @@ package struct EndpointDetails: Codable, Sendable, Equatable {
         healthCheckPath: String? = nil, owner: String, health: String, circuitBreaker: BreakerPolicyOverride? = nil,
         healthCheck: HealthCheckPolicyOverride? = nil, upstreams: [UpstreamConfig]? = nil,
         loadBalancing: LoadBalancing? = nil, retry: RetryPolicy? = nil, rateLimit: RateLimitPolicy? = nil,
-        upstreamLimits: UpstreamLimits? = nil
+        upstreamLimits: UpstreamLimits? = nil, tunnelIdleTimeout: Int? = nil
     ) {
         self.endpointId = endpointId
         self.url = url
@@ -69,6 +70,7 @@ package struct EndpointDetails: Codable, Sendable, Equatable {
         self.retry = retry
         self.rateLimit = rateLimit
         self.upstreamLimits = upstreamLimits
+        self.tunnelIdleTimeout = tunnelIdleTimeout
     }
 
     enum CodingKeys: String, CodingKey {
@@ -96,5 +98,6 @@ package struct EndpointDetails: Codable, Sendable, Equatable {
         case retry
         case rateLimit = "rate_limit"
         case upstreamLimits = "upstream_limits"
+        case tunnelIdleTimeout = "tunnel_idle_timeout"
     }
 }

@@ -13,7 +13,8 @@ extension EndpointDetails {
             healthCheckPath: record.config.healthCheckPath, owner: record.owner.rawValue, health: health.rawValue,
             circuitBreaker: record.config.circuitBreaker, healthCheck: record.config.healthCheck,
             upstreams: record.config.upstreams, loadBalancing: record.config.loadBalancing, retry: record.config.retry,
-            rateLimit: record.config.rateLimit, upstreamLimits: record.config.upstreamLimits)
+            rateLimit: record.config.rateLimit, upstreamLimits: record.config.upstreamLimits,
+            tunnelIdleTimeout: record.config.tunnelIdleTimeout)
     }
 
     /// `disabled` (config flag or operator), `inactive`, `unhealthy` (operator or probes), else `active`.

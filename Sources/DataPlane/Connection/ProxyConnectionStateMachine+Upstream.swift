@@ -61,6 +61,12 @@ extension ProxyConnectionStateMachine {
     ) -> Action {
         guard case .exchange(var exchange) = state, case .attached = exchange.upstream, !exchange.responseStarted
         else { return .none }
+        if head.status == .switchingProtocols, exchange.upgrade, exchange.requestEnded {
+            // Nothing more is read from either side as HTTP: the tunnel takes both connections.
+            state = .closing
+            dropQueue()
+            return .startTunnel(head, settle: exchange.ticket.map { ($0, .success) })
+        }
         if let problem = UpstreamResponseValidator.problem(head) {
             return upstreamFailed(.invalidResponse(problem), exchange, now: now)
         }

@@ -117,6 +117,9 @@ package struct ProxyConnectionStateMachine {
         case writeResponseHead(
             HTTPResponseHead, keepAlive: Bool, version: HTTPVersion, settle: (BreakerTicket, Outcome)?)
         case writeResponseBody(ByteBuffer)
+        /// The upstream switched protocols (101) for the client's upgrade: relay `head`, then
+        /// make both connections one byte tunnel; this machine's part is over.
+        case startTunnel(HTTPResponseHead, settle: (BreakerTicket, Outcome)?)
         /// The response is complete: write its end; `reuseUpstream` returns the connection to the
         /// pool, otherwise it is closed; the client connection stays open when `keepAlive`.
         case writeResponseEnd(HTTPHeaders?, reuseUpstream: Bool, keepAlive: Bool)
@@ -185,6 +188,8 @@ package struct ProxyConnectionStateMachine {
         package var responseDeadline: NIODeadline?
         package var bodyDeadline: NIODeadline?
         package var expectContinue = false
+        /// The client asked to switch protocols (`Upgrade`, see ``isUpgrade(_:)``).
+        package var upgrade = false
 
         /// Stands for bytes that never made a head (malformed, or too slow): answered, then closed.
         static let unparsed = Exchange(
@@ -206,6 +211,22 @@ package struct ProxyConnectionStateMachine {
     /// A request body up to this size is kept for sending again (``RetryPolicy/on``,
     /// ``RetryPolicy/perTryTimeout``).
     package static let maximumReplayBytes = 64 * 1024
+
+    /// Whether `head` asks to switch protocols over this connection (WebSocket and the like): a
+    /// `GET` of HTTP/1.1 with an `Upgrade` field that its `Connection` field names (RFC 9110
+    /// §7.8). HTTP/2 has no such upgrade.
+    package static func isUpgrade(_ head: HTTPRequestHead) -> Bool {
+        head.method == .GET && head.version == .http1_1 && asksToSwitchProtocols(head)
+    }
+
+    /// Whether `head` has an `Upgrade` field that its `Connection` field names, whatever its
+    /// method: NIO's decoder stops parsing after such a head.
+    static func asksToSwitchProtocols(_ head: HTTPRequestHead) -> Bool {
+        guard head.headers.contains(name: "upgrade") else { return false }
+        return head.headers.contains { name, value in
+            name.isHeaderName("connection") && value.containsHeaderToken { $0.isHeaderName("upgrade") }
+        }
+    }
 
     /// Whether sending a request of `method` twice has the effect of sending it once (RFC 9110).
     package static func isIdempotent(_ method: HTTPMethod) -> Bool {
@@ -360,9 +381,11 @@ extension ProxyConnectionStateMachine {
             state = .exchange(exchange)
             return respondAndClose(rejection.response, exchange, origin: .head(head, endpointID: nil))
         }
+        // After a head that asks to switch protocols the decoder reads nothing more as HTTP: the
+        // connection either becomes a tunnel or ends with the response.
         var exchange = Exchange(
             version: head.version, method: head.method,
-            keepAlive: head.isKeepAlive && !draining && !quiescing,
+            keepAlive: head.isKeepAlive && !draining && !quiescing && !Self.asksToSwitchProtocols(head),
             requestHasBody: framing.hasBody, upstream: .none)
         exchange.bodyDeadline = now + Self.amount(limits.bodyTimeout)
         switch RequestPlanner.plan(method: head.method, uri: head.uri, routes: routes) {
@@ -378,6 +401,7 @@ extension ProxyConnectionStateMachine {
             exchange.expectContinue = head.headers.contains { name, value in
                 name.isHeaderName("expect") && value.containsHeaderToken { $0.isHeaderName("100-continue") }
             }
+            exchange.upgrade = Self.isUpgrade(head)
             state = .exchange(exchange)
             return .admit(forward, head, framing)
         }
@@ -516,6 +540,13 @@ extension ProxyConnectionStateMachine {
             LocalResponse(
                 response: response, origin: origin, keepAlive: exchange.keepAlive, version: exchange.version,
                 closeUpstream: closeUpstream, settle: settle, upstreamError: upstreamError))
+    }
+
+    /// Forgets everything the client sent after the request in progress.
+    mutating func dropQueue() {
+        queue.removeAll()
+        queuedHeads = 0
+        queuedBytes = 0
     }
 
     /// Answers and ends the connection: the stream can no longer be trusted.

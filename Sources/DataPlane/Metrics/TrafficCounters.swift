@@ -10,6 +10,8 @@ package final class TrafficCounters {
     private var slots: [EndpointCounters?] = []
     /// Client connections open on this loop now.
     package var activeConnections = 0
+    /// Client connections of this loop that became byte tunnels (WebSocket) and are open now.
+    package var openTunnels = 0
     /// Responses by how the client came, indexed by ``ClientTransport/rawValue``.
     package var requestsByTransport = [Int](repeating: 0, count: ClientTransport.allCases.count)
 

@@ -78,12 +78,19 @@ package enum HeaderRewriter {
         package var requestID: String
         /// `X-Forwarded-Proto`: `https` when the client came over TLS, else `http`.
         package var forwardedProto: String
+        /// The request asks to switch protocols: its `Upgrade` field goes upstream, with
+        /// `Connection: upgrade`.
+        package var upgrade: Bool
 
-        package init(clientIP: String?, upstreamAuthority: String, requestID: String, forwardedProto: String = "http") {
+        package init(
+            clientIP: String?, upstreamAuthority: String, requestID: String, forwardedProto: String = "http",
+            upgrade: Bool = false
+        ) {
             self.clientIP = clientIP
             self.upstreamAuthority = upstreamAuthority
             self.requestID = requestID
             self.forwardedProto = forwardedProto
+            self.upgrade = upgrade
         }
     }
 
@@ -146,6 +153,10 @@ package enum HeaderRewriter {
         headers.append(("x-forwarded-proto", context.forwardedProto))
         if let clientHost { headers.append(("x-forwarded-host", clientHost)) }
         headers.append(("x-request-id", context.requestID))
+        if context.upgrade {
+            for (name, value) in client.headers where name.isHeaderName("upgrade") { headers.append((name, value)) }
+            headers.append(("connection", "upgrade"))
+        }
 
         switch framing {
         case .chunked:
@@ -189,8 +200,12 @@ package enum HeaderRewriter {
         }
         headers.append(("x-request-id", requestID))
         headers.append(("x-endpoint-id", endpointID))
-        // HTTP/2 has no connection header: a stream ends with its response.
-        if version.major < 2 {
+        if upstream.status == .switchingProtocols {
+            // The protocol switched to: what the client asked for, as the upstream confirms it.
+            for (name, value) in upstream.headers where name.isHeaderName("upgrade") { headers.append((name, value)) }
+            headers.append(("connection", "upgrade"))
+        } else if version.major < 2 {
+            // HTTP/2 has no connection header: a stream ends with its response.
             if !keepAlive {
                 headers.append(("connection", "close"))
             } else if version.minor == 0 {

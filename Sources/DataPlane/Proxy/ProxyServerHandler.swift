@@ -62,6 +62,9 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
     /// The upstream at its connection limit whose connection this request waits for (counted
     /// in the replica's pending requests), if any.
     private var waitingFor: UpstreamConnectionPool.Key?
+    /// Set once the upstream's 101 went to the client: the tunnel's idle timeout, until the
+    /// tunnel replaces this handler.
+    private var tunnelIdleSeconds: Int?
     /// The `RateLimit-*` (and, refused, `Retry-After`) fields of a rate-limited endpoint's
     /// response to the request in progress.
     private var rateLimitHeaders: [(String, String)]?
@@ -255,6 +258,9 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
         case .writeResponseHead(let head, let keepAlive, let version, let settle):
             if let (ticket, outcome) = settle { settleBreaker(ticket, outcome) }
             writeResponseHead(head, keepAlive: keepAlive, version: version, context: context)
+        case .startTunnel(let head, let settle):
+            if let (ticket, outcome) = settle { settleBreaker(ticket, outcome) }
+            startTunnel(head, context: context)
         case .writeResponseBody(let buffer):
             record.bytesOut += buffer.readableBytes
             context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
@@ -353,7 +359,8 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
             for: requestHead, framing: framing, target: forward.target(on: target.url),
             context: .init(
                 clientIP: clientIP, upstreamAuthority: target.authority, requestID: requestID,
-                forwardedProto: transport.forwardedProto))
+                forwardedProto: transport.forwardedProto,
+                upgrade: !transport.isStream && ProxyConnectionStateMachine.isUpgrade(requestHead)))
         self.upstreamHead = upstreamHead
         upstreamKey = target.key
         if queued.isEmpty {
@@ -601,6 +608,58 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
         context.write(wrapOutboundOut(.head(clientHead)), promise: nil)
     }
 
+    /// The upstream switched protocols: relay its 101; once the upstream's decoder has delivered
+    /// the end of that response, the connections become a tunnel (``switchToTunnel()``).
+    private func startTunnel(_ head: HTTPResponseHead, context: ChannelHandlerContext) {
+        guard upstream?.channel != nil else {
+            context.close(promise: nil)
+            return
+        }
+        writeResponseHead(head, keepAlive: true, version: .http1_1, context: context)
+        context.flush()
+        record.upstreamEnd = now
+        loop.requestsServed += 1
+        tunnelIdleSeconds = forward?.route.endpoint.config.tunnelIdleTimeout ?? EndpointConfig.defaultTunnelIdleTimeout
+        finishRequest()
+        recordCompleted(now: now)
+    }
+
+    /// Replaces the HTTP handlers of both connections with the two sides of a byte tunnel,
+    /// closed after the endpoint's `tunnel_idle_timeout` without a byte either way.
+    private func switchToTunnel() {
+        guard let context, let upstream, let upstreamChannel = upstream.channel, let idleSeconds = tunnelIdleSeconds
+        else {
+            context?.close(promise: nil)
+            return
+        }
+        self.upstream = nil
+        tunnelIdleSeconds = nil
+        let traffic = loop.traffic
+        traffic.openTunnels += 1
+        let (clientSide, upstreamSide) = TunnelHandler.pair { traffic.openTunnels -= 1 }
+        do {
+            let client = context.pipeline.syncOperations
+            let encoder = try client.handler(type: HTTPResponseEncoder.self)
+            let decoder = try client.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
+            try client.addHandler(IdleStateHandler(allTimeout: .seconds(Int64(idleSeconds))))
+            try client.addHandler(clientSide)
+            let server = upstreamChannel.pipeline.syncOperations
+            // Removal order matters: bytes a decoder holds go on to the next handler when it
+            // leaves, which must by then be the tunnel's side.
+            server.removeHandler(upstream, promise: nil)
+            try server.addHandler(upstreamSide)
+            server.removeHandler(try server.handler(type: HTTPRequestEncoder.self), promise: nil)
+            server.removeHandler(try server.handler(type: ByteToMessageHandler<HTTPResponseDecoder>.self), promise: nil)
+            client.removeHandler(context: context, promise: nil)
+            client.removeHandler(encoder, promise: nil)
+            client.removeHandler(decoder, promise: nil)
+        } catch {
+            logger.warning("cannot start a tunnel", metadata: ["error": "\(error)", "orch.request.id": "\(requestID)"])
+            upstreamChannel.close(promise: nil)
+            context.close(promise: nil)
+        }
+    }
+
     private func writeEnd(
         _ trailers: HTTPHeaders?, keepAlive: Bool, context: ChannelHandlerContext, now: NIODeadline? = nil
     ) {
@@ -674,6 +733,10 @@ extension ProxyServerHandler: UpstreamResponseReceiver {
         case .body(let buffer):
             run(machine.upstreamResponseBody(buffer))
         case .end(let trailers):
+            if tunnelIdleSeconds != nil {
+                switchToTunnel()
+                return
+            }
             run(machine.upstreamResponseEnd(trailers, upstreamKeepAlive: upstreamKeepAlive, now: now))
             processQueue()
         }
@@ -710,6 +773,9 @@ extension ProxyServerHandler: UpstreamResponseReceiver {
         }
     }
 }
+
+/// Removed from the pipeline when its connection becomes a tunnel.
+extension ProxyServerHandler: RemovableChannelHandler {}
 
 @available(*, unavailable)
 extension ProxyServerHandler: Sendable {}

@@ -37,6 +37,8 @@ package final class UpstreamClientHandler: ChannelDuplexHandler {
 
     /// Whether the connection can still carry a request.
     var isActive: Bool { context?.channel.isActive ?? false }
+    /// The connection's channel while the handler is in its pipeline.
+    var channel: (any Channel)? { context?.channel }
     var isWritable: Bool { context?.channel.isWritable ?? false }
 
     /// Leases the connection to a request.
@@ -119,6 +121,9 @@ package final class UpstreamClientHandler: ChannelDuplexHandler {
         }
     }
 }
+
+/// Removed from the pipeline when its connection becomes a tunnel.
+extension UpstreamClientHandler: RemovableChannelHandler {}
 
 @available(*, unavailable)
 extension UpstreamClientHandler: Sendable {}

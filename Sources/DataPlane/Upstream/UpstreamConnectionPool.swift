@@ -145,7 +145,9 @@ package final class UpstreamConnectionPool {
                 }
                 // Request heads are the client's parsed headers plus sanitized ones (see
                 // HeaderRewriter), so NIO's outbound header validation would only cost time.
-                try pipeline.addHTTPClientHandlers(enableOutboundHeaderValidation: false)
+                // Bytes after a 101 go on to the tunnel that replaces the decoder.
+                try pipeline.addHTTPClientHandlers(
+                    leftOverBytesStrategy: .forwardBytes, enableOutboundHeaderValidation: false)
                 try pipeline.addHandler(bound.value)
             }
         }

@@ -25,6 +25,11 @@ public struct EndpointConfig: Sendable, Equatable, Codable {
     /// Connections and waiting requests per upstream and replica; `nil` means
     /// ``UpstreamLimits/defaults``.
     public var upstreamLimits: UpstreamLimits?
+    /// Seconds a WebSocket (or other upgraded) tunnel may carry no byte either way before it is
+    /// closed; `nil` means ``defaultTunnelIdleTimeout``.
+    public var tunnelIdleTimeout: Int?
+
+    public static let defaultTunnelIdleTimeout = 300
 
     public init(
         name: String,
@@ -41,7 +46,8 @@ public struct EndpointConfig: Sendable, Equatable, Codable {
         loadBalancing: LoadBalancing? = nil,
         retry: RetryPolicy? = nil,
         rateLimit: RateLimitPolicy? = nil,
-        upstreamLimits: UpstreamLimits? = nil
+        upstreamLimits: UpstreamLimits? = nil,
+        tunnelIdleTimeout: Int? = nil
     ) {
         self.name = name
         self.url = url
@@ -58,6 +64,7 @@ public struct EndpointConfig: Sendable, Equatable, Codable {
         self.retry = retry
         self.rateLimit = rateLimit
         self.upstreamLimits = upstreamLimits
+        self.tunnelIdleTimeout = tunnelIdleTimeout
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -73,6 +80,7 @@ public struct EndpointConfig: Sendable, Equatable, Codable {
         case retry
         case rateLimit = "rate_limit"
         case upstreamLimits = "upstream_limits"
+        case tunnelIdleTimeout = "tunnel_idle_timeout"
     }
 
     /// Every key an endpoint may carry; anything else is an error.
@@ -111,7 +119,8 @@ public struct EndpointConfig: Sendable, Equatable, Codable {
             loadBalancing: try container.decodeIfPresent(LoadBalancing.self, forKey: .loadBalancing),
             retry: try container.decodeIfPresent(RetryPolicy.self, forKey: .retry),
             rateLimit: try container.decodeIfPresent(RateLimitPolicy.self, forKey: .rateLimit),
-            upstreamLimits: try container.decodeIfPresent(UpstreamLimits.self, forKey: .upstreamLimits))
+            upstreamLimits: try container.decodeIfPresent(UpstreamLimits.self, forKey: .upstreamLimits),
+            tunnelIdleTimeout: try container.decodeIfPresent(Int.self, forKey: .tunnelIdleTimeout))
     }
 
     /// An endpoint with a pool writes `upstreams` instead of `url`; the sections added with pools
@@ -137,6 +146,7 @@ public struct EndpointConfig: Sendable, Equatable, Codable {
         try container.encodeIfPresent(retry, forKey: .retry)
         try container.encodeIfPresent(rateLimit, forKey: .rateLimit)
         try container.encodeIfPresent(upstreamLimits, forKey: .upstreamLimits)
+        try container.encodeIfPresent(tunnelIdleTimeout, forKey: .tunnelIdleTimeout)
     }
 }
 
@@ -220,7 +230,8 @@ extension EndpointConfig {
             rateLimit: reader.object("rate_limit", allowedKeys: RateLimitPolicy.allowedKeys).flatMap(
                 RateLimitPolicy.read),
             upstreamLimits: reader.object("upstream_limits", allowedKeys: UpstreamLimits.allowedKeys).map(
-                UpstreamLimits.read)
+                UpstreamLimits.read),
+            tunnelIdleTimeout: reader.integer("tunnel_idle_timeout", in: 1...86_400)
         )
         return reader.validationContext.issues.count == before ? config : nil
     }

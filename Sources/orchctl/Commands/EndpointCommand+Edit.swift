@@ -140,7 +140,8 @@ struct EndpointEditor {
             authType: details.authType, disabled: details.disabled, healthCheckPath: details.healthCheckPath,
             timeout: details.timeout, circuitBreaker: details.circuitBreaker, healthCheck: details.healthCheck,
             upstreams: details.upstreams, loadBalancing: details.loadBalancing, retry: details.retry,
-            rateLimit: details.rateLimit, upstreamLimits: details.upstreamLimits)
+            rateLimit: details.rateLimit, upstreamLimits: details.upstreamLimits,
+            tunnelIdleTimeout: details.tunnelIdleTimeout)
         change(&config)
         return try await client.fetch(
             EndpointRegistered.self, .PUT, path, body: try EndpointBody.encode(config), action: action,
