@@ -5,10 +5,11 @@
 # RSS while it streams a 1 GiB download and a 1 GiB upload. Cases: 1k and 1m (response bodies),
 # conn1000 (1 KiB with 1000 connections), post16k (16 KiB request bodies), routes10k (a table of
 # 10,000 endpoints, requests spread over them), https (1 KiB from an upstream that serves TLS),
-# tls1k (1 KiB to clients over TLS, kept alive) and tlsnew (a new TLS connection per request).
+# tls1k (1 KiB to clients over TLS, kept alive), tlsnew (a new TLS connection per request) and
+# pool2 (1 KiB from a pool of two upstreams, round robin).
 # Documented in docs/developer-guide/benchmarks.md.
 #
-# Usage: bench/proxy.sh [--cases "1k 1m conn1000 post16k routes10k https tls1k tlsnew"|all]
+# Usage: bench/proxy.sh [--cases "1k 1m conn1000 post16k routes10k https tls1k tlsnew pool2"|all]
 #                       [--replicas N] [--event-loops N]
 #                       [--duration SECONDS] [--warmup SECONDS] [--connections N] [--threads N]
 #                       [--skip-build] [--bin-dir DIR] [--skip-memory] [--keep]
@@ -18,7 +19,7 @@ DURATION=10
 WARMUP=2
 CONNECTIONS=64
 THREADS=2
-ALL_CASES="1k 1m conn1000 post16k routes10k https tls1k tlsnew"
+ALL_CASES="1k 1m conn1000 post16k routes10k https tls1k tlsnew pool2"
 ROUTES=10000
 CASES="1k 1m"
 BUILD=1
@@ -119,7 +120,7 @@ wait_for() { # URL [seconds]  (https URLs: the run's own certificate, not verifi
 
 for name in UPSTREAM_PORT SINK_PORT NGINX_PORT NGINX_ROUTES_PORT HAPROXY_PORT HAPROXY_ROUTES_PORT ORCH_PORT ADMIN_PORT \
     ORCH_ROUTES_PORT ADMIN_ROUTES_PORT UPSTREAM_TLS_PORT NGINX_TLS_PORT HAPROXY_TLS_PORT ORCH_EDGE_PORT \
-    NGINX_EDGE_PORT HAPROXY_EDGE_PORT; do
+    NGINX_EDGE_PORT HAPROXY_EDGE_PORT UPSTREAM2_PORT NGINX_POOL_PORT HAPROXY_POOL_PORT; do
     free_port "$name"
 done
 
@@ -155,6 +156,8 @@ fi
     open_file_cache max=100;
     server {
         listen 127.0.0.1:$UPSTREAM_PORT;
+        # pool2: the same files on a second port, the pool's second upstream.
+        listen 127.0.0.1:$UPSTREAM2_PORT;
 $(any_tls && cat <<TLS
         # https: the same files over TLS 1.3, one cipher suite for every client (without it
         # OpenSSL's clients would pick AES-256-GCM and BoringSSL's AES-128-GCM).
@@ -233,6 +236,22 @@ CONF
     }
 CONF
     fi
+    if has_case pool2; then
+        cat <<CONF
+    upstream backend_pool {
+        server 127.0.0.1:$UPSTREAM_PORT;
+        server 127.0.0.1:$UPSTREAM2_PORT;
+        keepalive 1024;
+        keepalive_requests 1000000;
+    }
+    server {
+        listen 127.0.0.1:$NGINX_POOL_PORT;
+        location / {
+            proxy_pass http://backend_pool;
+        }
+    }
+CONF
+    fi
     if has_case routes10k; then
         # One prefix location per endpoint, as a generated config would have them: nginx finds
         # the longest matching prefix in its static location tree, built once at start.
@@ -276,6 +295,17 @@ if edge_tls; then
 frontend edge
     bind 127.0.0.1:$HAPROXY_EDGE_PORT ssl crt $WORK/tls/combined.pem ssl-min-ver TLSv1.3 ciphersuites TLS_AES_128_GCM_SHA256
     default_backend upstream
+CONF
+fi
+if has_case pool2; then
+    cat >>"$WORK/haproxy.cfg" <<CONF
+frontend pool
+    bind 127.0.0.1:$HAPROXY_POOL_PORT
+    default_backend upstream_pool
+backend upstream_pool
+    balance roundrobin
+    server a 127.0.0.1:$UPSTREAM_PORT
+    server b 127.0.0.1:$UPSTREAM2_PORT
 CONF
 fi
 if has_case routes10k; then
@@ -375,6 +405,16 @@ if has_case https; then
     cat >>"$WORK/orch/config.yaml" <<CONF
   - name: tls
     url: https://127.0.0.1:$UPSTREAM_TLS_PORT/
+    methods: [GET, HEAD]
+    timeout: 300
+CONF
+fi
+if has_case pool2; then
+    cat >>"$WORK/orch/config.yaml" <<CONF
+  - name: pool
+    upstreams:
+      - url: http://127.0.0.1:$UPSTREAM_PORT/
+      - url: http://127.0.0.1:$UPSTREAM2_PORT/
     methods: [GET, HEAD]
     timeout: 300
 CONF
@@ -588,6 +628,14 @@ plan() { # CASE TARGET
             # tlsnew: the client closes after each response, so every request is a new TCP
             # connection and a full TLS handshake (wrk does not resume sessions).
             if [ "$1" = tlsnew ]; then WRK_OPTS=(-H "Connection: close"); fi
+            ;;
+        pool2)
+            case $2 in
+                upstream) URL="$base/1k" ;;
+                nginx) URL="http://127.0.0.1:$NGINX_POOL_PORT/1k" ;;
+                haproxy) URL="http://127.0.0.1:$HAPROXY_POOL_PORT/1k" ;;
+                orchestrator) URL="http://127.0.0.1:$ORCH_PORT/orchestrator/pool/1k" ;;
+            esac
             ;;
         routes10k)
             WRK_OPTS=(-s "$WORK/routes.lua") WRK_ARGS=(-- /orchestrator "$ROUTES")
