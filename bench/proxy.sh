@@ -412,9 +412,10 @@ fi
 if has_case pool2; then
     cat >>"$WORK/orch/config.yaml" <<CONF
   - name: pool
+    # The first upstream's URL is the endpoint's own, unique among endpoints: bench has the other.
     upstreams:
-      - url: http://127.0.0.1:$UPSTREAM_PORT/
       - url: http://127.0.0.1:$UPSTREAM2_PORT/
+      - url: http://127.0.0.1:$UPSTREAM_PORT/
     methods: [GET, HEAD]
     timeout: 300
 CONF

@@ -29,10 +29,11 @@ package final class UpstreamConnectionCounts: Sendable {
     /// Asks every pool but `requester` to close its idle connections to `key`: a request waits for
     /// one, and idle connections on other loops would hold the limit until they expire.
     func shedIdle(_ key: UpstreamConnectionPool.Key, except requester: UpstreamConnectionPool) {
+        let requester = ObjectIdentifier(requester)
         for bound in pools.withLockedValue({ $0 }) {
             bound.eventLoop.execute {
                 let pool = bound.value
-                if pool !== requester { pool.closeIdle(key) }
+                if ObjectIdentifier(pool) != requester { pool.closeIdle(key) }
             }
         }
     }
