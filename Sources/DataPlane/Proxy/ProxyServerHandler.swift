@@ -354,7 +354,8 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
         }
         upstreamIndex = index
         triedUpstreams.insert(index)
-        let target = upstreams.targets[index]
+        // Validated snapshots have parsed URLs only; the route's own URL stands in otherwise.
+        let target = index < upstreams.targets.count ? upstreams.targets[index] : UpstreamTarget(forward.route.url)
         let upstreamHead = HeaderRewriter.upstreamHead(
             for: requestHead, framing: framing, target: forward.target(on: target.url),
             context: .init(
