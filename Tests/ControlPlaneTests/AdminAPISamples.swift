@@ -51,7 +51,8 @@ enum AdminAPISamples {
         loadBalancing: .leastRequest,
         retry: RetryPolicy(attempts: 2, on: ["503", "5xx"], budgetPercent: 25, minPerSecond: 5, perTryTimeout: 2.5),
         rateLimit: RateLimitPolicy(requestsPerSecond: 5, burst: 10, key: .header("x-api-key")),
-        upstreamLimits: UpstreamLimits(maxConnections: 100, maxPending: 10), tunnelIdleTimeout: 120)
+        upstreamLimits: UpstreamLimits(maxConnections: 100, maxPending: 10), tunnelIdleTimeout: 120,
+        slowStart: 30)
 
     static let tlsSettings = TLSSettings(
         certFile: "/tls/site.pem", keyFile: "/tls/site.key",
@@ -80,7 +81,7 @@ enum AdminAPISamples {
         healthCheck: healthOverride, upstreams: poolEndpointConfig.upstreams,
         loadBalancing: poolEndpointConfig.loadBalancing, retry: poolEndpointConfig.retry,
         rateLimit: poolEndpointConfig.rateLimit, upstreamLimits: poolEndpointConfig.upstreamLimits,
-        tunnelIdleTimeout: poolEndpointConfig.tunnelIdleTimeout)
+        tunnelIdleTimeout: poolEndpointConfig.tunnelIdleTimeout, slowStart: poolEndpointConfig.slowStart)
 
     static let bareEndpointDetails = EndpointDetails(
         endpointId: "orders", url: "http://127.0.0.1:9000", name: "orders", methods: ["GET"], authType: "none",

@@ -87,8 +87,8 @@ import Testing
                 "\(path):4: endpoints[0].timeout: must be between 1 and 300, not 0",
                 "\(path):6: endpoints[1].url: scheme must be http or https, not 'ftp'",
                 "\(path):7: endpoints[1].colour: unknown key (allowed: auth_type, circuit_breaker, disabled,"
-                    + " health_check, health_check_path, load_balancing, methods, name, rate_limit, retry, timeout,"
-                    + " tunnel_idle_timeout, upstream_limits, upstreams, url, version)",
+                    + " health_check, health_check_path, load_balancing, methods, name, rate_limit, retry,"
+                    + " slow_start, timeout, tunnel_idle_timeout, upstream_limits, upstreams, url, version)",
             ], "\(result)")
         #expect(result.stderr == "orchctl: \(path) is not valid: 3 errors\n")
 

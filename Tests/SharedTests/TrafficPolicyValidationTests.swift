@@ -89,6 +89,8 @@ import Testing
         (#""retry": {"on": 503}"#, "retry.on"),
         (#""retry": {"per_try_timeout": 0}"#, "retry.per_try_timeout"),
         (#""tunnel_idle_timeout": 0"#, "tunnel_idle_timeout"),
+        (#""slow_start": -1"#, "slow_start"),
+        (#""slow_start": 3601"#, "slow_start"),
         (#""upstream_limits": {"max_connections": 0}"#, "upstream_limits.max_connections"),
         (#""upstream_limits": {"max_pending": -1}"#, "upstream_limits.max_pending"),
         (#""upstream_limits": {"connections": 5}"#, "upstream_limits.connections"),

@@ -36,6 +36,7 @@ package struct EndpointDetails: Codable, Sendable, Equatable {
     package var rateLimit: RateLimitPolicy?
     package var upstreamLimits: UpstreamLimits?
     package var tunnelIdleTimeout: Int?
+    package var slowStart: Double?
 
     package init(
         endpointId: String, url: String, name: String, version: String? = nil, methods: [String], authType: String,
@@ -44,7 +45,8 @@ package struct EndpointDetails: Codable, Sendable, Equatable {
         healthCheckPath: String? = nil, owner: String, health: String, circuitBreaker: BreakerPolicyOverride? = nil,
         healthCheck: HealthCheckPolicyOverride? = nil, upstreams: [UpstreamConfig]? = nil,
         loadBalancing: LoadBalancing? = nil, retry: RetryPolicy? = nil, rateLimit: RateLimitPolicy? = nil,
-        upstreamLimits: UpstreamLimits? = nil, tunnelIdleTimeout: Int? = nil
+        upstreamLimits: UpstreamLimits? = nil, tunnelIdleTimeout: Int? = nil,
+        slowStart: Double? = nil
     ) {
         self.endpointId = endpointId
         self.url = url
@@ -71,6 +73,7 @@ package struct EndpointDetails: Codable, Sendable, Equatable {
         self.rateLimit = rateLimit
         self.upstreamLimits = upstreamLimits
         self.tunnelIdleTimeout = tunnelIdleTimeout
+        self.slowStart = slowStart
     }
 
     enum CodingKeys: String, CodingKey {
@@ -99,5 +102,6 @@ package struct EndpointDetails: Codable, Sendable, Equatable {
         case rateLimit = "rate_limit"
         case upstreamLimits = "upstream_limits"
         case tunnelIdleTimeout = "tunnel_idle_timeout"
+        case slowStart = "slow_start"
     }
 }

@@ -14,7 +14,7 @@ extension EndpointDetails {
             circuitBreaker: record.config.circuitBreaker, healthCheck: record.config.healthCheck,
             upstreams: record.config.upstreams, loadBalancing: record.config.loadBalancing, retry: record.config.retry,
             rateLimit: record.config.rateLimit, upstreamLimits: record.config.upstreamLimits,
-            tunnelIdleTimeout: record.config.tunnelIdleTimeout)
+            tunnelIdleTimeout: record.config.tunnelIdleTimeout, slowStart: record.config.slowStart)
     }
 
     /// `disabled` (config flag or operator), `inactive`, `unhealthy` (operator or probes), else `active`.

@@ -12,6 +12,8 @@ package final class EndpointUpstreams: Sendable {
     package let retry: RetryPolicy
     /// What the retry policy retries besides refused connections, parsed once.
     package let retryPlan: ProxyConnectionStateMachine.RetryPlan
+    /// How long an upstream back in the rotation takes to get its whole weight.
+    package let slowStart: Duration
     /// Connections and waiting requests per upstream and replica.
     package let limits: UpstreamLimits
     /// The endpoint's rate limit, when it has one.
@@ -34,13 +36,15 @@ package final class EndpointUpstreams: Sendable {
             perTryTimeout: retry.perTryTimeout.map { .nanoseconds(Int64(($0 * 1e9).rounded())) })
         self.rateLimiter = config.rateLimit.map(EndpointRateLimiter.init)
         self.limits = config.upstreamLimits ?? .defaults
+        self.slowStart = .milliseconds(Int64(((config.slowStart ?? 0) * 1000).rounded()))
     }
 
     /// `previous` when `config` has the same pool and policies, else a new one.
     static func reusing(_ previous: EndpointUpstreams?, for config: EndpointConfig) -> EndpointUpstreams {
         if let previous, previous.pool == config.upstreamPool, previous.policy == (config.loadBalancing ?? .roundRobin),
             previous.retry == config.retryPolicy, previous.rateLimiter?.policy == config.rateLimit,
-            previous.limits == config.upstreamLimits ?? .defaults
+            previous.limits == config.upstreamLimits ?? .defaults,
+            previous.slowStart == .milliseconds(Int64(((config.slowStart ?? 0) * 1000).rounded()))
         {
             return previous
         }

@@ -28,6 +28,9 @@ public struct EndpointConfig: Sendable, Equatable, Codable {
     /// Seconds a WebSocket (or other upgraded) tunnel may carry no byte either way before it is
     /// closed; `nil` means ``defaultTunnelIdleTimeout``.
     public var tunnelIdleTimeout: Int?
+    /// Seconds over which an upstream of the pool that comes back into the rotation ramps from a
+    /// tenth of its weight to all of it; `nil` or 0: at once.
+    public var slowStart: Double?
 
     public static let defaultTunnelIdleTimeout = 300
 
@@ -47,7 +50,8 @@ public struct EndpointConfig: Sendable, Equatable, Codable {
         retry: RetryPolicy? = nil,
         rateLimit: RateLimitPolicy? = nil,
         upstreamLimits: UpstreamLimits? = nil,
-        tunnelIdleTimeout: Int? = nil
+        tunnelIdleTimeout: Int? = nil,
+        slowStart: Double? = nil
     ) {
         self.name = name
         self.url = url
@@ -65,6 +69,7 @@ public struct EndpointConfig: Sendable, Equatable, Codable {
         self.rateLimit = rateLimit
         self.upstreamLimits = upstreamLimits
         self.tunnelIdleTimeout = tunnelIdleTimeout
+        self.slowStart = slowStart
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -81,6 +86,7 @@ public struct EndpointConfig: Sendable, Equatable, Codable {
         case rateLimit = "rate_limit"
         case upstreamLimits = "upstream_limits"
         case tunnelIdleTimeout = "tunnel_idle_timeout"
+        case slowStart = "slow_start"
     }
 
     /// Every key an endpoint may carry; anything else is an error.
@@ -120,7 +126,8 @@ public struct EndpointConfig: Sendable, Equatable, Codable {
             retry: try container.decodeIfPresent(RetryPolicy.self, forKey: .retry),
             rateLimit: try container.decodeIfPresent(RateLimitPolicy.self, forKey: .rateLimit),
             upstreamLimits: try container.decodeIfPresent(UpstreamLimits.self, forKey: .upstreamLimits),
-            tunnelIdleTimeout: try container.decodeIfPresent(Int.self, forKey: .tunnelIdleTimeout))
+            tunnelIdleTimeout: try container.decodeIfPresent(Int.self, forKey: .tunnelIdleTimeout),
+            slowStart: try container.decodeIfPresent(Double.self, forKey: .slowStart))
     }
 
     /// An endpoint with a pool writes `upstreams` instead of `url`; the sections added with pools
@@ -147,6 +154,7 @@ public struct EndpointConfig: Sendable, Equatable, Codable {
         try container.encodeIfPresent(rateLimit, forKey: .rateLimit)
         try container.encodeIfPresent(upstreamLimits, forKey: .upstreamLimits)
         try container.encodeIfPresent(tunnelIdleTimeout, forKey: .tunnelIdleTimeout)
+        try container.encodeIfPresent(slowStart, forKey: .slowStart)
     }
 }
 
@@ -231,7 +239,8 @@ extension EndpointConfig {
                 RateLimitPolicy.read),
             upstreamLimits: reader.object("upstream_limits", allowedKeys: UpstreamLimits.allowedKeys).map(
                 UpstreamLimits.read),
-            tunnelIdleTimeout: reader.integer("tunnel_idle_timeout", in: 1...86_400)
+            tunnelIdleTimeout: reader.integer("tunnel_idle_timeout", in: 1...86_400),
+            slowStart: reader.number("slow_start", in: 0...3600)
         )
         return reader.validationContext.issues.count == before ? config : nil
     }

@@ -141,7 +141,7 @@ struct EndpointEditor {
             timeout: details.timeout, circuitBreaker: details.circuitBreaker, healthCheck: details.healthCheck,
             upstreams: details.upstreams, loadBalancing: details.loadBalancing, retry: details.retry,
             rateLimit: details.rateLimit, upstreamLimits: details.upstreamLimits,
-            tunnelIdleTimeout: details.tunnelIdleTimeout)
+            tunnelIdleTimeout: details.tunnelIdleTimeout, slowStart: details.slowStart)
         change(&config)
         return try await client.fetch(
             EndpointRegistered.self, .PUT, path, body: try EndpointBody.encode(config), action: action,

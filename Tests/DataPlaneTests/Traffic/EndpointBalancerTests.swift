@@ -10,10 +10,11 @@ import Testing
 
     func at(_ seconds: Double) -> ContinuousClock.Instant { start.advanced(by: .milliseconds(Int64(seconds * 1000))) }
 
-    static func upstreams(_ urls: [String], retry: RetryPolicy? = nil) -> EndpointUpstreams {
+    static func upstreams(_ urls: [String], retry: RetryPolicy? = nil, slowStart: Double? = nil) -> EndpointUpstreams {
         EndpointUpstreams(
             EndpointConfig(
-                name: "svc", url: urls[0], upstreams: urls.map { UpstreamConfig(url: $0) }, retry: retry))
+                name: "svc", url: urls[0], upstreams: urls.map { UpstreamConfig(url: $0) }, retry: retry,
+                slowStart: slowStart))
     }
 
     func picks(_ balancer: EndpointBalancer, _ count: Int, at time: Double) -> [Int] {
@@ -61,5 +62,22 @@ import Testing
         #expect(balancer.mayRetry(now: now))
         #expect(!balancer.mayRetry(now: now))
         #expect(balancer.retriesRefused == 1)
+    }
+
+    @Test func anUpstreamBackInTheRotationRampsUpOverSlowStart() {
+        let balancer = EndpointBalancer(
+            upstreams: Self.upstreams(["http://a/", "http://b/"], slowStart: 10), previous: nil)
+        balancer.refused(0, now: at(0))
+        // Back at 1 s: a tenth of its weight at first, all of it 10 s later.
+        let early = picks(balancer, 110, at: 1.0).filter { $0 == 0 }.count
+        #expect((5...15).contains(early), "\(early) of 110")
+        let late = picks(balancer, 100, at: 11.5).filter { $0 == 0 }.count
+        #expect((45...55).contains(late), "\(late) of 100")
+    }
+
+    @Test func withoutSlowStartAnUpstreamGetsItsWholeShareAtOnce() {
+        let balancer = EndpointBalancer(upstreams: Self.upstreams(["http://a/", "http://b/"]), previous: nil)
+        balancer.refused(0, now: at(0))
+        #expect(picks(balancer, 100, at: 1.0).filter { $0 == 0 }.count == 50)
     }
 }
