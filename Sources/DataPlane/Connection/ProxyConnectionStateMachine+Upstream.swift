@@ -71,12 +71,7 @@ extension ProxyConnectionStateMachine {
             return upstreamFailed(.invalidResponse(problem), exchange, now: now)
         }
         if mayRetry, exchange.mayResend, exchange.retryPlan.statuses.contains(Int(head.status.code)) {
-            exchange.retriesLeft -= 1
-            exchange.upstream = .connecting
-            exchange.responseDeadline = nil
-            exchange.tryDeadline = nil
-            state = .exchange(exchange)
-            return .retryResponse(head: head)
+            return resend(exchange, instead: head)
         }
         exchange.responseStarted = true
         exchange.responseDeadline = nil
@@ -143,6 +138,18 @@ extension ProxyConnectionStateMachine {
         return upstreamFailed(.closed(reason), exchange, now: now)
     }
 
+    /// The try's answer (`head`, or none in time) is dropped: the request goes to another
+    /// upstream, one retry fewer left.
+    private mutating func resend(_ exchange: Exchange, instead head: HTTPResponseHead?) -> Action {
+        var exchange = exchange
+        exchange.retriesLeft -= 1
+        exchange.upstream = .connecting
+        exchange.responseDeadline = nil
+        exchange.tryDeadline = nil
+        state = .exchange(exchange)
+        return .retryResponse(head: head)
+    }
+
     /// Whether the request in progress may be sent again (for tests and the fuzz invariants).
     package var exchangeRetried: Bool {
         if case .exchange(let exchange) = state { return exchange.retried }
@@ -203,18 +210,13 @@ extension ProxyConnectionStateMachine {
             }
             let exchange = Exchange.unparsed
             return respondAndCloseOnTimeout(exchange, origin: .unparsed)
-        case .exchange(var exchange):
+        case .exchange(let exchange):
             if let deadline = exchange.responseDeadline, now >= deadline, !exchange.responseStarted {
                 return upstreamFailed(.timeout, exchange, now: now)
             }
             if let deadline = exchange.tryDeadline, now >= deadline, !exchange.responseStarted {
                 guard exchange.mayResend else { return upstreamFailed(.timeout, exchange, now: now) }
-                exchange.retriesLeft -= 1
-                exchange.upstream = .connecting
-                exchange.responseDeadline = nil
-                exchange.tryDeadline = nil
-                state = .exchange(exchange)
-                return .retryResponse(head: nil)
+                return resend(exchange, instead: nil)
             }
             if !exchange.requestEnded, !clientReadsHeld, let deadline = exchange.bodyDeadline, now >= deadline {
                 if exchange.responseStarted { return timedOutClosing() }

@@ -46,13 +46,7 @@ package final class UpstreamConnectionCounts: Sendable {
 
     /// Counts a new connection to `key` when fewer than `max` are open; `false` otherwise.
     package func reserveConnection(_ key: UpstreamConnectionPool.Key, max: Int) -> Bool {
-        counts.withLockedValue { counts in
-            var count = counts[key, default: Count()]
-            guard count.open < max else { return false }
-            count.open += 1
-            counts[key] = count
-            return true
-        }
+        reserve(\.open, of: key, max: max)
     }
 
     /// A connection counted by ``reserveConnection(_:max:)`` closed (or never opened).
@@ -63,12 +57,18 @@ package final class UpstreamConnectionCounts: Sendable {
     /// Counts a request waiting for a connection to `key` when fewer than `max` wait; `false`
     /// otherwise.
     package func reservePending(_ key: UpstreamConnectionPool.Key, max: Int) -> Bool {
+        guard reserve(\.pending, of: key, max: max) else { return false }
+        pendingTotal.add(1, ordering: .relaxed)
+        return true
+    }
+
+    /// Adds one to `field` of `key`'s count when it is below `max`.
+    private func reserve(_ field: WritableKeyPath<Count, Int>, of key: UpstreamConnectionPool.Key, max: Int) -> Bool {
         counts.withLockedValue { counts in
             var count = counts[key, default: Count()]
-            guard count.pending < max else { return false }
-            count.pending += 1
+            guard count[keyPath: field] < max else { return false }
+            count[keyPath: field] += 1
             counts[key] = count
-            pendingTotal.add(1, ordering: .relaxed)
             return true
         }
     }

@@ -47,22 +47,21 @@ import Testing
         #expect(local.upstreamError == .connect)
     }
 
-    @Test func noRetriesMeansTheFirstRefusalIsA502() {
-        var machine = admitted(.GET, retries: 0)
-        guard case .respond(let local) = machine.upstreamConnectFailed(.connect, now: Self.start) else {
-            Issue.record("retried without retries")
+    /// A refusal without retries left, and a connect timeout (it used the endpoint's whole
+    /// timeout), are answered at once.
+    @Test(arguments: [
+        (0, ProxyConnectionStateMachine.UpstreamFailure.connect, HTTPResponseStatus.badGateway),
+        (1, .timeout, .gatewayTimeout),
+    ])
+    func aFailureThatIsNotRetriedIsAnsweredAtOnce(
+        retries: Int, failure: ProxyConnectionStateMachine.UpstreamFailure, status: HTTPResponseStatus
+    ) {
+        var machine = admitted(.GET, retries: retries)
+        guard case .respond(let local) = machine.upstreamConnectFailed(failure, now: Self.start) else {
+            Issue.record("retried")
             return
         }
-        #expect(local.response?.status == .badGateway)
-    }
-
-    @Test func aConnectTimeoutIsNotRetried() {
-        var machine = admitted(.GET, retries: 1)
-        guard case .respond(let local) = machine.upstreamConnectFailed(.timeout, now: Self.start) else {
-            Issue.record("a timeout was retried")
-            return
-        }
-        #expect(local.response?.status == .gatewayTimeout)
+        #expect(local.response?.status == status)
     }
 
     @Test func aRetryTheBudgetRefusesAnswersWithTheOriginalFailure() {
