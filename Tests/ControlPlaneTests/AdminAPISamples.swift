@@ -50,7 +50,7 @@ enum AdminAPISamples {
         upstreams: [.init(url: "http://127.0.0.1:9001/", weight: 3), .init(url: "http://127.0.0.1:9002/")],
         loadBalancing: .leastRequest,
         retry: RetryPolicy(attempts: 2, on: ["503", "5xx"], budgetPercent: 25, minPerSecond: 5, perTryTimeout: 2.5),
-        rateLimit: RateLimitPolicy(requestsPerSecond: 5, burst: 10, key: .header("x-api-key")),
+        rateLimit: RateLimitPolicy(requestsPerSecond: 5, burst: 10, key: .header("x-api-key"), scope: .gateway),
         upstreamLimits: UpstreamLimits(maxConnections: 100, maxPending: 10), tunnelIdleTimeout: 120,
         slowStart: 30)
 

@@ -46,3 +46,32 @@ import Testing
         #expect(details.upstreams?.count == 2)
     }
 }
+
+/// The control plane tells its replicas how many they are, for rate limits the gateway shares.
+@Suite(.endToEnd) struct ReplicaCountAnnouncementTests {
+    @Test func everyReplicaHearsTheCountOnEachConnectAndDisconnect() async throws {
+        let gateway = try await ControlPlaneHarness.start(config: nil)
+        defer { gateway.stop() }
+        _ = try await gateway.admin(
+            .POST, "/registry/endpoints", json: #"{"name": "svc", "url": "http://127.0.0.1:9/x"}"#)
+        let one = try await ControlSocketClient.connect(path: gateway.socketPath)
+        try await one.send(.hello(.init(replicaId: "r1", pid: 1, version: nil)))
+        _ = try await one.receiveSnapshot()
+        let two = try await ControlSocketClient.connect(path: gateway.socketPath)
+        try await two.send(.hello(.init(replicaId: "r2", pid: 2, version: nil)))
+        _ = try await two.receiveSnapshot()
+        await two.close()
+        // A breaker reset is a frame that follows the counts on the same connection.
+        _ = try await eventually("the disconnect is known") { () -> Bool? in
+            let listing = try await gateway.admin(.GET, "/dataplanes").decode(DataPlaneListing.self)
+            return listing.dataplanes.filter(\.connected).count == 1 ? true : nil
+        }
+        #expect(try await gateway.admin(.POST, "/health/circuit-breakers/svc/reset").status == 200)
+        guard case .message(.resetBreaker) = try await one.receiveSkippingHealth() else {
+            Issue.record("expected the reset")
+            return
+        }
+        #expect(one.replicaCounts == [1, 2, 1])
+        await one.close()
+    }
+}

@@ -9,6 +9,9 @@ import Shared
 public final class ControlSocketClient: @unchecked Sendable {
     let channel: any Channel
     var iterator: AsyncStream<ByteBuffer>.AsyncIterator
+    /// The replica counts the control plane announced (`replicas` messages), newest last: kept
+    /// aside, as they travel beside everything else.
+    public private(set) var replicaCounts: [Int] = []
 
     public static func connect(path: String) async throws -> ControlSocketClient {
         let (stream, continuation) = AsyncStream.makeStream(of: ByteBuffer.self)
@@ -42,9 +45,16 @@ public final class ControlSocketClient: @unchecked Sendable {
 
     /// The next message from the control plane, or `nil` when the connection closed.
     public func receive() async throws -> ControlPlaneMessage.Received? {
-        guard var frame = await iterator.next() else { return nil }
-        let data = Data(frame.readBytes(length: frame.readableBytes) ?? [])
-        return try ControlPlaneMessage.decode(data)
+        while var frame = await iterator.next() {
+            let data = Data(frame.readBytes(length: frame.readableBytes) ?? [])
+            let received = try ControlPlaneMessage.decode(data)
+            if case .message(.replicas(let count)) = received {
+                replicaCounts.append(count)
+                continue
+            }
+            return received
+        }
+        return nil
     }
 
     /// The next message that is not a health update (those travel beside everything else).

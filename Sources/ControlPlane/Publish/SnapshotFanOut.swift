@@ -150,6 +150,9 @@ struct SnapshotFanOut: Sendable {
         return replicaOfConnection.values.contains(id) ? nil : id
     }
 
+    /// Replicas connected now (a replica on two connections counts once).
+    var connectedReplicas: Int { Set(replicaOfConnection.values).count }
+
     /// The replica of a connection.
     func replica(of connection: UInt64) -> String? {
         replicaOfConnection[connection]

@@ -51,6 +51,7 @@ package actor SnapshotPublisher {
     func connected(_ connection: UInt64, hello: DataPlaneMessage.Hello, outbox: ReplicaOutbox) {
         fanOut.add(connection, replicaId: hello.replicaId, hello: hello, outbox: outbox)
         directory.connected(hello, currentVersion: fanOut.current?.version, now: Timestamp.string())
+        announceReplicaCount()
         logger.info(
             "replica connected",
             metadata: ["orch.replica": "\(hello.replicaId)", "pid": "\(hello.pid)", "holds": "\(hello.version ?? 0)"])
@@ -80,7 +81,16 @@ package actor SnapshotPublisher {
         // A replica that reconnected on a new connection is still connected.
         guard let id = fanOut.remove(connection) else { return }
         directory.disconnected(id, at: Date(), currentVersion: currentVersion)
+        announceReplicaCount()
         logger.info("replica disconnected", metadata: ["orch.replica": "\(id)"])
+    }
+
+    /// Tells every replica how many are connected: a rate limit with `scope: gateway` is shared
+    /// among them. (Replicas from before the message ignore it.)
+    private func announceReplicaCount() {
+        let count = fanOut.connectedReplicas
+        guard count > 0 else { return }
+        _ = fanOut.send(.replicas(count: count))
     }
 
     /// Every replica, connected ones first, then those that went away recently.

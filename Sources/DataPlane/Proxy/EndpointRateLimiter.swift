@@ -9,7 +9,8 @@ import Shared
 /// starts with fresh buckets. Each request takes the lock for one bucket update.
 package final class EndpointRateLimiter: Sendable {
     package let policy: RateLimitPolicy
-    private let limiter: NIOLockedValueBox<RateLimiter<String?>>
+    /// The buckets, and the replica count their rate and burst were last divided by.
+    private let limiter: NIOLockedValueBox<(RateLimiter<String?>, replicas: Int)>
 
     /// Keys (client addresses, header values) remembered; the least recently seen beyond it is
     /// forgotten, and starts again with a full bucket.
@@ -17,10 +18,10 @@ package final class EndpointRateLimiter: Sendable {
     /// Header values longer than this are cut to it before they become a key.
     static let maximumKeyBytes = 256
 
-    init(policy: RateLimitPolicy) {
+    package init(policy: RateLimitPolicy) {
         self.policy = policy
         limiter = NIOLockedValueBox(
-            RateLimiter(rate: policy.requestsPerSecond, burst: policy.burst, capacity: Self.maximumKeys))
+            (RateLimiter(rate: policy.requestsPerSecond, burst: policy.burst, capacity: Self.maximumKeys), 1))
     }
 
     /// The key a request counts under: its client's address, a header's value (`nil` when the
@@ -36,9 +37,18 @@ package final class EndpointRateLimiter: Sendable {
         }
     }
 
-    /// Counts a request under `key` at `now`.
-    package func admit(key: String?, now: NIODeadline) -> RateLimitDecision {
+    /// Counts a request under `key` at `now`; with `scope: gateway`, against this replica's
+    /// share of the limit among `replicas`.
+    package func admit(key: String?, now: NIODeadline, replicas: Int = 1) -> RateLimitDecision {
         let nanoseconds = Int64(truncatingIfNeeded: now.uptimeNanoseconds)
-        return limiter.withLockedValue { $0.admit(key: key, now: nanoseconds) }
+        let replicas = policy.scope == .gateway ? max(1, replicas) : 1
+        return limiter.withLockedValue { state in
+            if state.replicas != replicas {
+                let share = policy.share(replicas: replicas)
+                state.0.update(rate: share.requestsPerSecond, burst: share.burst, now: nanoseconds)
+                state.replicas = replicas
+            }
+            return state.0.admit(key: key, now: nanoseconds)
+        }
     }
 }

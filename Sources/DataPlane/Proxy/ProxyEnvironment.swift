@@ -19,6 +19,8 @@ package struct ProxyEnvironment: Sendable {
     package var serverCertificates: TLSCertificateStore?
     /// The replica's connections to each upstream (all loops), for ``UpstreamLimits``.
     package var connectionCounts = UpstreamConnectionCounts()
+    /// The replicas connected to the control plane, for rate limits shared by the gateway.
+    package var replicaCount = GatewayReplicaCount()
 
     package init(
         replicaID: String, startedAt: NIODeadline = .now(), tlsContext: NIOSSLContext?,

@@ -308,7 +308,9 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
         endpointSlot = forward.route.slot
         let upstreams = loop.routes?.upstreams(for: forward.route) ?? EndpointUpstreams(forward.route.endpoint.config)
         if let limiter = upstreams.rateLimiter {
-            let decision = limiter.admit(key: limiter.key(clientIP: clientIP, headers: head.headers), now: now)
+            let decision = limiter.admit(
+                key: limiter.key(clientIP: clientIP, headers: head.headers), now: now,
+                replicas: environment.replicaCount.value)
             rateLimitHeaders = decision.headers()
             guard decision.allowed else {
                 run(

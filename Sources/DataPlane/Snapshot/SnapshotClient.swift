@@ -51,6 +51,8 @@ package struct SnapshotClient: Service {
     let cacheWriter: SnapshotCacheWriter
     let states: LoopStates
     let breakers: BreakerRegistry
+    /// Set from the control plane's `replicas` messages.
+    let replicaCount: GatewayReplicaCount
     /// Its dropped-line count goes into each report.
     let accessLog: AccessLogWriter?
     let drain: DrainState
@@ -60,8 +62,10 @@ package struct SnapshotClient: Service {
     package init(
         configuration: Configuration, cached: Snapshot?, cache: SnapshotCache, states: LoopStates,
         breakers: BreakerRegistry = BreakerRegistry(), drain: DrainState = DrainState(),
-        accessLog: AccessLogWriter? = nil, group: any EventLoopGroup, logger: Logger
+        accessLog: AccessLogWriter? = nil, replicaCount: GatewayReplicaCount = GatewayReplicaCount(),
+        group: any EventLoopGroup, logger: Logger
     ) {
+        self.replicaCount = replicaCount
         self.accessLog = accessLog
         self.drain = drain
         self.configuration = configuration
@@ -191,6 +195,10 @@ package struct SnapshotClient: Service {
                 "rejected invalid snapshot; keeping the current routes",
                 metadata: ["orch.snapshot.version": "\(version)", "error": "\(error)"])
             return .nack(version: version, error: error.description)
+        case .message(.replicas(let count)):
+            logger.debug("replicas connected to the control plane", metadata: ["count": "\(count)"])
+            replicaCount.set(count)
+            return nil
         case .message(.resetBreaker(let endpoint)):
             logger.info("circuit breaker reset by the control plane", metadata: ["orch.endpoint": "\(endpoint ?? "*")"])
             breakers.reset(endpoint)

@@ -1,5 +1,5 @@
 /// An endpoint's request rate limit (`rate_limit:`): a bucket of `burst` requests per key,
-/// refilled at `requestsPerSecond`, kept by each replica (each replica allows the whole rate).
+/// refilled at `requestsPerSecond`, kept by each replica.
 public struct RateLimitPolicy: Sendable, Equatable, Hashable, Codable {
     /// Requests per second each key may make over time (fractions allowed: `0.5` is one request
     /// every two seconds).
@@ -8,11 +8,23 @@ public struct RateLimitPolicy: Sendable, Equatable, Hashable, Codable {
     public var burst: Int
     /// What requests are counted by.
     public var key: RateLimitKey
+    /// Whether each replica allows the whole rate, or the connected replicas share it.
+    public var scope: RateLimitScope
 
-    public init(requestsPerSecond: Double, burst: Int? = nil, key: RateLimitKey = .clientIP) {
+    public init(
+        requestsPerSecond: Double, burst: Int? = nil, key: RateLimitKey = .clientIP, scope: RateLimitScope = .replica
+    ) {
         self.requestsPerSecond = requestsPerSecond
         self.burst = burst ?? Self.defaultBurst(requestsPerSecond)
         self.key = key
+        self.scope = scope
+    }
+
+    /// What one of `replicas` connected replicas allows: the whole limit with `scope: replica`,
+    /// its share of the rate and of the burst (at least one request) with `scope: gateway`.
+    public func share(replicas: Int) -> (requestsPerSecond: Double, burst: Int) {
+        guard scope == .gateway, replicas > 1 else { return (requestsPerSecond, burst) }
+        return (max(Self.rates.lowerBound, requestsPerSecond / Double(replicas)), max(1, burst / replicas))
     }
 
     /// One second's worth of requests, at least one.
@@ -22,11 +34,20 @@ public struct RateLimitPolicy: Sendable, Equatable, Hashable, Codable {
 
     public static let rates = 0.001...1_000_000.0
     public static let bursts = 1...1_000_000
-    static let allowedKeys: Set<String> = ["requests_per_second", "burst", "key"]
+    static let allowedKeys: Set<String> = ["requests_per_second", "burst", "key", "scope"]
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            requestsPerSecond: try container.decode(Double.self, forKey: .requestsPerSecond),
+            burst: try container.decode(Int.self, forKey: .burst),
+            key: try container.decode(RateLimitKey.self, forKey: .key),
+            scope: try container.decodeIfPresent(RateLimitScope.self, forKey: .scope) ?? .replica)
+    }
 
     enum CodingKeys: String, CodingKey {
         case requestsPerSecond = "requests_per_second"
-        case burst, key
+        case burst, key, scope
     }
 
     /// Reads a `rate_limit:` block, reporting each bad key; `nil` when it has a problem.
@@ -40,8 +61,9 @@ public struct RateLimitPolicy: Sendable, Equatable, Hashable, Codable {
         if let text = reader.string("key") {
             if let parsed = RateLimitKey(text) { key = parsed } else { reader.fail("key", RateLimitKey.expected) }
         }
+        let scope = reader.enumeration("scope", RateLimitScope.self) ?? .replica
         guard let rate, context.issues.count == before else { return nil }
-        return RateLimitPolicy(requestsPerSecond: rate, burst: burst, key: key)
+        return RateLimitPolicy(requestsPerSecond: rate, burst: burst, key: key, scope: scope)
     }
 }
 
@@ -102,4 +124,12 @@ public enum RateLimitKey: Sendable, Hashable, Codable, CustomStringConvertible {
         var container = encoder.singleValueContainer()
         try container.encode(description)
     }
+}
+
+/// Whose limit a rate limit is.
+public enum RateLimitScope: String, Sendable, Codable, CaseIterable {
+    /// Each replica allows the whole rate.
+    case replica
+    /// The replicas connected to the control plane share the rate: each allows its share.
+    case gateway
 }

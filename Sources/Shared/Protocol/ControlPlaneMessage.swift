@@ -21,6 +21,9 @@ public enum ControlPlaneMessage: Sendable, Equatable {
     /// (``InheritedListener/handOverMarker``) with the descriptors attached in the same order
     /// (`SCM_RIGHTS`). A restarted control plane adopts the running replicas' sockets this way.
     case sendListener(path: String)
+    /// How many replicas are connected to the control plane now: what a rate limit with
+    /// `scope: gateway` is divided by. Sent on every connect and disconnect.
+    case replicas(count: Int)
 
     enum CodingKeys: String, CodingKey {
         case type, snapshot, endpoint, path, seqs, delta
@@ -102,6 +105,11 @@ public enum ControlPlaneMessage: Sendable, Equatable {
                 throw ValidationError(field: "path", "is required")
             }
             return .message(.sendListener(path: path))
+        case "replicas":
+            guard case .int(let count)? = field("count")?.value, (1...1_000_000).contains(count) else {
+                throw ValidationError(field: "count", "must be a whole number from 1 to 1000000")
+            }
+            return .message(.replicas(count: count))
         default:
             throw ValidationError(field: "type", "unknown message type '\(type)'")
         }
@@ -124,6 +132,8 @@ public enum ControlPlaneMessage: Sendable, Equatable {
             return Snapshot.canonicalJSON(ResetFrame(type: "reset_breaker", endpoint: endpoint))
         case .sendListener(let path):
             return Snapshot.canonicalJSON(SendListenerFrame(type: "send_listener", path: path))
+        case .replicas(let count):
+            return Snapshot.canonicalJSON(ReplicasFrame(type: "replicas", count: count))
         }
     }
 }
@@ -147,6 +157,11 @@ private struct HealthFrame: Codable {
 private struct ResetFrame: Encodable {
     var type: String
     var endpoint: String?
+}
+
+private struct ReplicasFrame: Encodable {
+    var type: String
+    var count: Int
 }
 
 private struct SendListenerFrame: Encodable {

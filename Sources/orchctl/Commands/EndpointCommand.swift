@@ -226,7 +226,8 @@ struct EndpointFields: ParsableArguments {
             let keptBurst = rateLimit == nil ? config.rateLimit?.burst : nil
             config.rateLimit = RateLimitPolicy(
                 requestsPerSecond: rate, burst: burst ?? keptBurst,
-                key: rateLimitKey.flatMap(RateLimitKey.init) ?? config.rateLimit?.key ?? .clientIP)
+                key: rateLimitKey.flatMap(RateLimitKey.init) ?? config.rateLimit?.key ?? .clientIP,
+                scope: config.rateLimit?.scope ?? .replica)
         }
     }
 

@@ -1,5 +1,6 @@
 import DataPlane
 import NIOCore
+import NIOHTTP1
 import Shared
 import Testing
 
@@ -79,5 +80,31 @@ import Testing
         let balancer = EndpointBalancer(upstreams: Self.upstreams(["http://a/", "http://b/"]), previous: nil)
         balancer.refused(0, now: at(0))
         #expect(picks(balancer, 100, at: 1.0).filter { $0 == 0 }.count == 50)
+    }
+}
+
+/// One endpoint's rate limit on one replica, shared or not with the others.
+@Suite struct EndpointRateLimiterTests {
+    static let now = NIODeadline.uptimeNanoseconds(10_000_000_000)
+
+    func passed(_ limiter: EndpointRateLimiter, replicas: Int) -> Int {
+        (0..<20).filter { _ in limiter.admit(key: "k", now: Self.now, replicas: replicas).allowed }.count
+    }
+
+    @Test func aGatewayLimitGivesEachReplicaItsShareOfTheBurst() {
+        let limiter = EndpointRateLimiter(policy: RateLimitPolicy(requestsPerSecond: 5, burst: 10, scope: .gateway))
+        #expect(passed(limiter, replicas: 2) == 5)
+    }
+
+    @Test func aReplicaLimitIgnoresTheOtherReplicas() {
+        let limiter = EndpointRateLimiter(policy: RateLimitPolicy(requestsPerSecond: 5, burst: 10))
+        #expect(passed(limiter, replicas: 2) == 10)
+    }
+
+    @Test func headerKeysAreCutAndAMissingHeaderHasItsOwnBucket() {
+        let limiter = EndpointRateLimiter(policy: RateLimitPolicy(requestsPerSecond: 5, key: .header("x-api-key")))
+        let long = String(repeating: "k", count: 1000)
+        #expect(limiter.key(clientIP: "1.2.3.4", headers: ["X-API-Key": long])?.utf8.count == 256)
+        #expect(limiter.key(clientIP: "1.2.3.4", headers: [:]) == nil)
     }
 }
