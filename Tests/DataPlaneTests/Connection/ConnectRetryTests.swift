@@ -13,21 +13,10 @@ import Testing
 
     /// A machine whose request (`method`, body announced when POST) is admitted with `retries`.
     func admitted(_ method: HTTPMethod, retries: Int) -> ProxyConnectionStateMachine {
-        var machine = ProxyConnectionStateMachine(limits: .defaults, now: Self.start)
         var headers = HTTPHeaders([("host", "gw")])
         if method == .POST { headers.add(name: "content-length", value: "4") }
         let head = HTTPRequestHead(version: .http1_1, method: method, uri: "/orchestrator/svc/x", headers: headers)
-        guard
-            case .admit(let forward, _, _) = machine.received(
-                .part(.head(head)), routes: routes, draining: false, now: Self.start)
-        else {
-            Issue.record("expected admit")
-            return machine
-        }
-        let ticket = ProxyConnectionStateMachine.BreakerTicket(
-            endpoint: forward.endpointID, trial: nil, failureStatuses: BreakerPolicy.defaults.failureStatusSet)
-        _ = machine.breakerAdmitted(ticket, retries: retries, now: Self.start)
-        return machine
+        return .admitting(head, routes: routes, retries: retries, now: Self.start)
     }
 
     @Test(arguments: [HTTPMethod.GET, .POST])
@@ -119,20 +108,11 @@ import Testing
 
     /// A machine whose whole request (`body` bytes) went to an attached upstream.
     func sent(_ method: HTTPMethod, body: Int = 0, retries: Int = 1) -> ProxyConnectionStateMachine {
-        var machine = ProxyConnectionStateMachine(limits: .defaults, now: Self.start)
         var headers = HTTPHeaders([("host", "gw")])
         if body > 0 { headers.add(name: "content-length", value: String(body)) }
         let head = HTTPRequestHead(version: .http1_1, method: method, uri: "/orchestrator/svc/x", headers: headers)
-        guard
-            case .admit(let forward, _, _) = machine.received(
-                .part(.head(head)), routes: routes, draining: false, now: Self.start)
-        else {
-            Issue.record("expected admit")
-            return machine
-        }
-        let ticket = ProxyConnectionStateMachine.BreakerTicket(
-            endpoint: forward.endpointID, trial: nil, failureStatuses: BreakerPolicy.defaults.failureStatusSet)
-        _ = machine.breakerAdmitted(ticket, retries: retries, plan: plan, now: Self.start)
+        var machine = ProxyConnectionStateMachine.admitting(
+            head, routes: routes, retries: retries, plan: plan, now: Self.start)
         _ = machine.upstreamAttached(reused: false, now: Self.start)
         if body > 0 {
             let buffer = ByteBuffer(repeating: 0x61, count: body)

@@ -31,17 +31,7 @@ import Testing
 
     /// A machine whose upgrade request went whole to an attached upstream.
     func sent(_ request: HTTPRequestHead) -> ProxyConnectionStateMachine {
-        var machine = ProxyConnectionStateMachine(limits: .defaults, now: Self.start)
-        guard
-            case .admit(let forward, _, _) = machine.received(
-                .part(.head(request)), routes: routes, draining: false, now: Self.start)
-        else {
-            Issue.record("expected admit")
-            return machine
-        }
-        let ticket = ProxyConnectionStateMachine.BreakerTicket(
-            endpoint: forward.endpointID, trial: nil, failureStatuses: BreakerPolicy.defaults.failureStatusSet)
-        _ = machine.breakerAdmitted(ticket, now: Self.start)
+        var machine = ProxyConnectionStateMachine.admitting(request, routes: routes, now: Self.start)
         _ = machine.upstreamAttached(reused: false, now: Self.start)
         _ = machine.received(.part(.end(nil)), routes: routes, draining: false, now: Self.start)
         return machine
