@@ -330,6 +330,7 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
             balancer.requestStarted()
             triedUpstreams = UpstreamIndexSet()
             retries = 0
+            queued.removeAll(keepingCapacity: true)
             prepareTry(upstreams)
             connectTimeout = .seconds(Int64(forward.timeoutSeconds))
             record.upstreamStart = now
