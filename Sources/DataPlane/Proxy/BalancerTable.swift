@@ -49,8 +49,8 @@ package final class EndpointBalancer {
 
     package init(upstreams: EndpointUpstreams, previous: EndpointBalancer?) {
         self.upstreams = upstreams
-        let policy = UpstreamBalancer<Instant>.Policy(rawValue: upstreams.policy.rawValue) ?? .roundRobin
-        balancer = UpstreamBalancer(weights: upstreams.weights, policy: policy, slowStart: upstreams.slowStart)
+        balancer = UpstreamBalancer(
+            weights: upstreams.weights, policy: upstreams.policy, slowStart: upstreams.slowStart)
         ejectedUntil = Array(repeating: nil, count: upstreams.weights.count)
         refusals = Array(repeating: 0, count: upstreams.weights.count)
         budget = RetryBudget(budgetPercent: upstreams.retry.budgetPercent, minPerSecond: upstreams.retry.minPerSecond)

@@ -36,7 +36,7 @@ package final class EndpointUpstreams: Sendable {
             perTryTimeout: retry.perTryTimeout.map { .nanoseconds(Int64(($0 * 1e9).rounded())) })
         self.rateLimiter = config.rateLimit.map(EndpointRateLimiter.init)
         self.limits = config.upstreamLimits ?? .defaults
-        self.slowStart = .milliseconds(Int64(((config.slowStart ?? 0) * 1000).rounded()))
+        self.slowStart = Self.slowStart(of: config)
     }
 
     /// `previous` when `config` has the same pool and policies, else a new one.
@@ -44,11 +44,16 @@ package final class EndpointUpstreams: Sendable {
         if let previous, previous.pool == config.upstreamPool, previous.policy == (config.loadBalancing ?? .roundRobin),
             previous.retry == config.retryPolicy, previous.rateLimiter?.policy == config.rateLimit,
             previous.limits == config.upstreamLimits ?? .defaults,
-            previous.slowStart == .milliseconds(Int64(((config.slowStart ?? 0) * 1000).rounded()))
+            previous.slowStart == slowStart(of: config)
         {
             return previous
         }
         return EndpointUpstreams(config)
+    }
+
+    /// `slow_start` as a duration (none: zero).
+    static func slowStart(of config: EndpointConfig) -> Duration {
+        .milliseconds(Int64(((config.slowStart ?? 0) * 1000).rounded()))
     }
 
     /// The endpoint has more than one instance to choose from.

@@ -1,3 +1,5 @@
+import Shared
+
 /// A set of upstream indices, `0..<64`, held in one `UInt64`: the upstreams a request already
 /// tried, handed to ``UpstreamBalancer/pick(avoiding:now:using:)`` without allocating.
 package struct UpstreamIndexSet: Sendable, Hashable, ExpressibleByArrayLiteral {
@@ -33,16 +35,10 @@ package struct UpstreamIndexSet: Sendable, Hashable, ExpressibleByArrayLiteral {
 ///
 /// At most ``maximumUpstreams`` upstreams: sets of them are bitmasks, so a pick allocates nothing.
 package struct UpstreamBalancer<Instant: InstantProtocol>: Sendable where Instant.Duration == Duration {
-    /// How picks are spread: the endpoint's `load_balancing`.
-    package enum Policy: String, Sendable, CaseIterable {
-        /// Smooth weighted round robin (nginx's): weights 5, 1, 1 give a a b a c a a.
-        case roundRobin = "round_robin"
-        /// Power of two choices: of two distinct candidates drawn at random, the one with the
-        /// lower `(inFlight + 1) / weight`; ties go to the higher weight, then to the first drawn.
-        case leastRequest = "least_request"
-        /// Weighted random.
-        case random
-    }
+    /// How picks are spread: the endpoint's `load_balancing`. For `least_request`, of two
+    /// distinct candidates drawn at random the one with the lower `(inFlight + 1) / weight`
+    /// wins; ties go to the higher weight, then to the first drawn.
+    package typealias Policy = LoadBalancing
 
     /// The most upstreams one balancer takes.
     package static var maximumUpstreams: Int { 64 }

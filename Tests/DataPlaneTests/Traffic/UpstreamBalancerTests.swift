@@ -1,4 +1,5 @@
 import DataPlane
+import Shared
 import Testing
 
 /// SplitMix64: a seeded generator, so that every random pick of a test is the same on every run.
