@@ -150,7 +150,8 @@ package struct DataPlaneCommand: AsyncParsableCommand {
                 inheritedListener: target.inheritedDescriptor,
                 inheritedTLSListener: tlsTarget?.inheritedDescriptor, slot: replicaSlot),
             cached: cached, cache: cache, states: states, breakers: breakers, drain: drain,
-            accessLog: accessLogWriter, replicaCount: environment.replicaCount, group: group, logger: logger)
+            accessLog: accessLogWriter, replicaCount: environment.replicaCount,
+            upstreamHealth: environment.upstreamHealth, group: group, logger: logger)
         // Graceful shutdown runs in reverse order: the server drains first while the client
         // keeps reporting (`draining: true`) to the control plane. The server returning after a
         // drain the control plane asked for is a normal end: it stops the client gracefully.

@@ -38,6 +38,8 @@ import Testing
         ),
         ("#/components/schemas/EndpointDetails", [Samples.endpointDetails, Samples.bareEndpointDetails]),
         ("#/components/schemas/Upstream", Samples.poolEndpointConfig.upstreams ?? []),
+        ("#/components/schemas/UpstreamStatus", Samples.endpointDetails.upstreams ?? []),
+        ("#/components/schemas/UpstreamBreaker", Samples.breakerEntry.upstreams ?? []),
         ("#/components/schemas/RetryPolicy", [Samples.poolEndpointConfig.retry]),
         ("#/components/schemas/RateLimitPolicy", [Samples.poolEndpointConfig.rateLimit]),
         ("#/components/schemas/UpstreamLimits", [Samples.poolEndpointConfig.upstreamLimits]),

@@ -78,7 +78,10 @@ enum AdminAPISamples {
         methods: ["GET"], authType: "none", disabled: false, status: "active", circuitBreakerState: "closed",
         registrationTime: time, lastHealthCheck: time, consecutiveFailures: 0, lastFailureTime: time, timeout: 30,
         healthCheckPath: "/health", owner: "api", health: "healthy", circuitBreaker: breakerOverride,
-        healthCheck: healthOverride, upstreams: poolEndpointConfig.upstreams,
+        healthCheck: healthOverride,
+        upstreams: poolEndpointConfig.upstreams?.map {
+            UpstreamStatus(url: $0.url, weight: $0.weight, health: "healthy", circuitBreakerState: "open", inFlight: 2)
+        },
         loadBalancing: poolEndpointConfig.loadBalancing, retry: poolEndpointConfig.retry,
         rateLimit: poolEndpointConfig.rateLimit, upstreamLimits: poolEndpointConfig.upstreamLimits,
         tunnelIdleTimeout: poolEndpointConfig.tunnelIdleTimeout, slowStart: poolEndpointConfig.slowStart)
@@ -117,7 +120,15 @@ enum AdminAPISamples {
     static let breakerEntry = BreakerEntry(
         replicaId: "r1", endpointId: "orders", state: "open", failureCount: 5, lastFailureTime: time,
         lastSuccessTime: time, stateChangedTime: time, halfOpenCalls: 0, rejected: 2, transitions: 1,
-        config: .init(failureThreshold: 5, resetTimeout: 30, halfOpenMaxCalls: 1))
+        config: .init(failureThreshold: 5, resetTimeout: 30, halfOpenMaxCalls: 1),
+        upstreams: [
+            UpstreamBreakerReport(
+                url: "http://127.0.0.1:9000/orders", state: "open", failureCount: 5, lastFailureTime: time,
+                stateChangedTime: time, rejected: 2, transitions: 1, inFlight: 0, requests: 40, errors: 5),
+            UpstreamBreakerReport(
+                url: "http://127.0.0.1:9001/orders", state: "closed", failureCount: 0, lastFailureTime: nil,
+                stateChangedTime: time, rejected: 0, transitions: 0, inFlight: 3, requests: 41, errors: 0),
+        ])
 
     static let bareBreakerEntry = BreakerEntry(
         replicaId: "r1", endpointId: "orders", state: "closed", failureCount: 0, stateChangedTime: time,

@@ -19,7 +19,7 @@ import Testing
         #expect(added.status == 0, "\(added)")
         var details = try await gateway.orchctlJSON(EndpointDetails.self, "endpoint", "get", "pool")
         #expect(
-            details.upstreams == [
+            details.upstreams?.map(\.config) == [
                 UpstreamConfig(url: "http://127.0.0.1:9/a", weight: 3), UpstreamConfig(url: "http://127.0.0.1:10/b"),
             ])
         #expect(details.url == "http://127.0.0.1:9/a")

@@ -94,7 +94,9 @@ public final class UpstreamServer: Sendable {
     /// The most connections that were open at once.
     public var mostOpenConnections: Int { state.withLock { $0.mostOpen } }
 
-    public static func start(_ behaviour: UpstreamBehaviour = .echo) async throws -> UpstreamServer {
+    /// Starts a server on `port` of the loopback address (0: an ephemeral one; a stopped
+    /// server's port brings an upstream back where its clients expect it).
+    public static func start(_ behaviour: UpstreamBehaviour = .echo, port: Int = 0) async throws -> UpstreamServer {
         let state = Locked(State(behaviour: behaviour))
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -114,7 +116,7 @@ public final class UpstreamServer: Sendable {
                         UpstreamRequestHandler(state: state, connection: number))
                 }
             }
-            .bind(host: "127.0.0.1", port: 0).get()
+            .bind(host: "127.0.0.1", port: port).get()
         return UpstreamServer(port: channel.localAddress?.port ?? 0, channel: channel, state: state)
     }
 

@@ -1,3 +1,5 @@
+import Shared
+
 /// One endpoint's breaker in one replica.
 package struct BreakerEntry: Codable, Sendable, Equatable {
     /// The policy the replica applies.
@@ -37,12 +39,15 @@ package struct BreakerEntry: Codable, Sendable, Equatable {
     package var rejected: Int
     package var transitions: Int
     package var config: Config
+    /// For a pool, each upstream's breaker in this replica (absent for one upstream).
+    package var upstreams: [UpstreamBreakerReport]?
 
     package init(
         replicaId: String, endpointId: String, state: String, failureCount: Int, lastFailureTime: String? = nil,
         lastSuccessTime: String? = nil, stateChangedTime: String, halfOpenCalls: Int, rejected: Int, transitions: Int,
-        config: Config
+        config: Config, upstreams: [UpstreamBreakerReport]? = nil
     ) {
+        self.upstreams = upstreams
         self.replicaId = replicaId
         self.endpointId = endpointId
         self.state = state
@@ -68,5 +73,6 @@ package struct BreakerEntry: Codable, Sendable, Equatable {
         case rejected
         case transitions
         case config
+        case upstreams
     }
 }

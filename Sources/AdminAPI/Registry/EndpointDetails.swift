@@ -27,9 +27,10 @@ package struct EndpointDetails: Codable, Sendable, Equatable {
     package var circuitBreaker: BreakerPolicyOverride?
     /// The endpoint's own health-check overrides, as written (absent when it has none).
     package var healthCheck: HealthCheckPolicyOverride?
-    /// The upstream pool (absent for an endpoint with one `url`, which `url` shows; with a pool,
-    /// `url` is its first upstream's).
-    package var upstreams: [UpstreamConfig]?
+    /// The upstream pool with each upstream's health, breaker state and requests in flight
+    /// (absent for an endpoint with one `url`, which `url` shows; with a pool, `url` is its first
+    /// upstream's).
+    package var upstreams: [UpstreamStatus]?
     /// The balancing, retry and rate-limit policies, as written (absent when not set).
     package var loadBalancing: LoadBalancing?
     package var retry: RetryPolicy?
@@ -43,7 +44,7 @@ package struct EndpointDetails: Codable, Sendable, Equatable {
         disabled: Bool, status: String, circuitBreakerState: String, registrationTime: String,
         lastHealthCheck: String? = nil, consecutiveFailures: Int, lastFailureTime: String? = nil, timeout: Int,
         healthCheckPath: String? = nil, owner: String, health: String, circuitBreaker: BreakerPolicyOverride? = nil,
-        healthCheck: HealthCheckPolicyOverride? = nil, upstreams: [UpstreamConfig]? = nil,
+        healthCheck: HealthCheckPolicyOverride? = nil, upstreams: [UpstreamStatus]? = nil,
         loadBalancing: LoadBalancing? = nil, retry: RetryPolicy? = nil, rateLimit: RateLimitPolicy? = nil,
         upstreamLimits: UpstreamLimits? = nil, tunnelIdleTimeout: Int? = nil,
         slowStart: Double? = nil

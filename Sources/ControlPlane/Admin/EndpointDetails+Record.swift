@@ -2,8 +2,12 @@ import AdminAPI
 import Shared
 
 extension EndpointDetails {
-    /// `record` as the registry routes show it, with its health, latest probe and breaker state.
-    init(_ record: EndpointRecord, health: EndpointHealth, probe: HealthRecord?, breaker: String) {
+    /// `record` as the registry routes show it, with its health, latest probe and breaker state,
+    /// and for a pool each upstream's.
+    init(
+        _ record: EndpointRecord, health: EndpointHealth, probe: HealthRecord?, breaker: String,
+        upstreams runtime: UpstreamRuntime = UpstreamRuntime()
+    ) {
         self.init(
             endpointId: record.name, url: record.config.url, name: record.name, version: record.config.version,
             methods: record.config.methods, authType: record.config.authType, disabled: record.config.disabled,
@@ -12,7 +16,8 @@ extension EndpointDetails {
             consecutiveFailures: probe?.consecutiveFailures ?? 0, lastFailureTime: nil, timeout: record.config.timeout,
             healthCheckPath: record.config.healthCheckPath, owner: record.owner.rawValue, health: health.rawValue,
             circuitBreaker: record.config.circuitBreaker, healthCheck: record.config.healthCheck,
-            upstreams: record.config.upstreams, loadBalancing: record.config.loadBalancing, retry: record.config.retry,
+            upstreams: record.config.upstreams.map { $0.map(runtime.status) },
+            loadBalancing: record.config.loadBalancing, retry: record.config.retry,
             rateLimit: record.config.rateLimit, upstreamLimits: record.config.upstreamLimits,
             tunnelIdleTimeout: record.config.tunnelIdleTimeout, slowStart: record.config.slowStart)
     }
@@ -34,7 +39,7 @@ extension AdminServices {
     func details(_ record: EndpointRecord) async -> EndpointDetails {
         EndpointDetails(
             record, health: await registry.healthOf(record.name), probe: await checker.record(record.name),
-            breaker: await breakerState(record.name))
+            breaker: await breakerState(record.name), upstreams: await upstreamRuntime(record))
     }
 
     /// Every endpoint, in registration order. Health, probes and breaker states are gathered once
@@ -48,11 +53,29 @@ extension AdminServices {
         let health = await registry.allHealth()
         let probes = await checker.recordsByEndpoint()
         let breakers = await breakerStates()
+        let upstreamHealth = await checker.allUpstreamHealth()
+        var upstreamBreakers: [String: [[UpstreamBreakerReport]]] = [:]
+        for report in await publisher.breakerReports() {
+            if let upstreams = report.breaker.upstreams {
+                upstreamBreakers[report.breaker.endpoint, default: []].append(upstreams)
+            }
+        }
         return records.map { record in
             EndpointDetails(
                 record, health: health[record.name] ?? .unknown, probe: probes[record.name],
-                breaker: breakers[record.name] ?? "closed")
+                breaker: breakers[record.name] ?? "closed",
+                upstreams: UpstreamRuntime(
+                    health: upstreamHealth[record.name] ?? [:],
+                    breakers: UpstreamRuntime.merge(upstreamBreakers[record.name] ?? [])))
         }
+    }
+
+    /// The runtime state of `record`'s upstreams, when it has a pool.
+    func upstreamRuntime(_ record: EndpointRecord) async -> UpstreamRuntime {
+        guard record.config.upstreams != nil else { return UpstreamRuntime() }
+        return UpstreamRuntime(
+            health: await checker.upstreamHealth(record.name),
+            breakers: await upstreamBreakers(record.name))
     }
 }
 

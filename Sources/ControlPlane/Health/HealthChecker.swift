@@ -15,6 +15,9 @@ package actor HealthChecker: Service {
     let registry: EndpointRegistry
     let logger: Logger
     private var trackers: [String: HealthTracker] = [:]
+    /// Each upstream's probe history, by pool endpoint and upstream URL: an upstream that turns
+    /// unhealthy leaves the replicas' rotation.
+    private var upstreamTrackers: [String: [String: HealthTracker]] = [:]
     private var records: [String: HealthRecord] = [:]
     private var nextDue: [String: ContinuousClock.Instant] = [:]
     private var inFlight: Set<String> = []
@@ -39,6 +42,17 @@ package actor HealthChecker: Service {
 
     /// Latest probe results by endpoint name.
     package func recordsByEndpoint() -> [String: HealthRecord] { records }
+
+    /// The health of each upstream of the pool `name` by URL, as its own probes say (empty for
+    /// an endpoint with one upstream, or not probed).
+    package func upstreamHealth(_ name: String) -> [String: EndpointHealth] {
+        upstreamTrackers[name]?.mapValues(\.health) ?? [:]
+    }
+
+    /// ``upstreamHealth(_:)`` of every probed pool, by endpoint name.
+    package func allUpstreamHealth() -> [String: [String: EndpointHealth]] {
+        upstreamTrackers.mapValues { $0.mapValues(\.health) }
+    }
 
     /// Probes what is due, then sleeps until the next probe is due, a probe ends, or a new
     /// snapshot is published (an endpoint to probe at once, a changed interval), whichever comes
@@ -90,6 +104,7 @@ package actor HealthChecker: Service {
             nextDue[name] = nil
             // No longer probed: its last verdict no longer holds.
             try? await registry.setHealth(name, .unknown)
+            if upstreamTrackers.removeValue(forKey: name) != nil { await registry.setUnhealthyUpstreams(name, []) }
         }
         let now = clock.now
         var due: [SnapshotEndpoint] = []
@@ -130,12 +145,37 @@ package actor HealthChecker: Service {
         }
         let elapsed = (clock.now - started).seconds
         guard urls.count > 1 else { return await finish(endpoint, url: urls[0], error: failures[0], elapsed: elapsed) }
+        await recordUpstreams(of: endpoint, succeeded: zip(bases, failures).map { ($0.description, $1 == nil) })
         if let healthy = failures.firstIndex(where: { $0 == nil }) {
             return await finish(endpoint, url: urls[healthy], error: nil, elapsed: elapsed)
         }
         let error =
             "every upstream failed: " + zip(urls, failures).map { "\($0) (\($1 ?? ""))" }.joined(separator: ", ")
         return await finish(endpoint, url: urls[0], error: error, elapsed: elapsed)
+    }
+
+    /// Records each upstream's probe of a pool endpoint; publishes the upstreams now unhealthy
+    /// when any flipped (or the pool changed).
+    private func recordUpstreams(of endpoint: SnapshotEndpoint, succeeded: [(url: String, Bool)]) async {
+        let previous = upstreamTrackers[endpoint.name] ?? [:]
+        var next: [String: HealthTracker] = [:]
+        var flipped = previous.count != succeeded.count
+        for (url, success) in succeeded {
+            var tracker = previous[url] ?? HealthTracker()
+            if let health = tracker.record(success: success, policy: endpoint.healthCheck) {
+                flipped = true
+                logger.notice(
+                    "upstream health changed",
+                    metadata: [
+                        "orch.endpoint": "\(endpoint.name)", "upstream": "\(url)", "health": "\(health.rawValue)",
+                    ])
+            }
+            next[url] = tracker
+        }
+        upstreamTrackers[endpoint.name] = next
+        guard flipped else { return }
+        await registry.setUnhealthyUpstreams(
+            endpoint.name, next.filter { $0.value.health == .unhealthy }.map(\.key))
     }
 
     /// One probe of `url`: `nil` when it answered 2xx or 3xx in time, else why not.

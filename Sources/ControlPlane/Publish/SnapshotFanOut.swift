@@ -20,6 +20,9 @@ struct SnapshotFanOut: Sendable {
     private var senders: [UInt64: SnapshotSender] = [:]
     /// Health flips since ``current`` was built, sent after it to every replica.
     private(set) var health: HealthUpdate?
+    /// The upstream health of the newest health update: it holds for any snapshot version, so
+    /// it survives a new snapshot, which drops ``health``.
+    private var unhealthyUpstreams: [String: [String]] = [:]
     private var outboxes: [UInt64: ReplicaOutbox] = [:]
     private var replicaOfConnection: [UInt64: String] = [:]
     /// Connections whose replica said it serves an inherited listening socket it can hand over.
@@ -102,6 +105,7 @@ struct SnapshotFanOut: Sendable {
     mutating func publishHealth(_ update: HealthUpdate) {
         guard let current, update.version == current.version else { return }
         health = update
+        unhealthyUpstreams = update.unhealthyUpstreams
         for outbox in outboxes.values { outbox.send(.health(update)) }
     }
 
@@ -109,7 +113,9 @@ struct SnapshotFanOut: Sendable {
     /// that a replica that kept an update from an earlier control plane drops it).
     private var healthAfterSnapshot: HealthUpdate? {
         guard let current else { return nil }
-        return health ?? HealthUpdate(version: current.version, seq: 0, endpoints: [:])
+        return health
+            ?? HealthUpdate(
+                version: current.version, seq: 0, endpoints: [:], unhealthyUpstreams: unhealthyUpstreams)
     }
 
     /// Sends the whole current snapshot and its health again to every connection (after what

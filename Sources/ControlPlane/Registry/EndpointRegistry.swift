@@ -38,6 +38,9 @@ package actor EndpointRegistry {
     private var healthDifference = HealthDifference()
     /// The seq of the last health update sent; a new one for every flip or new snapshot.
     private var healthSeq = 0
+    /// The upstreams the probes found unhealthy, by pool endpoint (only those with any): sent
+    /// whole in every health update.
+    private var unhealthyUpstreams: [String: [String]] = [:]
     /// ``records()`` as of the last read, dropped by every change.
     private var cachedRecords: [EndpointRecord]?
     /// Counts changes, so that a read that overlapped one does not refill the cache.
@@ -157,6 +160,7 @@ package actor EndpointRegistry {
             try EndpointRecord.delete(db, name: name)
         }
         health[name] = nil
+        unhealthyUpstreams[name] = nil
     }
 
     /// Sets the operator status of any endpoint (file- or API-owned): it is runtime state, not config.
@@ -209,7 +213,10 @@ package actor EndpointRegistry {
             }
             return result
         }
-        for name in result.removed { health[name] = nil }
+        for name in result.removed {
+            health[name] = nil
+            unhealthyUpstreams[name] = nil
+        }
         return result
     }
 
@@ -309,10 +316,27 @@ package actor EndpointRegistry {
         await publishHealth()
     }
 
+    /// Records which upstreams of the pool `name` the probes found unhealthy and, when that
+    /// changed, sends every replica a health update: they leave those upstreams out of the
+    /// rotation.
+    package func setUnhealthyUpstreams(_ name: String, _ urls: [String]) async {
+        let urls = urls.sorted()
+        guard (unhealthyUpstreams[name] ?? []) != urls else { return }
+        unhealthyUpstreams[name] = urls.isEmpty ? nil : urls
+        logger.info(
+            "upstream health update", metadata: ["orch.endpoint": "\(name)", "unhealthy": "\(urls)"])
+        await publishHealth()
+    }
+
+    /// The upstreams of `name` the probes found unhealthy.
+    package func unhealthyUpstreams(of name: String) -> [String] { unhealthyUpstreams[name] ?? [] }
+
     /// Sends every replica the health that differs from what the current snapshot carries.
     private func publishHealth() async {
         healthSeq += 1
-        await publisher.publishHealth(healthDifference.update(version: current.version, seq: healthSeq))
+        var update = healthDifference.update(version: current.version, seq: healthSeq)
+        update.unhealthyUpstreams = unhealthyUpstreams
+        await publisher.publishHealth(update)
     }
 
     /// Runs `mutate` and stores a new snapshot in the same transaction when the configuration

@@ -8,20 +8,22 @@ import Shared
 package final class BreakerRegistry: Sendable {
     /// One endpoint's breaker. An object, changed in place under the lock: a request costs one
     /// dictionary lookup, not a copy out and a write back.
-    private final class Cell: @unchecked Sendable {
+    final class Cell: @unchecked Sendable {
         var machine: BreakerStateMachine<ContinuousClock.Instant>
         var lastFailure: Date?
         var lastSuccess: Date?
         var stateChanged = Date()
         var rejected = 0
         var transitions = 0
+        /// A pool's breakers per upstream, in the pool's order; empty for one upstream.
+        var upstreams: [UpstreamCell] = []
 
         init(machine: BreakerStateMachine<ContinuousClock.Instant>) {
             self.machine = machine
         }
     }
 
-    private let cells = NIOLockedValueBox([String: Cell]())
+    let cells = NIOLockedValueBox([String: Cell]())
     /// Set by every state change until the reporter takes it.
     private let changed = NIOLockedValueBox(false)
     /// Called (outside the lock) after every state change, so the replica can report at once.
@@ -79,8 +81,13 @@ package final class BreakerRegistry: Sendable {
         let changed = cells.withLockedValue { cells -> [String] in
             var changed: [String] = []
             for name in cells.keys where endpoint == nil || name == endpoint {
-                if let cell = cells[name], cell.machine.reset() != nil {
+                guard let cell = cells[name] else { continue }
+                if cell.machine.reset() != nil {
                     Self.noteTransition(cell)
+                    changed.append(name)
+                }
+                for upstream in cell.upstreams where upstream.machine.reset() != nil {
+                    upstream.noteTransition()
                     changed.append(name)
                 }
             }
@@ -120,7 +127,8 @@ package final class BreakerRegistry: Sendable {
                     lastSuccessTime: cell.lastSuccess.map(Timestamp.string),
                     stateChangedTime: Timestamp.string(cell.stateChanged), halfOpenCalls: cell.machine.trialsInFlight,
                     rejected: cell.rejected, transitions: cell.transitions, failureThreshold: policy.failureThreshold,
-                    resetTimeout: policy.resetTimeout, halfOpenMaxCalls: policy.halfOpenMaxCalls)
+                    resetTimeout: policy.resetTimeout, halfOpenMaxCalls: policy.halfOpenMaxCalls,
+                    upstreams: cell.upstreams.isEmpty ? nil : cell.upstreams.map(\.report))
             }
         }
     }
@@ -133,7 +141,7 @@ package final class BreakerRegistry: Sendable {
         }
     }
 
-    private func transitioned(_ endpoint: String, _ state: String) {
+    func transitioned(_ endpoint: String, _ state: String) {
         changed.withLockedValue { $0 = true }
         onTransition(endpoint, state)
     }

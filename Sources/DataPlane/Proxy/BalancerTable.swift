@@ -42,6 +42,9 @@ package final class EndpointBalancer {
     /// ``maximumEjection``.
     private var refusals: [Int]
     private var ejectedCount = 0
+    /// The upstreams the control plane's probes found unhealthy, as of ``healthGeneration``.
+    private var healthDown = UpstreamIndexSet()
+    private var healthGeneration = -1
     private var budget: RetryBudget
 
     static let firstEjection = Duration.seconds(1)
@@ -92,9 +95,14 @@ package final class EndpointBalancer {
 
     /// The upstream for the next try of a request, passing over `tried` while another remains;
     /// counted in flight until ``finished(_:)``. An upstream whose time out ended by `now` is back
-    /// in the rotation.
-    package func pick(avoiding tried: UpstreamIndexSet, now: Instant, random: inout some RandomNumberGenerator) -> Int {
+    /// in the rotation; one `health` says is unhealthy is out of it (one that recovered is back,
+    /// with its slow start).
+    package func pick(
+        avoiding tried: UpstreamIndexSet, now: Instant, health: UpstreamHealthBoard,
+        random: inout some RandomNumberGenerator
+    ) -> Int {
         guard upstreams.targets.count > 1 else { return 0 }
+        if health.generation != healthGeneration { applyHealth(health, now: now) }
         if ejectedCount > 0 { readmit(now: now) }
         let index = balancer.pick(avoiding: tried, now: now, using: &random)
         balancer.started(index)
@@ -118,6 +126,15 @@ package final class EndpointBalancer {
         balancer.setEligible(index, false, now: now)
     }
 
+    /// Upstream `index`'s breaker refused a try: out of this loop's rotation until it may admit
+    /// one again.
+    package func breakerRejected(_ index: Int, retryAfter: Duration, now: Instant) {
+        guard upstreams.targets.count > 1, index < ejectedUntil.count else { return }
+        if ejectedUntil[index] == nil { ejectedCount += 1 }
+        ejectedUntil[index] = max(ejectedUntil[index] ?? now, now + retryAfter)
+        balancer.setEligible(index, false, now: now)
+    }
+
     /// Upstream `index` accepted a connection.
     package func connected(_ index: Int) {
         guard upstreams.targets.count > 1, index < refusals.count, refusals[index] > 0 else { return }
@@ -130,7 +147,24 @@ package final class EndpointBalancer {
             guard let until = ejectedUntil[index], until <= now else { continue }
             ejectedUntil[index] = nil
             ejectedCount -= 1
-            balancer.setEligible(index, true, now: now)
+            balancer.setEligible(index, !healthDown.contains(index), now: now)
+        }
+    }
+
+    /// Takes the board's word on which upstreams are unhealthy.
+    private func applyHealth(_ health: UpstreamHealthBoard, now: Instant) {
+        healthGeneration = health.generation
+        let unhealthy = health.unhealthyUpstreams(of: upstreams.endpoint)
+        var down = UpstreamIndexSet()
+        let count = min(upstreams.pool.count, balancer.count)
+        if !unhealthy.isEmpty {
+            for index in 0..<count where unhealthy.contains(upstreams.pool[index].url) { down.insert(index) }
+        }
+        healthDown = down
+        // Every upstream, not only those that changed: a balancer carried over from an older
+        // configuration starts with the eligibility it had then.
+        for index in 0..<count {
+            balancer.setEligible(index, !down.contains(index) && ejectedUntil[index] == nil, now: now)
         }
     }
 }

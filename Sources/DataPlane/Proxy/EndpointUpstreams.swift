@@ -6,6 +6,8 @@ import Shared
 /// every event loop; immutable but for the rate limiter's buckets, which are the replica's. Each
 /// loop keeps its own balancing state (``BalancerTable``).
 package final class EndpointUpstreams: Sendable {
+    /// The endpoint's name: what upstream health and breakers are kept by.
+    package let endpoint: String
     package let targets: [UpstreamTarget]
     package let weights: [Int]
     package let policy: LoadBalancing
@@ -20,10 +22,11 @@ package final class EndpointUpstreams: Sendable {
     package let rateLimiter: EndpointRateLimiter?
     /// The pool as configured: what an update compares to keep this object (and the loops'
     /// balancing state) when only other fields of the endpoint changed.
-    let pool: [UpstreamConfig]
+    package let pool: [UpstreamConfig]
 
     package init(_ config: EndpointConfig) {
         let pool = config.upstreamPool
+        self.endpoint = config.name
         self.pool = pool
         self.targets = pool.compactMap { upstream in
             (try? EndpointURL.parse(upstream.url).get()).map(UpstreamTarget.init)
@@ -41,7 +44,8 @@ package final class EndpointUpstreams: Sendable {
 
     /// `previous` when `config` has the same pool and policies, else a new one.
     static func reusing(_ previous: EndpointUpstreams?, for config: EndpointConfig) -> EndpointUpstreams {
-        if let previous, previous.pool == config.upstreamPool, previous.policy == (config.loadBalancing ?? .roundRobin),
+        if let previous, previous.endpoint == config.name, previous.pool == config.upstreamPool,
+            previous.policy == (config.loadBalancing ?? .roundRobin),
             previous.retry == config.retryPolicy, previous.rateLimiter?.policy == config.rateLimit,
             previous.limits == config.upstreamLimits ?? .defaults,
             previous.slowStart == slowStart(of: config)

@@ -21,6 +21,8 @@ package struct ProxyEnvironment: Sendable {
     package var connectionCounts = UpstreamConnectionCounts()
     /// The replicas connected to the control plane, for rate limits shared by the gateway.
     package var replicaCount = GatewayReplicaCount()
+    /// The upstreams of pools that the control plane's probes found unhealthy.
+    package var upstreamHealth = UpstreamHealthBoard()
 
     package init(
         replicaID: String, startedAt: NIODeadline = .now(), tlsContext: NIOSSLContext?,

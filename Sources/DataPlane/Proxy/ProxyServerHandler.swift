@@ -52,6 +52,10 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
     /// the upstreams tried so far and the retries the budget allowed.
     private var balancer: EndpointBalancer?
     private var upstreamIndex: Int?
+    /// Whether the try at ``upstreamIndex`` of a pool awaits its outcome for the upstream's
+    /// breaker, and the half-open trial it is.
+    private var upstreamTryOpen = false
+    private var upstreamTrial: UInt64?
     private var triedUpstreams = UpstreamIndexSet()
     private var retries = 0
     /// The request's body parts and end as received, kept while a retry may send them again
@@ -353,7 +357,7 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
         guard let forward, let requestHead else { return }
         var index = 0
         if let balancer, balancer.upstreams.isPool {
-            index = balancer.pick(avoiding: triedUpstreams, now: .now, random: &loop.random)
+            index = pickUpstream(balancer, policy: forward.route.endpoint.circuitBreaker)
         }
         upstreamIndex = index
         triedUpstreams.insert(index)
@@ -375,10 +379,48 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
         }
     }
 
+    /// The upstream of a pool for the next try: the balancer's pick that its breaker admits. An
+    /// upstream whose breaker refuses leaves this loop's rotation until it may admit again; when
+    /// every one refuses, the last pick goes anyway (the endpoint's breaker admitted the request).
+    private func pickUpstream(_ balancer: EndpointBalancer, policy: BreakerPolicy) -> Int {
+        let upstreams = balancer.upstreams
+        var avoiding = triedUpstreams
+        var index = 0
+        for attempt in 0..<upstreams.pool.count {
+            let now = ContinuousClock.now
+            index = balancer.pick(
+                avoiding: avoiding, now: now, health: environment.upstreamHealth, random: &loop.random)
+            let admission = environment.breakers.admitUpstream(
+                upstreams.endpoint, index, of: upstreams.pool, policy: policy,
+                force: attempt == upstreams.pool.count - 1)
+            switch admission {
+            case .allowed(let trial):
+                upstreamTryOpen = true
+                upstreamTrial = trial
+                return index
+            case .rejected(let retryAfter):
+                balancer.finished(index)
+                balancer.breakerRejected(index, retryAfter: retryAfter, now: now)
+                avoiding.insert(index)
+            }
+        }
+        return index
+    }
+
+    /// The try in progress is over: its upstream's breaker learns how it went.
+    private func endUpstreamTry(_ outcome: ProxyConnectionStateMachine.Outcome) {
+        guard upstreamTryOpen else { return }
+        upstreamTryOpen = false
+        guard let balancer, let index = upstreamIndex, index < balancer.upstreams.pool.count else { return }
+        environment.breakers.recordUpstream(
+            balancer.upstreams.endpoint, index, url: balancer.upstreams.pool[index].url, outcome, trial: upstreamTrial)
+    }
+
     /// The try's upstream refused the connection: take it out of the rotation and, within the
     /// retry budget, try another.
     private func retryConnect(after failure: ProxyConnectionStateMachine.UpstreamFailure) {
         stopWaiting()
+        endUpstreamTry(failure == .overloaded ? .ignored : .failure)
         if let balancer, let upstreamIndex {
             if failure == .connect { balancer.refused(upstreamIndex, now: .now) }
             balancer.finished(upstreamIndex)
@@ -408,6 +450,8 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
             return
         }
         retries += 1
+        // An answer worth a retry (or none in time) is a failed try.
+        endUpstreamTry(.failure)
         if let upstreamIndex { balancer.finished(upstreamIndex) }
         upstreamIndex = nil
         if let upstream {
@@ -468,6 +512,7 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
     /// longer count in flight.
     private func finishRequest() {
         stopWaiting()
+        endUpstreamTry(.ignored)
         guard let balancer else { return }
         if let upstreamIndex { balancer.finished(upstreamIndex) }
         balancer.requestFinished(retries: retries)
@@ -483,6 +528,7 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
         _ ticket: ProxyConnectionStateMachine.BreakerTicket, _ outcome: ProxyConnectionStateMachine.Outcome
     ) {
         environment.breakers.record(ticket.endpoint, outcome, trial: ticket.trial)
+        endUpstreamTry(outcome)
     }
 
     private func obtainUpstream(allowPooled: Bool) {

@@ -53,6 +53,8 @@ package struct SnapshotClient: Service {
     let breakers: BreakerRegistry
     /// Set from the control plane's `replicas` messages.
     let replicaCount: GatewayReplicaCount
+    /// Set from every health update's unhealthy upstreams.
+    let upstreamHealth: UpstreamHealthBoard
     /// Its dropped-line count goes into each report.
     let accessLog: AccessLogWriter?
     let drain: DrainState
@@ -63,9 +65,10 @@ package struct SnapshotClient: Service {
         configuration: Configuration, cached: Snapshot?, cache: SnapshotCache, states: LoopStates,
         breakers: BreakerRegistry = BreakerRegistry(), drain: DrainState = DrainState(),
         accessLog: AccessLogWriter? = nil, replicaCount: GatewayReplicaCount = GatewayReplicaCount(),
-        group: any EventLoopGroup, logger: Logger
+        upstreamHealth: UpstreamHealthBoard = UpstreamHealthBoard(), group: any EventLoopGroup, logger: Logger
     ) {
         self.replicaCount = replicaCount
+        self.upstreamHealth = upstreamHealth
         self.accessLog = accessLog
         self.drain = drain
         self.configuration = configuration
@@ -213,6 +216,8 @@ package struct SnapshotClient: Service {
             handOverListener(to: path)
             return nil
         case .message(.health(let update)):
+            // Not tied to a snapshot version: the newest word holds, whatever version is served.
+            upstreamHealth.replace(update.unhealthyUpstreams)
             let change = held.routesChange(applying: update)
             guard case .install(let serving) = held.received(update) else {
                 return held.health?.seq == update.seq ? .report(ReplicaReport(healthSeq: update.seq)) : nil

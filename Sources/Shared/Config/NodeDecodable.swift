@@ -87,6 +87,18 @@ package struct NodeObject {
         return result
     }
 
+    /// The list at `key`, or nil when the key is absent or `null` (as `decodeIfPresent`).
+    package func optionalList<T: NodeDecodable>(_ type: T.Type, _ key: String) throws -> [T]? {
+        switch find(key) {
+        case nil, .null?: return nil
+        case let list?:
+            guard case .array(let items) = list else { throw mismatch([T].self, list, .member(path, key)) }
+            return try items.indices.map { index in
+                try T(node: items[index].value, path: .index(.member(path, key), index))
+            }
+        }
+    }
+
     package func decode<T: NodeDecodable>(_ type: T.Type, _ key: String) throws -> T {
         try T(node: value(key), path: .member(path, key))
     }

@@ -16,6 +16,7 @@ extension BreakerReport: NodeDecodable {
             transitions: try object.int(CodingKeys.transitions.rawValue),
             failureThreshold: try object.int(CodingKeys.failureThreshold.rawValue),
             resetTimeout: try object.double(CodingKeys.resetTimeout.rawValue),
-            halfOpenMaxCalls: try object.int(CodingKeys.halfOpenMaxCalls.rawValue))
+            halfOpenMaxCalls: try object.int(CodingKeys.halfOpenMaxCalls.rawValue),
+            upstreams: try object.optionalList(UpstreamBreakerReport.self, CodingKeys.upstreams.rawValue))
     }
 }

@@ -17,12 +17,16 @@ public struct BreakerReport: Sendable, Equatable, Codable {
     public var failureThreshold: Int
     public var resetTimeout: Double
     public var halfOpenMaxCalls: Int
+    /// For a pool, each upstream's own breaker (outlier ejection) and tries; `nil` otherwise,
+    /// and in reports of older replicas.
+    public var upstreams: [UpstreamBreakerReport]?
 
     public init(
         endpoint: String, state: String, failureCount: Int, lastFailureTime: String?, lastSuccessTime: String?,
         stateChangedTime: String, halfOpenCalls: Int, rejected: Int, transitions: Int, failureThreshold: Int,
-        resetTimeout: Double, halfOpenMaxCalls: Int
+        resetTimeout: Double, halfOpenMaxCalls: Int, upstreams: [UpstreamBreakerReport]? = nil
     ) {
+        self.upstreams = upstreams
         self.endpoint = endpoint
         self.state = state
         self.failureCount = failureCount
@@ -48,5 +52,6 @@ public struct BreakerReport: Sendable, Equatable, Codable {
         case failureThreshold = "failure_threshold"
         case resetTimeout = "reset_timeout"
         case halfOpenMaxCalls = "half_open_max_calls"
+        case upstreams
     }
 }

@@ -79,6 +79,33 @@ extension BreakerReport {
             if let problem = DataPlaneMessage.counterProblem(value, "breaker \(what)") { return problem }
         }
         guard resetTimeout.isFinite, resetTimeout >= 0 else { return "breaker reset timeout is out of range" }
+        if let upstreams {
+            guard upstreams.count <= UpstreamConfig.maximumCount else { return "too many upstream breakers" }
+            for upstream in upstreams {
+                if let problem = upstream.boundsProblem { return problem }
+            }
+        }
+        return nil
+    }
+}
+
+extension UpstreamBreakerReport {
+    var boundsProblem: String? {
+        if url.utf8.count > HealthUpdate.maximumURLBytes { return "upstream breaker url is too long" }
+        for (text, what) in [(state, "upstream breaker state"), (stateChangedTime, "upstream breaker time")] {
+            if let problem = DataPlaneMessage.textProblem(text, what, allowEmpty: true) { return problem }
+        }
+        if let time = lastFailureTime,
+            let problem = DataPlaneMessage.textProblem(time, "upstream breaker time", allowEmpty: true)
+        {
+            return problem
+        }
+        for (value, what) in [
+            (failureCount, "failure count"), (rejected, "rejected"), (transitions, "transitions"),
+            (inFlight, "in flight"), (requests, "requests"), (errors, "errors"),
+        ] {
+            if let problem = DataPlaneMessage.counterProblem(value, "upstream breaker \(what)") { return problem }
+        }
         return nil
     }
 }

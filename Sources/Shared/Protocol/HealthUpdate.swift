@@ -13,14 +13,44 @@ public struct HealthUpdate: Sendable, Equatable, Codable {
     public var seq: Int
     /// Health by endpoint name, for the endpoints whose health differs from the snapshot's.
     public var endpoints: [String: EndpointHealth]
+    /// The upstream URLs the probes found unhealthy, by endpoint name, for every pool with at
+    /// least one: complete, whatever the snapshot carries (snapshots hold no upstream health).
+    /// Older replicas ignore it; it is left out of the JSON when empty.
+    public var unhealthyUpstreams: [String: [String]]
 
     /// More entries than any snapshot may hold endpoints make an update invalid.
     public static let maximumEndpoints = 100_000
+    /// Longer upstream URLs make an update invalid.
+    public static let maximumURLBytes = 8192
 
-    public init(version: Int, seq: Int, endpoints: [String: EndpointHealth]) {
+    public init(
+        version: Int, seq: Int, endpoints: [String: EndpointHealth], unhealthyUpstreams: [String: [String]] = [:]
+    ) {
         self.version = version
         self.seq = seq
         self.endpoints = endpoints
+        self.unhealthyUpstreams = unhealthyUpstreams
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case version, seq, endpoints
+        case unhealthyUpstreams = "unhealthy_upstreams"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        version = try container.decode(Int.self, forKey: .version)
+        seq = try container.decode(Int.self, forKey: .seq)
+        endpoints = try container.decode([String: EndpointHealth].self, forKey: .endpoints)
+        unhealthyUpstreams = try container.decodeIfPresent([String: [String]].self, forKey: .unhealthyUpstreams) ?? [:]
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(version, forKey: .version)
+        try container.encode(seq, forKey: .seq)
+        try container.encode(endpoints, forKey: .endpoints)
+        if !unhealthyUpstreams.isEmpty { try container.encode(unhealthyUpstreams, forKey: .unhealthyUpstreams) }
     }
 
     /// What is wrong with the update's numbers or size, if anything.
@@ -32,6 +62,18 @@ public struct HealthUpdate: Sendable, Equatable, Codable {
         }
         if let long = endpoints.keys.first(where: { $0.utf8.count > 256 }) {
             return "endpoint name longer than 256 bytes: \(long.prefix(32))..."
+        }
+        if unhealthyUpstreams.count > Self.maximumEndpoints {
+            return "more than \(Self.maximumEndpoints) endpoints with unhealthy upstreams"
+        }
+        for (name, urls) in unhealthyUpstreams {
+            if name.utf8.count > 256 { return "endpoint name longer than 256 bytes: \(name.prefix(32))..." }
+            if urls.count > UpstreamConfig.maximumCount {
+                return "more than \(UpstreamConfig.maximumCount) unhealthy upstreams for \(name)"
+            }
+            if urls.contains(where: { $0.utf8.count > Self.maximumURLBytes }) {
+                return "an unhealthy upstream URL of \(name) is longer than \(Self.maximumURLBytes) bytes"
+            }
         }
         return nil
     }

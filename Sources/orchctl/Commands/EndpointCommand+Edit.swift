@@ -139,7 +139,7 @@ struct EndpointEditor {
             name: details.name, url: details.url, version: details.version, methods: details.methods,
             authType: details.authType, disabled: details.disabled, healthCheckPath: details.healthCheckPath,
             timeout: details.timeout, circuitBreaker: details.circuitBreaker, healthCheck: details.healthCheck,
-            upstreams: details.upstreams, loadBalancing: details.loadBalancing, retry: details.retry,
+            upstreams: details.upstreams?.map(\.config), loadBalancing: details.loadBalancing, retry: details.retry,
             rateLimit: details.rateLimit, upstreamLimits: details.upstreamLimits,
             tunnelIdleTimeout: details.tunnelIdleTimeout, slowStart: details.slowStart)
         change(&config)

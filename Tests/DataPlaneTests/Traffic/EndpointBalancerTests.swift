@@ -18,10 +18,12 @@ import Testing
                 slowStart: slowStart))
     }
 
-    func picks(_ balancer: EndpointBalancer, _ count: Int, at time: Double) -> [Int] {
+    func picks(
+        _ balancer: EndpointBalancer, _ count: Int, at time: Double, health: UpstreamHealthBoard = UpstreamHealthBoard()
+    ) -> [Int] {
         var random = FastRandom()
         return (0..<count).map { _ in
-            let index = balancer.pick(avoiding: [], now: at(time), random: &random)
+            let index = balancer.pick(avoiding: [], now: at(time), health: health, random: &random)
             balancer.finished(index)
             return index
         }
@@ -35,6 +37,40 @@ import Testing
         balancer.refused(0, now: at(1.2))
         #expect(!picks(balancer, 10, at: 3.1).contains(0))
         #expect(picks(balancer, 10, at: 3.3).contains(0))
+    }
+
+    @Test func anUpstreamTheProbesFoundUnhealthyLeavesTheRotationAndComesBackWithSlowStart() {
+        let balancer = EndpointBalancer(
+            upstreams: Self.upstreams(["http://a/", "http://b/"], slowStart: 10), previous: nil)
+        let health = UpstreamHealthBoard()
+        health.replace(["svc": ["http://a/"], "other": ["http://b/"]])
+        #expect(picks(balancer, 20, at: 0, health: health) == Array(repeating: 1, count: 20))
+        health.replace([:])
+        // Back at a tenth of its weight: about 1 in 11 picks at first, half of them once ramped.
+        let early = picks(balancer, 110, at: 1, health: health).filter { $0 == 0 }.count
+        let ramped = picks(balancer, 100, at: 20, health: health).filter { $0 == 0 }.count
+        #expect((5...25).contains(early), "\(early)")
+        #expect(ramped == 50)
+    }
+
+    @Test func whenFewerThanHalfAreHealthyEveryUpstreamTakesTraffic() {
+        let balancer = EndpointBalancer(
+            upstreams: Self.upstreams(["http://a/", "http://b/", "http://c/"]), previous: nil)
+        let health = UpstreamHealthBoard()
+        health.replace(["svc": ["http://a/", "http://b/"]])
+        #expect(Set(picks(balancer, 30, at: 0, health: health)) == [0, 1, 2])
+        health.replace(["svc": ["http://a/"]])
+        #expect(Set(picks(balancer, 30, at: 0, health: health)) == [1, 2])
+    }
+
+    @Test func anUpstreamStaysOutWhileUnhealthyAfterItsRefusalTimeOutEnds() {
+        let balancer = EndpointBalancer(upstreams: Self.upstreams(["http://a/", "http://b/"]), previous: nil)
+        let health = UpstreamHealthBoard()
+        balancer.refused(0, now: at(0))
+        health.replace(["svc": ["http://a/"]])
+        #expect(!picks(balancer, 10, at: 5, health: health).contains(0))
+        health.replace([:])
+        #expect(picks(balancer, 10, at: 5, health: health).contains(0))
     }
 
     @Test func anAcceptedConnectionResetsTheTimeOut() {

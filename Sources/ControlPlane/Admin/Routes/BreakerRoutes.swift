@@ -96,6 +96,7 @@ extension BreakerEntry {
             transitions: report.transitions,
             config: Config(
                 failureThreshold: report.failureThreshold, resetTimeout: report.resetTimeout,
-                halfOpenMaxCalls: report.halfOpenMaxCalls))
+                halfOpenMaxCalls: report.halfOpenMaxCalls),
+            upstreams: report.upstreams)
     }
 }
