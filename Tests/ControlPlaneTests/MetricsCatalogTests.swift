@@ -67,6 +67,12 @@ import Testing
                     url: \(good.baseURL)/up
                   - name: down
                     url: http://127.0.0.1:1/down
+                  - name: pool
+                    upstreams:
+                      - url: \(good.baseURL)/a
+                      - url: http://127.0.0.1:1/b
+                    rate_limit:
+                      requests_per_second: 100
                 """, replicas: 2)
         defer { control.stop() }
 
@@ -77,6 +83,7 @@ import Testing
                 records.map { ($0.endpointId, $0.status) }, uniquingKeysWith: { first, _ in first })
             guard statuses["up"] == "active", statuses["down"] == "unhealthy" else { return nil }
             let text = try await control.admin(.GET, "/metrics").text
+            guard MetricSamples(text).labelValues("orch_upstream_healthy", "upstream").count == 2 else { return nil }
             let slots = Set(MetricSamples(text).labelValues("orch_active_connections", "replica"))
             return slots == ["1", "2"] ? text : nil
         }
@@ -107,6 +114,9 @@ import Testing
         }
         #expect(samples.sum("orch_endpoint_healthy", ["endpoint": "up"]) == 1)
         #expect(samples.value("orch_endpoint_healthy", ["endpoint": "down"]) == 0)
+        #expect(samples.value("orch_upstream_healthy", ["upstream": "\(good.baseURL)/a"]) == 1)
+        #expect(samples.value("orch_upstream_healthy", ["upstream": "http://127.0.0.1:1/b"]) == 0)
+        #expect(samples.sum("orch_rate_limited_total", ["endpoint": "pool"]) == 0)
     }
 
     @Test func aRolloutKeepsTheSlotLabelsAndTheCountersAndDropsTheOldProcesses() async throws {

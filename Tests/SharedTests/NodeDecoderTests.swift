@@ -15,7 +15,21 @@ import Testing
                     BreakerReport(
                         endpoint: "svc", state: "open", failureCount: 5, lastFailureTime: "2026-12-02T10:00:00Z",
                         lastSuccessTime: nil, stateChangedTime: "2026-12-02T10:00:01Z", halfOpenCalls: 0, rejected: 3,
-                        transitions: 1, failureThreshold: 5, resetTimeout: 30.5, halfOpenMaxCalls: 1)
+                        transitions: 1, failureThreshold: 5, resetTimeout: 30.5, halfOpenMaxCalls: 1),
+                    BreakerReport(
+                        endpoint: "pool", state: "closed", failureCount: 0, lastFailureTime: nil, lastSuccessTime: nil,
+                        stateChangedTime: "2026-12-02T10:00:01Z", halfOpenCalls: 0, rejected: 0, transitions: 0,
+                        failureThreshold: 5, resetTimeout: 30, halfOpenMaxCalls: 1,
+                        upstreams: [
+                            UpstreamBreakerReport(
+                                url: "http://a:1/x", state: "open", failureCount: 5,
+                                lastFailureTime: "2026-12-02T10:00:00Z", stateChangedTime: "2026-12-02T10:00:01Z",
+                                rejected: 2, transitions: 1, inFlight: 0, requests: 40, errors: 5),
+                            UpstreamBreakerReport(
+                                url: "http://b:2/", state: "closed", failureCount: 0, lastFailureTime: nil,
+                                stateChangedTime: "2026-12-02T10:00:01Z", rejected: 0, transitions: 0, inFlight: 3,
+                                requests: 41, errors: 0),
+                        ]),
                 ],
                 traffic: TrafficReport(
                     endpoints: [
@@ -23,9 +37,12 @@ import Testing
                             endpoint: "svc", responses: ["2xx": 990, "5xx": 10],
                             requestDuration: LatencyHistogram(
                                 buckets: [1, 2, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4], sum: 0.125, count: 10),
-                            upstreamErrors: ["connect": 2], breakerTransitions: 1)
+                            upstreamErrors: ["connect": 2], breakerTransitions: 1),
+                        EndpointTraffic(
+                            endpoint: "pool", retries: ["connect": 4, "status": 1], retryBudgetExhausted: 2,
+                            rateLimited: 7),
                     ],
-                    activeConnections: 3, pooledConnections: 2, accessLogDropped: nil,
+                    activeConnections: 3, pooledConnections: 2, openTunnels: 1, accessLogDropped: nil,
                     requestsByProtocol: [ProtocolTraffic(protocol: "h2", tls: true, requests: 12)]),
                 healthSeq: 9)),
         .report(ReplicaReport(requests: 1)),

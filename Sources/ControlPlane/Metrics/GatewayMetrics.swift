@@ -31,12 +31,16 @@ package final class GatewayMetrics: Sendable {
         package var endpoints: [String]
         /// Probed endpoints and whether the health checker finds them healthy.
         package var health: [(endpoint: String, healthy: Bool)]
+        /// The traffic features of the snapshot's endpoints: their series are registered at 0.
+        package var features = TrafficFeatures()
 
         package init(
             startedAt: Date, reloads: (ok: Int, failed: Int), currentVersion: Int, replicas: [ReplicaStatus],
             traffic: [String: TrafficReport], breakers: [(replicaId: String, breaker: BreakerReport)],
-            nacks: [String: Int], endpoints: [String], health: [(endpoint: String, healthy: Bool)]
+            nacks: [String: Int], endpoints: [String], health: [(endpoint: String, healthy: Bool)],
+            features: TrafficFeatures = TrafficFeatures()
         ) {
+            self.features = features
             self.startedAt = startedAt
             self.reloads = reloads
             self.currentVersion = currentVersion
@@ -57,7 +61,7 @@ package final class GatewayMetrics: Sendable {
     static let protocols: [(protocol: String, tls: Bool)] = [("http1", false), ("http1", true), ("h2", true)]
 
     package let registry = PrometheusCollectorRegistry()
-    private let state = NIOLockedValueBox(State())
+    let state = NIOLockedValueBox(State())
     private let uptime: Gauge
     private let currentVersion: Gauge
     private let reloadsOK: Counter
@@ -70,12 +74,14 @@ package final class GatewayMetrics: Sendable {
     private let startTime: Gauge
 
     /// What the registry holds besides the fixed series, and what it has seen of each replica.
-    private struct State {
-        /// Which slot, endpoint or replica a series belongs to; it goes when they do.
+    struct State {
+        /// Which slot, endpoint, replica or upstream a series belongs to; it goes when they do.
         struct Scope: Hashable {
             var slot: String?
             var endpoint: String?
             var replicaId: String?
+            /// An upstream URL of the endpoint's pool.
+            var upstream: String?
         }
         enum Metric {
             case counter(Counter)
@@ -86,6 +92,8 @@ package final class GatewayMetrics: Sendable {
         /// The last report and NACK count of each replica, to take differences from.
         var lastTraffic: [String: TrafficReport] = [:]
         var lastNacks: [String: Int] = [:]
+        /// The last upstream counts of each replica: by replica id, then endpoint and URL.
+        var lastUpstreams: [String: [String: [String: (requests: Int, errors: Int)]]] = [:]
         var cpuSeen = 0.0
         var reloadsSeen = (ok: 0, failed: 0)
     }
@@ -161,6 +169,7 @@ package final class GatewayMetrics: Sendable {
             _ = slotCounter("orch_snapshot_nacks_total", Help.nacks, slot, &state)
             _ = slotCounter("orch_access_log_dropped_total", Help.dropped, slot, &state)
             for (name, tls) in Self.protocols { _ = requestsByProtocol(slot, name, tls, &state) }
+            registerTrafficFeatures(slot: slot, input.features, &state)
         }
 
         // Counters: what each replica added since the previous scrape goes to its slot.
@@ -173,6 +182,7 @@ package final class GatewayMetrics: Sendable {
             for traffic in report.endpoints where routed.contains(traffic.endpoint) {
                 add(traffic, since: before[traffic.endpoint], slot: slot, &state)
             }
+            slotGauge("orch_open_tunnels", Help.openTunnels, slot, &state).set(Double(report.openTunnels ?? 0))
             let dropped = Self.delta(report.accessLogDropped ?? 0, previous?.accessLogDropped ?? 0)
             slotCounter("orch_access_log_dropped_total", Help.dropped, slot, &state).increment(by: Int64(dropped))
             for traffic in report.requestsByProtocol ?? [] {
@@ -226,6 +236,7 @@ package final class GatewayMetrics: Sendable {
                 scope, &state
             ).set(to: value)
         }
+        updateUpstreams(input, slotOf: slotOf, liveIds: liveIds, endpoints: endpoints, &state)
         let probed = Set(input.health.map(\.endpoint))
         for (endpoint, healthy) in input.health where endpoints.contains(endpoint) {
             gauge(
@@ -240,7 +251,12 @@ package final class GatewayMetrics: Sendable {
             if let slot = scope.slot, !liveSlots.contains(slot) { keep = false }
             if let endpoint = scope.endpoint, !routed.contains(endpoint) { keep = false }
             if let id = scope.replicaId, !liveIds.contains(id) { keep = false }
-            if scope.slot == nil, scope.replicaId == nil, let endpoint = scope.endpoint, !probed.contains(endpoint) {
+            if scope.slot == nil, scope.replicaId == nil, scope.upstream == nil, let endpoint = scope.endpoint,
+                !probed.contains(endpoint)
+            {
+                keep = false
+            }
+            if let upstream = scope.upstream, input.features.pools[scope.endpoint ?? ""]?.contains(upstream) != true {
                 keep = false
             }
             guard !keep else { continue }
@@ -271,6 +287,7 @@ package final class GatewayMetrics: Sendable {
             let delta = Self.delta(count, previous?.upstreamErrors[kind] ?? 0)
             if delta > 0 { upstreamErrors(slot, endpoint, kind, &state).increment(by: Int64(delta)) }
         }
+        addRetriesAndLimits(traffic, since: previous, slot: slot, &state)
         let transitions = Self.delta(traffic.breakerTransitions, previous?.breakerTransitions ?? 0)
         if transitions > 0 {
             counter(
@@ -330,15 +347,15 @@ package final class GatewayMetrics: Sendable {
             .init(slot: slot, endpoint: endpoint), &state)
     }
 
-    private func slotCounter(_ name: String, _ help: String, _ slot: String, _ state: inout State) -> Counter {
+    func slotCounter(_ name: String, _ help: String, _ slot: String, _ state: inout State) -> Counter {
         counter(name, help, [("replica", slot)], .init(slot: slot), &state)
     }
 
-    private func slotGauge(_ name: String, _ help: String, _ slot: String, _ state: inout State) -> Gauge {
+    func slotGauge(_ name: String, _ help: String, _ slot: String, _ state: inout State) -> Gauge {
         gauge(name, help, [("replica", slot)], .init(slot: slot), &state)
     }
 
-    private func counter(
+    func counter(
         _ name: String, _ help: String, _ labels: [(String, String)], _ scope: State.Scope, _ state: inout State
     ) -> Counter {
         let key = Self.key(name, labels)
@@ -348,7 +365,7 @@ package final class GatewayMetrics: Sendable {
         return counter
     }
 
-    private func gauge(
+    func gauge(
         _ name: String, _ help: String, _ labels: [(String, String)], _ scope: State.Scope, _ state: inout State
     ) -> Gauge {
         let key = Self.key(name, labels)
@@ -401,6 +418,17 @@ package final class GatewayMetrics: Sendable {
         static let nacks = "Snapshots the replica slot rejected since the control plane started."
         static let dropped = "Access-log lines the replica slot dropped because its writer fell behind."
         static let replicaInfo = "Always 1; the replica process now serving a slot, with its id and pid."
+        static let openTunnels = "Client connections of the replica slot that became byte tunnels (WebSocket)."
+        static let retries =
+            "Retried tries, by replica slot, endpoint and reason: connect, overloaded, status, timeout."
+        static let budgetExhausted = "Retries the retry budget refused (the client got the original failure)."
+        static let rateLimited = "Requests answered 429 by the endpoint's rate limit."
+        static let upstreamRequests = "Tries sent to each upstream of a pool (a retry is another try)."
+        static let upstreamFailures =
+            "Failed tries of each upstream of a pool: refused, timed out, or a failure status."
+        static let upstreamInFlight = "Tries in flight to each upstream of a pool."
+        static let upstreamBreaker = "Each pool upstream's own breaker: 0 closed, 1 half-open, 2 open."
+        static let upstreamHealthy = "1 when the health checker finds the pool's upstream healthy, else 0."
     }
 }
 

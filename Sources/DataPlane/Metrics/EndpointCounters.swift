@@ -11,6 +11,12 @@ package final class EndpointCounters {
     package var upstreamDuration = LatencyHistogram()
     /// Upstream failures by ``UpstreamErrorKind``.
     package var upstreamErrors = [Int](repeating: 0, count: UpstreamErrorKind.allCases.count)
+    /// Retries by ``RetryReason``.
+    package var retries = [Int](repeating: 0, count: RetryReason.allCases.count)
+    /// Retries the budget refused.
+    package var retryBudgetExhausted = 0
+    /// Requests the rate limit refused.
+    package var rateLimited = 0
 
     package init(endpoint: String) {
         self.endpoint = endpoint
@@ -23,7 +29,7 @@ package final class EndpointCounters {
     }
 
     /// This endpoint's counters as sent in a report (only the non-zero classes and kinds).
-    func traffic(endpoint: String) -> EndpointTraffic {
+    package func traffic(endpoint: String) -> EndpointTraffic {
         var traffic = EndpointTraffic(
             endpoint: endpoint, requestDuration: requestDuration, upstreamDuration: upstreamDuration)
         for (index, count) in responses.enumerated() where count > 0 {
@@ -32,6 +38,11 @@ package final class EndpointCounters {
         for kind in UpstreamErrorKind.allCases where upstreamErrors[kind.rawValue] > 0 {
             traffic.upstreamErrors[kind.label] = upstreamErrors[kind.rawValue]
         }
+        for reason in RetryReason.allCases where retries[reason.rawValue] > 0 {
+            traffic.retries = (traffic.retries ?? [:]).merging([reason.label: retries[reason.rawValue]]) { $1 }
+        }
+        if retryBudgetExhausted > 0 { traffic.retryBudgetExhausted = retryBudgetExhausted }
+        if rateLimited > 0 { traffic.rateLimited = rateLimited }
         return traffic
     }
 }
@@ -49,6 +60,27 @@ package enum UpstreamErrorKind: Int, CaseIterable, Sendable {
         case .timeout: "timeout"
         case .reset: "reset"
         case .serverError: "5xx"
+        }
+    }
+}
+
+/// Why a try was retried, as counted in `orch_retries_total{reason}`.
+package enum RetryReason: Int, CaseIterable, Sendable {
+    /// The upstream refused the connection (or its TLS could not start).
+    case connect
+    /// The upstream had its limit of connections and waiting requests.
+    case overloaded
+    /// The answer's status is in the retry policy's `on`.
+    case status
+    /// No answer within `per_try_timeout`.
+    case timeout
+
+    package var label: String {
+        switch self {
+        case .connect: "connect"
+        case .overloaded: "overloaded"
+        case .status: "status"
+        case .timeout: "timeout"
         }
     }
 }

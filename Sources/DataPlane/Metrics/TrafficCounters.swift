@@ -42,7 +42,7 @@ package final class TrafficCounters {
     package func report(pooledConnections: Int) -> TrafficReport {
         TrafficReport(
             endpoints: endpoints.map { $0.value.traffic(endpoint: $0.key) },
-            activeConnections: activeConnections, pooledConnections: pooledConnections,
+            activeConnections: activeConnections, pooledConnections: pooledConnections, openTunnels: openTunnels,
             requestsByProtocol: ClientTransport.allCases.map { transport in
                 ProtocolTraffic(
                     protocol: transport.protocolLabel, tls: transport.isTLS,
@@ -62,6 +62,7 @@ extension TrafficReport {
         for report in reports {
             total.activeConnections += report.activeConnections
             total.pooledConnections += report.pooledConnections
+            if let tunnels = report.openTunnels { total.openTunnels = (total.openTunnels ?? 0) + tunnels }
             if let protocols = report.requestsByProtocol {
                 total.requestsByProtocol = ProtocolTraffic.merging(total.requestsByProtocol ?? [], protocols)
             }
@@ -86,6 +87,11 @@ extension EndpointTraffic {
         requestDuration.add(other.requestDuration)
         upstreamDuration.add(other.upstreamDuration)
         breakerTransitions += other.breakerTransitions
+        if let retries = other.retries { self.retries = (self.retries ?? [:]).merging(retries, uniquingKeysWith: +) }
+        if let exhausted = other.retryBudgetExhausted {
+            retryBudgetExhausted = (retryBudgetExhausted ?? 0) + exhausted
+        }
+        if let limited = other.rateLimited { rateLimited = (rateLimited ?? 0) + limited }
     }
 }
 

@@ -317,6 +317,7 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
                 replicas: environment.replicaCount.value)
             rateLimitHeaders = decision.headers()
             guard decision.allowed else {
+                loop.traffic.counters(for: endpointID, slot: endpointSlot).rateLimited += 1
                 run(
                     machine.refused(
                         .detail(.tooManyRequests, "Rate limit exceeded", reason: .rateLimited), now: now))
@@ -427,10 +428,12 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
         }
         upstreamIndex = nil
         guard let balancer, balancer.mayRetry(now: now) else {
+            if balancer != nil { countRetry(nil) }
             run(machine.retryRefused(failure, now: now))
             processQueue()
             return
         }
+        countRetry(failure == .overloaded ? .overloaded : .connect)
         retries += 1
         prepareTry(balancer.upstreams)
         obtainUpstream(allowPooled: true)
@@ -441,6 +444,7 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
     /// the client gets that answer (or the timeout).
     private func retryResponse(_ head: HTTPResponseHead?) {
         guard let balancer, let replayParts, balancer.mayRetry(now: now) else {
+            if self.balancer != nil && self.replayParts != nil { countRetry(nil) }
             if let head {
                 run(machine.responseRetryRefused(head, now: now))
             } else {
@@ -449,6 +453,7 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
             processQueue()
             return
         }
+        countRetry(head == nil ? .timeout : .status)
         retries += 1
         // An answer worth a retry (or none in time) is a failed try.
         endUpstreamTry(.failure)
@@ -462,6 +467,16 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
         prepareTry(balancer.upstreams)
         queued.append(contentsOf: replayParts)
         obtainUpstream(allowPooled: true)
+    }
+
+    /// Counts a retry for `reason`, or one the budget refused (`nil`).
+    private func countRetry(_ reason: RetryReason?) {
+        let counters = loop.traffic.counters(for: endpointID, slot: endpointSlot)
+        if let reason {
+            counters.retries[reason.rawValue] += 1
+        } else {
+            counters.retryBudgetExhausted += 1
+        }
     }
 
     /// The upstream `key` has its limit of connections: wait for one released on this loop (or

@@ -65,6 +65,22 @@ package struct NodeObject {
         try Scalar.integer(Int.self, value(key), .member(path, key))
     }
 
+    /// The integer at `key`, or nil when the key is absent or `null` (as `decodeIfPresent`).
+    package func optionalInt(_ key: String) throws -> Int? {
+        switch find(key) {
+        case nil, .null?: return nil
+        case let value?: return try Scalar.integer(Int.self, value, .member(path, key))
+        }
+    }
+
+    /// The object of integers at `key`, or nil when the key is absent or `null`.
+    package func optionalIntsByName(_ key: String) throws -> [String: Int]? {
+        switch find(key) {
+        case nil, .null?: return nil
+        case .some: return try intsByName(key)
+        }
+    }
+
     package func double(_ key: String) throws -> Double {
         try Scalar.double(value(key), .member(path, key))
     }

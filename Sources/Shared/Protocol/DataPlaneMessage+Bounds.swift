@@ -119,6 +119,9 @@ extension TrafficReport {
         if let dropped = accessLogDropped, let problem = DataPlaneMessage.counterProblem(dropped, "dropped lines") {
             return problem
         }
+        if let openTunnels, let problem = DataPlaneMessage.counterProblem(openTunnels, "open tunnels") {
+            return problem
+        }
         for traffic in endpoints {
             if let problem = traffic.boundsProblem { return problem }
         }
@@ -129,7 +132,9 @@ extension TrafficReport {
 extension EndpointTraffic {
     var boundsProblem: String? {
         if let problem = DataPlaneMessage.textProblem(endpoint, "endpoint") { return problem }
-        for (counts, what) in [(responses, "responses"), (upstreamErrors, "upstream errors")] {
+        for (counts, what) in [
+            (responses, "responses"), (upstreamErrors, "upstream errors"), (retries ?? [:], "retries"),
+        ] {
             guard counts.count <= 16 else { return "too many \(what) classes" }
             for (key, value) in counts {
                 guard key.utf8.count <= 32 else { return "\(what) class is too long" }
@@ -137,6 +142,9 @@ extension EndpointTraffic {
             }
         }
         if let problem = DataPlaneMessage.counterProblem(breakerTransitions, "breaker transitions") { return problem }
+        for (value, what) in [(retryBudgetExhausted, "retry budget exhausted"), (rateLimited, "rate limited")] {
+            if let value, let problem = DataPlaneMessage.counterProblem(value, what) { return problem }
+        }
         return requestDuration.boundsProblem ?? upstreamDuration.boundsProblem
     }
 }

@@ -10,7 +10,10 @@ extension EndpointTraffic: NodeDecodable {
             requestDuration: try object.decode(LatencyHistogram.self, CodingKeys.requestDuration.rawValue),
             upstreamDuration: try object.decode(LatencyHistogram.self, CodingKeys.upstreamDuration.rawValue),
             upstreamErrors: try object.intsByName(CodingKeys.upstreamErrors.rawValue),
-            breakerTransitions: try object.int(CodingKeys.breakerTransitions.rawValue))
+            breakerTransitions: try object.int(CodingKeys.breakerTransitions.rawValue),
+            retries: try object.optionalIntsByName(CodingKeys.retries.rawValue),
+            retryBudgetExhausted: try object.optionalInt(CodingKeys.retryBudgetExhausted.rawValue),
+            rateLimited: try object.optionalInt(CodingKeys.rateLimited.rawValue))
     }
 }
 

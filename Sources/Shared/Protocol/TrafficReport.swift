@@ -14,14 +14,18 @@ public struct TrafficReport: Sendable, Equatable, Codable {
     /// Responses by the protocol the client spoke and whether over TLS; `nil` in reports of
     /// replicas from before the TLS listener.
     public var requestsByProtocol: [ProtocolTraffic]?
+    /// Client connections that became byte tunnels (WebSocket) and are open now; `nil` in reports
+    /// of older replicas.
+    public var openTunnels: Int?
 
     /// The pseudo endpoint id of requests that matched no endpoint (404, 400, the replica's own `/health`).
     public static let unmatchedEndpoint = "-"
 
     public init(
         endpoints: [EndpointTraffic] = [], activeConnections: Int = 0, pooledConnections: Int = 0,
-        accessLogDropped: Int? = nil, requestsByProtocol: [ProtocolTraffic]? = nil
+        openTunnels: Int? = nil, accessLogDropped: Int? = nil, requestsByProtocol: [ProtocolTraffic]? = nil
     ) {
+        self.openTunnels = openTunnels
         self.endpoints = endpoints
         self.activeConnections = activeConnections
         self.pooledConnections = pooledConnections
@@ -36,6 +40,7 @@ public struct TrafficReport: Sendable, Equatable, Codable {
         case accessLogDropped = "access_log_dropped"
         // Optional: the synthesized decoding reads reports without it as `nil`.
         case requestsByProtocol = "requests_by_protocol"
+        case openTunnels = "open_tunnels"
     }
 }
 
@@ -79,11 +84,21 @@ public struct EndpointTraffic: Sendable, Equatable, Codable {
     public var upstreamErrors: [String: Int]
     /// Breaker state changes (any direction) of this endpoint's breaker.
     public var breakerTransitions: Int
+    /// Retries by reason (`connect`, `overloaded`, `status`, `timeout`); `nil` when none.
+    public var retries: [String: Int]?
+    /// Retries the retry budget refused (the client got the original failure); `nil` when none.
+    public var retryBudgetExhausted: Int?
+    /// Requests answered 429 by the endpoint's rate limit; `nil` when none.
+    public var rateLimited: Int?
 
     public init(
         endpoint: String, responses: [String: Int] = [:], requestDuration: LatencyHistogram = .init(),
-        upstreamDuration: LatencyHistogram = .init(), upstreamErrors: [String: Int] = [:], breakerTransitions: Int = 0
+        upstreamDuration: LatencyHistogram = .init(), upstreamErrors: [String: Int] = [:], breakerTransitions: Int = 0,
+        retries: [String: Int]? = nil, retryBudgetExhausted: Int? = nil, rateLimited: Int? = nil
     ) {
+        self.retries = retries
+        self.retryBudgetExhausted = retryBudgetExhausted
+        self.rateLimited = rateLimited
         self.endpoint = endpoint
         self.responses = responses
         self.requestDuration = requestDuration
@@ -98,6 +113,9 @@ public struct EndpointTraffic: Sendable, Equatable, Codable {
         case upstreamDuration = "upstream_duration"
         case upstreamErrors = "upstream_errors"
         case breakerTransitions = "breaker_transitions"
+        case retries
+        case retryBudgetExhausted = "retry_budget_exhausted"
+        case rateLimited = "rate_limited"
     }
 }
 

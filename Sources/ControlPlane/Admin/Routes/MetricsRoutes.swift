@@ -26,7 +26,8 @@ struct MetricsRoutes {
             reloads: await (ok: config.reloadsSucceeded, failed: config.reloadsFailed),
             currentVersion: snapshot.version, replicas: await publisher.statuses(),
             traffic: await publisher.trafficReports(), breakers: await publisher.breakerReports(),
-            nacks: await publisher.nackCounts(), endpoints: snapshot.endpoints.map(\.name), health: health)
+            nacks: await publisher.nackCounts(), endpoints: snapshot.endpoints.map(\.name), health: health,
+            features: TrafficFeatures(snapshot, upstreamHealth: await services.checker.allUpstreamHealth()))
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
             body: .init(byteBuffer: ByteBuffer(string: metrics.scrape(input))))
