@@ -167,6 +167,12 @@ import Testing
                     matchedEndpoint: .init(
                         endpointId: "orders", name: "orders", url: "http://a", methods: ["GET"], status: "active"),
                     relativePath: "x", wouldForwardTo: "http://a/x"),
+                RouteDebug(
+                    inputPath: "pool/x", normalizedPath: "/pool/x",
+                    matchedEndpoint: .init(
+                        endpointId: "pool", name: "pool", url: "http://a", methods: ["GET"], status: "active"),
+                    relativePath: "x", wouldForwardTo: "http://b/x", upstream: "http://b",
+                    upstreamsInRotation: ["http://b"]),
                 RouteDebug(inputPath: "x", normalizedPath: "/x", error: "No matching endpoint found"),
             ]
         ),

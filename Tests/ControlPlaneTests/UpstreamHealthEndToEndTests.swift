@@ -91,7 +91,7 @@ import Testing
     @Test func anUpstreamFailingItsProbesLeavesTheRotationWhileItStillAcceptsConnections() async throws {
         let good = try await UpstreamServer.start(.echo)
         let failing = try await UpstreamServer.start(.fixed(status: 503, headers: [], body: "down"))
-        let gateway = try await ControlPlaneHarness.start(config: Self.config([good, failing]), replicas: 1)
+        let gateway = try await ControlPlaneHarness.start(config: Self.config([failing, good]), replicas: 1)
         defer {
             gateway.stop()
             Task {
@@ -101,10 +101,14 @@ import Testing
         }
         let url = "http://127.0.0.1:\(gateway.proxyPort)/orchestrator/pool/x"
         _ = try await eventually("the failing upstream probed unhealthy", timeout: 30) {
-            try await Self.upstreamHealth(gateway) == ["healthy", "unhealthy"] ? true : nil
+            try await Self.upstreamHealth(gateway) == ["unhealthy", "healthy"] ? true : nil
         }
         let details = try await gateway.admin(.GET, "/registry/endpoints/pool").decode(EndpointDetails.self)
         #expect(details.health == "healthy")
+        let debug = try await gateway.admin(.GET, "/router/debug/pool/x").decode(RouteDebug.self)
+        #expect(debug.upstreamsInRotation == ["\(good.baseURL)/api"])
+        #expect(debug.upstream == "\(good.baseURL)/api")
+        #expect(debug.wouldForwardTo == "\(good.baseURL)/api/x")
         // Once the replica has the update, every request goes to the healthy upstream.
         _ = try await eventually("the replica leaves it out", timeout: 30) { () -> Bool? in
             for _ in 0..<10 where try await TestHTTP.request(.GET, url).status != 200 { return nil }

@@ -35,6 +35,15 @@ import Testing
         #expect(details.rateLimit == RateLimitPolicy(requestsPerSecond: 5, burst: 20, key: .header("x-api-key")))
         #expect(details.timeout == 9)
 
+        // People read each upstream's state in `get` and `status`.
+        let shown = try await gateway.orchctl("endpoint", "get", "pool")
+        #expect(shown.stdout.contains("UPSTREAM"), "\(shown)")
+        #expect(shown.stdout.contains("http://127.0.0.1:10/b"), "\(shown)")
+        #expect(shown.stdout.contains("least_request"), "\(shown)")
+        let status = try await gateway.orchctl("status")
+        #expect(status.stdout.contains("└ upstream"), "\(status)")
+        #expect(status.stdout.contains("http://127.0.0.1:9/a (weight 3, 0 in flight)"), "\(status)")
+
         let single = try await gateway.orchctl("endpoint", "update", "pool", "--url", "http://127.0.0.1:11/one")
         #expect(single.status == 0, "\(single)")
         details = try await gateway.orchctlJSON(EndpointDetails.self, "endpoint", "get", "pool")

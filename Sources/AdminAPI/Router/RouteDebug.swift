@@ -31,12 +31,18 @@ package struct RouteDebug: Codable, Sendable, Equatable {
     @NullEncoded package var matchedEndpoint: MatchedEndpoint?
     package var relativePath: String?
     package var wouldForwardTo: String?
+    /// For a pool: the upstream `would_forward_to` names, and the upstreams in the rotation.
+    package var upstream: String?
+    package var upstreamsInRotation: [String]?
     package var error: String?
 
     package init(
         inputPath: String, normalizedPath: String, matchedEndpoint: MatchedEndpoint? = nil,
-        relativePath: String? = nil, wouldForwardTo: String? = nil, error: String? = nil
+        relativePath: String? = nil, wouldForwardTo: String? = nil, upstream: String? = nil,
+        upstreamsInRotation: [String]? = nil, error: String? = nil
     ) {
+        self.upstream = upstream
+        self.upstreamsInRotation = upstreamsInRotation
         self.inputPath = inputPath
         self.normalizedPath = normalizedPath
         self.matchedEndpoint = matchedEndpoint
@@ -51,6 +57,8 @@ package struct RouteDebug: Codable, Sendable, Equatable {
         case matchedEndpoint = "matched_endpoint"
         case relativePath = "relative_path"
         case wouldForwardTo = "would_forward_to"
+        case upstream
+        case upstreamsInRotation = "upstreams_in_rotation"
         case error
     }
 }

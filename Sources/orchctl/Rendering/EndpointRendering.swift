@@ -1,4 +1,5 @@
 import AdminAPI
+import Shared
 
 /// How endpoints look in a terminal.
 enum EndpointRendering {
@@ -42,6 +43,22 @@ enum EndpointRendering {
         fields.add("last_health_check", endpoint.lastHealthCheck ?? "-")
         fields.add("last_failure_time", endpoint.lastFailureTime ?? "-")
         fields.add("registration_time", endpoint.registrationTime)
-        return fields.render(terminal)
+        guard let upstreams = endpoint.upstreams else { return fields.render(terminal) }
+        fields.add("load_balancing", (endpoint.loadBalancing ?? .roundRobin).rawValue)
+        return fields.render(terminal) + "\n\n" + Self.upstreams(upstreams, terminal)
+    }
+
+    /// A pool's upstreams with their run-time state.
+    static func upstreams(_ upstreams: [UpstreamStatus], _ terminal: Terminal) -> String {
+        var table = Table(["UPSTREAM", "WEIGHT", "HEALTH", "BREAKER", "IN FLIGHT"])
+        for upstream in upstreams {
+            table.add([
+                Table.Cell(upstream.url), Table.Cell(String(upstream.weight)),
+                Table.Cell(upstream.health, Style.of(upstream.health)),
+                Table.Cell(upstream.circuitBreakerState, Style.of(upstream.circuitBreakerState)),
+                Table.Cell(String(upstream.inFlight)),
+            ])
+        }
+        return table.render(terminal)
     }
 }

@@ -93,6 +93,15 @@ enum StatusRendering {
                     Table.Cell(endpoint.health, Style.of(endpoint.health)),
                     Table.Cell(breaker, Style.of(breaker)), Table.Cell(endpoint.owner), Table.Cell(endpoint.url),
                 ])
+                // A pool's upstreams, each with its own health and breaker, below their endpoint.
+                for upstream in endpoint.upstreams ?? [] {
+                    let state = upstream.circuitBreakerState
+                    table.add([
+                        Table.Cell(" └ upstream"), Table.Cell(""), Table.Cell(upstream.health, Style.of(upstream.health)),
+                        Table.Cell(state, Style.of(state)), Table.Cell(""),
+                        Table.Cell("\(upstream.url) (weight \(upstream.weight), \(upstream.inFlight) in flight)"),
+                    ])
+                }
             }
             lines.append(table.render(terminal))
         }

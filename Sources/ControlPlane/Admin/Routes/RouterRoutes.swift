@@ -89,8 +89,17 @@ struct RouterRoutes {
                 methods: endpoint.config.methods,
                 status: Self.status(of: endpoint))
             result.relativePath = rest.map(String.init) ?? ""
-            let target = route.url.target(rest: rest, query: request.uri.query.map { Substring($0) })
-            result.wouldForwardTo = "\(route.url.scheme)://\(route.url.authority)\(target)"
+            var url = route.url
+            if let pool = endpoint.config.upstreams, pool.count > 1 {
+                let rotation = UpstreamRotation(
+                    pool: pool, health: await services.checker.upstreamHealth(endpoint.name),
+                    breakers: await services.upstreamBreakers(endpoint.name))
+                result.upstreamsInRotation = rotation.inRotation.map(\.url)
+                result.upstream = rotation.first.url
+                url = (try? EndpointURL.parse(rotation.first.url).get()) ?? url
+            }
+            let target = url.target(rest: rest, query: request.uri.query.map { Substring($0) })
+            result.wouldForwardTo = "\(url.scheme)://\(url.authority)\(target)"
         case .notFound:
             result.error = "No matching endpoint found"
         case .rejected(let reason):
