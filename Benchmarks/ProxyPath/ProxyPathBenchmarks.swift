@@ -23,6 +23,9 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("GET-1KiB") { benchmark in
         try ProxyPathScenario.get1KiB.run(benchmark)
     }
+    Benchmark("GET-1KiB-pool2") { benchmark in
+        try ProxyPathScenario.get1KiBPool2.run(benchmark)
+    }
     Benchmark("POST-16KiB") { benchmark in
         try ProxyPathScenario.post16KiB.run(benchmark)
     }

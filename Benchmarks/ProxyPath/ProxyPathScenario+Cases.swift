@@ -1,3 +1,6 @@
+import DataPlaneTesting
+import Shared
+
 extension ProxyPathScenario {
     /// A request as wrk sends it (as `bench/proxy.sh` measures the proxy).
     static let get = "GET /orchestrator/svc/1k HTTP/1.1\r\nHost: gw\r\n\r\n"
@@ -10,6 +13,23 @@ extension ProxyPathScenario {
     /// A GET proxied to the upstream, answered with 1 KiB.
     static let get1KiB = ProxyPathScenario(
         request: get, upstreamResponse: response1KiB, upstreamRequestLine: "GET /api/1k HTTP/1.1", status: 200)
+
+    /// The same GET to an endpoint with a pool of two upstreams, round robin: the balancer's pick
+    /// and each upstream's breaker on every request (both upstreams share one `host:port`, so
+    /// one pooled connection serves them, as in the other cases).
+    static let get1KiBPool2: ProxyPathScenario = {
+        var scenario = get1KiB
+        let pool = [
+            UpstreamConfig(url: "http://upstream.test:8080/api"), UpstreamConfig(url: "http://upstream.test:8080/api"),
+        ]
+        scenario.endpoints = [
+            SnapshotEndpoint(
+                config: EndpointConfig(
+                    name: "svc", url: pool[0].url, methods: ["GET"], upstreams: pool, loadBalancing: .roundRobin),
+                owner: .api, circuitBreaker: .defaults, healthCheck: .defaults, health: .unknown, status: .active)
+        ]
+        return scenario
+    }()
 
     /// A 16 KiB upload (Content-Length), answered with a short 201.
     static let post16KiB: ProxyPathScenario = {

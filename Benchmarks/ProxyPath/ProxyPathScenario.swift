@@ -24,6 +24,8 @@ struct ProxyPathScenario {
     var upstreamRequestLine: String?
     /// The status the client must get for each request.
     var status: Int
+    /// The endpoints the proxy serves.
+    var endpoints = EmbeddedProxy.endpoints
 
     /// A scenario whose client bytes are `request` sent `count` times in one read.
     init(request: String, count: Int = 1, upstreamResponse: String?, upstreamRequestLine: String?, status: Int) {
@@ -38,7 +40,7 @@ struct ProxyPathScenario {
     /// exchange that opens the upstream connection (so that every measured one reuses it). The
     /// proxy is built and torn down outside the measured region.
     func run(_ benchmark: Benchmark) throws {
-        let proxy = try EmbeddedProxy()
+        let proxy = try EmbeddedProxy(endpoints: endpoints)
         defer { proxy.shutdown() }
         let expectedOutput = try checkedExchange(proxy)
         let upstream = proxy.upstream()

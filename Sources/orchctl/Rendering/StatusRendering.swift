@@ -97,8 +97,9 @@ enum StatusRendering {
                 for upstream in endpoint.upstreams ?? [] {
                     let state = upstream.circuitBreakerState
                     table.add([
-                        Table.Cell(" └ upstream"), Table.Cell(""), Table.Cell(upstream.health, Style.of(upstream.health)),
-                        Table.Cell(state, Style.of(state)), Table.Cell(""),
+                        Table.Cell(" └ upstream"), Table.Cell(""),
+                        Table.Cell(upstream.health, Style.of(upstream.health)), Table.Cell(state, Style.of(state)),
+                        Table.Cell(""),
                         Table.Cell("\(upstream.url) (weight \(upstream.weight), \(upstream.inFlight) in flight)"),
                     ])
                 }
