@@ -48,11 +48,11 @@ extension GatewayMetrics {
         }
         for (endpoint, upstreams) in features.pools {
             for upstream in upstreams {
-                for name in ["orch_upstream_requests_total", "orch_upstream_failures_total"] {
-                    _ = upstreamCounter(name, slot, endpoint, upstream, &state)
+                for family in [UpstreamFamily.requests, .failures] {
+                    _ = upstreamCounter(family, slot, endpoint, upstream, &state)
                 }
-                for name in ["orch_upstream_in_flight", "orch_upstream_breaker_state"] {
-                    _ = upstreamGauge(name, slot, endpoint, upstream, &state)
+                for family in [UpstreamFamily.inFlight, .breaker] {
+                    _ = upstreamGauge(family, slot, endpoint, upstream, &state)
                 }
             }
         }
@@ -100,11 +100,11 @@ extension GatewayMetrics {
                 let requests = Self.delta(upstream.requests, before?.requests ?? 0)
                 let errors = Self.delta(upstream.errors, before?.errors ?? 0)
                 if requests > 0 {
-                    upstreamCounter("orch_upstream_requests_total", slot, endpoint, upstream.url, &state)
+                    upstreamCounter(.requests, slot, endpoint, upstream.url, &state)
                         .increment(by: Int64(requests))
                 }
                 if errors > 0 {
-                    upstreamCounter("orch_upstream_failures_total", slot, endpoint, upstream.url, &state)
+                    upstreamCounter(.failures, slot, endpoint, upstream.url, &state)
                         .increment(by: Int64(errors))
                 }
                 let scope = State.Scope(slot: slot, endpoint: endpoint, upstream: upstream.url)
@@ -114,11 +114,11 @@ extension GatewayMetrics {
         }
         state.lastUpstreams = seen
         for (scope, value) in inFlight {
-            upstreamGauge("orch_upstream_in_flight", scope.slot!, scope.endpoint!, scope.upstream!, &state)
+            upstreamGauge(.inFlight, scope.slot!, scope.endpoint!, scope.upstream!, &state)
                 .set(Double(value))
         }
         for (scope, value) in breakers {
-            upstreamGauge("orch_upstream_breaker_state", scope.slot!, scope.endpoint!, scope.upstream!, &state)
+            upstreamGauge(.breaker, scope.slot!, scope.endpoint!, scope.upstream!, &state)
                 .set(to: value)
         }
         for (endpoint, upstream, healthy) in input.features.upstreamHealth where endpoints.contains(endpoint) {
@@ -143,21 +143,36 @@ extension GatewayMetrics {
         counter(name, help, [("replica", slot), ("endpoint", endpoint)], .init(slot: slot, endpoint: endpoint), &state)
     }
 
+    /// The series of one pool upstream, by family.
+    private enum UpstreamFamily: String {
+        case requests = "orch_upstream_requests_total"
+        case failures = "orch_upstream_failures_total"
+        case inFlight = "orch_upstream_in_flight"
+        case breaker = "orch_upstream_breaker_state"
+
+        var help: String {
+            switch self {
+            case .requests: Help.upstreamRequests
+            case .failures: Help.upstreamFailures
+            case .inFlight: Help.upstreamInFlight
+            case .breaker: Help.upstreamBreaker
+            }
+        }
+    }
+
     private func upstreamCounter(
-        _ name: String, _ slot: String, _ endpoint: String, _ upstream: String, _ state: inout State
+        _ family: UpstreamFamily, _ slot: String, _ endpoint: String, _ upstream: String, _ state: inout State
     ) -> Counter {
         counter(
-            name, name == "orch_upstream_requests_total" ? Help.upstreamRequests : Help.upstreamFailures,
-            [("replica", slot), ("endpoint", endpoint), ("upstream", upstream)],
+            family.rawValue, family.help, [("replica", slot), ("endpoint", endpoint), ("upstream", upstream)],
             .init(slot: slot, endpoint: endpoint, upstream: upstream), &state)
     }
 
     private func upstreamGauge(
-        _ name: String, _ slot: String, _ endpoint: String, _ upstream: String, _ state: inout State
+        _ family: UpstreamFamily, _ slot: String, _ endpoint: String, _ upstream: String, _ state: inout State
     ) -> Gauge {
         gauge(
-            name, name == "orch_upstream_in_flight" ? Help.upstreamInFlight : Help.upstreamBreaker,
-            [("replica", slot), ("endpoint", endpoint), ("upstream", upstream)],
+            family.rawValue, family.help, [("replica", slot), ("endpoint", endpoint), ("upstream", upstream)],
             .init(slot: slot, endpoint: endpoint, upstream: upstream), &state)
     }
 }
