@@ -455,8 +455,9 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
         }
         countRetry(head == nil ? .timeout : .status)
         retries += 1
-        // An answer worth a retry (or none in time) is a failed try.
-        endUpstreamTry(.failure)
+        // No answer in time is a failed try; an answer, as the breaker's failure statuses say.
+        let failed = head.map { forward?.route.failureStatuses.contains(Int($0.status.code)) ?? true } ?? true
+        endUpstreamTry(failed ? .failure : .success)
         if let upstreamIndex { balancer.finished(upstreamIndex) }
         upstreamIndex = nil
         if let upstream {

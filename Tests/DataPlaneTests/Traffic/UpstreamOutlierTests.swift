@@ -28,4 +28,24 @@ import Testing
             #expect(proxy.upstreams[0].requests.count == 40 - failing)
         }
     }
+
+    @Test func aRetriedStatusThatIsNoBreakerFailureDoesNotEjectTheUpstream() async throws {
+        try await UpstreamPoolFixture.with(
+            [.echo, .fixed(status: 404, headers: [], body: "elsewhere")],
+            endpoints: { bases in
+                [
+                    .pool(
+                        "svc", bases.map { UpstreamConfig(url: $0) },
+                        retry: RetryPolicy(attempts: 1, on: ["404"], minPerSecond: 100))
+                ]
+            }
+        ) { proxy in
+            for _ in 0..<40 {
+                let response = try await TestHTTP.request(.GET, proxy.url("/orchestrator/svc/x"))
+                #expect(response.status == 200)
+            }
+            // Round robin sends it every other first try; `failure_statuses` (5xx) keeps it closed.
+            #expect(proxy.upstreams[1].requests.count >= 15, "\(proxy.upstreams.map(\.requests.count))")
+        }
+    }
 }
