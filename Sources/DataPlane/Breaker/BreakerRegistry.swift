@@ -1,6 +1,7 @@
 import Foundation
 import NIOConcurrencyHelpers
 import Shared
+import Synchronization
 
 /// The circuit breakers of one replica, one per endpoint, shared by all its event loops (state
 /// lives where the traffic is, and a replica is one place). Each call takes the lock for a few
@@ -24,6 +25,9 @@ package final class BreakerRegistry: Sendable {
     }
 
     let cells = NIOLockedValueBox([String: Cell]())
+    /// Operator resets so far: each loop's balancers compare it to bring back the upstreams
+    /// their breakers took out (one atomic load per pick of a pool).
+    private let resets = Atomic<Int>(0)
     /// Set by every state change until the reporter takes it.
     private let changed = NIOLockedValueBox(false)
     /// Called (outside the lock) after every state change, so the replica can report at once.
@@ -93,8 +97,12 @@ package final class BreakerRegistry: Sendable {
             }
             return changed
         }
+        resets.add(1, ordering: .releasing)
         for name in changed { transitioned(name, "closed") }
     }
+
+    /// The number of operator resets so far.
+    package var resetCount: Int { resets.load(ordering: .acquiring) }
 
     /// Forgets the breakers of endpoints that are no longer in the snapshot.
     package func retain(only endpoints: Set<String>) {

@@ -45,6 +45,10 @@ package final class EndpointBalancer {
     /// The upstreams the control plane's probes found unhealthy, as of ``healthGeneration``.
     private var healthDown = UpstreamIndexSet()
     private var healthGeneration = -1
+    /// The upstreams out of the rotation because their breaker refused a try, and the count of
+    /// operator resets of the replica's breakers seen so far (a reset brings them back at once).
+    private var breakerEjected = UpstreamIndexSet()
+    private var breakerResets = 0
     private var budget: RetryBudget
 
     static let firstEjection = Duration.seconds(1)
@@ -98,11 +102,12 @@ package final class EndpointBalancer {
     /// in the rotation; one `health` says is unhealthy is out of it (one that recovered is back,
     /// with its slow start).
     package func pick(
-        avoiding tried: UpstreamIndexSet, now: Instant, health: UpstreamHealthBoard,
+        avoiding tried: UpstreamIndexSet, now: Instant, health: UpstreamHealthBoard, breakerResets: Int = 0,
         random: inout some RandomNumberGenerator
     ) -> Int {
         guard upstreams.targets.count > 1 else { return 0 }
         if health.generation != healthGeneration { applyHealth(health, now: now) }
+        if breakerResets != self.breakerResets { readmitBreakerEjected(resets: breakerResets, now: now) }
         if ejectedCount > 0 { readmit(now: now) }
         let index = balancer.pick(avoiding: tried, now: now, using: &random)
         balancer.started(index)
@@ -132,7 +137,23 @@ package final class EndpointBalancer {
         guard upstreams.targets.count > 1, index < ejectedUntil.count else { return }
         if ejectedUntil[index] == nil { ejectedCount += 1 }
         ejectedUntil[index] = max(ejectedUntil[index] ?? now, now + retryAfter)
+        breakerEjected.insert(index)
         balancer.setEligible(index, false, now: now)
+    }
+
+    /// The replica's breakers were reset: upstreams their breaker took out come back (those that
+    /// refused connections keep their time out).
+    private func readmitBreakerEjected(resets: Int, now: Instant) {
+        breakerResets = resets
+        guard !breakerEjected.isEmpty else { return }
+        for index in ejectedUntil.indices where breakerEjected.contains(index) && refusals[index] == 0 {
+            if ejectedUntil[index] != nil {
+                ejectedUntil[index] = nil
+                ejectedCount -= 1
+            }
+            balancer.setEligible(index, !healthDown.contains(index), now: now)
+        }
+        breakerEjected = UpstreamIndexSet()
     }
 
     /// Upstream `index` accepted a connection.
@@ -147,6 +168,7 @@ package final class EndpointBalancer {
             guard let until = ejectedUntil[index], until <= now else { continue }
             ejectedUntil[index] = nil
             ejectedCount -= 1
+            breakerEjected.remove(index)
             balancer.setEligible(index, !healthDown.contains(index), now: now)
         }
     }

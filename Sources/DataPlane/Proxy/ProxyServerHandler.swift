@@ -390,7 +390,8 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
         for attempt in 0..<upstreams.pool.count {
             let now = ContinuousClock.now
             index = balancer.pick(
-                avoiding: avoiding, now: now, health: environment.upstreamHealth, random: &loop.random)
+                avoiding: avoiding, now: now, health: environment.upstreamHealth,
+                breakerResets: environment.breakers.resetCount, random: &loop.random)
             let admission = environment.breakers.admitUpstream(
                 upstreams.endpoint, index, of: upstreams.pool, policy: policy,
                 force: attempt == upstreams.pool.count - 1)

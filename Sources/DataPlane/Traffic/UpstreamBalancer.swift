@@ -19,6 +19,11 @@ package struct UpstreamIndexSet: Sendable, Hashable, ExpressibleByArrayLiteral {
         precondition((0..<64).contains(index), "upstream index \(index) is outside 0..<64")
         bits |= 1 << UInt64(index)
     }
+
+    package mutating func remove(_ index: Int) {
+        guard (0..<64).contains(index) else { return }
+        bits &= ~(1 << UInt64(index))
+    }
 }
 
 /// Chooses the upstream instance of an endpoint that serves a request, as pure state: a value

@@ -19,11 +19,14 @@ import Testing
     }
 
     func picks(
-        _ balancer: EndpointBalancer, _ count: Int, at time: Double, health: UpstreamHealthBoard = UpstreamHealthBoard()
+        _ balancer: EndpointBalancer, _ count: Int, at time: Double,
+        health: UpstreamHealthBoard = UpstreamHealthBoard(),
+        breakerResets: Int = 0
     ) -> [Int] {
         var random = FastRandom()
         return (0..<count).map { _ in
-            let index = balancer.pick(avoiding: [], now: at(time), health: health, random: &random)
+            let index = balancer.pick(
+                avoiding: [], now: at(time), health: health, breakerResets: breakerResets, random: &random)
             balancer.finished(index)
             return index
         }
@@ -71,6 +74,24 @@ import Testing
         #expect(!picks(balancer, 10, at: 5, health: health).contains(0))
         health.replace([:])
         #expect(picks(balancer, 10, at: 5, health: health).contains(0))
+    }
+
+    @Test func anUpstreamItsBreakerRefusedStaysOutUntilItMayAdmitOrTheBreakersAreReset() {
+        let balancer = EndpointBalancer(upstreams: Self.upstreams(["http://a/", "http://b/"]), previous: nil)
+        balancer.breakerRejected(0, retryAfter: .seconds(60), now: at(0))
+        #expect(!picks(balancer, 10, at: 30).contains(0))
+        #expect(picks(balancer, 10, at: 30, breakerResets: 1).contains(0))
+        balancer.breakerRejected(1, retryAfter: .seconds(60), now: at(31))
+        #expect(!picks(balancer, 10, at: 61, breakerResets: 1).contains(1))
+        #expect(picks(balancer, 10, at: 92, breakerResets: 1).contains(1))
+    }
+
+    @Test func aBreakerResetDoesNotBringBackAnUpstreamThatRefusesConnections() {
+        let balancer = EndpointBalancer(upstreams: Self.upstreams(["http://a/", "http://b/"]), previous: nil)
+        balancer.refused(0, now: at(0))
+        balancer.refused(0, now: at(0))
+        balancer.breakerRejected(0, retryAfter: .seconds(1), now: at(0))
+        #expect(!picks(balancer, 10, at: 1.5, breakerResets: 1).contains(0))
     }
 
     @Test func anAcceptedConnectionResetsTheTimeOut() {

@@ -64,9 +64,11 @@ import Testing
         let registry = registry()
         failedTry(registry, 0)
         failedTry(registry, 0)
+        let resets = registry.resetCount
         registry.reset("svc")
         #expect(registry.upstreamState(of: "svc", url: "http://a/") == "closed")
         #expect(registry.takeChanged())
+        #expect(registry.resetCount == resets + 1)
     }
 
     @Test func anUpstreamThatStaysInANewPoolKeepsItsBreaker() {
