@@ -47,6 +47,65 @@ import Testing
     }
 }
 
+/// The replicas hear which upstreams of a pool are unhealthy in every health update, and no
+/// longer once the endpoint is one upstream again.
+@Suite(.endToEnd) struct UnhealthyUpstreamUpdateTests {
+    /// The next health update that satisfies `condition` within 30 s, or nil.
+    static func health(
+        from client: ControlSocketClient, where condition: @escaping @Sendable (HealthUpdate) -> Bool
+    ) async throws -> HealthUpdate? {
+        try await withThrowingTaskGroup(of: HealthUpdate?.self) { group in
+            group.addTask {
+                while let received = try await client.receive() {
+                    if case .message(.health(let update)) = received, condition(update) { return update }
+                }
+                return nil
+            }
+            group.addTask {
+                try await Task.sleep(for: .seconds(30))
+                return nil
+            }
+            let first = try await group.next() ?? nil
+            group.cancelAll()
+            // A reader still waiting for a frame ends when its connection does.
+            if first == nil { await client.close() }
+            return first
+        }
+    }
+
+    @Test func anUnhealthyUpstreamIsAnnouncedAndForgottenWhenThePoolBecomesOneURL() async throws {
+        let upstream = try await UpstreamServer.start(.echo)
+        defer { Task { await upstream.stop() } }
+        let gateway = try await ControlPlaneHarness.start(
+            config: """
+                health_check:
+                  interval: 0.2
+                  timeout: 1
+                  unhealthy_threshold: 1
+                  healthy_threshold: 1
+                """)
+        defer { gateway.stop() }
+        let created = try await gateway.admin(
+            .POST, "/registry/endpoints",
+            json:
+                #"{"name": "pool", "upstreams": [{"url": "http://127.0.0.1:9/dead"}, {"url": "\#(upstream.baseURL)/live"}]}"#
+        )
+        #expect([200, 201].contains(created.status), "\(created.text)")
+        let client = try await ControlSocketClient.connect(path: gateway.socketPath)
+        try await client.send(.hello(.init(replicaId: "r1", pid: 1, version: nil)))
+        _ = try await client.receiveSnapshot()
+        let down = try await Self.health(from: client) { $0.unhealthyUpstreams["pool"] != nil }
+        #expect(down?.unhealthyUpstreams == ["pool": ["http://127.0.0.1:9/dead"]])
+
+        let single = try await gateway.admin(
+            .PUT, "/registry/endpoints/pool", json: #"{"url": "\#(upstream.baseURL)/live"}"#)
+        #expect(single.status == 200, "\(single.text)")
+        let forgotten = try await Self.health(from: client) { $0.unhealthyUpstreams.isEmpty }
+        #expect(forgotten != nil)
+        await client.close()
+    }
+}
+
 /// The control plane tells its replicas how many they are, for rate limits the gateway shares.
 @Suite(.endToEnd) struct ReplicaCountAnnouncementTests {
     @Test func everyReplicaHearsTheCountOnEachConnectAndDisconnect() async throws {

@@ -144,7 +144,13 @@ package actor HealthChecker: Service {
             return failures
         }
         let elapsed = (clock.now - started).seconds
-        guard urls.count > 1 else { return await finish(endpoint, url: urls[0], error: failures[0], elapsed: elapsed) }
+        guard urls.count > 1 else {
+            // A pool that became one upstream: its upstreams' verdicts no longer hold.
+            if upstreamTrackers.removeValue(forKey: endpoint.name) != nil {
+                await registry.setUnhealthyUpstreams(endpoint.name, [])
+            }
+            return await finish(endpoint, url: urls[0], error: failures[0], elapsed: elapsed)
+        }
         await recordUpstreams(of: endpoint, succeeded: zip(bases, failures).map { ($0.description, $1 == nil) })
         if let healthy = failures.firstIndex(where: { $0 == nil }) {
             return await finish(endpoint, url: urls[healthy], error: nil, elapsed: elapsed)
