@@ -21,6 +21,10 @@ import Testing
           timeout: 1
           unhealthy_threshold: 2
           healthy_threshold: 1
+        # The failures an upstream answers before its probes catch up may open its own breaker;
+        # a short reset lets it back as soon as it recovers, however loaded the machine.
+        circuit_breaker:
+          reset_timeout: 1
         """
     }
 
