@@ -22,12 +22,6 @@ package struct UpstreamStatus: Codable, Sendable, Equatable {
         self.inFlight = inFlight
     }
 
-    /// `upstream` with no probe or report yet.
-    package init(_ upstream: UpstreamConfig) {
-        self.init(
-            url: upstream.url, weight: upstream.weight, health: "unknown", circuitBreakerState: "closed", inFlight: 0)
-    }
-
     /// The configuration part.
     package var config: UpstreamConfig { UpstreamConfig(url: url, weight: weight) }
 

@@ -54,12 +54,7 @@ extension AdminServices {
         let probes = await checker.recordsByEndpoint()
         let breakers = await breakerStates()
         let upstreamHealth = await checker.allUpstreamHealth()
-        var upstreamBreakers: [String: [[UpstreamBreakerReport]]] = [:]
-        for report in await publisher.breakerReports() {
-            if let upstreams = report.breaker.upstreams {
-                upstreamBreakers[report.breaker.endpoint, default: []].append(upstreams)
-            }
-        }
+        let upstreamBreakers = await upstreamBreakerReports()
         return records.map { record in
             EndpointDetails(
                 record, health: health[record.name] ?? .unknown, probe: probes[record.name],

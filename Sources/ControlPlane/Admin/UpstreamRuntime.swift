@@ -15,30 +15,29 @@ struct UpstreamRuntime: Sendable {
             circuitBreakerState: breaker?.state ?? "closed", inFlight: breaker?.inFlight ?? 0)
     }
 
-    /// The upstream breakers of one endpoint as the replicas reported them, merged by URL: open
-    /// if open in any replica, else half-open if half-open in any, else closed; in-flight tries
-    /// summed.
+    /// The upstream breakers of one endpoint as the replicas reported them, merged by URL: the
+    /// worst state over the replicas (``BreakerRoutes/worst(_:)``), in-flight tries summed.
     static func merge(_ reports: [[UpstreamBreakerReport]]) -> [String: (state: String, inFlight: Int)] {
-        var merged: [String: (state: String, inFlight: Int)] = [:]
-        for upstream in reports.joined() {
-            let previous = merged[upstream.url]
-            merged[upstream.url] = (
-                worse(previous?.state ?? "closed", upstream.state), (previous?.inFlight ?? 0) + upstream.inFlight
-            )
+        Dictionary(grouping: reports.joined(), by: \.url).mapValues { upstreams in
+            (BreakerRoutes.worst(upstreams.map(\.state)), upstreams.reduce(0) { $0 + $1.inFlight })
         }
-        return merged
-    }
-
-    private static func worse(_ first: String, _ second: String) -> String {
-        let rank = ["closed": 0, "half_open": 1, "open": 2]
-        return (rank[second] ?? 0) > (rank[first] ?? 0) ? second : first
     }
 }
 
 extension AdminServices {
+    /// The upstream breakers each connected replica reported, by pool endpoint.
+    func upstreamBreakerReports() async -> [String: [[UpstreamBreakerReport]]] {
+        var byEndpoint: [String: [[UpstreamBreakerReport]]] = [:]
+        for report in await publisher.breakerReports() {
+            if let upstreams = report.breaker.upstreams {
+                byEndpoint[report.breaker.endpoint, default: []].append(upstreams)
+            }
+        }
+        return byEndpoint
+    }
+
     /// The upstream breakers of `endpoint` over the connected replicas, by URL.
     func upstreamBreakers(_ endpoint: String) async -> [String: (state: String, inFlight: Int)] {
-        let reports = await publisher.breakerReports().filter { $0.breaker.endpoint == endpoint }
-        return UpstreamRuntime.merge(reports.compactMap(\.breaker.upstreams))
+        UpstreamRuntime.merge(await upstreamBreakerReports()[endpoint] ?? [])
     }
 }

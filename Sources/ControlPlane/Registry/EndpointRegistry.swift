@@ -328,9 +328,6 @@ package actor EndpointRegistry {
         await publishHealth()
     }
 
-    /// The upstreams of `name` the probes found unhealthy.
-    package func unhealthyUpstreams(of name: String) -> [String] { unhealthyUpstreams[name] ?? [] }
-
     /// Sends every replica the health that differs from what the current snapshot carries.
     private func publishHealth() async {
         healthSeq += 1

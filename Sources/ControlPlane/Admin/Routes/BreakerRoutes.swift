@@ -16,10 +16,15 @@ struct BreakerRoutes {
         group.post(":id/reset", use: reset)
     }
 
+    /// Open if any of `states` is, else half-open if any is, else closed.
+    static func worst(_ states: some Sequence<String>) -> String {
+        let states = Set(states)
+        return states.contains("open") ? "open" : states.contains("half_open") ? "half_open" : "closed"
+    }
+
     static func aggregate(_ entries: [BreakerEntry]) -> [BreakerAggregate] {
         Dictionary(grouping: entries, by: \.endpointId).map { endpoint, entries in
-            let states = Set(entries.map(\.state))
-            let state = states.contains("open") ? "open" : states.contains("half_open") ? "half_open" : "closed"
+            let state = worst(entries.map(\.state))
             return BreakerAggregate(
                 endpointId: endpoint, state: state, replicas: entries.count,
                 openIn: entries.filter { $0.state == "open" }.map(\.replicaId))
