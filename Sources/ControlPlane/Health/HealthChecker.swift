@@ -160,16 +160,15 @@ package actor HealthChecker: Service {
         return await finish(endpoint, url: urls[0], error: error, elapsed: elapsed)
     }
 
-    /// Records each upstream's probe of a pool endpoint; publishes the upstreams now unhealthy
-    /// when any flipped (or the pool changed).
+    /// Records each upstream's probe of a pool endpoint (upstreams no longer in the pool are
+    /// forgotten) and hands the registry the ones now unhealthy; it publishes them when they
+    /// changed.
     private func recordUpstreams(of endpoint: SnapshotEndpoint, succeeded: [(url: String, Bool)]) async {
         let previous = upstreamTrackers[endpoint.name] ?? [:]
         var next: [String: HealthTracker] = [:]
-        var flipped = previous.count != succeeded.count
         for (url, success) in succeeded {
             var tracker = previous[url] ?? HealthTracker()
             if let health = tracker.record(success: success, policy: endpoint.healthCheck) {
-                flipped = true
                 logger.notice(
                     "upstream health changed",
                     metadata: [
@@ -179,7 +178,6 @@ package actor HealthChecker: Service {
             next[url] = tracker
         }
         upstreamTrackers[endpoint.name] = next
-        guard flipped else { return }
         await registry.setUnhealthyUpstreams(
             endpoint.name, next.filter { $0.value.health == .unhealthy }.map(\.key))
     }
