@@ -38,8 +38,11 @@ package final class EndpointCounters {
         for kind in UpstreamErrorKind.allCases where upstreamErrors[kind.rawValue] > 0 {
             traffic.upstreamErrors[kind.label] = upstreamErrors[kind.rawValue]
         }
-        for reason in RetryReason.allCases where retries[reason.rawValue] > 0 {
-            traffic.retries = (traffic.retries ?? [:]).merging([reason.label: retries[reason.rawValue]]) { $1 }
+        if retries.contains(where: { $0 > 0 }) {
+            traffic.retries = Dictionary(
+                uniqueKeysWithValues: RetryReason.allCases.filter { retries[$0.rawValue] > 0 }.map {
+                    ($0.label, retries[$0.rawValue])
+                })
         }
         if retryBudgetExhausted > 0 { traffic.retryBudgetExhausted = retryBudgetExhausted }
         if rateLimited > 0 { traffic.rateLimited = rateLimited }

@@ -53,12 +53,16 @@ package struct NodeObject {
         try Scalar.string(value(key), .member(path, key))
     }
 
+    /// The value of `key` unless the key is absent or its value is `null` (as `decodeIfPresent`
+    /// reads it).
+    private func present(_ key: String) -> ConfigValue? {
+        guard let value = find(key), value != .null else { return nil }
+        return value
+    }
+
     /// The string at `key`, or nil when the key is absent or `null` (as `decodeIfPresent`).
     package func optionalString(_ key: String) throws -> String? {
-        switch find(key) {
-        case nil, .null?: return nil
-        case let value?: return try Scalar.string(value, .member(path, key))
-        }
+        try present(key).map { try Scalar.string($0, .member(path, key)) }
     }
 
     package func int(_ key: String) throws -> Int {
@@ -67,18 +71,12 @@ package struct NodeObject {
 
     /// The integer at `key`, or nil when the key is absent or `null` (as `decodeIfPresent`).
     package func optionalInt(_ key: String) throws -> Int? {
-        switch find(key) {
-        case nil, .null?: return nil
-        case let value?: return try Scalar.integer(Int.self, value, .member(path, key))
-        }
+        try present(key).map { try Scalar.integer(Int.self, $0, .member(path, key)) }
     }
 
     /// The object of integers at `key`, or nil when the key is absent or `null`.
     package func optionalIntsByName(_ key: String) throws -> [String: Int]? {
-        switch find(key) {
-        case nil, .null?: return nil
-        case .some: return try intsByName(key)
-        }
+        present(key) == nil ? nil : try intsByName(key)
     }
 
     package func double(_ key: String) throws -> Double {
@@ -105,13 +103,10 @@ package struct NodeObject {
 
     /// The list at `key`, or nil when the key is absent or `null` (as `decodeIfPresent`).
     package func optionalList<T: NodeDecodable>(_ type: T.Type, _ key: String) throws -> [T]? {
-        switch find(key) {
-        case nil, .null?: return nil
-        case let list?:
-            guard case .array(let items) = list else { throw mismatch([T].self, list, .member(path, key)) }
-            return try items.indices.map { index in
-                try T(node: items[index].value, path: .index(.member(path, key), index))
-            }
+        guard let list = present(key) else { return nil }
+        guard case .array(let items) = list else { throw mismatch([T].self, list, .member(path, key)) }
+        return try items.indices.map { index in
+            try T(node: items[index].value, path: .index(.member(path, key), index))
         }
     }
 

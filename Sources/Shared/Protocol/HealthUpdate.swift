@@ -60,14 +60,14 @@ public struct HealthUpdate: Sendable, Equatable, Codable {
         if endpoints.count > Self.maximumEndpoints {
             return "more than \(Self.maximumEndpoints) endpoints"
         }
-        if let long = endpoints.keys.first(where: { $0.utf8.count > 256 }) {
+        let tooLong = { (name: String) in name.utf8.count > 256 }
+        if let long = endpoints.keys.first(where: tooLong) ?? unhealthyUpstreams.keys.first(where: tooLong) {
             return "endpoint name longer than 256 bytes: \(long.prefix(32))..."
         }
         if unhealthyUpstreams.count > Self.maximumEndpoints {
             return "more than \(Self.maximumEndpoints) endpoints with unhealthy upstreams"
         }
         for (name, urls) in unhealthyUpstreams {
-            if name.utf8.count > 256 { return "endpoint name longer than 256 bytes: \(name.prefix(32))..." }
             if urls.count > UpstreamConfig.maximumCount {
                 return "more than \(UpstreamConfig.maximumCount) unhealthy upstreams for \(name)"
             }
