@@ -47,6 +47,11 @@ package struct ControlPlane {
 
         let socketPath = directory.file("control.sock")
         let socketServer = try await ControlSocketServer(path: socketPath, publisher: publisher, logger: logger)
+        var clusterListener: ClusterListener?
+        if let cluster = settings.cluster {
+            clusterListener = try await ClusterListener(settings: cluster, publisher: publisher, logger: logger)
+        }
+        let clusterText = clusterListener?.localAddress?.description
         let watcher = ConfigWatcher(source: source, logger: logger)
         let checker = HealthChecker(registry: registry, logger: logger)
         let supervision = try startSupervision(directory: directory, socketPath: socketPath, publisher: publisher)
@@ -62,6 +67,7 @@ package struct ControlPlane {
         services.supervisor = supervisor
         services.scratchDirectory = directory.path
         services.tlsListener = proxyTLSText
+        services.nodeName = settings.nodeName
         let application = AdminServer.application(
             router: AdminServer.router(services: services, token: token),
             host: settings.adminAddress.host, port: settings.adminAddress.port, logger: logger
@@ -69,7 +75,7 @@ package struct ControlPlane {
             do {
                 try directory.writeRuntime(
                     adminAddress: adminAddress, proxyAddress: proxyText, proxyTLSAddress: proxyTLSText,
-                    controlSocket: socketPath)
+                    controlSocket: socketPath, clusterAddress: clusterText)
             } catch {
                 logger.error("cannot write runtime.json", metadata: ["error": "\(error)"])
             }
@@ -78,6 +84,7 @@ package struct ControlPlane {
                 metadata: [
                     "admin": "\(adminAddress)", "proxy": "\(proxyText)",
                     "proxy_tls": "\(proxyTLSText ?? "off")", "socket": "\(socketPath)",
+                    "cluster": "\(clusterText ?? "off")", "node": "\(settings.nodeName)",
                 ])
         }
         let sampling = TrafficSampling(sampler: services.trafficSampler) { [publisher] in
@@ -90,7 +97,11 @@ package struct ControlPlane {
         // Done once the sockets are back (or it gave up): its return must not end the group.
         if let recovery { entries.append(.init(service: recovery, successTerminationBehavior: .ignore)) }
         entries += [
-            .init(service: sampling), .init(service: socketServer), .init(service: watcher), .init(service: checker),
+            .init(service: sampling), .init(service: socketServer),
+        ]
+        if let clusterListener { entries.append(.init(service: clusterListener)) }
+        entries += [
+            .init(service: watcher), .init(service: checker),
             .init(service: application), .init(service: supervisor),
             .init(service: ReplicaSignalForwarder(supervisor: supervisor, logger: logger)),
         ]

@@ -75,7 +75,74 @@ package struct ControlPlaneCommand: AsyncParsableCommand {
             """)
     var restore: String?
 
+    @Option(
+        help: """
+            Listen for remote data planes on HOST:PORT with mutual TLS (ORCH_CLUSTER_ADDRESS; default: none). \
+            Needs --cluster-cert, --cluster-key and --cluster-ca.
+            """)
+    var clusterAddress: String?
+
+    @Option(help: "This control plane's certificate for --cluster-address, PEM (ORCH_CLUSTER_CERT).")
+    var clusterCert: String?
+
+    @Option(help: "The key of --cluster-cert, PEM (ORCH_CLUSTER_KEY).")
+    var clusterKey: String?
+
+    @Option(help: "The CA data planes' certificates must chain to, PEM (ORCH_CLUSTER_CA).")
+    var clusterCa: String?
+
+    @Option(
+        help: """
+            Accept only data-plane certificates with one of these names, NAME[,NAME...]: the subject common \
+            name or a DNS subject alternative name (ORCH_CLUSTER_ALLOWED_NAMES; default: any the CA signed).
+            """)
+    var clusterAllowedNames: String?
+
+    @Option(
+        help: """
+            This control plane's name, shown as each data plane's control_plane in /dataplanes (ORCH_NODE_NAME; \
+            default: host name and admin port).
+            """)
+    var nodeName: String?
+
     package init() {}
+
+    /// An option, else its environment variable when set and not empty.
+    static func option(_ value: String?, _ variable: String) -> String? {
+        value ?? environment[variable].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// `--cluster-*` resolved, or `nil` without `--cluster-address`.
+    func clusterSettings() throws -> ClusterSettings? {
+        guard let text = Self.option(clusterAddress, "ORCH_CLUSTER_ADDRESS") else { return nil }
+        let address = try Self.address(text, option: "--cluster-address")
+        var files: [String] = []
+        for (option, value, variable) in [
+            ("--cluster-cert", clusterCert, "ORCH_CLUSTER_CERT"), ("--cluster-key", clusterKey, "ORCH_CLUSTER_KEY"),
+            ("--cluster-ca", clusterCa, "ORCH_CLUSTER_CA"),
+        ] {
+            guard let file = Self.option(value, variable) else {
+                throw ValidationError("--cluster-address needs \(option)")
+            }
+            guard FileManager.default.isReadableFile(atPath: file) else {
+                throw ValidationError("\(option) \(file) is not a readable file")
+            }
+            files.append(file)
+        }
+        return ClusterSettings(
+            address: address, certFile: files[0], keyFile: files[1], caFile: files[2],
+            allowedNames: ClusterSettings.names(Self.option(clusterAllowedNames, "ORCH_CLUSTER_ALLOWED_NAMES")))
+    }
+
+    /// `--node-name`, else the host name and the admin port.
+    func resolvedNodeName(adminPort: Int) -> String {
+        if let name = Self.option(nodeName, "ORCH_NODE_NAME") { return name }
+        var buffer = [CChar](repeating: 0, count: 256)
+        let host =
+            gethostname(&buffer, buffer.count) == 0
+            ? String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "localhost"
+        return "\(host):\(adminPort)"
+    }
 
     package func validate() throws {
         let plain = try Self.address(proxyAddress, option: "--proxy-address")
@@ -97,6 +164,12 @@ package struct ControlPlaneCommand: AsyncParsableCommand {
         }
         guard replicaCount != nil else {
             throw ValidationError("--replicas must be auto or a number between 0 and 64, not '\(replicas)'")
+        }
+        _ = try clusterSettings()
+        if let name = Self.option(nodeName, "ORCH_NODE_NAME"),
+            name.utf8.count > 128 || name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
+        {
+            throw ValidationError("--node-name must be at most 128 printable characters")
         }
         if let level = resolvedLogLevel(fileLevel: nil), Logger.Level(rawValue: level) == nil {
             throw ValidationError("--log-level must be one of \(GatewayConfig.logLevels.joined(separator: ", "))")
@@ -127,7 +200,8 @@ package struct ControlPlaneCommand: AsyncParsableCommand {
             handler.logLevel = level
             return handler
         }
-        let settings = ControlPlaneSettings(
+        let admin = try Self.address(adminAddress, option: "--admin-address")
+        var settings = ControlPlaneSettings(
             dataDir: dataDir, configPath: config,
             adminAddress: try Self.address(adminAddress, option: "--admin-address"),
             proxyAddress: try Self.address(proxyAddress, option: "--proxy-address"),
@@ -136,6 +210,8 @@ package struct ControlPlaneCommand: AsyncParsableCommand {
             logLevel: level,
             dataPlaneBinary: dataPlaneBinary ?? Self.environment["ORCH_DATA_PLANE_BINARY"] ?? Self.siblingDataPlane(),
             drainTimeout: drainTimeout, accessLog: accessLog, restorePath: restore, snapshotHistory: snapshotHistory)
+        settings.cluster = try clusterSettings()
+        settings.nodeName = resolvedNodeName(adminPort: admin.port)
         do {
             try await ControlPlane(settings: settings).run()
         } catch let error as ControlPlaneError {
@@ -182,6 +258,10 @@ package struct ControlPlaneSettings: Sendable {
     package var restorePath: String? = nil
     /// Snapshots kept for history and rollback (`--snapshot-history`).
     package var snapshotHistory: Int = SnapshotRecord.defaultHistory
+    /// Where remote data planes connect (`--cluster-*`); `nil`: only the control socket.
+    package var cluster: ClusterSettings? = nil
+    /// This control plane's name (`--node-name`).
+    package var nodeName: String = "control-plane"
 }
 
 extension ControlPlaneCommand {

@@ -21,6 +21,26 @@ package struct DataPlaneCommand: AsyncParsableCommand {
     var controlSocket: String = environment["ORCH_CONTROL_SOCKET"] ?? "data/control.sock"
 
     @Option(
+        name: .customLong("control-plane"),
+        help: """
+            Remote control planes, HOST:PORT[,HOST:PORT...] (ORCH_CONTROL_PLANE): connect to one of them over \
+            mutual TLS instead of --control-socket, trying the next when it fails. Needs --cert, --key and --ca.
+            """)
+    var controlPlane: String?
+
+    @Option(help: "This replica's client certificate for --control-plane, PEM (ORCH_CLUSTER_CERT).")
+    var cert: String?
+
+    @Option(help: "The key of --cert, PEM (ORCH_CLUSTER_KEY).")
+    var key: String?
+
+    @Option(help: "The cluster CA the control planes' certificates must chain to, PEM (ORCH_CLUSTER_CA).")
+    var ca: String?
+
+    @Option(help: "Seconds between heartbeats saying which snapshot is served (ORCH_HEARTBEAT_INTERVAL; default 30).")
+    var heartbeatInterval: Double = environment["ORCH_HEARTBEAT_INTERVAL"].flatMap(Double.init) ?? 30
+
+    @Option(
         help: """
             HOST:PORT to bind with SO_REUSEPORT (ORCH_LISTEN). Without it, a socket inherited through \
             LISTEN_FDS is used, else 0.0.0.0:8000.
@@ -84,6 +104,35 @@ package struct DataPlaneCommand: AsyncParsableCommand {
     var replicaIdentifier: String? { replicaId ?? Self.environment["ORCH_REPLICA_ID"] }
     var caFilePath: String? { caFile ?? Self.environment["ORCH_CA_FILE"] }
     var replicaSlot: String? { (slot ?? Self.environment["ORCH_REPLICA_SLOT"]).flatMap { $0.isEmpty ? nil : $0 } }
+    var controlPlanes: String? {
+        (controlPlane ?? Self.environment["ORCH_CONTROL_PLANE"]).flatMap { $0.isEmpty ? nil : $0 }
+    }
+    var certFile: String? { cert ?? Self.environment["ORCH_CLUSTER_CERT"] }
+    var keyFile: String? { key ?? Self.environment["ORCH_CLUSTER_KEY"] }
+    var clusterCAFile: String? { ca ?? Self.environment["ORCH_CLUSTER_CA"] }
+
+    /// The most addresses `--control-plane` takes.
+    static let maximumControlPlanes = 64
+
+    /// `--control-plane` as addresses; none without it.
+    func controlPlaneAddresses() throws -> [HostPort] {
+        guard let controlPlanes else { return [] }
+        let parts = controlPlanes.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard (1...Self.maximumControlPlanes).contains(parts.count) else {
+            throw ArgumentParser.ValidationError("--control-plane takes 1 to \(Self.maximumControlPlanes) addresses")
+        }
+        return try parts.map { part in
+            do {
+                let address = try HostPort(parsing: part, kind: "control plane address")
+                guard address.port > 0 else {
+                    throw ArgumentParser.ValidationError("--control-plane \(part): needs a port")
+                }
+                return address
+            } catch let error as HostPortError {
+                throw ArgumentParser.ValidationError("--control-plane: \(error.description)")
+            }
+        }
+    }
 
     package func validate() throws {
         guard Logger.Level(rawValue: logLevel.lowercased()) != nil else {
@@ -102,6 +151,17 @@ package struct DataPlaneCommand: AsyncParsableCommand {
         }
         if let caFile = caFilePath, !FileManager.default.isReadableFile(atPath: caFile) {
             throw ArgumentParser.ValidationError("--ca-file \(caFile) is not a readable file")
+        }
+        guard heartbeatInterval >= 1, heartbeatInterval <= 3600 else {
+            throw ArgumentParser.ValidationError("--heartbeat-interval must be between 1 and 3600 seconds")
+        }
+        if try !controlPlaneAddresses().isEmpty {
+            for (option, file) in [("--cert", certFile), ("--key", keyFile), ("--ca", clusterCAFile)] {
+                guard let file else { throw ArgumentParser.ValidationError("--control-plane needs \(option)") }
+                guard FileManager.default.isReadableFile(atPath: file) else {
+                    throw ArgumentParser.ValidationError("\(option) \(file) is not a readable file")
+                }
+            }
         }
     }
 
@@ -144,11 +204,14 @@ package struct DataPlaneCommand: AsyncParsableCommand {
         let cache = SnapshotCache(directory: cacheDir)
         let cached = await SnapshotClient.loadCache(cache, into: states, logger: logger)
         // Both inherited sockets are announced in hello and handed to a restarted control plane.
+        var clientConfiguration = SnapshotClient.Configuration(
+            socketPath: controlSocket, replicaID: replicaID, supervised: supervised,
+            inheritedListener: target.inheritedDescriptor,
+            inheritedTLSListener: tlsTarget?.inheritedDescriptor, slot: replicaSlot)
+        clientConfiguration.heartbeatInterval = .milliseconds(Int64(heartbeatInterval * 1000))
+        if let transport = try clusterTransport() { clientConfiguration.transport = transport }
         let client = SnapshotClient(
-            configuration: .init(
-                socketPath: controlSocket, replicaID: replicaID, supervised: supervised,
-                inheritedListener: target.inheritedDescriptor,
-                inheritedTLSListener: tlsTarget?.inheritedDescriptor, slot: replicaSlot),
+            configuration: clientConfiguration,
             cached: cached, cache: cache, states: states, breakers: breakers, drain: drain,
             accessLog: accessLogWriter, replicaCount: environment.replicaCount,
             upstreamHealth: environment.upstreamHealth, group: group, logger: logger)
@@ -174,6 +237,19 @@ package struct DataPlaneCommand: AsyncParsableCommand {
             throw ExitCode.failure
         }
         try await group.shutdownGracefully()
+    }
+
+    /// `--control-plane` with its TLS, or `nil` for the Unix socket.
+    private func clusterTransport() throws -> ControlPlaneTransport? {
+        let addresses = try controlPlaneAddresses()
+        guard !addresses.isEmpty, let certFile, let keyFile, let clusterCAFile else { return nil }
+        do {
+            let tls = try ControlPlaneTransport.clusterTLS(certFile: certFile, keyFile: keyFile, caFile: clusterCAFile)
+            return .cluster(addresses: addresses, tls: tls)
+        } catch {
+            throw ArgumentParser.ValidationError(
+                "--cert \(certFile), --key \(keyFile) and --ca \(clusterCAFile) cannot be used for TLS: \(error)")
+        }
     }
 
     /// TLS for `https` upstreams: the system trust store plus `--ca-file`.

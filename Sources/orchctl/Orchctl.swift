@@ -1,8 +1,9 @@
 import ArgumentParser
+import Shared
 
 /// The root command: `orchctl <group> <command>`.
 struct Orchctl: AsyncParsableCommand {
-    static let version = "0.1.0"
+    static let version = ProductVersion.string
 
     static let configuration = CommandConfiguration(
         commandName: "orchctl",

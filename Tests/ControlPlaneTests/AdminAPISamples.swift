@@ -143,7 +143,8 @@ enum AdminAPISamples {
     static let replica = DataPlaneReplica(
         replicaId: "host-1", slot: "1", pid: 4242, supervised: true, connected: true, ackedVersion: 7, behind: false,
         lastNack: .init(version: 6, error: "bad snapshot", time: time), connectedAt: time, lastContact: time,
-        requests: 12, draining: false, healthSeq: 3)
+        requests: 12, draining: false, healthSeq: 3, address: "10.0.0.7:53122", controlPlane: "cp1:8001",
+        softwareVersion: "0.1.0", snapshotChecksum: "0123456789abcdef", lastHeartbeat: time, refused: "too new")
 
     static let bareReplica = DataPlaneReplica(
         replicaId: "host-1", slot: "1", pid: 4242, supervised: false, connected: true, behind: true,

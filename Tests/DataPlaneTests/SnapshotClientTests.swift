@@ -10,6 +10,7 @@ import Testing
     static func with(
         cachedSnapshot: ((String) -> Snapshot)? = nil,
         startControl: Bool = true,
+        arguments: [String] = [],
         _ body: (DataPlaneHarness, UpstreamServer, DataPlaneControlServer?) async throws -> Void
     ) async throws {
         let directory = try TestDirectory()
@@ -19,7 +20,8 @@ import Testing
         let dataPlane: DataPlaneHarness
         do {
             dataPlane = try await DataPlaneHarness.start(
-                cachedSnapshot: cachedSnapshot?(upstream.baseURL), controlSocket: socket, directory: directory)
+                cachedSnapshot: cachedSnapshot?(upstream.baseURL), controlSocket: socket, directory: directory,
+                arguments: arguments)
         } catch {
             await control?.stop()
             await upstream.stop()
@@ -181,6 +183,27 @@ import Testing
                 let cached = try? Data(contentsOf: dataPlane.cacheDir.appendingPathComponent("snapshot.json"))
                 return try cached.map { try Snapshot.validate(ConfigNode.parseJSON($0)).version } == 1 ? true : nil
             }
+        }
+    }
+
+    @Test func replicaSaysWhichSnapshotItServesInAHeartbeatEachInterval() async throws {
+        try await Self.with(arguments: ["--heartbeat-interval", "1"]) { _, upstream, control in
+            let replica = try await #require(control).accept()
+            guard case .hello = try await replica.receiveSkippingReports() else {
+                Issue.record("expected hello first")
+                return
+            }
+            let snapshot = Self.snapshot(1, upstream.baseURL)
+            try await replica.send(.snapshot(snapshot))
+            #expect(try await replica.receiveSkippingReports() == .ack(version: 1))
+            // Reports come every second; wait for a heartbeat sent after the install.
+            let served = DataPlaneMessage.Heartbeat(version: 1, checksum: snapshot.checksum)
+            _ = try await eventually("a heartbeat naming version 1", timeout: 30) { () -> Bool? in
+                _ = try await replica.receive()
+                return replica.heartbeats.last == served ? true : nil
+            }
+            // The first one, sent with hello, named nothing: the replica held no snapshot.
+            #expect(replica.heartbeats.first == DataPlaneMessage.Heartbeat(version: nil, checksum: nil))
         }
     }
 

@@ -6,6 +6,9 @@ import Testing
 @Suite struct NodeDecoderTests {
     private static let messages: [DataPlaneMessage] = [
         .hello(.init(replicaId: "r1", pid: 42, version: nil, supervised: true, slot: "0", deltas: true)),
+        .hello(.init(replicaId: "r2", pid: 43, version: 3, softwareVersion: nil)),
+        .heartbeat(.init(version: 9, checksum: "0123456789abcdef")),
+        .heartbeat(.init(version: nil, checksum: nil)),
         .ack(version: 7),
         .nack(version: 8, error: "checksum \"mismatch\"\n"),
         .report(

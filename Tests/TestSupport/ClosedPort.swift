@@ -7,7 +7,9 @@ package final class ClosedPort: @unchecked Sendable {
     package let port: Int
     private let descriptor: Int32
 
-    package init() throws {
+    /// With `listening`, the port is listened on but nothing ever accepts: connections complete
+    /// in the kernel's backlog and then hear nothing (a hung server).
+    package init(listening: Bool = false) throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(.EMFILE) }
         var address = sockaddr_in()
@@ -20,7 +22,7 @@ package final class ClosedPort: @unchecked Sendable {
                 bind(fd, socketAddress, length) == 0 && getsockname(fd, socketAddress, &length) == 0
             }
         }
-        guard bound else {
+        guard bound, !listening || listen(fd, 16) == 0 else {
             close(fd)
             throw POSIXError(.EADDRNOTAVAIL)
         }

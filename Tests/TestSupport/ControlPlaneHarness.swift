@@ -12,6 +12,8 @@ public final class ControlPlaneHarness: @unchecked Sendable {
     public private(set) var proxyPort = 0
     /// The TLS proxy port, with `--proxy-tls-address`.
     public private(set) var proxyTLSPort: Int?
+    /// The port remote data planes dial, with `--cluster-address`.
+    public private(set) var clusterPort: Int?
     public private(set) var token = ""
     public var socketPath: String { dataDir.appendingPathComponent("control.sock").path }
     let arguments: [String]
@@ -65,11 +67,13 @@ public final class ControlPlaneHarness: @unchecked Sendable {
         public var adminAddress: String
         public var proxyAddress: String
         public var proxyTLSAddress: String?
+        public var clusterAddress: String?
         enum CodingKeys: String, CodingKey {
             case pid
             case adminAddress = "admin_address"
             case proxyAddress = "proxy_address"
             case proxyTLSAddress = "proxy_tls_address"
+            case clusterAddress = "cluster_address"
         }
     }
 
@@ -88,6 +92,7 @@ public final class ControlPlaneHarness: @unchecked Sendable {
         adminURL = "http://" + runtime.adminAddress
         proxyPort = Int(runtime.proxyAddress.split(separator: ":").last ?? "0") ?? 0
         proxyTLSPort = runtime.proxyTLSAddress.flatMap { Int($0.split(separator: ":").last ?? "") }
+        clusterPort = runtime.clusterAddress.flatMap { Int($0.split(separator: ":").last ?? "") }
         if let envToken = environment["ORCH_ADMIN_TOKEN"] {
             token = envToken
         } else {

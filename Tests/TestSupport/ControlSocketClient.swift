@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOExtras
 import NIOPosix
+import NIOSSL
 import Shared
 
 /// Speaks the snapshot protocol on the control socket the way a data plane does, so that tests
@@ -25,6 +26,32 @@ public final class ControlSocketClient: @unchecked Sendable {
                 }
             }
             .connect(unixDomainSocketPath: path).get()
+        return ControlSocketClient(channel: channel, iterator: stream.makeAsyncIterator())
+    }
+
+    /// Connects to a control plane's `--cluster-address` over mutual TLS, as a remote data
+    /// plane does: presenting `certFile`/`keyFile`, trusting `caFile` alone.
+    public static func connect(
+        clusterPort port: Int, certFile: String, keyFile: String, caFile: String
+    ) async throws -> ControlSocketClient {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.certificateChain = try NIOSSLCertificate.fromPEMFile(certFile).map { .certificate($0) }
+        tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: keyFile, format: .pem))
+        tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caFile))
+        let context = try NIOSSLContext(configuration: tls)
+        let (stream, continuation) = AsyncStream.makeStream(of: ByteBuffer.self)
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let pipeline = channel.pipeline.syncOperations
+                    try pipeline.addHandler(NIOSSLClientHandler(context: context, serverHostname: nil))
+                    try pipeline.addHandler(
+                        ByteToMessageHandler(LengthFieldBasedFrameDecoder(lengthFieldLength: .four)))
+                    try pipeline.addHandler(LengthFieldPrepender(lengthFieldLength: .four))
+                    try pipeline.addHandler(FrameCollector(continuation: continuation))
+                }
+            }
+            .connect(host: "127.0.0.1", port: port).get()
         return ControlSocketClient(channel: channel, iterator: stream.makeAsyncIterator())
     }
 

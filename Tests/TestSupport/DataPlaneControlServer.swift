@@ -70,13 +70,27 @@ public final class ReplicaConnection: @unchecked Sendable {
         try await channel.writeAndFlush(ByteBuffer(bytes: data))
     }
 
-    /// The next message from the replica.
+    /// The heartbeats the replica sent, oldest first: kept aside, as they travel beside
+    /// everything else on their own clock.
+    public private(set) var heartbeats: [DataPlaneMessage.Heartbeat] = []
+
+    /// The next message from the replica that is not a heartbeat.
     public func receive(timeout: Double = 30) async throws -> DataPlaneMessage {
-        let box = IteratorBox(iterator)
-        let frame = try await withTimeout(timeout, "a message from the replica") { await box.next() }
-        iterator = box.iterator
-        guard let frame else { throw TimedOut(description: "replica closed the connection") }
-        return try JSONDecoder().decode(DataPlaneMessage.self, from: Data(frame.readableBytesView))
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            let box = IteratorBox(iterator)
+            let frame = try await withTimeout(max(0.1, deadline.timeIntervalSinceNow), "a message from the replica") {
+                await box.next()
+            }
+            iterator = box.iterator
+            guard let frame else { throw TimedOut(description: "replica closed the connection") }
+            let message = try JSONDecoder().decode(DataPlaneMessage.self, from: Data(frame.readableBytesView))
+            if case .heartbeat(let heartbeat) = message {
+                heartbeats.append(heartbeat)
+                continue
+            }
+            return message
+        }
     }
 
     /// The next message that is not a periodic report.

@@ -30,12 +30,32 @@ package struct DataPlaneReplica: Codable, Sendable, Equatable {
     /// The seq of the last health update the replica applied on top of its snapshot (`null`
     /// before its first).
     @NullEncoded package var healthSeq: Int?
+    /// A remote replica's address as the control plane sees it (`IP:PORT`); `null` on the
+    /// control socket.
+    @NullEncoded package var address: String?
+    /// The name (`--node-name`) of the control plane the replica is connected to.
+    package var controlPlane: String
+    /// The replica's software version, from its hello; `null` from replicas that predate it.
+    @NullEncoded package var softwareVersion: String?
+    /// The checksum of the snapshot it serves, from its last heartbeat.
+    @NullEncoded package var snapshotChecksum: String?
+    @NullEncoded package var lastHeartbeat: String?
+    /// Why the control plane refused the replica (then not connected); `null` otherwise.
+    @NullEncoded package var refused: String?
 
     package init(
         replicaId: String, slot: String, pid: Int, supervised: Bool, connected: Bool, ackedVersion: Int? = nil,
         behind: Bool, lastNack: Nack? = nil, connectedAt: String, lastContact: String, requests: Int? = nil,
-        draining: Bool, healthSeq: Int? = nil
+        draining: Bool, healthSeq: Int? = nil, address: String? = nil, controlPlane: String = "",
+        softwareVersion: String? = nil, snapshotChecksum: String? = nil, lastHeartbeat: String? = nil,
+        refused: String? = nil
     ) {
+        self.address = address
+        self.controlPlane = controlPlane
+        self.softwareVersion = softwareVersion
+        self.snapshotChecksum = snapshotChecksum
+        self.lastHeartbeat = lastHeartbeat
+        self.refused = refused
         self.replicaId = replicaId
         self.slot = slot
         self.pid = pid
@@ -65,5 +85,11 @@ package struct DataPlaneReplica: Codable, Sendable, Equatable {
         case requests
         case draining
         case healthSeq = "health_seq"
+        case address
+        case controlPlane = "control_plane"
+        case softwareVersion = "software_version"
+        case snapshotChecksum = "snapshot_checksum"
+        case lastHeartbeat = "last_heartbeat"
+        case refused
     }
 }

@@ -21,6 +21,8 @@ package struct AdminServices: Sendable {
     package var scratchDirectory: String = NSTemporaryDirectory()
     /// The TLS proxy address the replicas serve (`--proxy-tls-address`); `nil` without one.
     package var tlsListener: String?
+    /// This control plane's name (`--node-name`), shown as each replica's `control_plane`.
+    package var nodeName: String = "control-plane"
     /// The last minute of traffic the status page shows; ``TrafficSampling`` fills it.
     package var trafficSampler = TrafficSampler()
 

@@ -3,14 +3,17 @@ import Foundation
 import Shared
 
 extension DataPlaneReplica {
-    /// What the publisher knows about one replica, as `/dataplanes` shows it.
-    init(_ status: ReplicaStatus) {
+    /// What the publisher knows about one replica, as `/dataplanes` shows it; `controlPlane`
+    /// is this control plane's name.
+    init(_ status: ReplicaStatus, controlPlane: String) {
         self.init(
             replicaId: status.replicaId, slot: status.slot, pid: status.pid, supervised: status.supervised,
             connected: status.connected, ackedVersion: status.ackedVersion, behind: status.behind,
             lastNack: status.lastNack.map { Nack(version: $0.version, error: $0.error, time: $0.time) },
             connectedAt: status.connectedAt, lastContact: status.lastContact, requests: status.requests,
-            draining: status.draining, healthSeq: status.healthSeq)
+            draining: status.draining, healthSeq: status.healthSeq, address: status.address,
+            controlPlane: controlPlane, softwareVersion: status.softwareVersion,
+            snapshotChecksum: status.snapshotChecksum, lastHeartbeat: status.lastHeartbeat, refused: status.refused)
     }
 }
 

@@ -43,13 +43,11 @@ package struct ControlSocketServer: Service {
     }
 
     package func run() async throws {
-        let counter = ConnectionCounter()
         try await withGracefulShutdownHandler {
             try await bound.executeThenClose { connections in
                 try await withThrowingDiscardingTaskGroup { group in
                     for try await connection in connections {
-                        let id = counter.next()
-                        group.addTask { await self.converse(connection, id: id) }
+                        group.addTask { await self.converse(connection) }
                     }
                 }
             }
@@ -58,8 +56,7 @@ package struct ControlSocketServer: Service {
         }
     }
 
-    private func converse(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>, id: UInt64) async {
-        let outbox = ReplicaOutbox()
+    private func converse(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
         let peer = await Self.peerCredentials(of: connection.channel)
         if let peer, !peer.isSameUser {
             logger.warning(
@@ -68,81 +65,8 @@ package struct ControlSocketServer: Service {
             try? await connection.channel.close()
             return
         }
-        let peerPid = peer.flatMap { $0.pid > 0 ? Int($0.pid) : nil }
-        let said = NIOLockedValueBox(false)
-        do {
-            try await connection.executeThenClose { inbound, outbound in
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    // Three writers on one connection: snapshots and health updates (only the newest
-                    // of each waits) and the other messages. Each frame is written whole, so they
-                    // never interleave.
-                    for stream in outbox.streams {
-                        group.addTask {
-                            for await message in stream {
-                                try await outbound.write(ByteBuffer(bytes: message.encoded()))
-                            }
-                            // The publisher finished the outbox: keep the conversation until the
-                            // other side ends it.
-                            try await Self.untilCancelled()
-                        }
-                    }
-                    group.addTask {
-                        var greeted = false
-                        for try await var frame in inbound {
-                            let data = Data(frame.readBytes(length: frame.readableBytes) ?? [])
-                            let message: DataPlaneMessage
-                            do {
-                                message = try NodeDecoder.decode(DataPlaneMessage.self, fromJSON: data)
-                            } catch {
-                                logger.warning(
-                                    "malformed message on control socket, closing", metadata: ["error": "\(error)"])
-                                return
-                            }
-                            if let problem = message.boundsProblem {
-                                logger.warning(
-                                    "out-of-range message on control socket, closing", metadata: ["error": "\(problem)"]
-                                )
-                                return
-                            }
-                            if case .hello(var hello) = message, !greeted {
-                                // The kernel knows who is on the other end; the message only says.
-                                if let peerPid, hello.pid != peerPid {
-                                    logger.warning(
-                                        "hello names another pid than the socket's peer; using the peer's",
-                                        metadata: ["said": "\(hello.pid)", "peer": "\(peerPid)"])
-                                    hello.pid = peerPid
-                                }
-                                greeted = true
-                                said.withLockedValue { $0 = true }
-                                await publisher.connected(id, hello: hello, outbox: outbox)
-                            } else if greeted {
-                                await publisher.received(id, message)
-                            } else {
-                                logger.warning("control socket peer did not say hello first, closing")
-                                return
-                            }
-                        }
-                    }
-                    // A peer that says nothing is not left holding a connection.
-                    group.addTask { [helloTimeout] in
-                        try await Task.sleep(for: helloTimeout)
-                        guard said.withLockedValue({ $0 }) else {
-                            logger.warning("control socket peer said no hello within \(helloTimeout), closing")
-                            return
-                        }
-                        try await Self.untilCancelled()
-                    }
-                    // Whichever side ends first ends the conversation.
-                    try await group.next()
-                    group.cancelAll()
-                    outbox.finish()
-                }
-            }
-        } catch {
-            logger.debug("control socket connection ended", metadata: ["error": "\(error)"])
-        }
-        outbox.finish()
-        await publisher.disconnected(id)
+        let conversation = ReplicaConversation(publisher: publisher, logger: logger, helloTimeout: helloTimeout)
+        await conversation.run(connection, peer: .local(pid: peer.flatMap { $0.pid > 0 ? Int($0.pid) : nil }))
     }
 }
 
@@ -163,16 +87,5 @@ extension ControlSocketServer {
         #else
             return nil
         #endif
-    }
-}
-
-/// Hands out connection ids.
-private final class ConnectionCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: UInt64 = 0
-    func next() -> UInt64 {
-        lock.withLock {
-            value += 1; return value
-        }
     }
 }

@@ -24,17 +24,53 @@ struct ReplicaDirectory: Sendable {
     private var nacks: [String: Int] = [:]
     /// How long a replica that went away stays listed (as not connected).
     let goneRetention: TimeInterval = 300
+    /// Refused replicas listed, oldest first.
+    private var refusedOrder: [String] = []
+    /// The most refused replicas listed at once: a peer that tries again and again under new
+    /// ids must not grow the listing without bound.
+    static let refusedLimit = 100
     private let watchers = ReadinessWatchers()
 
-    /// Records a replica that said hello.
-    mutating func connected(_ hello: DataPlaneMessage.Hello, currentVersion: Int?, now: String) {
+    /// Records a replica that said hello (from `address` when remote).
+    mutating func connected(
+        _ hello: DataPlaneMessage.Hello, address: String? = nil, currentVersion: Int?, now: String
+    ) {
         disconnectedAt[hello.replicaId] = nil
+        refusedOrder.removeAll { $0 == hello.replicaId }
         let slot = hello.slot ?? replicas[hello.replicaId]?.slot ?? freeSlot()
         replicas[hello.replicaId] = ReplicaStatus(
             replicaId: hello.replicaId, slot: slot, pid: hello.pid, supervised: hello.supervised ?? false,
             connected: true, ackedVersion: hello.version, behind: hello.version != currentVersion, lastNack: nil,
-            connectedAt: now, lastContact: now, requests: nil, draining: false)
+            connectedAt: now, lastContact: now, requests: nil, draining: false, address: address,
+            softwareVersion: hello.softwareVersion)
         notify(currentVersion: currentVersion ?? 0)
+    }
+
+    /// Records a replica this control plane refused, listed (not connected) for
+    /// ``goneRetention`` with the reason; a connected replica of the same id stays as it is.
+    /// At most ``refusedLimit`` are remembered, the oldest forgotten first.
+    mutating func refused(
+        _ hello: DataPlaneMessage.Hello, address: String?, reason: String, at date: Date, now: String
+    ) {
+        guard replicas[hello.replicaId]?.connected != true else { return }
+        refusedOrder.removeAll { $0 == hello.replicaId }
+        refusedOrder.append(hello.replicaId)
+        while refusedOrder.count > Self.refusedLimit { forget(refusedOrder.removeFirst()) }
+        replicas[hello.replicaId] = ReplicaStatus(
+            replicaId: hello.replicaId, slot: "", pid: hello.pid, supervised: false, connected: false,
+            ackedVersion: hello.version, behind: true, lastNack: nil, connectedAt: now, lastContact: now,
+            requests: nil, draining: false, address: address, softwareVersion: hello.softwareVersion,
+            refused: reason)
+        disconnectedAt[hello.replicaId] = date
+    }
+
+    /// Drops everything known about replica `id`.
+    private mutating func forget(_ id: String) {
+        replicas[id] = nil
+        disconnectedAt[id] = nil
+        traffic[id] = nil
+        nacks[id] = nil
+        breakers[id] = nil
     }
 
     /// The lowest number no connected replica uses as its slot, for a replica that named none.
@@ -63,6 +99,9 @@ struct ReplicaDirectory: Sendable {
             replica.healthSeq = report.healthSeq ?? replica.healthSeq
             if let reported = report.breakers { breakers[id] = reported }
             if let reported = report.traffic { traffic[id] = reported }
+        case .heartbeat(let heartbeat):
+            replica.snapshotChecksum = heartbeat.checksum
+            replica.lastHeartbeat = now
         case .hello:
             break
         }
@@ -91,10 +130,8 @@ struct ReplicaDirectory: Sendable {
     mutating func statuses(at date: Date) -> [ReplicaStatus] {
         let cutoff = date.addingTimeInterval(-goneRetention)
         for (id, time) in disconnectedAt where time < cutoff {
-            replicas[id] = nil
-            disconnectedAt[id] = nil
-            traffic[id] = nil
-            nacks[id] = nil
+            forget(id)
+            refusedOrder.removeAll { $0 == id }
         }
         return replicas.values.sorted { ($0.connected ? 0 : 1, $0.replicaId) < ($1.connected ? 0 : 1, $1.replicaId) }
     }
@@ -106,16 +143,18 @@ struct ReplicaDirectory: Sendable {
         breakers.keys.sorted().flatMap { id in breakers[id, default: []].map { (replicaId: id, breaker: $0) } }
     }
 
-    /// The id of the connected replica with process id `pid`.
+    /// The id of the connected local replica with process id `pid` (a remote replica's pid
+    /// names a process on another machine).
     func replicaId(pid: Int) -> String? {
-        replicas.values.filter { $0.pid == pid && $0.connected }.map(\.replicaId).min()
+        replicas.values.filter { $0.pid == pid && $0.connected && $0.isLocal }.map(\.replicaId).min()
     }
 
     /// Whether the replica with process id `pid` is connected and has acknowledged `currentVersion`
     /// (with no snapshot yet, 0: is connected).
     func readiness(pid: Int, currentVersion: Int) -> ReplicaReadiness {
         let ready = replicas.values.contains { status in
-            status.pid == pid && status.connected && (currentVersion == 0 || status.ackedVersion == currentVersion)
+            status.pid == pid && status.connected && status.isLocal
+                && (currentVersion == 0 || status.ackedVersion == currentVersion)
         }
         return ReplicaReadiness(ready: ready, version: currentVersion)
     }

@@ -25,4 +25,17 @@ package struct ReplicaStatus: Sendable, Equatable {
     package var draining: Bool
     /// The seq of the last health update the replica applied (``HealthUpdate/seq``).
     package var healthSeq: Int?
+    /// A remote replica's address as this control plane sees it (`IP:PORT`); `nil` on the Unix
+    /// socket.
+    package var address: String? = nil
+    /// The software version it said in `hello`.
+    package var softwareVersion: String? = nil
+    /// The checksum of the snapshot it serves, from its last heartbeat.
+    package var snapshotChecksum: String? = nil
+    package var lastHeartbeat: String? = nil
+    /// Why this control plane refused the replica; it is then not connected.
+    package var refused: String? = nil
+
+    /// Whether the replica runs on this machine (on the Unix socket), where its pid means a process here.
+    package var isLocal: Bool { address == nil }
 }

@@ -47,14 +47,31 @@ package actor SnapshotPublisher {
         fanOut.resend()
     }
 
-    /// Registers a replica that said hello and sends it the current snapshot.
-    func connected(_ connection: UInt64, hello: DataPlaneMessage.Hello, outbox: ReplicaOutbox) {
+    /// Registers a replica that said hello (from `address` when remote) and sends it the
+    /// current snapshot.
+    func connected(
+        _ connection: UInt64, hello: DataPlaneMessage.Hello, address: String? = nil, outbox: ReplicaOutbox
+    ) {
         fanOut.add(connection, replicaId: hello.replicaId, hello: hello, outbox: outbox)
-        directory.connected(hello, currentVersion: fanOut.current?.version, now: Timestamp.string())
+        directory.connected(hello, address: address, currentVersion: fanOut.current?.version, now: Timestamp.string())
         announceReplicaCount()
-        logger.info(
-            "replica connected",
-            metadata: ["orch.replica": "\(hello.replicaId)", "pid": "\(hello.pid)", "holds": "\(hello.version ?? 0)"])
+        var metadata: Logger.Metadata = [
+            "orch.replica": "\(hello.replicaId)", "pid": "\(hello.pid)", "holds": "\(hello.version ?? 0)",
+        ]
+        if let address { metadata["address"] = "\(address)" }
+        logger.info("replica connected", metadata: metadata)
+    }
+
+    /// Lists a replica this control plane refused (it is not connected), with the reason.
+    func refused(_ hello: DataPlaneMessage.Hello, address: String?, reason: String) {
+        let now = Date()
+        directory.refused(hello, address: address, reason: reason, at: now, now: Timestamp.string(now))
+        logger.warning(
+            "replica refused",
+            metadata: [
+                "orch.replica": "\(hello.replicaId)", "address": "\(address ?? "control socket")",
+                "reason": "\(reason)",
+            ])
     }
 
     /// Records a message from a replica.
@@ -71,7 +88,7 @@ package actor SnapshotPublisher {
             logger.warning(
                 "replica rejected snapshot",
                 metadata: ["orch.replica": "\(id)", "orch.snapshot.version": "\(version)", "error": "\(error)"])
-        case .report, .hello:
+        case .report, .hello, .heartbeat:
             break
         }
     }

@@ -69,15 +69,17 @@ package final class DataDirectory: Sendable {
     }
 
     /// Writes `runtime.json`: where this control plane listens, for tests, scripts and orchctl
-    /// (`proxy_tls_address` only with a TLS listener).
+    /// (`proxy_tls_address` only with a TLS listener, `cluster_address` only with `--cluster-address`).
     package func writeRuntime(
-        adminAddress: String, proxyAddress: String, proxyTLSAddress: String? = nil, controlSocket: String
+        adminAddress: String, proxyAddress: String, proxyTLSAddress: String? = nil, controlSocket: String,
+        clusterAddress: String? = nil
     ) throws {
         var runtime: [String: String] = [
             "admin_address": adminAddress, "proxy_address": proxyAddress, "control_socket": controlSocket,
             "started_at": ISO8601DateFormatter().string(from: Date()),
         ]
         runtime["proxy_tls_address"] = proxyTLSAddress
+        runtime["cluster_address"] = clusterAddress
         var object: [String: Any] = runtime
         object["pid"] = Int(getpid())
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])

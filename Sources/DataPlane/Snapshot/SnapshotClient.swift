@@ -1,15 +1,17 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOExtras
 import NIOPosix
 import ServiceLifecycle
 import Shared
 
-/// The data plane's side of the snapshot protocol: connects to the control socket, says
-/// `hello`, installs each valid snapshot on every event loop and ACKs it (NACKs an invalid one,
-/// keeping the old routes), caches good snapshots on disk, reports once a second, and reconnects
-/// with capped exponential backoff while the current routes keep serving.
+/// The data plane's side of the snapshot protocol: connects to the control socket (or to a
+/// remote control plane over mutual TLS), says `hello`, installs each valid snapshot on every
+/// event loop and ACKs it (NACKs an invalid one, keeping the old routes), caches good snapshots
+/// on disk, reports once a second, says what it serves in a heartbeat, and reconnects (to the
+/// next control plane, with ``ControlPlaneDialPlan``) while the current routes keep serving.
 package struct SnapshotClient: Service {
     package struct Configuration: Sendable {
         package var socketPath: String
@@ -28,6 +30,12 @@ package struct SnapshotClient: Service {
         package var initialBackoff: Duration = .milliseconds(100)
         package var maximumBackoff: Duration = .seconds(5)
         package var reportInterval: Duration = .seconds(1)
+        /// How long a control plane that accepted the connection has to send its first frame.
+        package var firstFrameTimeout: Duration = .seconds(10)
+        /// How often the replica says which snapshot it serves (`--heartbeat-interval`).
+        package var heartbeatInterval: Duration = .seconds(30)
+        /// Where the control plane is: the Unix socket at ``socketPath`` unless set otherwise.
+        package var transport: ControlPlaneTransport
 
         package init(
             socketPath: String, replicaID: String, supervised: Bool, inheritedListener: Int32? = nil,
@@ -36,6 +44,7 @@ package struct SnapshotClient: Service {
             self.slot = slot
             self.inheritedTLSListener = inheritedTLSListener
             self.socketPath = socketPath
+            transport = .unixSocket(path: socketPath)
             self.replicaID = replicaID
             self.supervised = supervised
             self.inheritedListener = inheritedListener
@@ -58,6 +67,8 @@ package struct SnapshotClient: Service {
     /// Its dropped-line count goes into each report.
     let accessLog: AccessLogWriter?
     let drain: DrainState
+    /// The snapshot served, as the heartbeat says it.
+    let served: ServedSnapshot
     let group: any EventLoopGroup
     let logger: Logger
 
@@ -75,6 +86,7 @@ package struct SnapshotClient: Service {
         self.cached = cached
         self.cache = cache
         self.cacheWriter = SnapshotCacheWriter(cache: cache, logger: logger)
+        self.served = ServedSnapshot(cached)
         self.states = states
         self.breakers = breakers
         self.group = group
@@ -83,22 +95,34 @@ package struct SnapshotClient: Service {
 
     package func run() async throws {
         let cached = cached
+        let transport = configuration.transport
         try? await cancelWhenGracefulShutdown {
             var held = HeldSnapshot(version: cached?.version, base: cached)
-            var backoff = configuration.initialBackoff
+            var plan = ControlPlaneDialPlan(
+                addressCount: transport.addressCount, initialBackoff: configuration.initialBackoff,
+                maximumBackoff: configuration.maximumBackoff)
             while !Task.isCancelled {
+                let address = transport.describe(plan.current)
+                var outcome = ControlPlaneDialPlan.Outcome.failed
                 do {
-                    try await session(held: &held) { backoff = configuration.initialBackoff }
-                    logger.warning("control plane closed the connection; serving the current snapshot")
+                    try await session(plan.current, held: &held, outcome: &outcome)
+                    logger.warning(
+                        "control plane closed the connection; serving the current snapshot",
+                        metadata: ["control_plane": "\(address)"])
                 } catch is CancellationError {
                     return
+                } catch let refusal as ControlPlaneRefusal {
+                    outcome = .refused
+                    logger.error(
+                        "the control plane refused this replica; serving the current snapshot",
+                        metadata: ["control_plane": "\(address)", "reason": "\(refusal.reason)"])
                 } catch {
-                    logger.debug(
-                        "cannot reach the control plane",
-                        metadata: ["error": "\(error)", "socket": "\(configuration.socketPath)"])
+                    let level: Logger.Level = outcome == .conversed ? .warning : .debug
+                    logger.log(
+                        level: level, "cannot reach the control plane",
+                        metadata: ["error": "\(error)", "control_plane": "\(address)"])
                 }
-                try await Task.sleep(for: backoff)
-                backoff = min(backoff * 2, configuration.maximumBackoff)
+                try await Task.sleep(for: plan.ended(outcome, fraction: Double.random(in: 0...1)))
             }
         }
         // The newest installed snapshot reaches the cache before the replica exits.
@@ -121,22 +145,16 @@ package struct SnapshotClient: Service {
         }
     }
 
-    /// One connection: hello, then snapshots in and ACKs and reports out until it closes.
-    private func session(held: inout HeldSnapshot, connected: () -> Void) async throws {
-        let channel = try await ClientBootstrap(group: group)
-            .connect(unixDomainSocketPath: configuration.socketPath) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let pipeline = channel.pipeline.syncOperations
-                    try pipeline.addHandler(
-                        ByteToMessageHandler(
-                            LengthFieldBasedFrameDecoder(lengthFieldLength: .four),
-                            maximumBufferSize: maximumControlFrameSize + 4))
-                    try pipeline.addHandler(LengthFieldPrepender(lengthFieldLength: .four))
-                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
-                }
-            }
-        connected()
-        logger.info("connected to the control plane", metadata: ["socket": "\(configuration.socketPath)"])
+    /// One connection to the address at `index`: hello, then snapshots in and ACKs, reports and
+    /// heartbeats out until it closes. `outcome` becomes ``ControlPlaneDialPlan/Outcome/conversed``
+    /// with the first frame the control plane sends.
+    private func session(
+        _ index: Int, held: inout HeldSnapshot, outcome: inout ControlPlaneDialPlan.Outcome
+    ) async throws {
+        let transport = configuration.transport
+        let channel = try await transport.connect(index, group: group)
+        logger.info("connected to the control plane", metadata: ["control_plane": "\(transport.describe(index))"])
+        let heard = NIOLockedValueBox(false)
         try await channel.executeThenClose { inbound, outbound in
             let hello = DataPlaneMessage.Hello(
                 replicaId: configuration.replicaID, pid: Int(ProcessInfo.processInfo.processIdentifier),
@@ -146,6 +164,24 @@ package struct SnapshotClient: Service {
                 deltas: true)
             try await outbound.write(Self.frame(.hello(hello)))
             try await withThrowingTaskGroup(of: Void.self) { group in
+                // A control plane that accepted the connection but says nothing (hung, or a
+                // handshake that never ends) is left for the next one.
+                group.addTask { [logger, wait = configuration.firstFrameTimeout] in
+                    try await Task.sleep(for: wait)
+                    guard heard.withLockedValue({ $0 }) else {
+                        logger.warning(
+                            "the control plane said nothing within \(wait); trying the next",
+                            metadata: ["control_plane": "\(transport.describe(index))"])
+                        channel.channel.close(promise: nil)
+                        return
+                    }
+                }
+                group.addTask { [served, interval = configuration.heartbeatInterval] in
+                    while true {
+                        try await outbound.write(Self.frame(.heartbeat(served.heartbeat)))
+                        try await Task.sleep(for: interval)
+                    }
+                }
                 group.addTask { [states, breakers, drain, accessLog, interval = configuration.reportInterval] in
                     // Once per interval, and at once (within a tick) after a breaker changed state
                     // or the drain began; the traffic counters and every breaker as often as
@@ -174,9 +210,10 @@ package struct SnapshotClient: Service {
                     }
                 }
                 for try await frame in inbound {
-                    if let reply = await handle(frame, held: &held) {
-                        try await outbound.write(Self.frame(reply))
-                    }
+                    let reply = try await handle(frame, held: &held)
+                    outcome = .conversed
+                    heard.withLockedValue { $0 = true }
+                    if let reply { try await outbound.write(Self.frame(reply)) }
                 }
                 group.cancelAll()
             }
@@ -184,7 +221,9 @@ package struct SnapshotClient: Service {
     }
 
     /// Acts on one frame from the control plane; returns the reply to send, if any.
-    private func handle(_ frame: ByteBuffer, held: inout HeldSnapshot) async -> DataPlaneMessage? {
+    ///
+    /// - Throws: ``ControlPlaneRefusal`` when the control plane refuses this replica.
+    private func handle(_ frame: ByteBuffer, held: inout HeldSnapshot) async throws -> DataPlaneMessage? {
         let received: ControlPlaneMessage.Received
         do {
             received = try ControlPlaneMessage.decode(Data(frame.readableBytesView))
@@ -198,6 +237,8 @@ package struct SnapshotClient: Service {
                 "rejected invalid snapshot; keeping the current routes",
                 metadata: ["orch.snapshot.version": "\(version)", "error": "\(error)"])
             return .nack(version: version, error: error.description)
+        case .message(.refused(let reason)):
+            throw ControlPlaneRefusal(reason: reason)
         case .message(.replicas(let count)):
             logger.debug("replicas connected to the control plane", metadata: ["count": "\(count)"])
             replicaCount.set(count)
@@ -283,6 +324,7 @@ package struct SnapshotClient: Service {
             return .nack(version: snapshot.version, error: "cannot install: \(error)")
         }
         held.installed(snapshot, content: content)
+        served.set(snapshot)
         if let routesChange {
             breakers.forget(routesChange.removing)
         } else {

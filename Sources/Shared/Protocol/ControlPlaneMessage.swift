@@ -24,6 +24,9 @@ public enum ControlPlaneMessage: Sendable, Equatable {
     /// How many replicas are connected to the control plane now: what a rate limit with
     /// `scope: gateway` is divided by. Sent on every connect and disconnect.
     case replicas(count: Int)
+    /// The control plane will not serve this replica (another major version, a newer minor
+    /// one, a certificate name it does not allow) and closes the connection after this.
+    case refused(reason: String)
 
     enum CodingKeys: String, CodingKey {
         case type, snapshot, endpoint, path, seqs, delta
@@ -110,6 +113,11 @@ public enum ControlPlaneMessage: Sendable, Equatable {
                 throw ValidationError(field: "count", "must be a whole number from 1 to 1000000")
             }
             return .message(.replicas(count: count))
+        case "refused":
+            guard case .string(let reason)? = field("reason")?.value else {
+                throw ValidationError(field: "reason", "is required")
+            }
+            return .message(.refused(reason: String(reason.prefix(1024))))
         default:
             throw ValidationError(field: "type", "unknown message type '\(type)'")
         }
@@ -134,6 +142,8 @@ public enum ControlPlaneMessage: Sendable, Equatable {
             return Snapshot.canonicalJSON(SendListenerFrame(type: "send_listener", path: path))
         case .replicas(let count):
             return Snapshot.canonicalJSON(ReplicasFrame(type: "replicas", count: count))
+        case .refused(let reason):
+            return Snapshot.canonicalJSON(RefusedFrame(type: "refused", reason: reason))
         }
     }
 }
@@ -157,6 +167,11 @@ private struct HealthFrame: Codable {
 private struct ResetFrame: Encodable {
     var type: String
     var endpoint: String?
+}
+
+private struct RefusedFrame: Encodable {
+    var type: String
+    var reason: String
 }
 
 private struct ReplicasFrame: Encodable {

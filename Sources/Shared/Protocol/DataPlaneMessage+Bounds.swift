@@ -18,11 +18,22 @@ extension DataPlaneMessage {
         case .nack(let version, let error):
             Self.counterProblem(version, "nack version") ?? Self.textProblem(error, "nack error", allowEmpty: true)
         case .report(let report): report.boundsProblem
+        case .heartbeat(let heartbeat):
+            heartbeat.version.flatMap { Self.counterProblem($0, "heartbeat version") }
+                ?? heartbeat.checksum.flatMap { Self.tokenProblem($0, "heartbeat checksum") }
         }
     }
 
     static func counterProblem(_ value: Int, _ what: String) -> String? {
         (0...maximumCounter).contains(value) ? nil : "\(what) \(value) is out of range"
+    }
+
+    /// Short printable text: a checksum or a version string.
+    static func tokenProblem(_ text: String, _ what: String) -> String? {
+        guard !text.isEmpty, text.utf8.count <= 64,
+            !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
+        else { return "\(what) must be 1 to 64 printable characters" }
+        return nil
     }
 
     static func textProblem(_ text: String, _ what: String, allowEmpty: Bool = false) -> String? {
@@ -42,6 +53,9 @@ extension DataPlaneMessage.Hello {
         }
         guard (1...Self.maximumPid).contains(pid) else { return "pid \(pid) is out of range" }
         if let version, let problem = DataPlaneMessage.counterProblem(version, "version") { return problem }
+        if let softwareVersion, let problem = DataPlaneMessage.tokenProblem(softwareVersion, "software version") {
+            return problem
+        }
         if let slot {
             guard slot.utf8.count <= 64, !slot.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
             else { return "slot must be at most 64 printable characters" }

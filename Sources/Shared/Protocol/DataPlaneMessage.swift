@@ -13,6 +13,21 @@ public enum DataPlaneMessage: Sendable, Equatable {
     case nack(version: Int, error: String)
     /// Periodic and on-change state of the replica.
     case report(ReplicaReport)
+    /// Every `--heartbeat-interval`: the snapshot the replica serves, by version and checksum.
+    case heartbeat(Heartbeat)
+
+    /// What a replica serves, said every `--heartbeat-interval` (30 s by default).
+    public struct Heartbeat: Sendable, Equatable, Codable {
+        /// The version of the snapshot served; `nil` before the first.
+        public var version: Int?
+        /// Its checksum; `nil` before the first.
+        public var checksum: String?
+
+        public init(version: Int?, checksum: String?) {
+            self.version = version
+            self.checksum = checksum
+        }
+    }
 
     public struct Hello: Sendable, Equatable, Codable {
         public var replicaId: String
@@ -39,6 +54,10 @@ public enum DataPlaneMessage: Sendable, Equatable {
         /// ``Snapshot/checksum(of:proxy:tls:)``. `nil` from replicas that predate it: they check
         /// ``Snapshot/legacyChecksum(of:proxy:tls:)``, so they get whole snapshots carrying it.
         public var checksums: Int?
+        /// The replica's software version (``ProductVersion/string`` of its build):
+        /// a control plane refuses a replica of another major version, or of a newer minor one.
+        /// `nil` from replicas that predate it.
+        public var softwareVersion: String?
 
         /// The ``checksums`` value of replicas that check per-endpoint digest checksums.
         public static let digestChecksums = 2
@@ -46,8 +65,9 @@ public enum DataPlaneMessage: Sendable, Equatable {
         public init(
             replicaId: String, pid: Int, version: Int?, supervised: Bool? = nil, inheritedListener: Bool? = nil,
             inheritedTLSListener: Bool? = nil, slot: String? = nil, deltas: Bool? = nil,
-            checksums: Int? = Hello.digestChecksums
+            checksums: Int? = Hello.digestChecksums, softwareVersion: String? = ProductVersion.string
         ) {
+            self.softwareVersion = softwareVersion
             self.replicaId = replicaId
             self.pid = pid
             self.version = version
@@ -67,6 +87,7 @@ public enum DataPlaneMessage: Sendable, Equatable {
             case pid, version, supervised, slot, deltas, checksums
             case inheritedListener = "inherited_listener"
             case inheritedTLSListener = "inherited_tls_listener"
+            case softwareVersion = "software_version"
         }
     }
 }
@@ -104,7 +125,7 @@ public struct ReplicaReport: Sendable, Equatable, Codable {
 
 extension DataPlaneMessage: Codable {
     enum CodingKeys: String, CodingKey {
-        case type, version, error, report
+        case type, version, error, report, checksum
     }
 
     public init(from decoder: any Decoder) throws {
@@ -117,6 +138,11 @@ extension DataPlaneMessage: Codable {
                 version: try container.decode(Int.self, forKey: .version),
                 error: try container.decode(String.self, forKey: .error))
         case "report": self = .report(try container.decode(ReplicaReport.self, forKey: .report))
+        case "heartbeat":
+            self = .heartbeat(
+                Heartbeat(
+                    version: try container.decodeIfPresent(Int.self, forKey: .version),
+                    checksum: try container.decodeIfPresent(String.self, forKey: .checksum)))
         case let other:
             throw DecodingError.dataCorruptedError(
                 forKey: .type, in: container, debugDescription: "unknown message type '\(other)'")
@@ -139,6 +165,10 @@ extension DataPlaneMessage: Codable {
         case .report(let report):
             try container.encode("report", forKey: .type)
             try container.encode(report, forKey: .report)
+        case .heartbeat(let heartbeat):
+            try container.encode("heartbeat", forKey: .type)
+            try container.encodeIfPresent(heartbeat.version, forKey: .version)
+            try container.encodeIfPresent(heartbeat.checksum, forKey: .checksum)
         }
     }
 }

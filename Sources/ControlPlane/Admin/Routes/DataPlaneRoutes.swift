@@ -34,7 +34,7 @@ struct DataPlaneRoutes {
             DataPlaneListing(
                 currentVersion: await services.registry.current.version,
                 currentHealthSeq: await services.publisher.currentHealthSeq,
-                dataplanes: page.map(DataPlaneReplica.init),
+                dataplanes: page.map { DataPlaneReplica($0, controlPlane: services.nodeName) },
                 supervised: services.supervisedReplicas().map(SupervisedReplica.init),
                 rollout: RolloutProgress(services.supervisor?.rollout ?? RolloutStatus()),
                 timestamp: Timestamp.string(),

@@ -60,5 +60,5 @@ struct RootRoutes {
 
 /// The version the control plane reports.
 package enum ControlPlaneVersion {
-    package static let string = "0.1.0"
+    package static let string = ProductVersion.string
 }
