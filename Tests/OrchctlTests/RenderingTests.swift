@@ -66,6 +66,12 @@ import Testing
         #expect(ReplicaState(replica(acked: 4, nack: 3), currentVersion: 4).text == "ok")
         #expect(ReplicaState(replica(connected: false, acked: 3, behind: true), currentVersion: 3).text == "gone")
         #expect(ReplicaState(replica(connected: false, acked: 3), currentVersion: 3).style == .bad)
+        var refused = replica(connected: false, acked: nil, behind: true)
+        refused.refused = "data plane 0.2.0 is newer than control plane 0.1.0"
+        #expect(
+            ReplicaState(refused, currentVersion: 3).text
+                == "refused: data plane 0.2.0 is newer than control plane 0.1.0")
+        #expect(ReplicaState(refused, currentVersion: 3).style == .bad)
     }
 
     @Test func limitsAreTwoCompactLines() {

@@ -49,12 +49,18 @@ enum StatusRendering {
                     slot.pid.map { (Int($0), slot.restarts) }
                 }, uniquingKeysWith: { $1 })
             let supervised = !report.dataplanes.value.supervised.isEmpty
+            // Remote data planes (--control-plane) add where each one is.
+            let remote = replicas.contains { $0.address != nil }
             var table = Table(
-                ["REPLICA", "PID", "ACKED", "STATE", "LAST CONTACT"] + (supervised ? ["RESTARTS"] : []), indent: "  ")
+                ["REPLICA", "PID"] + (remote ? ["ADDRESS"] : []) + ["ACKED", "STATE", "LAST CONTACT"]
+                    + (supervised ? ["RESTARTS"] : []), indent: "  ")
             for replica in replicas {
                 let state = ReplicaState(replica, currentVersion: current)
-                var cells = [
-                    Table.Cell(replica.replicaId), Table.Cell(String(replica.pid)),
+                var cells = [Table.Cell(replica.replicaId), Table.Cell(String(replica.pid))]
+                if remote {
+                    cells.append(Table.Cell(replica.address ?? "local", replica.address == nil ? .dim : .plain))
+                }
+                cells += [
                     Table.Cell(replica.ackedVersion.map(String.init) ?? "-"), Table.Cell(state.text, state.style),
                     Table.Cell(replica.lastContact, .dim),
                 ]
@@ -118,7 +124,10 @@ struct ReplicaState {
     init(_ replica: DataPlaneReplica, currentVersion: Int) {
         var marks: [String] = []
         var style = Style.good
-        if !replica.connected {
+        if let reason = replica.refused {
+            marks.append("refused: \(reason)")
+            style = .bad
+        } else if !replica.connected {
             marks.append("gone")
             style = .bad
         } else if replica.behind {
