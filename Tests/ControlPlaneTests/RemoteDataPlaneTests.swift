@@ -18,13 +18,15 @@ import Testing
         let caFile: String
         let server: TestCertificateAuthority.Issued
 
-        init() throws {
+        /// `serverNames`: the DNS names of the control plane's certificate; it also names
+        /// 127.0.0.1 unless `namesLoopback` is false.
+        init(serverNames: [String] = ["localhost"], namesLoopback: Bool = true) throws {
             directory = try TestDirectory(prefix: "orch-cluster")
             authority = try TestCertificateAuthority(commonName: "Orchestrator Cluster CA")
             caFile = try authority.write(to: directory)
             server = try authority.issue(
-                "control-plane", in: directory, commonName: "control-plane", dnsNames: ["localhost"],
-                ipAddresses: ["127.0.0.1"])
+                "control-plane", in: directory, commonName: "control-plane", dnsNames: serverNames,
+                ipAddresses: namesLoopback ? ["127.0.0.1"] : [])
         }
 
         func client(_ name: String, notValidAfter: Date = Date().addingTimeInterval(86_400)) throws
@@ -142,6 +144,27 @@ import Testing
             let health = try await TestHTTP.request(.GET, replica.url("/health"), headers: [("Connection", "close")])
             #expect(health.status == 503)
         }
+    }
+
+    @Test func aDataPlaneRefusesAControlPlaneWhoseCertificateDoesNotNameTheAddressDialed() async throws {
+        let cluster = try Cluster(serverNames: ["elsewhere.test"], namesLoopback: false)
+        defer { cluster.directory.remove() }
+        let control = try await ControlPlaneHarness.start(
+            config: nil, arguments: cluster.controlPlaneArguments(node: "cp-one"))
+        defer { control.stop() }
+        let port = try #require(control.clusterPort)
+        let edge = try await cluster.dataPlane("edge-a", ports: [port], issued: try cluster.client("edge-a"))
+        defer { edge.stop() }
+
+        // It tries, and fails the handshake itself, again and again.
+        _ = try await eventually("the data plane failed twice to reach the control plane", timeout: 30) {
+            () -> Bool? in
+            edge.process.errorOutput.components(separatedBy: "cannot reach the control plane").count > 2 ? true : nil
+        }
+        #expect(edge.process.errorOutput.contains("failedToValidateHostname"), "\(edge.process.logTail)")
+        #expect(!(try await Self.listing(control)).dataplanes.contains { $0.replicaId == "edge-a" })
+        let health = try await TestHTTP.request(.GET, edge.url("/health"), headers: [("Connection", "close")])
+        #expect(health.status == 503)
     }
 
     @Test func aNewerDataPlaneOrAnUnlistedCertificateNameIsRefusedWithTheReasonListed() async throws {

@@ -6,6 +6,7 @@ import NIOPosix
 import NIOSSL
 import ServiceLifecycle
 import Shared
+import Synchronization
 import X509
 
 /// Listens for remote data planes on `--cluster-address` with mutual TLS and runs the same
@@ -15,6 +16,11 @@ import X509
 package struct ClusterListener: Service {
     let conversation: ReplicaConversation
     private let bound: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
+    /// Connections that have not said hello yet (mid-handshake, or silent): at most
+    /// ``pendingLimit`` at once, so that peers without a certificate cannot hold every
+    /// descriptor for the hello timeout each. Data planes past their hello do not count.
+    private let pending: PendingConnections
+    package let pendingLimit: Int
 
     /// The address bound (with the port the kernel chose for port 0).
     package var localAddress: HostPort? {
@@ -27,8 +33,11 @@ package struct ClusterListener: Service {
     /// Loads the certificate files and binds the address now, so that a bad file or a taken
     /// port stops the control plane at start.
     package init(
-        settings: ClusterSettings, publisher: SnapshotPublisher, logger: Logger, helloTimeout: Duration = .seconds(10)
+        settings: ClusterSettings, publisher: SnapshotPublisher, logger: Logger, helloTimeout: Duration = .seconds(10),
+        pendingLimit: Int = 256
     ) async throws {
+        self.pendingLimit = pendingLimit
+        pending = PendingConnections()
         let context = try Self.context(settings)
         conversation = ReplicaConversation(
             publisher: publisher, logger: logger, helloTimeout: helloTimeout, allowedNames: settings.allowedNames)
@@ -77,7 +86,16 @@ package struct ClusterListener: Service {
     private func converse(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
         let channel = connection.channel
         let address = channel.remoteAddress.map(Self.text) ?? "unknown"
-        await conversation.run(connection, peer: .remote(address: address, channel: channel))
+        guard pending.take(limit: pendingLimit) else {
+            conversation.logger.warning(
+                "too many cluster connections without a hello; closing one",
+                metadata: ["peer": "\(address)", "limit": "\(pendingLimit)"])
+            try? await channel.close()
+            return
+        }
+        await conversation.run(connection, peer: .remote(address: address, channel: channel)) { [pending] in
+            pending.release()
+        }
     }
 
     /// Server TLS that asks for, and verifies, a client certificate against the cluster CA alone.
@@ -136,4 +154,20 @@ package struct ClusterListener: Service {
         }
         return names
     }
+}
+
+/// How many cluster connections have not said hello yet.
+private final class PendingConnections: Sendable {
+    private let count = Mutex(0)
+
+    /// Counts one more unless `limit` are pending.
+    func take(limit: Int) -> Bool {
+        count.withLock { count in
+            guard count < limit else { return false }
+            count += 1
+            return true
+        }
+    }
+
+    func release() { count.withLock { $0 -= 1 } }
 }

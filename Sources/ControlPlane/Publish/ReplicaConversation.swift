@@ -35,7 +35,19 @@ struct ReplicaConversation: Sendable {
         connectionCounter.add(1, ordering: .relaxed).newValue
     }
 
-    func run(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>, peer: Peer) async {
+    /// Runs the conversation to its end. `greetedOrEnded` is called once: when the peer's
+    /// hello was answered (accepted or refused), or when the connection ended before.
+    func run(
+        _ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>, peer: Peer,
+        greetedOrEnded: @escaping @Sendable () -> Void = {}
+    ) async {
+        let once = NIOLockedValueBox<(@Sendable () -> Void)?>(greetedOrEnded)
+        let settle: @Sendable () -> Void = {
+            once.withLockedValue { callback in
+                defer { callback = nil }; return callback
+            }?()
+        }
+        defer { settle() }
         let id = Self.nextConnectionID()
         let outbox = ReplicaOutbox()
         let state = NIOLockedValueBox(HelloState.waiting)
@@ -82,6 +94,7 @@ struct ReplicaConversation: Sendable {
                                 switch admit(hello, peer: peer, certificateNames: names) {
                                 case .refuse(let hello, let reason):
                                     state.withLockedValue { $0 = .refused }
+                                    settle()
                                     await publisher.refused(hello, address: peer.address, reason: reason)
                                     // Written through the channel to wait until it left, then closed.
                                     try await connection.channel.writeAndFlush(
@@ -89,6 +102,7 @@ struct ReplicaConversation: Sendable {
                                     return
                                 case .accept(let hello):
                                     state.withLockedValue { $0 = .accepted }
+                                    settle()
                                     await publisher.connected(id, hello: hello, address: peer.address, outbox: outbox)
                                 }
                             case (.accepted, _):
