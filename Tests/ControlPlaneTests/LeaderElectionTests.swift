@@ -25,7 +25,8 @@ import Testing
             guard case .postgres(let location) = try DatabaseURL(parsing: database) else {
                 throw DatabaseURLError("not a postgres URL: \(database)")
             }
-            client = PostgresClient(configuration: location.configuration(), backgroundLogger: LeaderElectionTests.logger)
+            client = PostgresClient(
+                configuration: location.configuration(), backgroundLogger: LeaderElectionTests.logger)
             clientTask = Task { [client] in await client.run() }
             election = LeaderElection(
                 lease: LeaderLease(node: node, ttl: LeaderElectionTests.ttl), client: client,

@@ -12,7 +12,8 @@ import Testing
     @Test func aGrantedAttemptLeadsUntilTheTTLAfterItWasSent() {
         var machine = LeaseStateMachine(ttl: .seconds(9))
         #expect(machine.renewInterval == .seconds(3))
-        #expect(machine.answered(holder: "a", epoch: 4, me: "a", sentAt: at(0), now: at(0.2)) == .becameLeader(epoch: 4))
+        #expect(
+            machine.answered(holder: "a", epoch: 4, me: "a", sentAt: at(0), now: at(0.2)) == .becameLeader(epoch: 4))
         #expect(machine.role == .leader(epoch: 4) && machine.heldUntil == at(9))
         // Renewals under the same epoch change nothing but the deadline.
         #expect(machine.answered(holder: "a", epoch: 4, me: "a", sentAt: at(3), now: at(3.1)) == .none)

@@ -69,7 +69,8 @@ public final class PostgresServer: @unchecked Sendable {
         for _ in 0..<5 {
             port = try Self.freePort()
             do {
-                try pgCtl(["start", "-w", "-t", "60", "-l", directory.appendingPathComponent("server.log").path] + options)
+                try pgCtl(
+                    ["start", "-w", "-t", "60", "-l", directory.appendingPathComponent("server.log").path] + options)
                 return
             } catch {
                 lastError = error
@@ -113,7 +114,10 @@ public final class PostgresServer: @unchecked Sendable {
     public func psql(_ sql: String, database: String = "orchestrator") throws -> String {
         try run(
             bin.appendingPathComponent("psql").path,
-            ["-h", "127.0.0.1", "-p", String(port), "-U", "orch", "-d", database, "-v", "ON_ERROR_STOP=1", "-At", "-c", sql]
+            [
+                "-h", "127.0.0.1", "-p", String(port), "-U", "orch", "-d", database, "-v", "ON_ERROR_STOP=1", "-At",
+                "-c", sql,
+            ]
         )
     }
 

@@ -45,7 +45,10 @@ package enum DatabaseURL: Sendable, Equatable {
     package init(parsing text: String) throws(DatabaseURLError) {
         if text.hasPrefix("sqlite:") {
             let path = String(text.dropFirst("sqlite:".count))
-            guard !path.isEmpty else { throw DatabaseURLError("sqlite: needs a file path, as in sqlite:/var/lib/orchestrator/orchestrator.sqlite") }
+            guard !path.isEmpty else {
+                throw DatabaseURLError(
+                    "sqlite: needs a file path, as in sqlite:/var/lib/orchestrator/orchestrator.sqlite")
+            }
             self = .sqlite(path: path)
             return
         }

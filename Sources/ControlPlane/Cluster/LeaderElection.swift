@@ -46,9 +46,10 @@ package final class LeaderElection: Service, Sendable {
                         try await heartbeat()
                         return try await lease.attempt(client, logger: logger)
                     }
-                    apply(machine.withLock {
-                        $0.answered(holder: holder, epoch: epoch, me: lease.node, sentAt: sentAt, now: clock.now)
-                    })
+                    apply(
+                        machine.withLock {
+                            $0.answered(holder: holder, epoch: epoch, me: lease.node, sentAt: sentAt, now: clock.now)
+                        })
                 } catch is CancellationError {
                     return
                 } catch {
@@ -66,7 +67,9 @@ package final class LeaderElection: Service, Sendable {
             do {
                 // In a task of its own: a stop that cancelled this one must still give the lease up.
                 try await Task { [self] in
-                    try await Self.within(interval) { [self] in try await lease.release(epoch: epoch, client, logger: logger) }
+                    try await Self.within(interval) { [self] in
+                        try await lease.release(epoch: epoch, client, logger: logger)
+                    }
                 }.value
             } catch {
                 logger.warning("cannot give the leader lease up", metadata: ["error": "\(error)"])
