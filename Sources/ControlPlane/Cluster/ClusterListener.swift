@@ -74,6 +74,18 @@ package struct ClusterListener: Service {
             try await bound.executeThenClose { connections in
                 try await withThrowingDiscardingTaskGroup { group in
                     for try await connection in connections {
+                        // Counted here, in the order the connections came, not in their tasks.
+                        guard pending.take(limit: pendingLimit) else {
+                            conversation.logger.warning(
+                                "too many cluster connections without a hello; closing one",
+                                metadata: [
+                                    "peer": "\(connection.channel.remoteAddress.map(Self.text) ?? "unknown")",
+                                    "limit": "\(pendingLimit)",
+                                ])
+                            // Closed through its writer and reader, which must not be dropped unfinished.
+                            try? await connection.executeThenClose { _, _ in }
+                            continue
+                        }
                         group.addTask { await converse(connection) }
                     }
                 }
@@ -86,13 +98,6 @@ package struct ClusterListener: Service {
     private func converse(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
         let channel = connection.channel
         let address = channel.remoteAddress.map(Self.text) ?? "unknown"
-        guard pending.take(limit: pendingLimit) else {
-            conversation.logger.warning(
-                "too many cluster connections without a hello; closing one",
-                metadata: ["peer": "\(address)", "limit": "\(pendingLimit)"])
-            try? await channel.close()
-            return
-        }
         await conversation.run(connection, peer: .remote(address: address, channel: channel)) { [pending] in
             pending.release()
         }

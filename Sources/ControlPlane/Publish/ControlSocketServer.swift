@@ -62,7 +62,7 @@ package struct ControlSocketServer: Service {
             logger.warning(
                 "control socket peer runs as another user, closing",
                 metadata: ["peer.pid": "\(peer.pid)", "peer.uid": "\(peer.uid)"])
-            try? await connection.channel.close()
+            try? await connection.executeThenClose { _, _ in }
             return
         }
         let conversation = ReplicaConversation(publisher: publisher, logger: logger, helloTimeout: helloTimeout)
