@@ -1,7 +1,6 @@
 import Foundation
 import Logging
 import NIOCore
-import NIOExtras
 import NIOPosix
 import NIOSSL
 import ServiceLifecycle
@@ -54,14 +53,8 @@ package struct ClusterListener: Service {
                 )
                 .bind(host: settings.address.host, port: settings.address.port) { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        let pipeline = channel.pipeline.syncOperations
-                        try pipeline.addHandler(NIOSSLServerHandler(context: context))
-                        try pipeline.addHandler(
-                            ByteToMessageHandler(
-                                LengthFieldBasedFrameDecoder(lengthFieldLength: .four),
-                                maximumBufferSize: maximumControlFrameSize + 4))
-                        try pipeline.addHandler(LengthFieldPrepender(lengthFieldLength: .four))
-                        return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
+                        return try ControlSocketServer.framed(channel)
                     }
                 }
         } catch {

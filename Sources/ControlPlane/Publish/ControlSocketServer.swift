@@ -27,14 +27,7 @@ package struct ControlSocketServer: Service {
         self.logger = logger
         bound = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(
-                        ByteToMessageHandler(
-                            LengthFieldBasedFrameDecoder(lengthFieldLength: .four),
-                            maximumBufferSize: maximumControlFrameSize + 4))
-                    try channel.pipeline.syncOperations.addHandler(LengthFieldPrepender(lengthFieldLength: .four))
-                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
-                }
+                channel.eventLoop.makeCompletedFuture { try Self.framed(channel) }
             }
         guard chmod(path, 0o600) == 0 else {
             try? await bound.channel.close()
@@ -71,6 +64,18 @@ package struct ControlSocketServer: Service {
 }
 
 extension ControlSocketServer {
+    /// Adds the protocol's framing (a 4-byte length, frames of at most ``maximumControlFrameSize``)
+    /// to `channel`'s pipeline and wraps it for async use: the control socket's and the cluster
+    /// port's connections alike.
+    static func framed(_ channel: any Channel) throws -> NIOAsyncChannel<ByteBuffer, ByteBuffer> {
+        let pipeline = channel.pipeline.syncOperations
+        try pipeline.addHandler(
+            ByteToMessageHandler(
+                LengthFieldBasedFrameDecoder(lengthFieldLength: .four), maximumBufferSize: maximumControlFrameSize + 4))
+        try pipeline.addHandler(LengthFieldPrepender(lengthFieldLength: .four))
+        return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+    }
+
     /// Suspends until the task is cancelled: a conversation task whose work is done but whose
     /// ending must not end the conversation.
     static func untilCancelled() async throws {
