@@ -22,6 +22,12 @@ package enum ControlPlaneTransport: Sendable {
         }
     }
 
+    /// Whether the control planes are on other machines (`--control-plane`).
+    package var isRemote: Bool {
+        if case .cluster = self { return true }
+        return false
+    }
+
     /// The address at `index`, for logs.
     package func describe(_ index: Int) -> String {
         switch self {

@@ -117,7 +117,9 @@ package struct SnapshotClient: Service {
                         "the control plane refused this replica; serving the current snapshot",
                         metadata: ["control_plane": "\(address)", "reason": "\(refusal.reason)"])
                 } catch {
-                    let level: Logger.Level = outcome == .conversed ? .warning : .debug
+                    // A local control plane restarting is routine; a remote one failing (a
+                    // certificate, the network) is what an operator must see.
+                    let level: Logger.Level = outcome == .conversed || transport.isRemote ? .warning : .debug
                     logger.log(
                         level: level, "cannot reach the control plane",
                         metadata: ["error": "\(error)", "control_plane": "\(address)"])
