@@ -117,7 +117,12 @@ package struct DataPlaneCommand: AsyncParsableCommand {
     /// `--control-plane` as addresses; none without it.
     func controlPlaneAddresses() throws -> [HostPort] {
         guard let controlPlanes else { return [] }
-        let parts = controlPlanes.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let parts = controlPlanes.split(separator: ",", omittingEmptySubsequences: false).map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
+        guard !parts.contains(where: \.isEmpty) else {
+            throw ArgumentParser.ValidationError("--control-plane has an empty address between commas")
+        }
         guard (1...Self.maximumControlPlanes).contains(parts.count) else {
             throw ArgumentParser.ValidationError("--control-plane takes 1 to \(Self.maximumControlPlanes) addresses")
         }
