@@ -9,7 +9,7 @@ import Testing
 /// The leader lease against a real PostgreSQL server: one leader among the nodes, a takeover
 /// with a higher epoch when the leader stops renewing, fenced writes, and a database that goes
 /// away and comes back.
-@Suite(.endToEnd) struct LeaderElectionTests {
+@Suite(.endToEnd, .enabled(if: PostgresServer.shouldRun, PostgresServer.skipReason)) struct LeaderElectionTests {
     static let logger = Logger(label: "test.election")
     static let ttl = Duration.seconds(1)
 

@@ -8,7 +8,7 @@ import Testing
 
 /// How a control plane hears of revisions another one committed, against a real PostgreSQL:
 /// by notification at once, and by the periodic re-read when a notification is lost.
-@Suite(.endToEnd) struct RevisionWatcherTests {
+@Suite(.endToEnd, .enabled(if: PostgresServer.shouldRun, PostgresServer.skipReason)) struct RevisionWatcherTests {
     static let logger = Logger(label: "test.revisions")
 
     /// What the watcher handed on, in order.

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 #if canImport(Glibc)
     import Glibc
@@ -30,6 +31,16 @@ public final class PostgresServer: @unchecked Sendable {
     }
 
     static var runsAsRoot: Bool { geteuid() == 0 }
+
+    /// Whether the PostgreSQL suites run: the server binaries are installed, or the run demands
+    /// them anyway (`ORCH_REQUIRE_POSTGRES=1`, as `.ci/run` sets, makes a missing install a failure).
+    public static var shouldRun: Bool {
+        ProcessInfo.processInfo.environment["ORCH_REQUIRE_POSTGRES"] == "1" || binDirectory != nil
+    }
+
+    /// Why a PostgreSQL suite is skipped.
+    public static let skipReason: Comment =
+        "PostgreSQL is not installed (apt-get install postgresql; ORCH_REQUIRE_POSTGRES=1 makes this a failure)"
 
     /// Initialises and starts a server.
     public static func start() async throws -> PostgresServer {
