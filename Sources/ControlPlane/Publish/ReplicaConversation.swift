@@ -41,16 +41,19 @@ struct ReplicaConversation: Sendable {
         _ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>, peer: Peer,
         greetedOrEnded: @escaping @Sendable () -> Void = {}
     ) async {
-        let once = NIOLockedValueBox<(@Sendable () -> Void)?>(greetedOrEnded)
-        let settle: @Sendable () -> Void = {
-            once.withLockedValue { callback in
-                defer { callback = nil }; return callback
-            }?()
+        let state = NIOLockedValueBox(HelloState.waiting)
+        // The state leaves `.waiting` once: that departure is what `greetedOrEnded` hears of.
+        let settle: @Sendable (HelloState) -> Void = { next in
+            let left = state.withLockedValue { current -> Bool in
+                guard current == .waiting else { return false }
+                current = next
+                return true
+            }
+            if left { greetedOrEnded() }
         }
-        defer { settle() }
+        defer { settle(.closed) }
         let id = Self.nextConnectionID()
         let outbox = ReplicaOutbox()
-        let state = NIOLockedValueBox(HelloState.waiting)
         let clock = ContinuousClock()
         let lastHeard = NIOLockedValueBox(clock.now)
         do {
@@ -93,22 +96,21 @@ struct ReplicaConversation: Sendable {
                                 let names = await peer.certificateNames()
                                 switch admit(hello, peer: peer, certificateNames: names) {
                                 case .refuse(let hello, let reason):
-                                    state.withLockedValue { $0 = .refused }
-                                    settle()
+                                    settle(.refused)
                                     await publisher.refused(hello, address: peer.address, reason: reason)
                                     // Written through the channel to wait until it left, then closed.
                                     try await connection.channel.writeAndFlush(
                                         ByteBuffer(bytes: ControlPlaneMessage.refused(reason: reason).encoded()))
                                     return
                                 case .accept(let hello):
-                                    state.withLockedValue { $0 = .accepted }
-                                    settle()
+                                    settle(.accepted)
                                     await publisher.connected(id, hello: hello, address: peer.address, outbox: outbox)
                                 }
                             case (.accepted, _):
                                 await publisher.received(id, message)
-                            case (.refused, _):
-                                continue
+                            case (.refused, _), (.closed, _):
+                                // A refusal ends the conversation: nothing more is read.
+                                return
                             case (.waiting, _):
                                 logger.warning(
                                     "replica did not say hello first, closing",
@@ -123,7 +125,7 @@ struct ReplicaConversation: Sendable {
                         switch state.withLockedValue({ $0 }) {
                         case .accepted:
                             try await ControlSocketServer.untilCancelled()
-                        case .refused:
+                        case .refused, .closed:
                             return
                         case .waiting:
                             logger.warning(
@@ -166,6 +168,8 @@ struct ReplicaConversation: Sendable {
 
     private enum HelloState {
         case waiting, accepted, refused
+        /// The connection ended before a hello was answered.
+        case closed
     }
 
     enum Admission {
