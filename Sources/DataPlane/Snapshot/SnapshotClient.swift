@@ -103,9 +103,12 @@ package struct SnapshotClient: Service {
                 maximumBackoff: configuration.maximumBackoff)
             while !Task.isCancelled {
                 let address = transport.describe(plan.current)
+                // Set with the control plane's first frame; read by the session's silence check too.
+                let heard = NIOLockedValueBox(false)
                 var outcome = ControlPlaneDialPlan.Outcome.failed
                 do {
-                    try await session(plan.current, held: &held, outcome: &outcome)
+                    defer { if heard.withLockedValue({ $0 }) { outcome = .conversed } }
+                    try await session(plan.current, held: &held, heard: heard)
                     logger.warning(
                         "control plane closed the connection; serving the current snapshot",
                         metadata: ["control_plane": "\(address)"])
@@ -148,15 +151,14 @@ package struct SnapshotClient: Service {
     }
 
     /// One connection to the address at `index`: hello, then snapshots in and ACKs, reports and
-    /// heartbeats out until it closes. `outcome` becomes ``ControlPlaneDialPlan/Outcome/conversed``
-    /// with the first frame the control plane sends.
+    /// heartbeats out until it closes. `heard` becomes true with the first frame the control
+    /// plane sends.
     private func session(
-        _ index: Int, held: inout HeldSnapshot, outcome: inout ControlPlaneDialPlan.Outcome
+        _ index: Int, held: inout HeldSnapshot, heard: NIOLockedValueBox<Bool>
     ) async throws {
         let transport = configuration.transport
         let channel = try await transport.connect(index, group: group)
         logger.info("connected to the control plane", metadata: ["control_plane": "\(transport.describe(index))"])
-        let heard = NIOLockedValueBox(false)
         try await channel.executeThenClose { inbound, outbound in
             let hello = DataPlaneMessage.Hello(
                 replicaId: configuration.replicaID, pid: Int(ProcessInfo.processInfo.processIdentifier),
@@ -213,7 +215,6 @@ package struct SnapshotClient: Service {
                 }
                 for try await frame in inbound {
                     let reply = try await handle(frame, held: &held)
-                    outcome = .conversed
                     heard.withLockedValue { $0 = true }
                     if let reply { try await outbound.write(Self.frame(reply)) }
                 }
