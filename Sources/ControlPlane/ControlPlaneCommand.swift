@@ -36,7 +36,7 @@ package struct ControlPlaneCommand: AsyncParsableCommand {
 
     /// The flag, else `ORCH_PROXY_TLS_ADDRESS` when set and not empty.
     var resolvedProxyTLSAddress: String? {
-        proxyTLSAddress ?? Self.environment["ORCH_PROXY_TLS_ADDRESS"].flatMap { $0.isEmpty ? nil : $0 }
+        Self.option(proxyTLSAddress, "ORCH_PROXY_TLS_ADDRESS")
     }
 
     @Option(help: "Data-plane replicas to start, or auto (one); 0 starts none (ORCH_REPLICAS).")
@@ -136,12 +136,7 @@ package struct ControlPlaneCommand: AsyncParsableCommand {
 
     /// `--node-name`, else the host name and the admin port.
     func resolvedNodeName(adminPort: Int) -> String {
-        if let name = Self.option(nodeName, "ORCH_NODE_NAME") { return name }
-        var buffer = [CChar](repeating: 0, count: 256)
-        let host =
-            gethostname(&buffer, buffer.count) == 0
-            ? String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "localhost"
-        return "\(host):\(adminPort)"
+        Self.option(nodeName, "ORCH_NODE_NAME") ?? "\(HostName.current):\(adminPort)"
     }
 
     package func validate() throws {

@@ -187,7 +187,7 @@ package struct DataPlaneCommand: AsyncParsableCommand {
         let tlsTarget = try ListenTarget.chooseTLS(
             explicit: tlsListenAddress, environment: Self.environment, pid: pid)
         let certificates = tlsTarget.map { _ in TLSCertificateStore(logger: logger) }
-        let replicaID = replicaIdentifier ?? "\(Self.hostName())-\(pid)"
+        let replicaID = replicaIdentifier ?? "\(HostName.current)-\(pid)"
 
         let breakers = BreakerRegistry { endpoint, state in
             logger.notice("circuit breaker changed", metadata: ["orch.endpoint": "\(endpoint)", "state": "\(state)"])
@@ -284,12 +284,6 @@ package struct DataPlaneCommand: AsyncParsableCommand {
         }
         dup2(STDERR_FILENO, STDOUT_FILENO)
         return accessLog
-    }
-
-    static func hostName() -> String {
-        var buffer = [CChar](repeating: 0, count: 256)
-        guard gethostname(&buffer, buffer.count) == 0 else { return "localhost" }
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// Runs the command with the process's arguments (the executable's entry point).

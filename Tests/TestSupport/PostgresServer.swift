@@ -80,8 +80,7 @@ public final class PostgresServer: @unchecked Sendable {
         for _ in 0..<5 {
             port = try Self.freePort()
             do {
-                try pgCtl(
-                    ["start", "-w", "-t", "60", "-l", directory.appendingPathComponent("server.log").path] + options)
+                try resume()
                 return
             } catch {
                 lastError = error
