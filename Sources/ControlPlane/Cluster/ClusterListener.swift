@@ -75,8 +75,10 @@ package struct ClusterListener: Service {
                                     "peer": "\(connection.channel.remoteAddress.map(Self.text) ?? "unknown")",
                                     "limit": "\(pendingLimit)",
                                 ])
-                            // Closed through its writer and reader, which must not be dropped unfinished.
-                            try? await connection.executeThenClose { _, _ in }
+                            // Closed through its writer and reader, which must not be dropped
+                            // unfinished; in a task of its own, as closing a TLS connection may wait
+                            // for the peer, and the next connection must not.
+                            group.addTask { try? await connection.executeThenClose { _, _ in } }
                             continue
                         }
                         group.addTask { await converse(connection) }
