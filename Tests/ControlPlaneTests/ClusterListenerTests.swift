@@ -18,17 +18,21 @@ import Testing
         let ca = try authority.write(to: directory)
         let server = try authority.issue("cp", in: directory, commonName: "cp", ipAddresses: ["127.0.0.1"])
         return ClusterSettings(
-            address: HostPort(host: "127.0.0.1", port: 0), certFile: server.certFile, keyFile: server.keyFile,
+            address: HostPort(host: Self.host, port: 0), certFile: server.certFile, keyFile: server.keyFile,
             caFile: ca)
     }
 
-    /// A plain TCP connection to 127.0.0.1:`port` that sends nothing.
+    /// The listener's own loopback address: other tests' processes, dialing ports of 127.0.0.1
+    /// that closed and that this listener's port may reuse, must not take its pending slots.
+    static let host = "127.0.0.2"
+
+    /// A plain TCP connection to ``host``:`port` that sends nothing.
     static func connect(_ port: Int) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = UInt16(port).bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_addr.s_addr = inet_addr(Self.host)
         let connected = withUnsafePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                 Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
