@@ -19,9 +19,15 @@ package struct ControlPlane {
         if settings.proxyTLSAddress != nil { try TLSStartupCheck.check(configPath: settings.configPath) }
         let directory = try DataDirectory(path: settings.dataDir)
         let token = try directory.adminToken(environment: ProcessInfo.processInfo.environment)
-        if let backup = settings.restorePath {
+        let sqlitePath: String?
+        switch settings.database {
+        case .postgres: sqlitePath = nil
+        case .sqlite(let path): sqlitePath = path
+        case nil: sqlitePath = directory.file("orchestrator.sqlite")
+        }
+        if let backup = settings.restorePath, let sqlitePath {
             let restored = try Store.restore(
-                from: backup, into: directory.file("orchestrator.sqlite"),
+                from: backup, into: sqlitePath,
                 above: Self.cachedVersion(directory.file("cache/snapshot.json")))
             logger.notice(
                 "store restored from backup",
@@ -30,12 +36,18 @@ package struct ControlPlane {
                     "orch.snapshot.version": "\(restored.version)",
                 ])
         }
-        let store: Store
-        do {
-            store = try Store(path: directory.file("orchestrator.sqlite"))
-        } catch {
-            throw ControlPlaneError("cannot open \(directory.file("orchestrator.sqlite")): \(error)")
+        let store: any ConfigStore
+        var cluster: ClusterRuntime?
+        switch settings.database {
+        case .postgres(let location):
+            let runtime = try await ClusterRuntime.start(
+                location, node: settings.nodeName, leaseTTL: settings.leaseTTL, logger: logger)
+            cluster = runtime
+            store = runtime.store
+        case .sqlite, nil:
+            store = try Self.openSQLite(sqlitePath ?? directory.file("orchestrator.sqlite"))
         }
+        defer { cluster?.stop() }
         let publisher = SnapshotPublisher(logger: logger)
         let registry = try await EndpointRegistry(
             store: store, configPath: settings.configPath, publisher: publisher, logger: logger,
@@ -54,6 +66,9 @@ package struct ControlPlane {
         let clusterText = clusterListener?.localAddress?.description
         let watcher = ConfigWatcher(source: source, logger: logger)
         let checker = HealthChecker(registry: registry, logger: logger)
+        let clusterServices =
+            await cluster?.services(
+                registry: registry, source: source, checker: checker, logger: logger) ?? []
         let supervision = try startSupervision(directory: directory, socketPath: socketPath, publisher: publisher)
         let supervisor = supervision.supervisor
         let proxyText = supervision.proxyText
@@ -68,10 +83,12 @@ package struct ControlPlane {
         services.scratchDirectory = directory.path
         services.tlsListener = proxyTLSText
         services.nodeName = settings.nodeName
+        services.cluster = cluster.map { ClusterView(election: $0.election) }
         let application = AdminServer.application(
             router: AdminServer.router(services: services, token: token),
             host: settings.adminAddress.host, port: settings.adminAddress.port, logger: logger
-        ) { [logger] adminAddress in
+        ) { [logger, cluster] adminAddress in
+            cluster?.election.adminAddress = "\(adminAddress)"
             do {
                 try directory.writeRuntime(
                     adminAddress: adminAddress, proxyAddress: proxyText, proxyTLSAddress: proxyTLSText,
@@ -100,6 +117,7 @@ package struct ControlPlane {
             .init(service: sampling), .init(service: socketServer),
         ]
         if let clusterListener { entries.append(.init(service: clusterListener)) }
+        entries += clusterServices.map { .init(service: $0) }
         entries += [
             .init(service: watcher), .init(service: checker),
             .init(service: application), .init(service: supervisor),
@@ -119,6 +137,14 @@ package struct ControlPlane {
 }
 
 extension ControlPlane {
+    static func openSQLite(_ path: String) throws -> Store {
+        do {
+            return try Store(path: path)
+        } catch {
+            throw ControlPlaneError("cannot open \(path): \(error)")
+        }
+    }
+
     /// The snapshot version in the replicas' cache file, 0 without one.
     static func cachedVersion(_ path: String) -> Int {
         struct Cached: Decodable { var version: Int }

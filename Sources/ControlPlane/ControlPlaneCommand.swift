@@ -105,7 +105,40 @@ package struct ControlPlaneCommand: AsyncParsableCommand {
             """)
     var nodeName: String?
 
+    @Option(
+        help: """
+            The store: sqlite:PATH, or postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?sslmode=...] shared by the \
+            control planes of a cluster (ORCH_DATABASE_URL; default: orchestrator.sqlite in --data-dir).
+            """)
+    var database: String?
+
+    @Option(
+        help: """
+            Seconds the cluster leader's lease lasts without renewal, renewed every third of it \
+            (ORCH_LEASE_TTL; 1 to 600, default 10). PostgreSQL stores only.
+            """)
+    var leaseTtl: Double?
+
     package init() {}
+
+    /// `--database` parsed; `nil` for the default SQLite file.
+    func resolvedDatabase() throws -> DatabaseURL? {
+        guard let text = Self.option(database, "ORCH_DATABASE_URL") else { return nil }
+        do {
+            return try DatabaseURL(parsing: text)
+        } catch {
+            throw ValidationError("--database: \(error.description)")
+        }
+    }
+
+    /// `--lease-ttl` resolved.
+    func resolvedLeaseTTL() throws -> Duration {
+        let text = Self.option(leaseTtl.map { String($0) }, "ORCH_LEASE_TTL") ?? "10"
+        guard let seconds = Double(text), (1...600).contains(seconds) else {
+            throw ValidationError("--lease-ttl must be between 1 and 600 seconds, not '\(text)'")
+        }
+        return .milliseconds(Int64(seconds * 1000))
+    }
 
     /// An option, else its environment variable when set and not empty.
     static func option(_ value: String?, _ variable: String) -> String? {
@@ -161,6 +194,10 @@ package struct ControlPlaneCommand: AsyncParsableCommand {
             throw ValidationError("--replicas must be auto or a number between 0 and 64, not '\(replicas)'")
         }
         _ = try clusterSettings()
+        if case .postgres = try resolvedDatabase(), restore != nil {
+            throw ValidationError("--restore applies to an SQLite store; restore a PostgreSQL one with pg_restore")
+        }
+        _ = try resolvedLeaseTTL()
         if let name = Self.option(nodeName, "ORCH_NODE_NAME"),
             name.utf8.count > 128 || name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
         {
@@ -207,6 +244,8 @@ package struct ControlPlaneCommand: AsyncParsableCommand {
             drainTimeout: drainTimeout, accessLog: accessLog, restorePath: restore, snapshotHistory: snapshotHistory)
         settings.cluster = try clusterSettings()
         settings.nodeName = resolvedNodeName(adminPort: admin.port)
+        settings.database = try resolvedDatabase()
+        settings.leaseTTL = try resolvedLeaseTTL()
         do {
             try await ControlPlane(settings: settings).run()
         } catch let error as ControlPlaneError {
@@ -257,6 +296,10 @@ package struct ControlPlaneSettings: Sendable {
     package var cluster: ClusterSettings? = nil
     /// This control plane's name (`--node-name`).
     package var nodeName: String = "control-plane"
+    /// The store (`--database`); `nil`: the SQLite file in the data directory.
+    package var database: DatabaseURL? = nil
+    /// The leader lease's time to live (`--lease-ttl`).
+    package var leaseTTL: Duration = .seconds(10)
 }
 
 extension ControlPlaneCommand {

@@ -29,6 +29,7 @@ extension RegistryError: AdminErrorResponse {
         case .conflict: APIError(.badRequest, description)
         case .ownedByFile: APIError(.conflict, description)
         case .invalid: APIError(.unprocessableContent, description)
+        case .notLeader: APIError(.conflict, description)
         }
     }
 }
@@ -42,5 +43,24 @@ extension RolloutRefusal: AdminErrorResponse {
         case .alreadyRunning: APIError(.conflict, "A rollout is already running")
         case .stopping: APIError(.serviceUnavailable, "The control plane is shutting down")
         }
+    }
+}
+
+extension StoreUnavailable: AdminErrorResponse {
+    /// 503 with `Retry-After`: the shared database does not answer; the change was not acknowledged.
+    package var apiError: APIError {
+        APIError(
+            .serviceUnavailable,
+            "The database is unavailable (\(reason)); no change is acknowledged until it answers. Try again shortly",
+            headers: [.retryAfter: "1"])
+    }
+}
+
+extension LeaderLease.LeaseError: AdminErrorResponse {
+    /// 503: a leader-only change while this control plane lost the lease; nothing was changed.
+    package var apiError: APIError {
+        APIError(
+            .serviceUnavailable, "This control plane no longer leads the cluster; nothing was changed",
+            headers: [.retryAfter: "1"])
     }
 }

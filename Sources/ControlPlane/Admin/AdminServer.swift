@@ -19,6 +19,7 @@ package enum AdminServer {
         RouterRoutes(services: services).register(on: router)
         SnapshotRoutes(services: services).register(on: router)
         DataPlaneRoutes(services: services).register(on: router)
+        ClusterRoutes(services: services).register(on: router)
         HealthRoutes(services: services).register(on: router)
         BreakerRoutes(services: services).register(on: router)
         MetricsRoutes(services: services).register(on: router)

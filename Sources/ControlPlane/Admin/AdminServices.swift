@@ -8,7 +8,7 @@ package struct AdminServices: Sendable {
     package let registry: EndpointRegistry
     package let config: ConfigSource
     package let publisher: SnapshotPublisher
-    package let store: Store
+    package let store: any ConfigStore
     package let checker: HealthChecker
     package let startedAt: Date
     package let logger: Logger
@@ -23,11 +23,13 @@ package struct AdminServices: Sendable {
     package var tlsListener: String?
     /// This control plane's name (`--node-name`), shown as each replica's `control_plane`.
     package var nodeName: String = "control-plane"
+    /// The cluster this control plane belongs to, on a PostgreSQL store; `nil` on SQLite.
+    package var cluster: ClusterView?
     /// The last minute of traffic the status page shows; ``TrafficSampling`` fills it.
     package var trafficSampler = TrafficSampler()
 
     package init(
-        registry: EndpointRegistry, config: ConfigSource, publisher: SnapshotPublisher, store: Store,
+        registry: EndpointRegistry, config: ConfigSource, publisher: SnapshotPublisher, store: any ConfigStore,
         checker: HealthChecker, startedAt: Date,
         logger: Logger, supervisedReplicas: @escaping @Sendable () -> [ReplicaProcessStatus] = { [] }
     ) {

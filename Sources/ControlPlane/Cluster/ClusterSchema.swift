@@ -26,14 +26,60 @@ package enum ClusterSchema {
                 last_heartbeat TIMESTAMPTZ NOT NULL
             )
             """,
-        ]
+        ],
+        // The configuration, as in the SQLite store (``Store``): endpoints, settings and snapshots.
+        [
+            """
+            CREATE TABLE IF NOT EXISTS endpoint (
+                name TEXT PRIMARY KEY,
+                url TEXT NOT NULL UNIQUE,
+                owner TEXT NOT NULL,
+                config TEXT NOT NULL,
+                status TEXT NOT NULL DEFAULT 'active',
+                registered_at TEXT NOT NULL,
+                seq BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX IF NOT EXISTS endpoint_seq ON endpoint (seq)",
+            "CREATE TABLE IF NOT EXISTS setting (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+            """
+            CREATE TABLE IF NOT EXISTS snapshot (
+                version BIGINT PRIMARY KEY,
+                created_at TEXT NOT NULL,
+                cause TEXT NOT NULL,
+                checksum TEXT NOT NULL,
+                body TEXT NOT NULL,
+                endpoints_count BIGINT NOT NULL,
+                delta TEXT,
+                seqs TEXT
+            )
+            """,
+            "CREATE INDEX IF NOT EXISTS snapshot_whole ON snapshot (version) WHERE delta IS NULL",
+            "CREATE INDEX IF NOT EXISTS snapshot_base ON snapshot (version) WHERE seqs IS NOT NULL",
+            // The leader's probe results as one document, which every control plane sends its data
+            // planes; `seq` grows with each, so followers read the document only when it changed.
+            """
+            CREATE TABLE IF NOT EXISTS cluster_health (
+                name TEXT PRIMARY KEY,
+                seq BIGINT NOT NULL,
+                body TEXT NOT NULL
+            )
+            """,
+        ],
     ]
 
     /// Applies the migrations this database lacks.
     package static func migrate(_ client: PostgresClient, logger: Logger) async throws {
-        try await client.query(
-            "CREATE TABLE IF NOT EXISTS orch_schema_migration (version INT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)",
-            logger: logger)
+        // Under the lock too: two `CREATE TABLE IF NOT EXISTS` at once may both try to create it.
+        try await client.withTransaction(logger: logger) { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(7405001)", logger: logger)
+            try await connection.query(
+                """
+                CREATE TABLE IF NOT EXISTS orch_schema_migration (
+                    version INT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL
+                )
+                """, logger: logger)
+        }
         for (index, statements) in migrations.enumerated() {
             let version = index + 1
             try await client.withTransaction(logger: logger) { connection in

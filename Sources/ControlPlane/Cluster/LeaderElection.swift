@@ -12,7 +12,7 @@ import Synchronization
 package final class LeaderElection: Service, Sendable {
     package let lease: LeaderLease
     let client: PostgresClient
-    let adminAddress: String
+    private let adminAddressValue: Mutex<String>
     let startedAt: Date
     let logger: Logger
     private let machine: Mutex<LeaseStateMachine>
@@ -21,10 +21,21 @@ package final class LeaderElection: Service, Sendable {
     package init(lease: LeaderLease, client: PostgresClient, adminAddress: String, logger: Logger) {
         self.lease = lease
         self.client = client
-        self.adminAddress = adminAddress
+        adminAddressValue = Mutex(adminAddress)
         self.logger = logger
         startedAt = Date()
         machine = Mutex(LeaseStateMachine(ttl: lease.ttl))
+    }
+
+    /// The admin API's address as the member row shows it: known once the API listens.
+    package var adminAddress: String {
+        get { adminAddressValue.withLock { $0 } }
+        set { adminAddressValue.withLock { $0 = newValue } }
+    }
+
+    /// The epoch under which this node leads now; `nil` while it follows.
+    package var leadingEpoch: Int64? {
+        if case .leader(let epoch) = role { epoch } else { nil }
     }
 
     /// Whether this node leads now, and under which epoch.

@@ -64,14 +64,18 @@ package struct LeaderLease: Sendable {
     ///
     /// - Throws: ``LeaseError/fenced`` when the lease lapsed or another node holds it.
     package func fence(epoch: Int64, on connection: PostgresConnection, logger: Logger) async throws {
-        let rows = try await connection.query(
-            """
-            SELECT 1 FROM cluster_lease
-            WHERE name = \(name) AND holder = \(node) AND epoch = \(epoch) AND expires_at > clock_timestamp()
-            FOR SHARE
-            """, logger: logger
-        ).collect()
+        let rows = try await connection.query(fenceQuery(epoch: epoch), logger: logger).collect()
         guard !rows.isEmpty else { throw LeaseError.fenced(epoch: epoch) }
+    }
+
+    /// The statement of ``fence(epoch:on:logger:)``: one row while this node holds the lease
+    /// under `epoch`, none otherwise.
+    func fenceQuery(epoch: Int64) -> PostgresQuery {
+        """
+        SELECT 1 FROM cluster_lease
+        WHERE name = \(name) AND holder = \(node) AND epoch = \(epoch) AND expires_at > clock_timestamp()
+        FOR SHARE
+        """
     }
 
     package enum LeaseError: Error, Equatable {

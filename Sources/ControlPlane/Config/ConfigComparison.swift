@@ -103,7 +103,7 @@ extension AdminServices {
     package func configDrift() async throws -> ConfigDrift? {
         guard let baseline = await config.applied else { return nil }
         let records = try await registry.records()
-        let policies = try await store.read { db in try GlobalPolicies.load(db) }
+        let policies = try await store.readTransaction { db in try GlobalPolicies.load(db) }
         let current = await registry.current
         return ConfigDrift(
             ConfigComparison(

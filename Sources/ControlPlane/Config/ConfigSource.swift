@@ -14,6 +14,8 @@ package actor ConfigSource {
         case invalid(ValidationError)
         /// The file's content is the same as last applied.
         case unchanged
+        /// This control plane follows its cluster's leader, which applies the file.
+        case notLeader
     }
 
     package let path: String
@@ -52,6 +54,8 @@ package actor ConfigSource {
     /// Reads the file and applies it when valid. With `force`, applies even if unchanged.
     @discardableResult
     package func load(cause: String, force: Bool = false) async -> LoadResult {
+        // In a cluster, the leader applies the file for every control plane.
+        guard await registry.leads else { return .notLeader }
         let text: String?
         do {
             text = try Self.read(path)
@@ -113,7 +117,7 @@ package actor ConfigSource {
             reloadsFailed += 1
             logger.error(
                 "config rejected, previous state keeps serving", metadata: ["path": "\(path)", "error": "\(error)"])
-        case .unchanged:
+        case .unchanged, .notLeader:
             break
         }
         return result

@@ -30,6 +30,14 @@ package actor HealthChecker: Service {
     /// of endpoints) wakes the checker many times, and each scan looks at every probed endpoint.
     static let minimumScanSpacing: Duration = .milliseconds(50)
 
+    /// Whether to probe: only while this control plane leads its cluster.
+    private var active: @Sendable () -> Bool = { true }
+
+    /// Probes only while `active` says so (the cluster's leader probes for every control plane).
+    package func probe(while active: @escaping @Sendable () -> Bool) {
+        self.active = active
+    }
+
     package init(registry: EndpointRegistry, logger: Logger) {
         self.registry = registry
         self.logger = logger
@@ -91,6 +99,8 @@ package actor HealthChecker: Service {
     /// Endpoints whose probe is due now, and when the next one not in flight is due; forgets
     /// endpoints that left the snapshot or stopped being probed.
     private func dueEndpoints() async -> (due: [SnapshotEndpoint], next: ContinuousClock.Instant?) {
+        // A follower probes nothing; it looks again each second whether it leads.
+        guard active() else { return ([], clock.now + .seconds(1)) }
         let snapshot = await registry.current
         if snapshot.version != probedVersion {
             probedVersion = snapshot.version

@@ -1,6 +1,5 @@
 import AdminAPI
 import Foundation
-import GRDB
 import Logging
 import Shared
 import Synchronization
@@ -9,7 +8,7 @@ import Synchronization
 /// resulting snapshot (when the content changed); the snapshot is handed to the publisher only
 /// after the commit, so what replicas serve is always durable.
 package actor EndpointRegistry {
-    let store: Store
+    let store: any ConfigStore
     let configPath: String
     let publisher: SnapshotPublisher
     let logger: Logger
@@ -45,11 +44,14 @@ package actor EndpointRegistry {
     private var cachedRecords: [EndpointRecord]?
     /// Counts changes, so that a read that overlapped one does not refill the cache.
     private var recordsGeneration = 0
+    /// The epoch under which this control plane leads its cluster, `nil` while it follows. A
+    /// control plane on a store of its own always leads (epoch 0, never fenced).
+    private var leadership: @Sendable () -> Int64? = { 0 }
 
     /// Opens the registry on `store` and publishes the current state: the newest stored snapshot
     /// if the store still matches it, else a new version with cause `startup`.
     package init(
-        store: Store, configPath: String, publisher: SnapshotPublisher, logger: Logger,
+        store: any ConfigStore, configPath: String, publisher: SnapshotPublisher, logger: Logger,
         history: Int = SnapshotRecord.defaultHistory
     ) async throws {
         self.history = history
@@ -57,7 +59,7 @@ package actor EndpointRegistry {
         self.configPath = configPath
         self.publisher = publisher
         self.logger = logger
-        let latest = try await store.read { db in try SnapshotRecord.latest(db) }
+        let latest = try await store.readTransaction { db in try SnapshotRecord.latest(db) }
         current = latest ?? Snapshot(version: 0, createdAt: Timestamp.string(), cause: "empty", endpoints: [])
         content = SnapshotContent(current)
         // A version stored before per-endpoint digests carries the legacy checksum: a new version
@@ -71,6 +73,15 @@ package actor EndpointRegistry {
         await publishHealth()
     }
 
+    /// Makes leader-only changes (the config file) depend on `leadership`: the epoch under
+    /// which this control plane leads, `nil` while it follows.
+    package func follow(leadership: @escaping @Sendable () -> Int64?) {
+        self.leadership = leadership
+    }
+
+    /// Whether this control plane may apply the config file now.
+    package var leads: Bool { leadership() != nil }
+
     // MARK: Reading
 
     /// Every stored endpoint in registration order; kept in memory between changes, so listings
@@ -78,14 +89,14 @@ package actor EndpointRegistry {
     package func records() async throws -> [EndpointRecord] {
         if let cachedRecords { return cachedRecords }
         let generation = recordsGeneration
-        let records = try await store.read { db in try EndpointRecord.all(db) }
+        let records = try await store.readTransaction { db in try EndpointRecord.all(db) }
         // A change that committed while this read ran may not be in it.
         if generation == recordsGeneration { cachedRecords = records }
         return records
     }
 
     package func record(_ name: String) async throws -> EndpointRecord? {
-        try await store.read { db in try EndpointRecord.find(db, name: name) }
+        try await store.readTransaction { db in try EndpointRecord.find(db, name: name) }
     }
 
     package func healthOf(_ name: String) -> EndpointHealth { health[name] ?? .unknown }
@@ -186,7 +197,9 @@ package actor EndpointRegistry {
     package func apply(_ batch: EndpointBatch, dryRun: Bool, cause: String) async throws -> ImportResult {
         let path = configPath
         if dryRun {
-            var result = try await store.read { db in try batch.plan(try EndpointRecord.all(db), configPath: path) }
+            var result = try await store.readTransaction { db in
+                try batch.plan(try EndpointRecord.all(db), configPath: path)
+            }
             result.dryRun = true
             return result
         }
@@ -227,7 +240,8 @@ package actor EndpointRegistry {
     /// API-owned endpoints are untouched; a file endpoint that collides with one fails the whole
     /// change.
     package func apply(_ config: GatewayConfig, cause: String) async throws -> SyncResult {
-        try await commit(cause: cause, touching: .everything) { db in
+        guard let epoch = leadership() else { throw RegistryError.notLeader }
+        return try await commit(cause: cause, touching: .everything, fence: epoch) { db in
             try GlobalPolicies(circuitBreaker: config.circuitBreaker, healthCheck: config.healthCheck).save(db)
             try config.proxy.save(db)
             try TLSSettings.save(config.tls, db)
@@ -255,7 +269,7 @@ package actor EndpointRegistry {
             }
             if !issues.isEmpty { throw ValidationError(issues) }
             // Delete and re-insert so that URLs may move between file endpoints in one change.
-            try db.execute(sql: "DELETE FROM endpoint WHERE owner = 'file'")
+            try db.deleteEndpoints(ownedBy: .file)
             var seq = try EndpointRecord.nextSeq(db)
             let now = Timestamp.string()
             for endpoint in config.endpoints {
@@ -294,7 +308,7 @@ package actor EndpointRegistry {
             }
             let now = Timestamp.string()
             try (target.proxy ?? .defaults).save(db)
-            try db.execute(sql: "DELETE FROM endpoint")
+            try db.deleteEndpoints(ownedBy: nil)
             for (index, endpoint) in target.endpoints.enumerated() {
                 try EndpointRecord(
                     config: endpoint.config, owner: endpoint.owner, status: endpoint.status, registeredAt: now,
@@ -303,6 +317,44 @@ package actor EndpointRegistry {
             }
         }
         return current
+    }
+
+    /// Catches up with versions other control planes sharing the store committed: publishes the
+    /// newest stored snapshot, as stored (the same bytes every control plane publishes), when it
+    /// is newer than the current one. Answers the version published.
+    @discardableResult
+    package func catchUp() async throws -> Int {
+        await takeCommitTurn()
+        defer { endCommitTurn() }
+        let known = current.version
+        let found = try await store.readTransaction { db -> (Snapshot, SnapshotContent?, SnapshotDelta?)? in
+            guard let newest = try SnapshotRecord.newestVersion(db), newest > known,
+                let (snapshot, content) = try SnapshotRecord.stored(db, version: newest)
+            else { return nil }
+            // The change from the version published before, when stored as such.
+            let change = try newest == known + 1 ? db.snapshotRow(version: newest)?.delta : nil
+            return (
+                snapshot, content,
+                try change.map { try JSONDecoder().decode(SnapshotDelta.self, from: Data($0.utf8)) }
+            )
+        }
+        guard let (snapshot, stored, change) = found else { return known }
+        // Only a content with its seqs is one the next change can be stored on top of.
+        content = stored ?? SnapshotContent(snapshot)
+        contentVersion = stored == nil ? nil : snapshot.version
+        contentStale = false
+        chain = nil
+        settings = nil
+        cachedRecords = nil
+        recordsGeneration += 1
+        current = snapshot
+        healthDifference = HealthDifference(snapshot: snapshot, health: health.all)
+        logger.info(
+            "published snapshot",
+            metadata: ["orch.snapshot.version": "\(snapshot.version)", "cause": "\(snapshot.cause)"])
+        await publisher.publish(snapshot, seqs: stored?.seqs, change: contentVersion == nil ? nil : change)
+        await publishHealth()
+        return snapshot.version
     }
 
     /// Records a health flip and sends it to every replica as a health update on top of the
@@ -328,6 +380,26 @@ package actor EndpointRegistry {
         await publishHealth()
     }
 
+    /// What the probes found: the leader shares it with the other control planes of its cluster.
+    package func probedHealth() -> ProbedHealth {
+        ProbedHealth(endpoints: health.all, unhealthyUpstreams: unhealthyUpstreams)
+    }
+
+    /// Takes the leader's probe results as this control plane's own (it probes nothing while it
+    /// follows), and sends its replicas a health update when they changed anything.
+    package func adopt(_ probed: ProbedHealth) async {
+        var changed = probed.unhealthyUpstreams != unhealthyUpstreams
+        unhealthyUpstreams = probed.unhealthyUpstreams
+        for name in Set(health.all.keys).union(probed.endpoints.keys) {
+            let value = probed.endpoints[name] ?? .unknown
+            guard health[name] ?? .unknown != value else { continue }
+            health[name] = value
+            healthDifference.probed(name, value)
+            changed = true
+        }
+        if changed { await publishHealth() }
+    }
+
     /// Sends every replica the health that differs from what the current snapshot carries.
     private func publishHealth() async {
         healthSeq += 1
@@ -348,7 +420,8 @@ package actor EndpointRegistry {
         cause: String,
         touching scope: ChangeScope,
         newVersion: Bool = false,
-        _ mutate: @escaping @Sendable (Database) throws -> T
+        fence epoch: Int64? = nil,
+        _ mutate: @escaping @Sendable (any StoreTransaction) throws -> T
     ) async throws -> T {
         await takeCommitTurn()
         defer { endCommitTurn() }
@@ -375,7 +448,8 @@ package actor EndpointRegistry {
         self.settings = nil
         let outcome: Stored<T>
         do {
-            outcome = try await store.write { db in
+            outcome = try await store.writeTransaction { db in
+                if let epoch { try db.fence(epoch: epoch) }
                 let result = try mutate(db)
                 return try working.withContent { next in
                     try Self.store(
@@ -423,23 +497,30 @@ package actor EndpointRegistry {
     /// content before the change) to the content after it and stores a new version when the
     /// configuration changed (or `newVersion`); answers what ``commit`` publishes.
     private static func store<T: Sendable>(
-        _ next: inout SnapshotContent, _ db: Database, result: T, scope: ChangeScope,
+        _ next: inout SnapshotContent, _ db: any StoreTransaction, result: T, scope: ChangeScope,
         health: [String: EndpointHealth], newVersion: Bool, cause: String, baseVersion: Int?, previous: Int,
-        history: Int, chain: SnapshotRecord.Chain?, settings: SnapshotBuilder.Settings?
+        history: Int, chain knownChain: SnapshotRecord.Chain?, settings knownSettings: SnapshotBuilder.Settings?
     ) throws -> Stored<T> {
+        let newest = try SnapshotRecord.newestVersion(db) ?? 0
+        // Another control plane sharing the store committed since the version this one knows:
+        // what it kept in memory is of an older version, so the content is rebuilt from the
+        // store and stored whole.
+        let behind = newest != previous
+        let scope = behind ? .everything : scope
         let (changed, delta, settings) = try SnapshotBuilder.update(
-            &next, db, touching: scope, health: health, settings: settings)
+            &next, db, touching: scope, health: health, settings: behind ? nil : knownSettings)
+        let knownChain = behind ? nil : knownChain
         // Health is left out of the comparison: flips travel as health updates, and a
         // snapshot is stored for configuration changes only (it carries the health of its time).
-        let newest = try SnapshotRecord.newestVersion(db) ?? 0
         guard changed || newest == 0 || newVersion else {
-            return Stored(result: result, content: next, snapshot: nil, change: nil, chain: chain, settings: settings)
+            return Stored(
+                result: result, content: next, snapshot: nil, change: nil, chain: knownChain, settings: settings)
         }
         let snapshot = next.snapshot(version: newest + 1, createdAt: Timestamp.string(), cause: cause)
         // A change is stored as such on top of the chain since a whole snapshot of the same
         // content, while the chain is short (``SnapshotRecord/Chain``).
         let encoded = delta.map { Snapshot.canonicalJSON($0) }
-        var chain = try chain ?? SnapshotRecord.Chain.read(db)
+        var chain = try knownChain ?? SnapshotRecord.Chain.read(db)
         if let encoded, var current = chain, newest == baseVersion,
             current.takes(encoded.count, at: snapshot.version)
         {
@@ -513,4 +594,15 @@ private struct Stored<T: Sendable>: Sendable {
     var change: SnapshotDelta?
     var chain: SnapshotRecord.Chain?
     var settings: SnapshotBuilder.Settings
+}
+
+/// The probes' verdicts: by endpoint, and the unhealthy upstreams of pools.
+package struct ProbedHealth: Sendable, Equatable, Codable {
+    package var endpoints: [String: EndpointHealth]
+    package var unhealthyUpstreams: [String: [String]]
+
+    package init(endpoints: [String: EndpointHealth] = [:], unhealthyUpstreams: [String: [String]] = [:]) {
+        self.endpoints = endpoints
+        self.unhealthyUpstreams = unhealthyUpstreams
+    }
 }

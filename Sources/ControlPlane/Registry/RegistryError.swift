@@ -9,6 +9,8 @@ package struct RegistryError: Error, Sendable, Equatable, CustomStringConvertibl
         case ownedByFile
         /// 422: the request is not acceptable as it stands.
         case invalid
+        /// 409: leader-only work asked of a control plane that follows.
+        case notLeader
     }
 
     package let kind: Kind
@@ -31,4 +33,8 @@ package struct RegistryError: Error, Sendable, Equatable, CustomStringConvertibl
     package static func invalid(_ message: String) -> RegistryError {
         RegistryError(kind: .invalid, description: message)
     }
+
+    package static let notLeader = RegistryError(
+        kind: .notLeader,
+        description: "This control plane does not lead the cluster: the leader applies the config file")
 }

@@ -1,4 +1,3 @@
-import GRDB
 import Shared
 
 /// Builds the snapshot content from the store's rows, the global policies, the proxy limits, the
@@ -27,7 +26,7 @@ enum SnapshotBuilder {
         records.map { endpoint($0, policies: policies, health: health) }
     }
 
-    static func endpoints(_ db: Database, health: [String: EndpointHealth]) throws -> [SnapshotEndpoint] {
+    static func endpoints(_ db: any StoreTransaction, health: [String: EndpointHealth]) throws -> [SnapshotEndpoint] {
         endpoints(try EndpointRecord.all(db), policies: try GlobalPolicies.load(db), health: health)
     }
 
@@ -38,7 +37,7 @@ enum SnapshotBuilder {
     /// `settings` are the stored settings when the caller knows them (only a change to everything
     /// changes them); they are read otherwise, and answered either way.
     static func update(
-        _ content: inout SnapshotContent, _ db: Database, touching scope: ChangeScope,
+        _ content: inout SnapshotContent, _ db: any StoreTransaction, touching scope: ChangeScope,
         health: [String: EndpointHealth], settings known: Settings? = nil
     ) throws -> (changed: Bool, delta: SnapshotDelta?, settings: Settings) {
         let settings = try scope == .everything ? Settings.load(db) : known ?? Settings.load(db)
@@ -83,7 +82,7 @@ enum SnapshotBuilder {
         var proxy: ProxyLimits?
         var tls: TLSSettings?
 
-        static func load(_ db: Database) throws -> Settings {
+        static func load(_ db: any StoreTransaction) throws -> Settings {
             Settings(
                 policies: try GlobalPolicies.load(db), proxy: try SnapshotBuilder.proxy(db),
                 tls: try SnapshotBuilder.tls(db))
@@ -97,13 +96,13 @@ enum SnapshotBuilder {
         limits == .defaults ? nil : limits
     }
 
-    static func proxy(_ db: Database) throws -> ProxyLimits? {
+    static func proxy(_ db: any StoreTransaction) throws -> ProxyLimits? {
         proxy(try ProxyLimits.load(db))
     }
 
     /// The TLS settings a snapshot carries: the stored ones, `nil` without a `tls:` section (so
     /// such a snapshot keeps the checksum it had before the section existed).
-    static func tls(_ db: Database) throws -> TLSSettings? {
+    static func tls(_ db: any StoreTransaction) throws -> TLSSettings? {
         try TLSSettings.load(db)
     }
 }

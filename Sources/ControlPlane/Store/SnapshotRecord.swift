@@ -1,6 +1,5 @@
 import AdminAPI
 import Foundation
-import GRDB
 import Shared
 
 /// Published snapshots, kept for history and rollback: the newest ``defaultHistory`` by default.
@@ -40,144 +39,122 @@ package enum SnapshotRecord {
 
         /// The chain as the store holds it: from the newest whole version with seqs to the newest
         /// version; `nil` when there is none or a whole one without seqs follows it.
-        static func read(_ db: Database) throws -> Chain? {
-            guard let base = try newestBase(db),
-                let row = try Row.fetchOne(
-                    db,
-                    sql: """
-                        SELECT (SELECT length(CAST(body AS BLOB)) FROM snapshot WHERE version = ?) AS base_bytes,
-                            COALESCE(SUM(length(CAST(delta AS BLOB))), 0) AS change_bytes,
-                            COUNT(delta) AS changes, MAX(version) AS newest
-                        FROM snapshot WHERE version >= ?
-                        """,
-                    arguments: [base, base])
-            else { return nil }
-            let newest: Int = row["newest"]
+        static func read(_ db: any StoreTransaction) throws -> Chain? {
+            guard let base = try newestBase(db), let sizes = try db.chainSizes(from: base) else { return nil }
             // A whole version without seqs after the base: the chain ended there.
-            guard row["changes"] as Int == newest - base else { return nil }
-            return Chain(base: base, baseBytes: row["base_bytes"], changeBytes: row["change_bytes"], newest: newest)
+            guard sizes.changes == sizes.newest - base else { return nil }
+            return Chain(base: base, baseBytes: sizes.baseBytes, changeBytes: sizes.changeBytes, newest: sizes.newest)
         }
     }
 
     /// Stores `snapshot` whole; `body` is its canonical JSON when the caller has it already.
-    static func insert(_ db: Database, _ snapshot: Snapshot, body: Data? = nil, seqs: [Int]? = nil) throws {
+    static func insert(
+        _ db: any StoreTransaction, _ snapshot: Snapshot, body: Data? = nil, seqs: [Int]? = nil
+    ) throws {
         let body = String(decoding: body ?? Snapshot.canonicalJSON(snapshot), as: UTF8.self)
         let seqs = seqs.map { String(decoding: Snapshot.canonicalJSON($0), as: UTF8.self) }
-        try db.execute(
-            sql: """
-                INSERT INTO snapshot (version, created_at, cause, checksum, body, endpoints_count, seqs)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [
-                snapshot.version, snapshot.createdAt, snapshot.cause, snapshot.checksum, body, snapshot.endpoints.count,
-                seqs,
-            ])
+        try db.insertSnapshot(
+            SnapshotRow(
+                version: snapshot.version, createdAt: snapshot.createdAt, cause: snapshot.cause,
+                checksum: snapshot.checksum, body: body, endpointsCount: snapshot.endpoints.count, delta: nil,
+                seqs: seqs))
+        try db.announce(version: snapshot.version)
     }
 
     /// Stores `snapshot` as `delta` (its canonical JSON) from the version before it.
-    static func insert(_ db: Database, _ snapshot: Snapshot, delta: Data) throws {
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO snapshot (version, created_at, cause, checksum, body, endpoints_count, delta)
-                VALUES (?, ?, ?, ?, '', ?, ?)
-                """
-        ).execute(
-            arguments: [
-                snapshot.version, snapshot.createdAt, snapshot.cause, snapshot.checksum, snapshot.endpoints.count,
-                String(decoding: delta, as: UTF8.self),
-            ])
+    static func insert(_ db: any StoreTransaction, _ snapshot: Snapshot, delta: Data) throws {
+        try db.insertSnapshot(
+            SnapshotRow(
+                version: snapshot.version, createdAt: snapshot.createdAt, cause: snapshot.cause,
+                checksum: snapshot.checksum, body: "", endpointsCount: snapshot.endpoints.count,
+                delta: String(decoding: delta, as: UTF8.self), seqs: nil))
+        try db.announce(version: snapshot.version)
     }
 
     /// The newest version stored whole with its seqs: a base that changes can be stored on.
-    static func newestBase(_ db: Database) throws -> Int? {
-        try Int.fetchOne(db.cachedStatement(sql: "SELECT MAX(version) FROM snapshot WHERE seqs IS NOT NULL"))
+    static func newestBase(_ db: any StoreTransaction) throws -> Int? {
+        try db.newestBaseVersion()
     }
 
     /// Deletes all but the newest `count` snapshots, keeping the whole one the oldest of those
     /// is built on (so a few more may stay).
-    static func prune(_ db: Database, keeping count: Int) throws {
+    static func prune(_ db: any StoreTransaction, keeping count: Int) throws {
         guard let newest = try newestVersion(db) else { return }
         let oldestKept = newest - max(1, count) + 1
-        let base =
-            try Int.fetchOne(
-                db.cachedStatement(sql: "SELECT MAX(version) FROM snapshot WHERE delta IS NULL AND version <= ?"),
-                arguments: [oldestKept]) ?? oldestKept
-        try db.cachedStatement(sql: "DELETE FROM snapshot WHERE version < ?").execute(
-            arguments: [min(base, oldestKept)])
+        let base = try db.newestWholeVersion(atMost: oldestKept) ?? oldestKept
+        try db.deleteSnapshots(before: min(base, oldestKept))
     }
 
     /// The newest version stored.
-    static func newestVersion(_ db: Database) throws -> Int? {
-        try Int.fetchOne(db.cachedStatement(sql: "SELECT MAX(version) FROM snapshot"))
+    static func newestVersion(_ db: any StoreTransaction) throws -> Int? {
+        try db.newestSnapshotVersion()
     }
 
     /// The oldest version still stored.
-    static func oldestVersion(_ db: Database) throws -> Int? {
-        try Int.fetchOne(db, sql: "SELECT MIN(version) FROM snapshot")
+    static func oldestVersion(_ db: any StoreTransaction) throws -> Int? {
+        try db.oldestSnapshotVersion()
     }
 
-    static func latest(_ db: Database) throws -> Snapshot? {
+    static func latest(_ db: any StoreTransaction) throws -> Snapshot? {
         guard let newest = try newestVersion(db) else { return nil }
         return try find(db, version: newest)
     }
 
     /// The snapshot of `version`, rebuilt from the whole one before it when stored as a change.
-    static func find(_ db: Database, version: Int) throws -> Snapshot? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM snapshot WHERE version = ?", arguments: [version])
-        else { return nil }
-        guard let delta: String = row["delta"] else { return try decode(row["body"]) }
-        guard
-            let base = try Row.fetchOne(
-                db,
-                sql: "SELECT * FROM snapshot WHERE seqs IS NOT NULL AND version < ? ORDER BY version DESC LIMIT 1",
-                arguments: [version])
-        else { throw StoredSnapshotError(version: version, reason: "the whole snapshot it builds on is missing") }
-        var content = SnapshotContent(
-            try decode(base["body"]),
-            seqs: try JSONDecoder().decode([Int].self, from: Data((base["seqs"] as String).utf8)))
-        let baseVersion: Int = base["version"]
-        let changes = try String.fetchAll(
-            db, sql: "SELECT delta FROM snapshot WHERE version > ? AND version < ? ORDER BY version",
-            arguments: [baseVersion, version])
-        guard changes.count == version - baseVersion - 1 else {
+    static func find(_ db: any StoreTransaction, version: Int) throws -> Snapshot? {
+        try stored(db, version: version)?.snapshot
+    }
+
+    /// The snapshot of `version` with its content, seqs included, when the store knows them
+    /// (every version but a whole one stored without seqs).
+    static func stored(_ db: any StoreTransaction, version: Int) throws -> (
+        snapshot: Snapshot, content: SnapshotContent?
+    )? {
+        guard let row = try db.snapshotRow(version: version) else { return nil }
+        guard let delta = row.delta else {
+            let snapshot = try decode(row.body)
+            return (snapshot, try row.seqs.map { SnapshotContent(snapshot, seqs: try decodeSeqs($0)) })
+        }
+        guard let base = try db.baseRow(before: version) else {
+            throw StoredSnapshotError(version: version, reason: "the whole snapshot it builds on is missing")
+        }
+        var content = SnapshotContent(try decode(base.body), seqs: try decodeSeqs(base.seqs ?? "[]"))
+        let changes = try db.snapshotChanges(after: base.version, before: version)
+        guard changes.count == version - base.version - 1 else {
             throw StoredSnapshotError(
-                version: version, reason: "a change between it and version \(baseVersion) is missing")
+                version: version, reason: "a change between it and version \(base.version) is missing")
         }
         for change in changes + [delta] {
             content = try JSONDecoder().decode(SnapshotDelta.self, from: Data(change.utf8)).applied(to: content)
         }
-        var snapshot = content.snapshot(version: version, createdAt: row["created_at"], cause: row["cause"])
-        let stored: String = row["checksum"]
-        if snapshot.checksum != stored {
+        var snapshot = content.snapshot(version: version, createdAt: row.createdAt, cause: row.cause)
+        if snapshot.checksum != row.checksum {
             // Stored before per-endpoint digests: the legacy checksum of the same content.
-            guard stored == Snapshot.legacyChecksum(of: snapshot.endpoints, proxy: snapshot.proxy, tls: snapshot.tls)
+            guard
+                row.checksum
+                    == Snapshot.legacyChecksum(of: snapshot.endpoints, proxy: snapshot.proxy, tls: snapshot.tls)
             else {
                 throw StoredSnapshotError(version: version, reason: "its rebuilt content does not match its checksum")
             }
-            snapshot.checksum = stored
+            snapshot.checksum = row.checksum
         }
-        return snapshot
+        return (snapshot, content)
     }
 
     /// Summaries, newest first, of versions below `before` (all when `nil`), after skipping
     /// `offset`; bodies are not read.
-    static func list(_ db: Database, before: Int? = nil, limit: Int, offset: Int) throws -> [SnapshotSummary] {
-        try Row.fetchAll(
-            db,
-            sql: """
-                SELECT version, created_at, cause, checksum, endpoints_count FROM snapshot
-                WHERE version < ? ORDER BY version DESC LIMIT ? OFFSET ?
-                """,
-            arguments: [before ?? Int.max, limit, offset]
-        ).map { row in
-            SnapshotSummary(
-                version: row["version"], createdAt: row["created_at"], cause: row["cause"], checksum: row["checksum"],
-                endpointsCount: row["endpoints_count"])
-        }
+    static func list(
+        _ db: any StoreTransaction, before: Int? = nil, limit: Int, offset: Int
+    ) throws -> [SnapshotSummary] {
+        try db.snapshotSummaries(before: before, limit: limit, offset: offset)
     }
 
-    static func count(_ db: Database) throws -> Int {
-        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM snapshot") ?? 0
+    static func count(_ db: any StoreTransaction) throws -> Int {
+        try db.snapshotCount()
+    }
+
+    static func decodeSeqs(_ json: String) throws -> [Int] {
+        try JSONDecoder().decode([Int].self, from: Data(json.utf8))
     }
 
     static func decode(_ body: String) throws -> Snapshot {

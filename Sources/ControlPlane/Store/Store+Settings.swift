@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Shared
 
 /// The global policies in force (from the config file's `circuit_breaker:` and `health_check:`).
@@ -12,49 +11,43 @@ package struct GlobalPolicies: Sendable, Equatable, Codable {
         self.healthCheck = healthCheck
     }
 
-    static func load(_ db: Database) throws -> GlobalPolicies {
+    static func load(_ db: any StoreTransaction) throws -> GlobalPolicies {
         guard
-            let json = try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM setting WHERE key = 'policies'"))
+            let json = try db.setting("policies")
         else {
             return GlobalPolicies()
         }
         return (try? JSONDecoder().decode(GlobalPolicies.self, from: Data(json.utf8))) ?? GlobalPolicies()
     }
 
-    func save(_ db: Database) throws {
+    func save(_ db: any StoreTransaction) throws {
         let json = String(decoding: Snapshot.canonicalJSON(self), as: UTF8.self)
-        try db.execute(
-            sql:
-                "INSERT INTO setting (key, value) VALUES ('policies', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            arguments: [json])
+        try db.setSetting("policies", to: json)
     }
 }
 
 extension ProxyLimits {
     /// The limits in force: the config file's `proxy:` section as last applied, or a rolled-back
     /// snapshot's; the defaults until either happened.
-    static func load(_ db: Database) throws -> ProxyLimits {
-        guard let json = try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM setting WHERE key = 'proxy'"))
+    static func load(_ db: any StoreTransaction) throws -> ProxyLimits {
+        guard let json = try db.setting("proxy")
         else {
             return .defaults
         }
         return (try? JSONDecoder().decode(ProxyLimits.self, from: Data(json.utf8))) ?? .defaults
     }
 
-    func save(_ db: Database) throws {
+    func save(_ db: any StoreTransaction) throws {
         let json = String(decoding: Snapshot.canonicalJSON(self), as: UTF8.self)
-        try db.execute(
-            sql:
-                "INSERT INTO setting (key, value) VALUES ('proxy', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            arguments: [json])
+        try db.setSetting("proxy", to: json)
     }
 }
 
 extension TLSSettings {
     /// The TLS settings in force: the config file's `tls:` section as last applied; `nil` when
     /// it has none. A rollback keeps them: certificates follow the file, not the history.
-    static func load(_ db: Database) throws -> TLSSettings? {
-        guard let json = try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM setting WHERE key = 'tls'"))
+    static func load(_ db: any StoreTransaction) throws -> TLSSettings? {
+        guard let json = try db.setting("tls")
         else {
             return nil
         }
@@ -62,15 +55,12 @@ extension TLSSettings {
     }
 
     /// Stores `settings`, or removes the stored ones when `nil`.
-    static func save(_ settings: TLSSettings?, _ db: Database) throws {
+    static func save(_ settings: TLSSettings?, _ db: any StoreTransaction) throws {
         guard let settings else {
-            try db.execute(sql: "DELETE FROM setting WHERE key = 'tls'")
+            try db.setSetting("tls", to: nil)
             return
         }
         let json = String(decoding: Snapshot.canonicalJSON(settings), as: UTF8.self)
-        try db.execute(
-            sql:
-                "INSERT INTO setting (key, value) VALUES ('tls', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            arguments: [json])
+        try db.setSetting("tls", to: json)
     }
 }

@@ -5,7 +5,7 @@ import Shared
 /// The control plane's durable state in SQLite (WAL mode): endpoints with their owner, the
 /// global policies last loaded from the config file, and every published snapshot.
 /// A write returns only after its transaction committed.
-package final class Store: Sendable {
+package final class Store: ConfigStore {
     let database: DatabasePool
 
     /// Opens (creating if needed) the database at `path` and migrates it to the current schema.
@@ -77,5 +77,17 @@ package final class Store: Sendable {
     /// Runs `body` on a read-only snapshot of the database.
     package func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await database.read(body)
+    }
+
+    package func writeTransaction<T: Sendable>(
+        _ body: @escaping @Sendable (any StoreTransaction) throws -> T
+    ) async throws -> T {
+        try await database.write { db in try body(db) }
+    }
+
+    package func readTransaction<T: Sendable>(
+        _ body: @escaping @Sendable (any StoreTransaction) throws -> T
+    ) async throws -> T {
+        try await database.read { db in try body(db) }
     }
 }

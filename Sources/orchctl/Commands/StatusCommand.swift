@@ -13,8 +13,10 @@ struct StatusCommand: AsyncParsableCommand {
             + " The Timeouts and Limits lines are the proxy limits every replica applies (the config file's"
             + " proxy: section). The TLS line is the TLS listener (--proxy-tls-address); Certificates lists"
             + " each certificate of the tls: section with its subject, names and expiry, and warns when one"
-            + " expires within 14 days or cannot be read. With --output json the five answers (/, /health, /config/status, /dataplanes,"
-            + " /registry/endpoints) are printed under the keys service, health, config, dataplanes and endpoints.")
+            + " expires within 14 days or cannot be read. On a PostgreSQL store, Cluster lists the control planes sharing"
+            + " it with their last heartbeat, and which one leads under which epoch. With --output json the answers"
+            + " (/, /health, /config/status, /dataplanes, /registry/endpoints, /cluster) are printed under the keys"
+            + " service, health, config, dataplanes, endpoints and cluster.")
 
     @OptionGroup var global: GlobalOptions
 
@@ -26,9 +28,12 @@ struct StatusCommand: AsyncParsableCommand {
             async let dataplanes = client.fetch(DataPlaneListing.self, "/dataplanes", action: "list replicas")
             async let endpoints = client.fetch(
                 EndpointList.self, "/registry/endpoints?limit=1000", action: "list endpoints")
+            // Control planes before the cluster existed answer 404: shown as nothing.
+            async let cluster = try? client.fetch(ClusterStatus.self, "/cluster", action: "read /cluster")
             return StatusReport(
                 adminURL: client.baseURL, service: try await service, health: try await health,
-                config: try await config, dataplanes: try await dataplanes, endpoints: try await endpoints)
+                config: try await config, dataplanes: try await dataplanes, endpoints: try await endpoints,
+                cluster: await cluster)
         }
         Printer(global).show(report.json) { StatusRendering.render(report, $0) }
     }
@@ -42,12 +47,15 @@ struct StatusReport: Sendable {
     var config: Fetched<ConfigStatus>
     var dataplanes: Fetched<DataPlaneListing>
     var endpoints: Fetched<EndpointList>
+    /// `/cluster`, when the control plane answers it.
+    var cluster: Fetched<ClusterStatus>?
 
-    /// The five answers as one JSON object, each verbatim.
+    /// The answers as one JSON object, each verbatim.
     var json: Data {
-        JSONPrinter.object([
-            ("service", service.raw), ("health", health.raw), ("config", config.raw),
-            ("dataplanes", dataplanes.raw), ("endpoints", endpoints.raw),
-        ])
+        JSONPrinter.object(
+            [
+                ("service", service.raw), ("health", health.raw), ("config", config.raw),
+                ("dataplanes", dataplanes.raw), ("endpoints", endpoints.raw),
+            ] + (cluster.map { [("cluster", $0.raw)] } ?? []))
     }
 }

@@ -37,6 +37,11 @@ enum StatusRendering {
             lines.append(certificates)
         }
 
+        if let cluster = report.cluster?.value, cluster.store == "postgres" {
+            lines.append("")
+            lines.append(ClusterRendering.render(cluster, terminal))
+        }
+
         let replicas = report.dataplanes.value.dataplanes
         let connected = replicas.filter(\.connected).count
         lines.append("")

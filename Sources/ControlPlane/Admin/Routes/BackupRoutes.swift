@@ -20,9 +20,14 @@ struct BackupRoutes {
     @Sendable func backup(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let path = (dataDirectory as NSString).appendingPathComponent(
             ".backup-\(getpid())-\(UInt64.random(in: 0...UInt64.max)).sqlite")
+        guard let sqlite = services.store as? Store else {
+            throw APIError(
+                .conflict,
+                "Backups of a PostgreSQL store are made with pg_dump: the database holds every control plane's state")
+        }
         let version: Int
         do {
-            version = try await services.store.backup(to: path)
+            version = try await sqlite.backup(to: path)
         } catch {
             unlink(path)
             throw APIError(.internalServerError, "Backup failed: \(error)")

@@ -38,6 +38,8 @@ struct ConfigRoutes {
                     }), location: ["config"])
         case .unchanged:
             throw APIError(.internalServerError, "Failed to reload configuration")
+        case .notLeader:
+            throw RegistryError.notLeader
         }
     }
 
@@ -96,7 +98,7 @@ struct ConfigRoutes {
         }
         let comparison = ConfigComparison(
             proposed, records: try await services.registry.records(),
-            policies: try await services.store.read { db in try GlobalPolicies.load(db) },
+            policies: try await services.store.readTransaction { db in try GlobalPolicies.load(db) },
             proxy: await services.registry.current.proxy ?? .defaults, tls: await services.registry.current.tls)
         let diff = ConfigDiff(
             added: comparison.added, changed: comparison.changed, removed: comparison.removed,

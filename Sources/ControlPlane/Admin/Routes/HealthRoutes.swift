@@ -21,7 +21,7 @@ struct HealthRoutes {
     /// Unknown endpoints (not yet decided by the thresholds) count as not unhealthy.
     func makeSummary() async throws -> HealthSummary {
         let records = await checker.allRecords()
-        let policy = try await services.store.read { db in try GlobalPolicies.load(db) }.healthCheck
+        let policy = try await services.store.readTransaction { db in try GlobalPolicies.load(db) }.healthCheck
         let healthy = records.filter { $0.status == "active" }.count
         let unhealthy = records.filter { $0.status == "unhealthy" }.count
         let times = records.compactMap(\.responseTime)

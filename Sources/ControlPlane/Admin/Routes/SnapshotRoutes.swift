@@ -24,7 +24,7 @@ struct SnapshotRoutes {
         let cursor = QueryValue.cursor(request.uri.queryParameters["cursor"], issues: &issues)
         if !issues.isEmpty { throw APIError(validation: ValidationError(issues), location: ["query"]) }
         // One row more than asked tells whether another page follows.
-        let (rows, count) = try await services.store.read { db in
+        let (rows, count) = try await services.store.readTransaction { db in
             (
                 try SnapshotRecord.list(db, before: cursor, limit: limit + 1, offset: offset),
                 try SnapshotRecord.count(db)
@@ -48,7 +48,10 @@ struct SnapshotRoutes {
 
     @Sendable func get(_ request: Request, context: BasicRequestContext) async throws -> JSONResponse<Snapshot> {
         let version = try version(context)
-        guard let snapshot = try await services.store.read({ db in try SnapshotRecord.find(db, version: version) })
+        guard
+            let snapshot = try await services.store.readTransaction({ db in
+                try SnapshotRecord.find(db, version: version)
+            })
         else {
             throw APIError(.notFound, "Snapshot not found: \(version)")
         }
