@@ -194,6 +194,9 @@ import Testing
             ]
         ),
         ("POST /dataplanes/rollout request", [RolloutRequest(replicas: 2)]),
+        ("#/components/schemas/ClusterStatus", [Samples.cluster, Samples.standaloneCluster]),
+        ("#/components/schemas/ClusterLeader", [Samples.cluster.leader!]),
+        ("#/components/schemas/ClusterMember", Samples.cluster.members),
         (
             "PUT /registry/endpoints request",
             [EndpointSetRequest(endpoints: [Samples.endpointConfig, Samples.poolEndpointConfig])]

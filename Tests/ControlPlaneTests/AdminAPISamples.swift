@@ -208,4 +208,19 @@ enum AdminAPISamples {
                 traffic: .init(requests: 0, requestsPerSecond: 0)),
         ],
         config: .init(path: "config/config.yaml", loaded: false, ok: true))
+
+    static let cluster = ClusterStatus(
+        store: "postgres", node: "cp-two", role: "follower",
+        leader: ClusterLeader(node: "cp-one", epoch: 3, expiresAt: time),
+        members: [
+            ClusterMemberStatus(
+                node: "cp-one", adminAddress: "10.0.0.1:8001", softwareVersion: "0.1.0", startedAt: time,
+                lastHeartbeat: time, heartbeatAgeSeconds: 1.5, leader: true),
+            ClusterMemberStatus(
+                node: "cp-two", adminAddress: "10.0.0.2:8001", softwareVersion: "0.1.0", startedAt: time,
+                lastHeartbeat: time, heartbeatAgeSeconds: 0.2, leader: false),
+        ], currentVersion: 12)
+
+    static let standaloneCluster = ClusterStatus(
+        store: "sqlite", node: "gateway:8001", role: "leader", leader: nil, members: [], currentVersion: 3)
 }

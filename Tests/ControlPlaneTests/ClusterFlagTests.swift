@@ -18,6 +18,35 @@ import Testing
         }
     }
 
+    @Test func theStoreAndLeaseFlagsAreParsedAndMistakesNamed() throws {
+        let postgres = "postgres://orch:secret@db.internal:5433/orchestrator?sslmode=require"
+        let command = try ControlPlaneCommand.parse(["--database", postgres, "--lease-ttl", "4.5"])
+        guard case .postgres(let location) = try command.resolvedDatabase() else {
+            Issue.record("not a PostgreSQL store")
+            return
+        }
+        #expect(location.host == "db.internal" && location.port == 5433 && location.database == "orchestrator")
+        #expect(try command.resolvedLeaseTTL() == .milliseconds(4500))
+        #expect(
+            try ControlPlaneCommand.parse(["--database", "sqlite:/tmp/x.sqlite"]).resolvedDatabase()
+                == .sqlite(path: "/tmp/x.sqlite"))
+        #expect(try ControlPlaneCommand.parse([]).resolvedDatabase() == nil)
+        #expect(try ControlPlaneCommand.parse([]).resolvedLeaseTTL() == .seconds(10))
+
+        let wrong = Self.message(ControlPlaneCommand.self, ["--database", "mysql://x@y/z"])
+        #expect(wrong?.contains("--database") == true && wrong?.contains("postgres://") == true, "\(wrong ?? "")")
+        // The password is never echoed back.
+        let noHost = Self.message(ControlPlaneCommand.self, ["--database", "postgres://orch:hunter2@/db"])
+        #expect(noHost?.contains("no host") == true && noHost?.contains("hunter2") == false, "\(noHost ?? "")")
+        #expect(Self.message(ControlPlaneCommand.self, ["--lease-ttl", "0.5"])?.contains("--lease-ttl") == true)
+        let directory = try TestDirectory()
+        defer { directory.remove() }
+        try directory.write("x", to: "backup.sqlite")
+        let restore = Self.message(
+            ControlPlaneCommand.self, ["--database", postgres, "--restore", directory.file("backup.sqlite").path])
+        #expect(restore?.contains("pg_restore") == true, "\(restore ?? "")")
+    }
+
     @Test func theControlPlaneNeedsAllThreeFilesWithAClusterAddress() throws {
         let directory = try TestDirectory()
         defer { directory.remove() }

@@ -83,10 +83,19 @@ import Testing
                     .split(separator: "\0").filter { $0.hasPrefix("LISTEN_") }
                 return (readLink("/proc/\(pid)/fd/3"), readLink("/proc/\(pid)/fd/4"), environment.sorted())
             }
+
+            /// ``inherited(_:)`` once the replica runs its own program: just after the spawn, its
+            /// `/proc` entries may still be those of the process before the `exec`.
+            func inheritedOnceStarted(_ pid: Int32) async throws -> (String?, String?, [Substring]) {
+                try await eventually("replica \(pid) runs with its environment", timeout: 30) {
+                    let found = try inherited(pid)
+                    return found.2.isEmpty ? nil : found
+                }
+            }
             let expected: [Substring] = ["LISTEN_FDNAMES=proxy:proxy-tls", "LISTEN_FDS=2"]
 
             let first = try await fixture.waitForRegistry("a running replica") { $0.count == 1 }[0].pid
-            let started = try inherited(first)
+            let started = try await inheritedOnceStarted(first)
             #expect(started.0 == plainLink && started.1 == tlsLink && started.2 == expected, "\(started)")
             #expect(
                 try String(contentsOf: fixture.registryURL, encoding: .utf8).contains(
@@ -96,7 +105,7 @@ import Testing
             let second = try await fixture.waitForRegistry("the replica restarted") {
                 $0.count == 1 && $0[0].pid != first
             }[0].pid
-            let restarted = try inherited(second)
+            let restarted = try await inheritedOnceStarted(second)
             #expect(restarted.0 == plainLink && restarted.1 == tlsLink && restarted.2 == expected, "\(restarted)")
 
             _ = try fixture.supervisor.startRollout()
@@ -107,7 +116,7 @@ import Testing
             #expect(rolled.state == .succeeded, "\(rolled)")
             let third = try #require(rolled.steps.first?.newPid)
             #expect(third != second)
-            let rolledOut = try inherited(third)
+            let rolledOut = try await inheritedOnceStarted(third)
             #expect(rolledOut.0 == plainLink && rolledOut.1 == tlsLink && rolledOut.2 == expected, "\(rolledOut)")
         }
     }

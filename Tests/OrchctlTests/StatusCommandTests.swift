@@ -39,9 +39,12 @@ import Testing
         }
 
         let json = try await gateway.orchctl("status", "--output", "json")
-        // The five answers under their keys, each as its AdminAPI type. The object around them is
+        // The six answers under their keys, each as its AdminAPI type. The object around them is
         // orchctl's own (no AdminAPI type), so its keys are read raw.
-        #expect(Set(json.json.keys) == ["service", "health", "config", "dataplanes", "endpoints"])
+        #expect(Set(json.json.keys) == ["service", "health", "config", "dataplanes", "endpoints", "cluster"])
+        #expect(try json.decode(ClusterStatus.self, at: "cluster").store == "sqlite")
+        // On SQLite there is no cluster to show.
+        #expect(!(try await gateway.orchctl("status")).stdout.contains("Cluster"))
         _ = try json.decode(ServiceDescription.self, at: "service")
         _ = try json.decode(DataPlaneListing.self, at: "dataplanes")
         #expect(try json.decode(GatewayHealth.self, at: "health").snapshotVersion == version)
