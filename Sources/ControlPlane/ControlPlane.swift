@@ -55,7 +55,8 @@ package struct ControlPlane {
         let source = ConfigSource(
             path: settings.configPath, registry: registry, logger: logger,
             requiresTLS: settings.proxyTLSAddress != nil)
-        await source.load(cause: "startup")
+        // In a cluster, the leader applies the file once it leads (``LeaderDuties``).
+        if cluster == nil { await source.load(cause: "startup") }
 
         let socketPath = directory.file("control.sock")
         let socketServer = try await ControlSocketServer(path: socketPath, publisher: publisher, logger: logger)

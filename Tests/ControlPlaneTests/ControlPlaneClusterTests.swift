@@ -13,18 +13,36 @@ struct ControlPlaneClusterTests {
     final class Deployment: @unchecked Sendable {
         let database: PostgresServer
         let certificates: RemoteDataPlaneTests.Cluster
+        /// An echo server for the endpoints the tests register.
+        let upstream: UpstreamServer
         private(set) var planes: [ControlPlaneHarness] = []
         private(set) var edges: [DataPlaneHarness] = []
 
-        init(database: PostgresServer, certificates: RemoteDataPlaneTests.Cluster) {
+        init(database: PostgresServer, certificates: RemoteDataPlaneTests.Cluster, upstream: UpstreamServer) {
             self.database = database
             self.certificates = certificates
+            self.upstream = upstream
         }
 
         /// Starts the database and the two control planes, all with `config` and `leaseTTL`.
         static func start(config: String? = nil, leaseTTL: Int = 3) async throws -> Deployment {
-            let deployment = Deployment(
-                database: try await PostgresServer.start(), certificates: try RemoteDataPlaneTests.Cluster())
+            let database = try await PostgresServer.start()
+            let certificates: RemoteDataPlaneTests.Cluster
+            do {
+                certificates = try RemoteDataPlaneTests.Cluster()
+            } catch {
+                database.stop()
+                throw error
+            }
+            let upstream: UpstreamServer
+            do {
+                upstream = try await UpstreamServer.start(.echo)
+            } catch {
+                database.stop()
+                certificates.directory.remove()
+                throw error
+            }
+            let deployment = Deployment(database: database, certificates: certificates, upstream: upstream)
             do {
                 for node in ["cp-one", "cp-two"] {
                     deployment.planes.append(
@@ -55,6 +73,7 @@ struct ControlPlaneClusterTests {
             for plane in planes { plane.stop() }
             database.stop()
             certificates.directory.remove()
+            Task { [upstream] in await upstream.stop() }
         }
     }
 
@@ -93,8 +112,7 @@ struct ControlPlaneClusterTests {
     @Test func aWriteThroughEitherControlPlaneIsServedByEveryDataPlaneAndShownByTheOther() async throws {
         let deployment = try await Deployment.start()
         defer { deployment.stop() }
-        let upstream = try await UpstreamServer.start(.echo)
-        defer { Task { await upstream.stop() } }
+        let upstream = deployment.upstream
         let (one, two) = (deployment.planes[0], deployment.planes[1])
         let first = try await deployment.edge("edge-a", dialing: [one, two])
         let second = try await deployment.edge("edge-b", dialing: [two, one])
@@ -143,8 +161,7 @@ struct ControlPlaneClusterTests {
             """
         let deployment = try await Deployment.start(config: config, leaseTTL: ttl)
         defer { deployment.stop() }
-        let upstream = try await UpstreamServer.start(.echo)
-        defer { Task { await upstream.stop() } }
+        let upstream = deployment.upstream
         let leader = try await Self.leader(of: deployment)
         let survivor = try #require(deployment.planes.first { $0 !== leader })
         let before = try #require(try await Self.cluster(leader).leader?.epoch)
@@ -183,15 +200,13 @@ struct ControlPlaneClusterTests {
         }
         try #require(try await Self.register(survivor, "after", url: upstream.baseURL + "/after").status == 200)
         try await Self.served("after", by: edges)
-        let (served, failed) = await load.stop()
-        #expect(failed.isEmpty && served > 0, "failed \(failed.count) of \(served + failed.count): \(failed.prefix(3))")
+        await load.stopExpectingNoFailure()
     }
 
     @Test func aDatabaseOutageFailsWritesWith503KeepsServingAndBothControlPlanesCatchUp() async throws {
         let deployment = try await Deployment.start()
         defer { deployment.stop() }
-        let upstream = try await UpstreamServer.start(.echo)
-        defer { Task { await upstream.stop() } }
+        let upstream = deployment.upstream
         let (one, two) = (deployment.planes[0], deployment.planes[1])
         let edges = [
             try await deployment.edge("edge-a", dialing: [one, two]),
@@ -248,15 +263,13 @@ struct ControlPlaneClusterTests {
         try await Self.served("back-one", by: edges)
         try await Self.served("back-two", by: edges)
         for name in acknowledged.suffix(3) { try await Self.served(name, by: edges) }
-        let (served, failed) = await load.stop()
-        #expect(failed.isEmpty && served > 0, "failed \(failed.count) of \(served + failed.count): \(failed.prefix(3))")
+        await load.stopExpectingNoFailure()
     }
 
     @Test func aDroppedNotificationDelaysAChangeOnlyUntilTheReread() async throws {
         let deployment = try await Deployment.start()
         defer { deployment.stop() }
-        let upstream = try await UpstreamServer.start(.echo)
-        defer { Task { await upstream.stop() } }
+        let upstream = deployment.upstream
         let (one, two) = (deployment.planes[0], deployment.planes[1])
         let edge = try await deployment.edge("edge-b", dialing: [two])
         try #require(try await Self.register(one, "first", url: upstream.baseURL + "/first").status == 200)
@@ -307,11 +320,14 @@ final class SteadyLoad: @unchecked Sendable {
         }
     }
 
-    /// Stops and answers how many were served and which failed.
-    func stop() async -> (served: Int, failed: [String]) {
+    /// Stops, and expects that some requests were served and none failed.
+    func stopExpectingNoFailure(sourceLocation: SourceLocation = #_sourceLocation) async {
         lock.withLock { stopping = true }
         await task?.value
-        return lock.withLock { (served, failed) }
+        let (served, failed) = lock.withLock { (self.served, self.failed) }
+        #expect(
+            failed.isEmpty && served > 0, "failed \(failed.count) of \(served + failed.count): \(failed.prefix(3))",
+            sourceLocation: sourceLocation)
     }
 }
 

@@ -94,7 +94,7 @@ struct LeaderDuties: Service {
 
     func run() async throws {
         let roles = election.roleChanges()
-        try? await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             var led = false
             for await role in roles {
                 let leads = role != .follower

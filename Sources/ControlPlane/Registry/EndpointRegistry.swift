@@ -327,18 +327,14 @@ package actor EndpointRegistry {
         await takeCommitTurn()
         defer { endCommitTurn() }
         let known = current.version
-        let found = try await store.readTransaction { db -> (Snapshot, SnapshotContent?, SnapshotDelta?)? in
-            guard let newest = try SnapshotRecord.newestVersion(db), newest > known,
-                let (snapshot, content) = try SnapshotRecord.stored(db, version: newest)
-            else { return nil }
-            // The change from the version published before, when stored as such.
-            let change = try newest == known + 1 ? db.snapshotRow(version: newest)?.delta : nil
-            return (
-                snapshot, content,
-                try change.map { try JSONDecoder().decode(SnapshotDelta.self, from: Data($0.utf8)) }
-            )
+        let found = try await store.readTransaction { db -> SnapshotRecord.Stored? in
+            guard let newest = try SnapshotRecord.newestVersion(db), newest > known else { return nil }
+            return try SnapshotRecord.stored(db, version: newest)
         }
-        guard let (snapshot, stored, change) = found else { return known }
+        guard let found else { return known }
+        let (snapshot, stored) = (found.snapshot, found.content)
+        // The stored change is from the version published before only when it is the next one.
+        let change = snapshot.version == known + 1 ? found.change : nil
         // Only a content with its seqs is one the next change can be stored on top of.
         content = stored ?? SnapshotContent(snapshot)
         contentVersion = stored == nil ? nil : snapshot.version

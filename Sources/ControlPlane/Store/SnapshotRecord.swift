@@ -105,15 +105,22 @@ package enum SnapshotRecord {
         try stored(db, version: version)?.snapshot
     }
 
-    /// The snapshot of `version` with its content, seqs included, when the store knows them
-    /// (every version but a whole one stored without seqs).
-    static func stored(_ db: any StoreTransaction, version: Int) throws -> (
-        snapshot: Snapshot, content: SnapshotContent?
-    )? {
+    /// A stored version: its snapshot, its content with seqs when the store knows them (every
+    /// version but a whole one stored without seqs), and its change from the version before when
+    /// stored as such.
+    struct Stored: Sendable {
+        var snapshot: Snapshot
+        var content: SnapshotContent?
+        var change: SnapshotDelta?
+    }
+
+    /// The version `version` as stored, rebuilt from the whole one before it when stored as a change.
+    static func stored(_ db: any StoreTransaction, version: Int) throws -> Stored? {
         guard let row = try db.snapshotRow(version: version) else { return nil }
         guard let delta = row.delta else {
             let snapshot = try decode(row.body)
-            return (snapshot, try row.seqs.map { SnapshotContent(snapshot, seqs: try decodeSeqs($0)) })
+            return Stored(
+                snapshot: snapshot, content: try row.seqs.map { SnapshotContent(snapshot, seqs: try decodeSeqs($0)) })
         }
         guard let base = try db.baseRow(before: version) else {
             throw StoredSnapshotError(version: version, reason: "the whole snapshot it builds on is missing")
@@ -124,9 +131,11 @@ package enum SnapshotRecord {
             throw StoredSnapshotError(
                 version: version, reason: "a change between it and version \(base.version) is missing")
         }
-        for change in changes + [delta] {
+        for change in changes {
             content = try JSONDecoder().decode(SnapshotDelta.self, from: Data(change.utf8)).applied(to: content)
         }
+        let change = try JSONDecoder().decode(SnapshotDelta.self, from: Data(delta.utf8))
+        content = change.applied(to: content)
         var snapshot = content.snapshot(version: version, createdAt: row.createdAt, cause: row.cause)
         if snapshot.checksum != row.checksum {
             // Stored before per-endpoint digests: the legacy checksum of the same content.
@@ -138,7 +147,7 @@ package enum SnapshotRecord {
             }
             snapshot.checksum = row.checksum
         }
-        return (snapshot, content)
+        return Stored(snapshot: snapshot, content: content, change: change)
     }
 
     /// Summaries, newest first, of versions below `before` (all when `nil`), after skipping
