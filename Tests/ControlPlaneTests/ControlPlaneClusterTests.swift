@@ -110,7 +110,18 @@ struct ControlPlaneClusterTests {
     }
 
     @Test func aWriteThroughEitherControlPlaneIsServedByEveryDataPlaneAndShownByTheOther() async throws {
-        let deployment = try await Deployment.start()
+        // The file's endpoint is on a closed port: only the leader applies the file and probes it,
+        // and every control plane's data planes learn both.
+        let config = """
+            health_check:
+              interval: 0.3
+              timeout: 1
+            endpoints:
+              - name: filed
+                url: http://127.0.0.1:9/filed
+                health_check_path: /health
+            """
+        let deployment = try await Deployment.start(config: config)
         defer { deployment.stop() }
         let upstream = deployment.upstream
         let (one, two) = (deployment.planes[0], deployment.planes[1])
@@ -128,6 +139,24 @@ struct ControlPlaneClusterTests {
             try await Self.served(name, by: [first, second])
             #expect(try await other.admin(.GET, "/registry/endpoints/\(name)").status == 200)
         }
+
+        // The leader's file and the leader's probes, on both control planes and both data planes.
+        for plane in [one, two] {
+            _ = try await eventually("filed is unhealthy on \(plane.adminURL)", timeout: 30) { () -> Bool? in
+                let details = try await plane.admin(.GET, "/registry/endpoints/filed").decode(EndpointDetails.self)
+                return details.owner == "file" && details.health == "unhealthy" ? true : nil
+            }
+        }
+        for edge in [first, second] {
+            _ = try await eventually("filed refused as unhealthy by \(edge.replicaID)", timeout: 30) { () -> Bool? in
+                let answer = try await TestHTTP.request(
+                    .GET, edge.url("/orchestrator/filed/x"), headers: [("Connection", "close")])
+                return answer.status == 503 && answer.text.contains("Endpoint is unhealthy") ? true : nil
+            }
+        }
+        let follower = try await Self.cluster(one).role == "follower" ? one : two
+        let reload = try await follower.admin(.POST, "/config/reload")
+        #expect(reload.status == 409 && reload.detail?.contains("leader") == true, "\(reload.text)")
 
         // One history: the same versions with the same bytes on both.
         let version = try await RemoteDataPlaneTests.listing(one).currentVersion
