@@ -107,6 +107,16 @@ import Testing
             #expect(stored?.delta != nil)
             #expect(try await two.catchUp() == 4)
             #expect(await two.current == one.current)
+            // Two versions behind, both stored as changes: `two` applies them to what it holds.
+            try await one.register(Self.endpoint("z"))
+            try await one.setStatus("y", .inactive)
+            #expect(try await two.catchUp() == 6)
+            #expect(await two.current == one.current)
+            // And its next change is stored as such on top of them.
+            try await two.remove("z")
+            #expect(try await store.readTransaction { db in try db.snapshotRow(version: 7) }?.delta != nil)
+            #expect(try await one.catchUp() == 7)
+            #expect(await one.current == two.current)
         }
     }
 

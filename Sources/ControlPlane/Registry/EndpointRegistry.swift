@@ -322,19 +322,49 @@ package actor EndpointRegistry {
     /// Catches up with versions other control planes sharing the store committed: publishes the
     /// newest stored snapshot, as stored (the same bytes every control plane publishes), when it
     /// is newer than the current one. Answers the version published.
+    ///
+    /// When the versions since the current one are stored as changes on top of the content held
+    /// here, only those changes are read and applied (work in proportion to them); otherwise the
+    /// newest version is rebuilt from the store.
     @discardableResult
     package func catchUp() async throws -> Int {
         await takeCommitTurn()
         defer { endCommitTurn() }
         let known = current.version
-        let found = try await store.readTransaction { db -> SnapshotRecord.Stored? in
+        let onContent = !contentStale && contentVersion == known
+        let found = try await store.readTransaction { db -> CatchingUp? in
             guard let newest = try SnapshotRecord.newestVersion(db), newest > known else { return nil }
-            return try SnapshotRecord.stored(db, version: newest)
+            if onContent, newest - known <= Self.changesReadWhenCatchingUp {
+                var rows: [SnapshotRow] = []
+                for version in known + 1...newest {
+                    guard let row = try db.snapshotRow(version: version), row.delta != nil else { break }
+                    rows.append(row)
+                }
+                if rows.count == newest - known { return .changes(rows) }
+            }
+            return try SnapshotRecord.stored(db, version: newest).map(CatchingUp.stored)
         }
         guard let found else { return known }
-        let (snapshot, stored) = (found.snapshot, found.content)
+        var caughtUp: SnapshotRecord.Stored
+        switch found {
+        case .stored(let stored):
+            caughtUp = stored
+        case .changes(let rows):
+            if let applied = try applyStoredChanges(rows) {
+                caughtUp = applied
+            } else {
+                // The content here differs from the store's: rebuilt from the store.
+                guard
+                    let stored = try await store.readTransaction({ db in
+                        try SnapshotRecord.stored(db, version: rows[rows.count - 1].version)
+                    })
+                else { return known }
+                caughtUp = stored
+            }
+        }
+        let (snapshot, stored) = (caughtUp.snapshot, caughtUp.content)
         // The stored change is from the version published before only when it is the next one.
-        let change = snapshot.version == known + 1 ? found.change : nil
+        let change = snapshot.version == known + 1 ? caughtUp.change : nil
         // Only a content with its seqs is one the next change can be stored on top of.
         content = stored ?? SnapshotContent(snapshot)
         contentVersion = stored == nil ? nil : snapshot.version
@@ -351,6 +381,31 @@ package actor EndpointRegistry {
         await publisher.publish(snapshot, seqs: stored?.seqs, change: contentVersion == nil ? nil : change)
         await publishHealth()
         return snapshot.version
+    }
+
+    /// Versions behind at most which a catch-up reads only the changes since the current one.
+    static let changesReadWhenCatchingUp = 64
+
+    /// What a catch-up read: the changes since the current version, or the newest version whole.
+    private enum CatchingUp: Sendable {
+        case changes([SnapshotRow])
+        case stored(SnapshotRecord.Stored)
+    }
+
+    /// The newest of `rows` (changes, in order, from the current version on) applied to a copy of
+    /// the content held here; `nil` when the result does not match the stored checksum.
+    private func applyStoredChanges(_ rows: [SnapshotRow]) throws -> SnapshotRecord.Stored? {
+        var next = content
+        var last: SnapshotDelta?
+        for row in rows {
+            let change = try JSONDecoder().decode(SnapshotDelta.self, from: Data((row.delta ?? "").utf8))
+            change.apply(to: &next)
+            last = change
+        }
+        let newest = rows[rows.count - 1]
+        let snapshot = next.snapshot(version: newest.version, createdAt: newest.createdAt, cause: newest.cause)
+        guard snapshot.checksum == newest.checksum else { return nil }
+        return SnapshotRecord.Stored(snapshot: snapshot, content: next, change: last)
     }
 
     /// Records a health flip and sends it to every replica as a health update on top of the
