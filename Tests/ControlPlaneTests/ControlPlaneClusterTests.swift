@@ -295,6 +295,27 @@ struct ControlPlaneClusterTests {
         await load.stopExpectingNoFailure()
     }
 
+    @Test func aDatabaseThatRefusesForGoodStopsTheStartAtOnceWithTheServersReason() async throws {
+        let database = try await PostgresServer.start()
+        defer { database.stop() }
+        let directory = try TestDirectory()
+        defer { directory.remove() }
+        let wrongName = database.url.replacingOccurrences(of: "/orchestrator?", with: "/nowhere?")
+        let process = try ChildProcess(
+            TestBinaries.url("orch-control-plane"),
+            arguments: [
+                "--data-dir", directory.file("data").path, "--config", directory.file("none.yaml").path,
+                "--admin-address", "127.0.0.1:0", "--proxy-address", "127.0.0.1:0", "--replicas", "0",
+                "--database", wrongName,
+            ],
+            environment: [:], directory: directory.url, name: "control-plane")
+        defer { process.stop() }
+        // At once: waiting cannot create the database (the limit is well below the 30 s a
+        // database that does not answer yet gets).
+        #expect(process.waitForExit(timeout: 20) == 1)
+        #expect(process.errorOutput.contains(#"database "nowhere" does not exist"#), "\(process.logTail)")
+    }
+
     @Test func aDroppedNotificationDelaysAChangeOnlyUntilTheReread() async throws {
         let deployment = try await Deployment.start()
         defer { deployment.stop() }

@@ -18,27 +18,32 @@ struct ClusterRuntime: Sendable {
     static func start(
         _ location: DatabaseURL.PostgresLocation, node: String, leaseTTL: Duration, logger: Logger
     ) async throws -> ClusterRuntime {
-        let client = PostgresClient(configuration: location.configuration(), backgroundLogger: logger)
-        let pool = Task { await client.run() }
-        // A database that is starting, or away for a moment, gets 30 s.
+        let place = "\(location.database) on \(location.host):\(location.port)"
+        // A database that is starting, or away for a moment, gets 30 s; a refusal for good ends
+        // the start at once, with the server's reason.
         let deadline = ContinuousClock.now + .seconds(30)
         while true {
             do {
-                try await LeaderElection.within(.seconds(10)) {
-                    try await ClusterSchema.migrate(client, logger: logger)
-                }
+                try await DatabaseProbe.check(location, logger: logger)
                 break
             } catch {
-                let reason = (error as? PSQLError).map { String(reflecting: $0) } ?? "\(error)"
-                guard ContinuousClock.now < deadline else {
-                    pool.cancel()
-                    throw ControlPlaneError(
-                        "cannot prepare the database \(location.database) on \(location.host):\(location.port): \(reason)"
-                    )
+                guard !error.permanent, ContinuousClock.now < deadline else {
+                    throw ControlPlaneError("cannot use the database \(place): \(error.description)")
                 }
-                logger.warning("cannot prepare the database yet", metadata: ["error": "\(reason)"])
+                logger.warning("cannot reach the database yet", metadata: ["error": "\(error.description)"])
                 try await Task.sleep(for: .seconds(1))
             }
+        }
+        let client = PostgresClient(configuration: location.configuration(), backgroundLogger: logger)
+        let pool = Task { await client.run() }
+        do {
+            try await LeaderElection.within(.seconds(30)) {
+                try await ClusterSchema.migrate(client, logger: logger)
+            }
+        } catch {
+            pool.cancel()
+            let reason = (error as? PSQLError).map { DatabaseProbe.failure($0).description } ?? "\(error)"
+            throw ControlPlaneError("cannot prepare the database \(place): \(reason)")
         }
         let lease = LeaderLease(node: node, ttl: leaseTTL)
         return ClusterRuntime(

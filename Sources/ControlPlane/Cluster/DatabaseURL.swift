@@ -22,18 +22,44 @@ package enum DatabaseURL: Sendable, Equatable {
         /// server's certificate, as libpq does; `verify-full` checks it against the system trust
         /// store and the host name.
         package func configuration() -> PostgresClient.Configuration {
-            let verified = TLSConfiguration.makeClientConfiguration()
-            var unverified = verified
-            unverified.certificateVerification = .none
             let tls: PostgresClient.Configuration.TLS =
-                switch sslMode {
-                case "disable": .disable
-                case "require": .require(unverified)
-                case "verify-full": .require(verified)
-                default: .prefer(unverified)
+                switch tlsMode {
+                case .disable: .disable
+                case .prefer(let configuration): .prefer(configuration)
+                case .require(let configuration): .require(configuration)
                 }
             return PostgresClient.Configuration(
                 host: host, port: port, username: user, password: password, database: database, tls: tls)
+        }
+
+        /// The same for one connection of its own (``DatabaseProbe``).
+        package func connectionConfiguration() throws -> PostgresConnection.Configuration {
+            let tls: PostgresConnection.Configuration.TLS =
+                switch tlsMode {
+                case .disable: .disable
+                case .prefer(let configuration): .prefer(try NIOSSLContext(configuration: configuration))
+                case .require(let configuration): .require(try NIOSSLContext(configuration: configuration))
+                }
+            return PostgresConnection.Configuration(
+                host: host, port: port, username: user, password: password, database: database, tls: tls)
+        }
+
+        private enum TLSMode {
+            case disable
+            case prefer(TLSConfiguration)
+            case require(TLSConfiguration)
+        }
+
+        private var tlsMode: TLSMode {
+            let verified = TLSConfiguration.makeClientConfiguration()
+            var unverified = verified
+            unverified.certificateVerification = .none
+            return switch sslMode {
+            case "disable": .disable
+            case "require": .require(unverified)
+            case "verify-full": .require(verified)
+            default: .prefer(unverified)
+            }
         }
     }
 
