@@ -76,6 +76,11 @@ import Testing
             close(first)
             close(second)
         }
+        // Both counted before a third exists: channels set up on different event loops may be
+        // ready in another order than they connected.
+        _ = try await eventually("both connections counted", timeout: 30) {
+            listener.pendingCount == 2 ? true : nil
+        }
         // The two pending ones are held (until their hello timeout); a third is closed at once.
         _ = try await eventually("the third connection is closed", timeout: 30) { () -> Bool? in
             let third = try Self.connect(port)

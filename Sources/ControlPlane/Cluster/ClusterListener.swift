@@ -21,6 +21,9 @@ package struct ClusterListener: Service {
     private let pending: PendingConnections
     package let pendingLimit: Int
 
+    /// Connections counted as pending now.
+    package var pendingCount: Int { pending.value }
+
     /// The address bound (with the port the kernel chose for port 0).
     package var localAddress: HostPort? {
         guard let address = bound.channel.localAddress, let ip = address.ipAddress, let port = address.port else {
@@ -67,7 +70,9 @@ package struct ClusterListener: Service {
             try await bound.executeThenClose { connections in
                 try await withThrowingDiscardingTaskGroup { group in
                     for try await connection in connections {
-                        // Counted here, in the order the connections came, not in their tasks.
+                        // Counted here, as each connection's channel is ready, not in their tasks.
+                        // (Children set up on different event loops may be ready in another
+                        // order than they were accepted.)
                         guard pending.take(limit: pendingLimit) else {
                             conversation.logger.warning(
                                 "too many cluster connections without a hello; closing one",
@@ -170,4 +175,6 @@ private final class PendingConnections: Sendable {
     }
 
     func release() { count.withLock { $0 -= 1 } }
+
+    var value: Int { count.withLock { $0 } }
 }
