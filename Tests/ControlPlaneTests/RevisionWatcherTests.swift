@@ -47,11 +47,21 @@ import Testing
         try await body(server, client, heard)
     }
 
-    /// Commits `revision`, notifying in the same transaction unless told not to.
+    /// Commits `revision`, notifying in the same transaction unless told not to. A transaction
+    /// that could not even begin (the pool handed out a connection the test just terminated)
+    /// is tried again: nothing of it ran.
     static func commit(_ revision: Int64, _ client: PostgresClient, notify: Bool = true) async throws {
-        try await client.withTransaction(logger: logger) { connection in
-            try await connection.query("INSERT INTO revision (revision) VALUES (\(revision))", logger: logger)
-            if notify { try await connection.query(RevisionWatcher.notify(revision), logger: logger) }
+        for attempt in 1...3 {
+            do {
+                try await client.withTransaction(logger: logger) { connection in
+                    try await connection.query(
+                        "INSERT INTO revision (revision) VALUES (\(revision))", logger: logger)
+                    if notify { try await connection.query(RevisionWatcher.notify(revision), logger: logger) }
+                }
+                return
+            } catch let error as PostgresTransactionError where error.beginError != nil && attempt < 3 {
+                continue
+            }
         }
     }
 

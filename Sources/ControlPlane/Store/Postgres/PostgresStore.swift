@@ -54,19 +54,24 @@ package final class PostgresStore: ConfigStore {
         let statementTimeout = TimeAmount.milliseconds(seconds * 1000 + attoseconds / 1_000_000_000_000_000)
         do {
             return try await LeaderElection.within(timeout) { [client] in
-                try await client.withConnection { connection in
-                    try await threads.runIfActive {
-                        let transaction = PostgresTransaction(
-                            connection: connection, lease: lease, statementTimeout: statementTimeout, logger: logger)
-                        try transaction.run(begin)
-                        do {
-                            if lock { try transaction.run("SELECT pg_advisory_xact_lock(\(Self.writeLock))") }
-                            let result = try body(transaction)
-                            try transaction.run("COMMIT")
-                            return result
-                        } catch {
-                            _ = try? transaction.run("ROLLBACK")
-                            throw error
+                // A pooled connection the server ended while it was idle fails at `BEGIN`, before
+                // anything ran: the transaction starts again once, on another connection.
+                var attempts = 0
+                while true {
+                    attempts += 1
+                    do {
+                        return try await client.withConnection { connection in
+                            try await threads.runIfActive {
+                                try Self.run(
+                                    begin: begin, lock: lock, body,
+                                    on: PostgresTransaction(
+                                        connection: connection, lease: lease, statementTimeout: statementTimeout,
+                                        logger: logger))
+                            }
+                        }
+                    } catch let error as BeginFailed {
+                        guard attempts < 2, let cause = error.cause as? PSQLError, Self.isUnavailability(cause) else {
+                            throw error.cause
                         }
                     }
                 }
@@ -78,6 +83,33 @@ package final class PostgresStore: ConfigStore {
         } catch let error as PSQLError where Self.isUnavailability(error) {
             throw StoreUnavailable(reason: "the database is unreachable (\(error.code))")
         }
+    }
+
+    /// Runs `body` in one transaction on `transaction`'s connection; a failed `BEGIN` is
+    /// ``BeginFailed``, since nothing ran yet.
+    private static func run<T>(
+        begin: PostgresQuery, lock: Bool, _ body: (any StoreTransaction) throws -> T,
+        on transaction: PostgresTransaction
+    ) throws -> T {
+        do {
+            try transaction.run(begin)
+        } catch {
+            throw BeginFailed(cause: error)
+        }
+        do {
+            if lock { try transaction.run("SELECT pg_advisory_xact_lock(\(Self.writeLock))") }
+            let result = try body(transaction)
+            try transaction.run("COMMIT")
+            return result
+        } catch {
+            _ = try? transaction.run("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// A transaction that failed at its `BEGIN`: nothing of it ran.
+    private struct BeginFailed: Error {
+        var cause: any Error
     }
 
     /// Errors of the connection rather than of the statement: the database is away.
