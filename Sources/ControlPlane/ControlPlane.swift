@@ -19,33 +19,31 @@ package struct ControlPlane {
         if settings.proxyTLSAddress != nil { try TLSStartupCheck.check(configPath: settings.configPath) }
         let directory = try DataDirectory(path: settings.dataDir)
         let token = try directory.adminToken(environment: ProcessInfo.processInfo.environment)
-        let sqlitePath: String?
-        switch settings.database {
-        case .postgres: sqlitePath = nil
-        case .sqlite(let path): sqlitePath = path
-        case nil: sqlitePath = directory.file("orchestrator.sqlite")
-        }
-        if let backup = settings.restorePath, let sqlitePath {
-            let restored = try Store.restore(
-                from: backup, into: sqlitePath,
-                above: Self.cachedVersion(directory.file("cache/snapshot.json")))
-            logger.notice(
-                "store restored from backup",
-                metadata: [
-                    "file": "\(backup)", "endpoints": "\(restored.endpoints)",
-                    "orch.snapshot.version": "\(restored.version)",
-                ])
-        }
         let store: any ConfigStore
         var cluster: ClusterRuntime?
-        switch settings.database {
-        case .postgres(let location):
+        if case .postgres(let location) = settings.database {
             let runtime = try await ClusterRuntime.start(
                 location, node: settings.nodeName, leaseTTL: settings.leaseTTL, logger: logger)
             cluster = runtime
             store = runtime.store
-        case .sqlite, nil:
-            store = try Self.openSQLite(sqlitePath ?? directory.file("orchestrator.sqlite"))
+        } else {
+            let path: String
+            if case .sqlite(let file) = settings.database {
+                path = file
+            } else {
+                path = directory.file("orchestrator.sqlite")
+            }
+            if let backup = settings.restorePath {
+                let restored = try Store.restore(
+                    from: backup, into: path, above: Self.cachedVersion(directory.file("cache/snapshot.json")))
+                logger.notice(
+                    "store restored from backup",
+                    metadata: [
+                        "file": "\(backup)", "endpoints": "\(restored.endpoints)",
+                        "orch.snapshot.version": "\(restored.version)",
+                    ])
+            }
+            store = try Self.openSQLite(path)
         }
         defer { cluster?.stop() }
         let publisher = SnapshotPublisher(logger: logger)

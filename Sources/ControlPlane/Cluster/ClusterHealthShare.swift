@@ -32,7 +32,7 @@ package final class ClusterHealthShare: Service, Sendable {
             var read: Int64?
             while !Task.isCancelled {
                 do {
-                    (written, read) = try await LeaderElection.within(interval * 5) { [self, written, read] in
+                    (written, read) = try await TimeLimit.within(interval * 5) { [self, written, read] in
                         try await step(written: written, read: read)
                     }
                 } catch is CancellationError {

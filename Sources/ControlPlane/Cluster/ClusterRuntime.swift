@@ -37,7 +37,7 @@ struct ClusterRuntime: Sendable {
         let client = PostgresClient(configuration: location.configuration(), backgroundLogger: logger)
         let pool = Task { await client.run() }
         do {
-            try await LeaderElection.within(.seconds(30)) {
+            try await TimeLimit.within(.seconds(30)) {
                 try await ClusterSchema.migrate(client, logger: logger)
             }
         } catch {

@@ -15,7 +15,7 @@ enum DatabaseProbe {
     /// Connects once and closes.
     static func check(_ location: DatabaseURL.PostgresLocation, logger: Logger) async throws(Failure) {
         do {
-            let connection = try await LeaderElection.within(.seconds(10)) {
+            let connection = try await TimeLimit.within(.seconds(10)) {
                 try await PostgresConnection.connect(
                     configuration: try location.connectionConfiguration(), id: 0, logger: logger)
             }

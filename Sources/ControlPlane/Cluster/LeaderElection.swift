@@ -53,7 +53,7 @@ package final class LeaderElection: Service, Sendable {
             while !Task.isCancelled {
                 let sentAt = clock.now
                 do {
-                    let (holder, epoch) = try await Self.within(interval) { [self] in
+                    let (holder, epoch) = try await TimeLimit.within(interval) { [self] in
                         try await heartbeat()
                         return try await lease.attempt(client, logger: logger)
                     }
@@ -78,7 +78,7 @@ package final class LeaderElection: Service, Sendable {
             do {
                 // In a task of its own: a stop that cancelled this one must still give the lease up.
                 try await Task { [self] in
-                    try await Self.within(interval) { [self] in
+                    try await TimeLimit.within(interval) { [self] in
                         try await lease.release(epoch: epoch, client, logger: logger)
                     }
                 }.value
@@ -119,28 +119,6 @@ package final class LeaderElection: Service, Sendable {
                 software_version = EXCLUDED.software_version, started_at = EXCLUDED.started_at,
                 last_heartbeat = now()
             """, logger: logger)
-    }
-
-    /// Runs `body`, or throws ``TimedOut`` after `limit`: a database that does not answer counts
-    /// as a failed attempt.
-    static func within<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T)
-        async throws -> T
-    {
-        try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                try await Task.sleep(for: limit)
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let value = first else { throw TimedOut(limit: limit) }
-            return value
-        }
-    }
-
-    struct TimedOut: Error, CustomStringConvertible {
-        var limit: Duration
-        var description: String { "no answer within \(limit)" }
     }
 }
 

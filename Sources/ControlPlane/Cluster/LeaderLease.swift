@@ -21,10 +21,7 @@ package struct LeaderLease: Sendable {
     }
 
     /// The lease's time in whole milliseconds, as the statements take it.
-    var ttlMilliseconds: Int64 {
-        let (seconds, attoseconds) = ttl.components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
-    }
+    var ttlMilliseconds: Int64 { ttl.milliseconds }
 
     /// Takes the lease if it is free or lapsed, renews it if this node holds it, and answers who
     /// holds it now and under which epoch.

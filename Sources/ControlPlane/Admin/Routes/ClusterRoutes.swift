@@ -22,7 +22,7 @@ struct ClusterRoutes {
         }
         do {
             return JSONResponse(
-                try await LeaderElection.within(.seconds(5)) {
+                try await TimeLimit.within(.seconds(5)) {
                     try await cluster.status(node: services.nodeName, currentVersion: version)
                 })
         } catch {

@@ -17,6 +17,8 @@ package final class PostgresStore: ConfigStore {
     package let client: PostgresClient
     let lease: LeaderLease?
     let timeout: Duration
+    /// ``timeout`` as each statement's bound.
+    private let statementTimeout: TimeAmount
     let logger: Logger
     /// Where transactions block on their connection's answers: never an event loop.
     private let threads: NIOThreadPool
@@ -25,6 +27,7 @@ package final class PostgresStore: ConfigStore {
         self.client = client
         self.lease = lease
         self.timeout = timeout
+        statementTimeout = .milliseconds(timeout.milliseconds)
         self.logger = logger
         threads = NIOThreadPool(numberOfThreads: 4)
         threads.start()
@@ -49,11 +52,9 @@ package final class PostgresStore: ConfigStore {
     private func transaction<T: Sendable>(
         begin: PostgresQuery, lock: Bool, _ body: @escaping @Sendable (any StoreTransaction) throws -> T
     ) async throws -> T {
-        let (lease, logger, threads) = (self.lease, self.logger, self.threads)
-        let (seconds, attoseconds) = timeout.components
-        let statementTimeout = TimeAmount.milliseconds(seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+        let (lease, logger, threads, statementTimeout) = (self.lease, self.logger, self.threads, self.statementTimeout)
         do {
-            return try await LeaderElection.within(timeout) { [client] in
+            return try await TimeLimit.within(timeout) { [client] in
                 // A pooled connection the server ended while it was idle fails at `BEGIN`, before
                 // anything ran: the transaction starts again once, on another connection.
                 var attempts = 0
@@ -76,7 +77,7 @@ package final class PostgresStore: ConfigStore {
                     }
                 }
             }
-        } catch let error as LeaderElection.TimedOut {
+        } catch let error as TimeLimit.Exceeded {
             throw StoreUnavailable(reason: "the database did not answer within \(error.limit)")
         } catch is PostgresTransaction.StatementTimedOut {
             throw StoreUnavailable(reason: "the database did not answer within \(timeout)")
