@@ -120,6 +120,25 @@ import Testing
         }
     }
 
+    @Test func writesWaitingForTheCommitTurnShareOneVersionAndARefusedOneRefusesNoOther() async throws {
+        try await Self.with { _, client in
+            let directory = try TestDirectory()
+            defer { directory.remove() }
+            let store = PostgresStore(client: client, lease: nil, logger: Self.logger)
+            let registry = try await Self.registry(store, directory: directory)
+            // Another session holds the writers' lock: the first write holds the commit turn meanwhile.
+            let lock = PostgresStore.writeLock
+            try await client.withConnection { connection in
+                try await CommitGroupTests.groupedWrites(
+                    registry, store: store,
+                    hold: { _ = try await connection.query("SELECT pg_advisory_lock(\(lock))", logger: Self.logger) },
+                    release: {
+                        _ = try await connection.query("SELECT pg_advisory_unlock(\(lock))", logger: Self.logger)
+                    })
+            }
+        }
+    }
+
     @Test func onlyTheLeaderUnderItsEpochAppliesTheConfigFile() async throws {
         try await Self.with { _, client in
             let directory = try TestDirectory()

@@ -32,6 +32,12 @@ package actor EndpointRegistry {
     /// Whether a commit runs, and the commits waiting for their turn (first come, first served).
     private var committing = false
     private var waitingCommits: [CheckedContinuation<Void, Never>] = []
+    /// Changes to named endpoints waiting for the commit turn together, until it comes: later
+    /// ones join it (see ``commitGrouped(_:)``).
+    private var openGroup: CommitGroup?
+
+    /// How many changes wait for the commit turn together, to be committed as one.
+    package var changesWaitingTogether: Int { openGroup?.members.count ?? 0 }
     private let health = HealthTable()
     /// Where ``health`` differs from what ``current`` carries: the next health update.
     private var healthDifference = HealthDifference()
@@ -474,8 +480,55 @@ package actor EndpointRegistry {
         fence epoch: Int64? = nil,
         _ mutate: @escaping @Sendable (any StoreTransaction) throws -> T
     ) async throws -> T {
+        if case .endpoints(let names) = scope, !newVersion, epoch == nil {
+            return try await commitGrouped(CommitGroup.Member(cause: cause, names: names, mutate: mutate))
+        }
         await takeCommitTurn()
         defer { endCommitTurn() }
+        return try await commitInTurn(
+            cause: { _ in cause }, touching: scope, newVersion: newVersion, fence: epoch, mutate)
+    }
+
+    /// Commits a change to named endpoints together with the others that wait for the commit
+    /// turn with it: one transaction and at most one new version for all of them, each in a
+    /// savepoint of its own, so that one refused does not refuse the others. Under a burst of
+    /// writes, the work per version (the checksum, storing and publishing it) is shared; a
+    /// write that finds no commit running is committed alone, at once.
+    private func commitGrouped<T: Sendable>(_ member: CommitGroup.Member) async throws -> T {
+        if let group = openGroup {
+            let answer = try await withCheckedThrowingContinuation { group.join(member, answer: $0) }
+            return CommitGroup.cast(answer)
+        }
+        let group = CommitGroup(leader: member)
+        openGroup = group
+        await takeCommitTurn()
+        // Writes that come from here on wait for the next turn.
+        openGroup = nil
+        defer { endCommitTurn() }
+        let members = group.members
+        let outcomes: [Result<any Sendable, any Error>]
+        do {
+            outcomes = try await commitInTurn(
+                cause: { CommitGroup.cause(of: members, outcomes: $0) }, touching: .endpoints(group.names)
+            ) { db in
+                try CommitGroup.run(members, db)
+            }
+        } catch {
+            group.answer(with: .failure(error))
+            throw error
+        }
+        group.answer(with: .success(outcomes))
+        return CommitGroup.cast(try outcomes[0].get())
+    }
+
+    /// A commit that has the commit turn: `mutate` and the new version, in one transaction.
+    private func commitInTurn<T: Sendable>(
+        cause causeOf: @escaping @Sendable (T) -> String,
+        touching scope: ChangeScope,
+        newVersion: Bool = false,
+        fence epoch: Int64? = nil,
+        _ mutate: @escaping @Sendable (any StoreTransaction) throws -> T
+    ) async throws -> T {
         let health = self.health.all
         let history = self.history
         // After a commit that failed once it had changed the content, the content is rebuilt.
@@ -505,7 +558,8 @@ package actor EndpointRegistry {
                 return try working.withContent { next in
                     try Self.store(
                         &next, db, result: result, scope: scope, health: health, newVersion: newVersion,
-                        cause: cause, baseVersion: baseVersion, previous: previous, history: history, chain: chain,
+                        cause: causeOf(result), baseVersion: baseVersion, previous: previous, history: history,
+                        chain: chain,
                         settings: settings)
                 }
             }
@@ -536,7 +590,8 @@ package actor EndpointRegistry {
                 healthDifference = HealthDifference(snapshot: snapshot, health: self.health.all)
             }
             logger.info(
-                "published snapshot", metadata: ["orch.snapshot.version": "\(snapshot.version)", "cause": "\(cause)"])
+                "published snapshot",
+                metadata: ["orch.snapshot.version": "\(snapshot.version)", "cause": "\(snapshot.cause)"])
             await publisher.publish(snapshot, seqs: next.seqs, change: change)
             // A flip that came while the snapshot was built is not in it.
             await publishHealth()

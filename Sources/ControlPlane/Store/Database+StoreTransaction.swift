@@ -154,6 +154,11 @@ extension Database: StoreTransaction {
         try Int.fetchOne(self, sql: "SELECT COUNT(*) FROM snapshot") ?? 0
     }
 
+    package func withSavepoint<T>(_ body: () throws -> T) throws -> T {
+        // Not GRDB's `inSavepoint`, which does not tell when the undoing failed.
+        try withSavepoint(executing: { try execute(sql: $0) }, body)
+    }
+
     package func announce(version: Int) throws {}
 
     package func fence(epoch: Int64) throws {}

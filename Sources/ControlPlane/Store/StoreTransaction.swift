@@ -47,6 +47,13 @@ package protocol StoreTransaction {
     func snapshotSummaries(before: Int?, limit: Int, offset: Int) throws -> [SnapshotSummary]
     func snapshotCount() throws -> Int
 
+    // MARK: Savepoints
+
+    /// Runs `body` so that, when it throws, what it changed is undone and the transaction goes on
+    /// without it (a savepoint); the error is rethrown. When the undoing fails, the transaction
+    /// cannot go on: ``SavepointLost`` is thrown instead.
+    func withSavepoint<T>(_ body: () throws -> T) throws -> T
+
     // MARK: Cluster
 
     /// Tells the other control planes sharing the store about `version`, when the transaction
@@ -81,4 +88,32 @@ package protocol ConfigStore: Sendable {
     /// Runs `body` on a consistent read-only view.
     func readTransaction<T: Sendable>(_ body: @escaping @Sendable (any StoreTransaction) throws -> T) async throws
         -> T
+}
+
+/// A savepoint whose changes could not be undone after its work failed: the transaction cannot
+/// go on, and must fail whole.
+package struct SavepointLost: Error {
+    /// Why the undoing failed.
+    package let reason: any Error
+}
+
+extension StoreTransaction {
+    /// ``withSavepoint(_:)`` through three statements run by `execute`, the same SQL on both stores.
+    func withSavepoint<T>(executing execute: (String) throws -> Void, _ body: () throws -> T) throws -> T {
+        try execute("SAVEPOINT orch_write")
+        let result: T
+        do {
+            result = try body()
+        } catch {
+            do {
+                try execute("ROLLBACK TO SAVEPOINT orch_write")
+                try execute("RELEASE SAVEPOINT orch_write")
+            } catch let undoing {
+                throw SavepointLost(reason: undoing)
+            }
+            throw error
+        }
+        try execute("RELEASE SAVEPOINT orch_write")
+        return result
+    }
 }

@@ -211,6 +211,10 @@ final class PostgresTransaction: StoreTransaction {
         try run("SELECT COUNT(*) FROM snapshot").first?.decode(Int.self) ?? 0
     }
 
+    func withSavepoint<T>(_ body: () throws -> T) throws -> T {
+        try withSavepoint(executing: { try run(PostgresQuery(unsafeSQL: $0)) }, body)
+    }
+
     // MARK: Cluster
 
     func announce(version: Int) throws {
