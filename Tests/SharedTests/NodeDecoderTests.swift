@@ -4,7 +4,7 @@ import Testing
 @testable import Shared
 
 @Suite struct NodeDecoderTests {
-    private static let messages: [DataPlaneMessage] = [
+    static let messages: [DataPlaneMessage] = [
         .hello(.init(replicaId: "r1", pid: 42, version: nil, supervised: true, slot: "0", deltas: true)),
         .hello(.init(replicaId: "r2", pid: 43, version: 3, softwareVersion: nil)),
         .heartbeat(.init(version: 9, checksum: "0123456789abcdef")),

@@ -383,7 +383,7 @@ package struct SnapshotClient: Service {
     }
 
     static func frame(_ message: DataPlaneMessage) throws -> ByteBuffer {
-        ByteBuffer(bytes: try JSONEncoder().encode(message))
+        ByteBuffer(bytes: try message.encodedJSON())
     }
 }
 
