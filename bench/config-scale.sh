@@ -7,7 +7,9 @@
 # control plane of its own), a burst of updates at --burst-rate writes/s, store size and memory,
 # and how long the listings take with the endpoints and versions that left (every version kept,
 # up to --snapshot-history); then wrk's requests/s through the proxy with 1 and with the largest
-# size of endpoints, with the replicas' and the control plane's CPU per request.
+# size of endpoints, with the replicas' and the control plane's CPU per request, in --proxy-rounds
+# rounds (3 by default) of one run each, whose median ratio is reported: a shared machine's
+# throughput drifts by more than the difference measured.
 # bench/config_scale.py does the measuring.
 # Documented in docs/developer-guide/benchmarks.md.
 #
@@ -15,7 +17,7 @@
 #                              [--burst-rate N] [--burst-seconds S] [--burst-connections N]
 #                              [--converge-budget SECONDS] [--poll-interval SECONDS]
 #                              [--phases "one bulk burst"] [--snapshot-history N] [--skip-proxy]
-#                              [--duration SECONDS] [--connections N] [--out FILE]
+#                              [--duration SECONDS] [--connections N] [--proxy-rounds N] [--out FILE]
 #                              [--skip-build] [--bin-dir DIR] [--keep]
 set -euo pipefail
 
@@ -34,6 +36,7 @@ PROXY=1
 DURATION=10
 WARMUP=2
 CONNECTIONS=64
+PROXY_ROUNDS=3
 THREADS=2
 OUT=""
 BUILD=1
@@ -45,7 +48,7 @@ usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
     case "$1" in
         --sizes|--replicas|--phase-budget|--burst-rate|--burst-seconds|--burst-connections|--converge-budget|\
-        --poll-interval|--phases|--duration|--connections|--out|--bin-dir|--snapshot-history)
+        --poll-interval|--phases|--duration|--connections|--out|--bin-dir|--snapshot-history|--proxy-rounds)
             [ $# -ge 2 ] || { echo "$1 needs a value" >&2; usage >&2; exit 2; } ;;
     esac
     case "$1" in
@@ -62,6 +65,7 @@ while [ $# -gt 0 ]; do
         --skip-proxy) PROXY=0; shift ;;
         --duration) DURATION="$2"; shift 2 ;;
         --connections) CONNECTIONS="$2"; shift 2 ;;
+        --proxy-rounds) PROXY_ROUNDS="$2"; shift 2 ;;
         --out) OUT="$2"; shift 2 ;;
         --skip-build) BUILD=0; shift ;;
         --bin-dir) BIN="$2"; BUILD=0; shift 2 ;;
@@ -286,36 +290,38 @@ LUA
         }'
     }
     runs=()
-    for count in 1 "$LARGEST"; do
-        dir="$WORK/orch-proxy-$count"
-        mkdir -p "$dir"
-        {
-            printf 'health_check:\n  enabled: false\nendpoints:\n'
-            awk -v n="$count" -v port="$UPSTREAM_PORT" \
-                'BEGIN { for (i = 0; i < n; i++) printf "  - name: r%d\n    url: http://127.0.0.1:%d/r%d\n", i, port, i }'
-        } >"$dir/config.yaml"
-        start_orchestrator "$dir" "$dir/config.yaml"
-        wait_for "http://127.0.0.1:$PROXY_PORT/orchestrator/r$((count - 1))/1k" 60
-        log "proxy: $count endpoint(s), wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s"
-        wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" --timeout 10s -s "$WORK/routes.lua" \
-            "http://127.0.0.1:$PROXY_PORT/" -- "$count" >/dev/null
-        replica_ticks=$(process_ticks "$DATA_PLANE_PIDS")
-        control_ticks=$(process_ticks "$CP_PID")
-        out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s --latency -s "$WORK/routes.lua" \
-            "http://127.0.0.1:$PROXY_PORT/" -- "$count")
-        replica_ticks=$(($(process_ticks "$DATA_PLANE_PIDS") - replica_ticks))
-        control_ticks=$(($(process_ticks "$CP_PID") - control_ticks))
-        if echo "$out" | grep -q "Non-2xx"; then
-            echo "$out" >&2
-            die "the proxy answered errors with $count endpoints"
-        fi
-        rps=$(echo "$out" | awk '/^Requests\/sec:/ {printf "%.0f", $2}')
-        p50=$(to_ms "$(echo "$out" | awk '$1 == "50%" {print $2}')")
-        p99=$(to_ms "$(echo "$out" | awk '$1 == "99%" {print $2}')")
-        errors=$(echo "$out" | awk '/Socket errors:/ {gsub(",", ""); n = $4 + $6 + $8 + $10} END {print n + 0}')
-        requests=$(echo "$out" | awk '/ requests in / {print $1}')
-        runs+=("$count,$rps,$p50,$p99,$errors,$replica_ticks,$control_ticks,$requests")
-        stop_orchestrator "$dir"
+    for round in $(seq 1 "$PROXY_ROUNDS"); do
+        for count in 1 "$LARGEST"; do
+            dir="$WORK/orch-proxy-$round-$count"
+            mkdir -p "$dir"
+            {
+                printf 'health_check:\n  enabled: false\nendpoints:\n'
+                awk -v n="$count" -v port="$UPSTREAM_PORT" \
+                    'BEGIN { for (i = 0; i < n; i++) printf "  - name: r%d\n    url: http://127.0.0.1:%d/r%d\n", i, port, i }'
+            } >"$dir/config.yaml"
+            start_orchestrator "$dir" "$dir/config.yaml"
+            wait_for "http://127.0.0.1:$PROXY_PORT/orchestrator/r$((count - 1))/1k" 60
+            log "proxy, round $round of $PROXY_ROUNDS: $count endpoint(s), wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s"
+            wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" --timeout 10s -s "$WORK/routes.lua" \
+                "http://127.0.0.1:$PROXY_PORT/" -- "$count" >/dev/null
+            replica_ticks=$(process_ticks "$DATA_PLANE_PIDS")
+            control_ticks=$(process_ticks "$CP_PID")
+            out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s --latency -s "$WORK/routes.lua" \
+                "http://127.0.0.1:$PROXY_PORT/" -- "$count")
+            replica_ticks=$(($(process_ticks "$DATA_PLANE_PIDS") - replica_ticks))
+            control_ticks=$(($(process_ticks "$CP_PID") - control_ticks))
+            if echo "$out" | grep -q "Non-2xx"; then
+                echo "$out" >&2
+                die "the proxy answered errors with $count endpoints"
+            fi
+            rps=$(echo "$out" | awk '/^Requests\/sec:/ {printf "%.0f", $2}')
+            p50=$(to_ms "$(echo "$out" | awk '$1 == "50%" {print $2}')")
+            p99=$(to_ms "$(echo "$out" | awk '$1 == "99%" {print $2}')")
+            errors=$(echo "$out" | awk '/Socket errors:/ {gsub(",", ""); n = $4 + $6 + $8 + $10} END {print n + 0}')
+            requests=$(echo "$out" | awk '/ requests in / {print $1}')
+            runs+=("$round,$count,$rps,$p50,$p99,$errors,$replica_ticks,$control_ticks,$requests")
+            stop_orchestrator "$dir"
+        done
     done
     python3 "$ROOT/bench/config_scale.py" proxy --results "$RESULTS" \
         --wrk "-t$THREADS -c$CONNECTIONS -d${DURATION}s after ${WARMUP}s warm-up" \
