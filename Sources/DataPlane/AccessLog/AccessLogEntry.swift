@@ -1,3 +1,5 @@
+import Shared
+
 /// One completed request, as one JSON line of the access log.
 package struct AccessLogEntry {
     package var timeMilliseconds: Int64
@@ -67,25 +69,7 @@ package struct AccessLogEntry {
 
     /// A JSON string: quotes, backslashes and control bytes escaped; other UTF-8 bytes as they are.
     static func appendString(_ value: String, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        for byte in value.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"):
-                out.append(UInt8(ascii: "\\"))
-                out.append(byte)
-            case 0..<0x20:
-                out.append(contentsOf: #"\u00"#.utf8)
-                out.append(hexDigit(byte >> 4))
-                out.append(hexDigit(byte & 0xF))
-            default:
-                out.append(byte)
-            }
-        }
-        out.append(UInt8(ascii: "\""))
-    }
-
-    static func hexDigit(_ value: UInt8) -> UInt8 {
-        value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") + value - 10
+        JSONOutput.appendString(value, to: &out)
     }
 
     static func appendInteger(_ value: Int64, to out: inout [UInt8]) {

@@ -16,24 +16,29 @@ package struct JSONOutput {
     }
 
     package mutating func openObject() {
-        beginValue()
-        bytes.append(UInt8(ascii: "{"))
-        empty.append(true)
+        open(UInt8(ascii: "{"))
     }
 
     package mutating func closeObject() {
-        bytes.append(UInt8(ascii: "}"))
-        empty.removeLast()
+        close(UInt8(ascii: "}"))
     }
 
     package mutating func openArray() {
-        beginValue()
-        bytes.append(UInt8(ascii: "["))
-        empty.append(true)
+        open(UInt8(ascii: "["))
     }
 
     package mutating func closeArray() {
-        bytes.append(UInt8(ascii: "]"))
+        close(UInt8(ascii: "]"))
+    }
+
+    private mutating func open(_ bracket: UInt8) {
+        beginValue()
+        bytes.append(bracket)
+        empty.append(true)
+    }
+
+    private mutating func close(_ bracket: UInt8) {
+        bytes.append(bracket)
         empty.removeLast()
     }
 
@@ -55,6 +60,12 @@ package struct JSONOutput {
 
     package mutating func string(_ value: String) {
         beginValue()
+        Self.appendString(value, to: &bytes)
+    }
+
+    /// `value` as a JSON string: quotes, backslashes and control bytes escaped, other UTF-8 bytes
+    /// as they are.
+    package static func appendString(_ value: String, to bytes: inout [UInt8]) {
         bytes.append(UInt8(ascii: "\""))
         for byte in value.utf8 {
             switch byte {
@@ -63,8 +74,8 @@ package struct JSONOutput {
                 bytes.append(byte)
             case 0..<0x20:
                 bytes.append(contentsOf: #"\u00"#.utf8)
-                bytes.append(Self.hexDigits[Int(byte >> 4)])
-                bytes.append(Self.hexDigits[Int(byte & 0xf)])
+                bytes.append(hexDigits[Int(byte >> 4)])
+                bytes.append(hexDigits[Int(byte & 0xf)])
             default:
                 bytes.append(byte)
             }
@@ -100,6 +111,31 @@ package struct JSONOutput {
     package mutating func null() {
         beginValue()
         bytes.append(contentsOf: "null".utf8)
+    }
+
+    /// A member of the open object, left out when `value` is `nil` (as `Encodable` does).
+    package mutating func member(_ name: StaticString, _ value: Int?) {
+        guard let value else { return }
+        key(name)
+        int(value)
+    }
+
+    package mutating func member(_ name: StaticString, _ value: String?) {
+        guard let value else { return }
+        key(name)
+        string(value)
+    }
+
+    package mutating func member(_ name: StaticString, _ value: Double?) {
+        guard let value else { return }
+        key(name)
+        double(value)
+    }
+
+    package mutating func member(_ name: StaticString, _ value: Bool?) {
+        guard let value else { return }
+        key(name)
+        bool(value)
     }
 
     /// A comma before every value of an array or object but its first, none after a key.

@@ -24,14 +24,8 @@ extension DataPlaneMessage {
 extension ReplicaReport {
     func write(to output: inout JSONOutput) {
         output.openObject()
-        if let requests {
-            output.key("requests")
-            output.int(requests)
-        }
-        if let draining {
-            output.key("draining")
-            output.bool(draining)
-        }
+        output.member("requests", requests)
+        output.member("draining", draining)
         if let breakers {
             output.key("breakers")
             output.openArray()
@@ -42,10 +36,7 @@ extension ReplicaReport {
             output.key("traffic")
             traffic.write(to: &output)
         }
-        if let healthSeq {
-            output.key("health_seq")
-            output.int(healthSeq)
-        }
+        output.member("health_seq", healthSeq)
         output.closeObject()
     }
 }
@@ -57,33 +48,22 @@ extension TrafficReport {
         output.openArray()
         for endpoint in endpoints { endpoint.write(to: &output) }
         output.closeArray()
-        output.key("active_connections")
-        output.int(activeConnections)
-        output.key("pooled_connections")
-        output.int(pooledConnections)
-        if let accessLogDropped {
-            output.key("access_log_dropped")
-            output.int(accessLogDropped)
-        }
+        output.member("active_connections", activeConnections)
+        output.member("pooled_connections", pooledConnections)
+        output.member("access_log_dropped", accessLogDropped)
         if let requestsByProtocol {
             output.key("requests_by_protocol")
             output.openArray()
             for entry in requestsByProtocol {
                 output.openObject()
-                output.key("protocol")
-                output.string(entry.protocol)
-                output.key("tls")
-                output.bool(entry.tls)
-                output.key("requests")
-                output.int(entry.requests)
+                output.member("protocol", entry.protocol)
+                output.member("tls", entry.tls)
+                output.member("requests", entry.requests)
                 output.closeObject()
             }
             output.closeArray()
         }
-        if let openTunnels {
-            output.key("open_tunnels")
-            output.int(openTunnels)
-        }
+        output.member("open_tunnels", openTunnels)
         output.closeObject()
     }
 }
@@ -91,8 +71,7 @@ extension TrafficReport {
 extension EndpointTraffic {
     func write(to output: inout JSONOutput) {
         output.openObject()
-        output.key("endpoint")
-        output.string(endpoint)
+        output.member("endpoint", endpoint)
         output.key("responses")
         output.counts(responses)
         output.key("request_duration")
@@ -101,20 +80,13 @@ extension EndpointTraffic {
         upstreamDuration.write(to: &output)
         output.key("upstream_errors")
         output.counts(upstreamErrors)
-        output.key("breaker_transitions")
-        output.int(breakerTransitions)
+        output.member("breaker_transitions", breakerTransitions)
         if let retries {
             output.key("retries")
             output.counts(retries)
         }
-        if let retryBudgetExhausted {
-            output.key("retry_budget_exhausted")
-            output.int(retryBudgetExhausted)
-        }
-        if let rateLimited {
-            output.key("rate_limited")
-            output.int(rateLimited)
-        }
+        output.member("retry_budget_exhausted", retryBudgetExhausted)
+        output.member("rate_limited", rateLimited)
         output.closeObject()
     }
 }
@@ -126,10 +98,8 @@ extension LatencyHistogram {
         output.openArray()
         for bucket in buckets { output.int(bucket) }
         output.closeArray()
-        output.key("sum")
-        output.double(sum)
-        output.key("count")
-        output.int(count)
+        output.member("sum", sum)
+        output.member("count", count)
         output.closeObject()
     }
 }
@@ -137,34 +107,18 @@ extension LatencyHistogram {
 extension BreakerReport {
     func write(to output: inout JSONOutput) {
         output.openObject()
-        output.key("endpoint")
-        output.string(endpoint)
-        output.key("state")
-        output.string(state)
-        output.key("failure_count")
-        output.int(failureCount)
-        if let lastFailureTime {
-            output.key("last_failure_time")
-            output.string(lastFailureTime)
-        }
-        if let lastSuccessTime {
-            output.key("last_success_time")
-            output.string(lastSuccessTime)
-        }
-        output.key("state_changed_time")
-        output.string(stateChangedTime)
-        output.key("half_open_calls")
-        output.int(halfOpenCalls)
-        output.key("rejected")
-        output.int(rejected)
-        output.key("transitions")
-        output.int(transitions)
-        output.key("failure_threshold")
-        output.int(failureThreshold)
-        output.key("reset_timeout")
-        output.double(resetTimeout)
-        output.key("half_open_max_calls")
-        output.int(halfOpenMaxCalls)
+        output.member("endpoint", endpoint)
+        output.member("state", state)
+        output.member("failure_count", failureCount)
+        output.member("last_failure_time", lastFailureTime)
+        output.member("last_success_time", lastSuccessTime)
+        output.member("state_changed_time", stateChangedTime)
+        output.member("half_open_calls", halfOpenCalls)
+        output.member("rejected", rejected)
+        output.member("transitions", transitions)
+        output.member("failure_threshold", failureThreshold)
+        output.member("reset_timeout", resetTimeout)
+        output.member("half_open_max_calls", halfOpenMaxCalls)
         if let upstreams {
             output.key("upstreams")
             output.openArray()
@@ -178,28 +132,16 @@ extension BreakerReport {
 extension UpstreamBreakerReport {
     func write(to output: inout JSONOutput) {
         output.openObject()
-        output.key("url")
-        output.string(url)
-        output.key("state")
-        output.string(state)
-        output.key("failure_count")
-        output.int(failureCount)
-        if let lastFailureTime {
-            output.key("last_failure_time")
-            output.string(lastFailureTime)
-        }
-        output.key("state_changed_time")
-        output.string(stateChangedTime)
-        output.key("rejected")
-        output.int(rejected)
-        output.key("transitions")
-        output.int(transitions)
-        output.key("in_flight")
-        output.int(inFlight)
-        output.key("requests")
-        output.int(requests)
-        output.key("errors")
-        output.int(errors)
+        output.member("url", url)
+        output.member("state", state)
+        output.member("failure_count", failureCount)
+        output.member("last_failure_time", lastFailureTime)
+        output.member("state_changed_time", stateChangedTime)
+        output.member("rejected", rejected)
+        output.member("transitions", transitions)
+        output.member("in_flight", inFlight)
+        output.member("requests", requests)
+        output.member("errors", errors)
         output.closeObject()
     }
 }
