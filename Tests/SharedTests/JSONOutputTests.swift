@@ -46,6 +46,40 @@ import Testing
         #expect(String(decoding: output.bytes, as: UTF8.self) == "[0,0,0]")
     }
 
+    /// The keys of each object in `json` (no whitespace, as `JSONOutput` writes it), object by object.
+    static func keysByObject(_ json: [UInt8]) -> [[String]] {
+        var done: [[String]] = []
+        var open: [[String]] = []
+        var index = 0
+        while index < json.count {
+            switch json[index] {
+            case UInt8(ascii: "{"): open.append([])
+            case UInt8(ascii: "}"): done.append(open.removeLast())
+            case UInt8(ascii: "\""):
+                var end = index + 1
+                while json[end] != UInt8(ascii: "\"") { end += json[end] == UInt8(ascii: "\\") ? 2 : 1 }
+                if end + 1 < json.count, json[end + 1] == UInt8(ascii: ":") {
+                    open[open.count - 1].append(String(decoding: json[(index + 1)..<end], as: UTF8.self))
+                }
+                index = end
+            default: break
+            }
+            index += 1
+        }
+        return done
+    }
+
+    @Test func everyObjectOfAReportHasItsKeysInSortedOrderSoTheReaderNeedNotSortThem() throws {
+        for message in NodeDecoderTests.messages {
+            guard case .report = message else { continue }
+            for keys in Self.keysByObject(try message.encodedJSON()) {
+                // Counts by name come in a dictionary's order; every other object is sorted.
+                guard !keys.contains(where: { $0.hasSuffix("xx") || $0 == "connect" }) else { continue }
+                #expect(keys == keys.sorted(), "\(keys)")
+            }
+        }
+    }
+
     @Test func randomReportsReadBackAsTheyWere() throws {
         var random = SystemRandomNumberGenerator()
         for _ in 0..<200 {

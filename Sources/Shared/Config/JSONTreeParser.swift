@@ -195,19 +195,22 @@ struct JSONTreeParser: ~Copyable {
     private mutating func string() throws(Failure) -> String {
         index += 1
         let start = index
+        // Bytes below 0x80 are ASCII, valid UTF-8 as they stand: only a string with others is
+        // validated (most are names and numbers' keys, ASCII all through).
+        var ascii = true
         // The common case: no escapes, so the bytes are the string.
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 let raw = UnsafeRawBufferPointer(rebasing: bytes[start..<index])
-                guard let text = String(validating: raw, as: UTF8.self) else {
-                    throw failure("a string is not valid UTF-8")
-                }
+                let validated = ascii ? String(decoding: raw, as: UTF8.self) : String(validating: raw, as: UTF8.self)
+                guard let text = validated else { throw failure("a string is not valid UTF-8") }
                 index += 1
                 return text
             }
             if byte == UInt8(ascii: "\\") { break }
             guard byte >= 0x20 else { throw failure("unescaped control character in a string") }
+            ascii = ascii && byte < 0x80
             index += 1
         }
         guard index < bytes.count else { throw failure("unterminated string") }
