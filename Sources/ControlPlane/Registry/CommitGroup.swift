@@ -20,19 +20,18 @@ final class CommitGroup {
     typealias Outcome = Result<any Sendable, any Error>
 
     private(set) var members: [Member]
-    /// Every endpoint a member touches: what the new version re-reads.
-    private(set) var names: Set<String>
     /// The answers owed to the members after the leader, in order.
     private var waiting: [CheckedContinuation<any Sendable, any Error>] = []
 
     init(leader: Member) {
         members = [leader]
-        names = leader.names
     }
+
+    /// Every endpoint a member touches: what the new version re-reads.
+    var names: Set<String> { members.reduce(into: []) { $0.formUnion($1.names) } }
 
     func join(_ member: Member, answer: CheckedContinuation<any Sendable, any Error>) {
         members.append(member)
-        names.formUnion(member.names)
         waiting.append(answer)
     }
 
