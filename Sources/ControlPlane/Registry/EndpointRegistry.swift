@@ -338,36 +338,22 @@ package actor EndpointRegistry {
         defer { endCommitTurn() }
         let known = current.version
         let onContent = !contentStale && contentVersion == known
-        let found = try await store.readTransaction { db -> CatchingUp? in
+        let held = content
+        let found = try await store.readTransaction { db -> SnapshotRecord.Stored? in
             guard let newest = try SnapshotRecord.newestVersion(db), newest > known else { return nil }
-            if onContent, newest - known <= Self.changesReadWhenCatchingUp {
-                var rows: [SnapshotRow] = []
-                for version in known + 1...newest {
-                    guard let row = try db.snapshotRow(version: version), row.delta != nil else { break }
-                    rows.append(row)
+            if onContent, newest - known <= Self.changesReadWhenCatchingUp,
+                let row = try db.snapshotRow(version: newest), let delta = row.delta
+            {
+                do {
+                    return try SnapshotRecord.rebuilt(db, row, delta: delta, from: held, of: known)
+                } catch is StoredSnapshotError {
+                    // A version between stored whole, or content here that differs from the
+                    // store's: the newest version is rebuilt from the store below.
                 }
-                if rows.count == newest - known { return .changes(rows) }
             }
-            return try SnapshotRecord.stored(db, version: newest).map(CatchingUp.stored)
+            return try SnapshotRecord.stored(db, version: newest)
         }
-        guard let found else { return known }
-        var caughtUp: SnapshotRecord.Stored
-        switch found {
-        case .stored(let stored):
-            caughtUp = stored
-        case .changes(let rows):
-            if let applied = try applyStoredChanges(rows) {
-                caughtUp = applied
-            } else {
-                // The content here differs from the store's: rebuilt from the store.
-                guard
-                    let stored = try await store.readTransaction({ db in
-                        try SnapshotRecord.stored(db, version: rows[rows.count - 1].version)
-                    })
-                else { return known }
-                caughtUp = stored
-            }
-        }
+        guard let caughtUp = found else { return known }
         let (snapshot, stored) = (caughtUp.snapshot, caughtUp.content)
         // The stored change is from the version published before only when it is the next one.
         let change = snapshot.version == known + 1 ? caughtUp.change : nil
@@ -391,28 +377,6 @@ package actor EndpointRegistry {
 
     /// Versions behind at most which a catch-up reads only the changes since the current one.
     static let changesReadWhenCatchingUp = 64
-
-    /// What a catch-up read: the changes since the current version, or the newest version whole.
-    private enum CatchingUp: Sendable {
-        case changes([SnapshotRow])
-        case stored(SnapshotRecord.Stored)
-    }
-
-    /// The newest of `rows` (changes, in order, from the current version on) applied to a copy of
-    /// the content held here; `nil` when the result does not match the stored checksum.
-    private func applyStoredChanges(_ rows: [SnapshotRow]) throws -> SnapshotRecord.Stored? {
-        var next = content
-        var last: SnapshotDelta?
-        for row in rows {
-            let change = try JSONDecoder().decode(SnapshotDelta.self, from: Data((row.delta ?? "").utf8))
-            change.apply(to: &next)
-            last = change
-        }
-        let newest = rows[rows.count - 1]
-        let snapshot = next.snapshot(version: newest.version, createdAt: newest.createdAt, cause: newest.cause)
-        guard snapshot.checksum == newest.checksum else { return nil }
-        return SnapshotRecord.Stored(snapshot: snapshot, content: next, change: last)
-    }
 
     /// Records a health flip and sends it to every replica as a health update on top of the
     /// current snapshot: no new snapshot version, so the history holds configuration changes only.

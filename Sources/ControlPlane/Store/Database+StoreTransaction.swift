@@ -93,7 +93,8 @@ extension Database: StoreTransaction {
 
     package func snapshotChanges(after: Int, before: Int) throws -> [String] {
         try String.fetchAll(
-            self, sql: "SELECT delta FROM snapshot WHERE version > ? AND version < ? ORDER BY version",
+            self,
+            sql: "SELECT delta FROM snapshot WHERE version > ? AND version < ? AND delta IS NOT NULL ORDER BY version",
             arguments: [after, before])
     }
 

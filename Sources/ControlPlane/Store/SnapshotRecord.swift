@@ -125,17 +125,26 @@ package enum SnapshotRecord {
         guard let base = try db.baseRow(before: version) else {
             throw StoredSnapshotError(version: version, reason: "the whole snapshot it builds on is missing")
         }
-        var content = SnapshotContent(try decode(base.body), seqs: try decodeSeqs(base.seqs ?? "[]"))
-        let changes = try db.snapshotChanges(after: base.version, before: version)
-        guard changes.count == version - base.version - 1 else {
-            throw StoredSnapshotError(
-                version: version, reason: "a change between it and version \(base.version) is missing")
+        let content = SnapshotContent(try decode(base.body), seqs: try decodeSeqs(base.seqs ?? "[]"))
+        return try rebuilt(db, row, delta: delta, from: content, of: base.version)
+    }
+
+    /// Version `row`, stored as the change `delta`, rebuilt from `content` (the content of version
+    /// `known`, with its seqs) and the changes stored after `known`: checked against the stored
+    /// checksum (a legacy one too). Throws ``StoredSnapshotError`` when a change between them is
+    /// missing (stored whole, or pruned) or the result does not match.
+    static func rebuilt(
+        _ db: any StoreTransaction, _ row: SnapshotRow, delta: String, from content: SnapshotContent, of known: Int
+    ) throws -> Stored {
+        let version = row.version
+        let changes = try db.snapshotChanges(after: known, before: version)
+        guard changes.count == version - known - 1 else {
+            throw StoredSnapshotError(version: version, reason: "a change between it and version \(known) is missing")
         }
-        for change in changes {
-            content = try JSONDecoder().decode(SnapshotDelta.self, from: Data(change.utf8)).applied(to: content)
-        }
-        let change = try JSONDecoder().decode(SnapshotDelta.self, from: Data(delta.utf8))
-        content = change.applied(to: content)
+        var content = content
+        for change in changes { try decodeDelta(change).apply(to: &content) }
+        let change = try decodeDelta(delta)
+        change.apply(to: &content)
         var snapshot = content.snapshot(version: version, createdAt: row.createdAt, cause: row.cause)
         if snapshot.checksum != row.checksum {
             // Stored before per-endpoint digests: the legacy checksum of the same content.
@@ -164,6 +173,10 @@ package enum SnapshotRecord {
 
     static func decodeSeqs(_ json: String) throws -> [Int] {
         try JSONDecoder().decode([Int].self, from: Data(json.utf8))
+    }
+
+    static func decodeDelta(_ delta: String) throws -> SnapshotDelta {
+        try JSONDecoder().decode(SnapshotDelta.self, from: Data(delta.utf8))
     }
 
     static func decode(_ body: String) throws -> Snapshot {

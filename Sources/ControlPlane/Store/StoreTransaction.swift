@@ -32,7 +32,8 @@ package protocol StoreTransaction {
     func snapshotRow(version: Int) throws -> SnapshotRow?
     /// The newest version below `version` stored whole with its seqs.
     func baseRow(before version: Int) throws -> SnapshotRow?
-    /// The stored changes of the versions strictly between `after` and `before`, in order.
+    /// The stored changes of the versions strictly between `after` and `before`, in order (a
+    /// version stored whole has none).
     func snapshotChanges(after: Int, before: Int) throws -> [String]
     func newestSnapshotVersion() throws -> Int?
     func oldestSnapshotVersion() throws -> Int?

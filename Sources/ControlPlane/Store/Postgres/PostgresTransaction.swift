@@ -151,8 +151,10 @@ final class PostgresTransaction: StoreTransaction {
     }
 
     func snapshotChanges(after: Int, before: Int) throws -> [String] {
-        try run("SELECT delta FROM snapshot WHERE version > \(after) AND version < \(before) ORDER BY version")
-            .map { try $0.decode(String.self) }
+        try run(
+            "SELECT delta FROM snapshot WHERE version > \(after) AND version < \(before) AND delta IS NOT NULL ORDER BY version"
+        )
+        .map { try $0.decode(String.self) }
     }
 
     private func optionalInt(_ query: PostgresQuery) throws -> Int? {
