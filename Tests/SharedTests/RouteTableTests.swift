@@ -52,6 +52,27 @@ import Testing
         #expect(again.patterns.map(\.pattern) == ["/users", "/v2/users", "/n", "/q"])
     }
 
+    @Test func theVersionedFormFollowsVersionsThatUpdatesAddReplaceAndRemove() {
+        let plain = RouteTable([Self.endpoint("a", "http://a.internal/"), Self.endpoint("v1", "http://v.internal/")])
+        #expect(Self.target(plain, "v1/a/x") == "v1 a/x v.internal")
+        let versioned = plain.updated(
+            upserting: [Self.endpoint("a", "http://a.internal/", version: "v1")], removing: [String]())
+        #expect(Self.target(versioned, "v1/a/x") == "a x a.internal")
+        let added = versioned.updated(
+            upserting: [Self.endpoint("b", "http://b.internal/", version: "v2")], removing: [String]())
+        let oneLeft = added.updated(upserting: [Self.endpoint("a", "http://a.internal/")], removing: [String]())
+        #expect(Self.target(oneLeft, "v1/a/x") == "v1 a/x v.internal")
+        #expect(Self.target(oneLeft, "v2/b/y") == "b y b.internal")
+        let noneLeft = oneLeft.updated(upserting: [SnapshotEndpoint](), removing: ["b"])
+        #expect(Self.target(noneLeft, "v2/b/y") == nil)
+        let broken = added.updated(upserting: [Self.endpoint("b", "not a url", version: "v2")], removing: ["a"])
+        #expect(Self.target(broken, "v1/a/x") == "v1 a/x v.internal")
+        let duplicate = RouteTable([
+            Self.endpoint("a", "http://a.internal/", version: "v1"), Self.endpoint("a", "http://a.internal/"),
+        ])
+        #expect(Self.target(duplicate, "v1/a/x") == nil)
+    }
+
     @Test func anUpdateToAnUnroutableURLRemovesTheRoute() {
         let broken = Self.endpoint("q", "not a url")
         let updated = table.updated(upserting: [broken], removing: [String]())

@@ -38,25 +38,34 @@ public struct RouteTable: Sendable {
     /// update freed (given to the next endpoint an update adds).
     public let slots: [String?]
     private let freeSlots: [Int]
+    /// How many routes have a version: with none, resolving skips the versioned form's lookup
+    /// (a miss in a table of 10,000 names costs as much as the hit).
+    private let versionedCount: Int
 
     public init(_ endpoints: [SnapshotEndpoint]) {
         var routes: [String: Route] = [:]
         routes.reserveCapacity(endpoints.count)
         var slots: [String?] = []
+        var versionedCount = 0
         for endpoint in endpoints {
             guard let url = endpoint.config.endpointURL else { continue }
-            routes[endpoint.name] = Route(endpoint: endpoint, url: url, slot: slots.count)
+            let replaced = routes.updateValue(
+                Route(endpoint: endpoint, url: url, slot: slots.count), forKey: endpoint.name)
+            if replaced?.endpoint.config.version != nil { versionedCount -= 1 }
+            if endpoint.config.version != nil { versionedCount += 1 }
             slots.append(endpoint.name)
         }
         self.routes = routes
         self.slots = slots
         self.freeSlots = []
+        self.versionedCount = versionedCount
     }
 
-    private init(routes: [String: Route], slots: [String?], freeSlots: [Int]) {
+    private init(routes: [String: Route], slots: [String?], freeSlots: [Int], versionedCount: Int) {
         self.routes = routes
         self.slots = slots
         self.freeSlots = freeSlots
+        self.versionedCount = versionedCount
     }
 
     /// This table with `endpoints` added or replaced and the endpoints named in `removals`
@@ -69,10 +78,12 @@ public struct RouteTable: Sendable {
         var routes = self.routes
         var slots = self.slots
         var free = freeSlots
+        var versionedCount = self.versionedCount
         func release(_ name: String) {
             guard let route = routes.removeValue(forKey: name) else { return }
             slots[route.slot] = nil
             free.append(route.slot)
+            if route.endpoint.config.version != nil { versionedCount -= 1 }
         }
         for name in removals { release(name) }
         for endpoint in endpoints {
@@ -95,10 +106,12 @@ public struct RouteTable: Sendable {
                 slot = slots.count
                 slots.append(nil)
             }
+            if existing?.endpoint.config.version != nil { versionedCount -= 1 }
+            if endpoint.config.version != nil { versionedCount += 1 }
             routes[endpoint.name] = Route(endpoint: endpoint, url: url, slot: slot)
             slots[slot] = endpoint.name
         }
-        return RouteTable(routes: routes, slots: slots, freeSlots: free)
+        return RouteTable(routes: routes, slots: slots, freeSlots: free, versionedCount: versionedCount)
     }
 
     /// The route patterns, as listed by `/router/routes`: `/name` and, with a version,
@@ -144,7 +157,7 @@ public struct RouteTable: Sendable {
         }
         let first = trimmed[..<(firstEnd ?? trimmed.endIndex)]
         guard !first.isEmpty else { return .notFound }
-        if let firstEnd {
+        if versionedCount > 0, let firstEnd {
             let secondStart = utf8.index(after: firstEnd)
             let second = trimmed[secondStart..<(secondEnd ?? trimmed.endIndex)]
             if let route = routes[PathSegment.percentDecoded(second)],
