@@ -8,8 +8,11 @@ import Synchronization
 /// field updates; the upstream call itself runs outside it.
 package final class BreakerRegistry: Sendable {
     /// One endpoint's breaker. An object, changed in place under the lock: a request costs one
-    /// dictionary lookup, not a copy out and a write back.
+    /// lookup, not a copy out and a write back.
     final class Cell: @unchecked Sendable {
+        let name: String
+        /// Set when the registry drops the cell, so a slot still holding it is not used.
+        var forgotten = false
         var machine: BreakerStateMachine<ContinuousClock.Instant>
         var lastFailure: Date?
         var lastSuccess: Date?
@@ -19,12 +22,13 @@ package final class BreakerRegistry: Sendable {
         /// A pool's breakers per upstream, in the pool's order; empty for one upstream.
         var upstreams: [UpstreamCell] = []
 
-        init(machine: BreakerStateMachine<ContinuousClock.Instant>) {
+        init(name: String, machine: BreakerStateMachine<ContinuousClock.Instant>) {
+            self.name = name
             self.machine = machine
         }
     }
 
-    let cells = NIOLockedValueBox([String: Cell]())
+    let cells = NIOLockedValueBox(BreakerCells())
     /// Operator resets so far: each loop's balancers compare it to bring back the upstreams
     /// their breakers took out (one atomic load per pick of a pool).
     private let resets = Atomic<Int>(0)
@@ -37,20 +41,20 @@ package final class BreakerRegistry: Sendable {
         self.onTransition = onTransition
     }
 
-    /// Whether a request to `endpoint` may go upstream now.
-    package func admit(_ endpoint: String, policy: BreakerPolicy)
+    /// Whether a request to `endpoint` (at route slot `slot`, when known) may go upstream now.
+    package func admit(_ endpoint: String, slot: Int? = nil, policy: BreakerPolicy)
         -> BreakerStateMachine<ContinuousClock.Instant>.Admission
     {
         let now = ContinuousClock.now
         let (admission, changed) = cells.withLockedValue {
             cells -> (BreakerStateMachine<ContinuousClock.Instant>.Admission, String?) in
             let cell: Cell
-            if let existing = cells[endpoint] {
+            if let existing = cells.cell(endpoint, slot: slot) {
                 cell = existing
                 if cell.machine.policy != policy { cell.machine.update(policy: policy) }
             } else {
-                cell = Cell(machine: BreakerStateMachine(policy: policy))
-                cells[endpoint] = cell
+                cell = Cell(name: endpoint, machine: BreakerStateMachine(policy: policy))
+                cells.add(cell, slot: slot)
             }
             let (admission, transition) = cell.machine.admit(now: now)
             if case .rejected = admission { cell.rejected += 1 }
@@ -61,13 +65,14 @@ package final class BreakerRegistry: Sendable {
         return admission
     }
 
-    /// Records how an admitted request ended.
+    /// Records how an admitted request to `endpoint` (at route slot `slot`, when known) ended.
     package func record(
-        _ endpoint: String, _ outcome: BreakerStateMachine<ContinuousClock.Instant>.Outcome, trial: UInt64?
+        _ endpoint: String, slot: Int? = nil, _ outcome: BreakerStateMachine<ContinuousClock.Instant>.Outcome,
+        trial: UInt64?
     ) {
         let now = ContinuousClock.now
         let changed = cells.withLockedValue { cells -> String? in
-            guard let cell = cells[endpoint] else { return nil }
+            guard let cell = cells.cell(endpoint, slot: slot) else { return nil }
             switch outcome {
             case .success: cell.lastSuccess = Date()
             case .failure: cell.lastFailure = Date()

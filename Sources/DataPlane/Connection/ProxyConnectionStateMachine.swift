@@ -23,12 +23,15 @@ package struct ProxyConnectionStateMachine {
     /// The breaker that admitted the request in progress, until its outcome is recorded.
     package struct BreakerTicket {
         package var endpoint: String
+        /// The endpoint's route slot, where the breaker is found without hashing its name.
+        package var slot: Int?
         package var trial: UInt64?
         /// The upstream statuses the endpoint's breaker counts as failures.
         package var failureStatuses: StatusCodeSet
 
-        package init(endpoint: String, trial: UInt64?, failureStatuses: StatusCodeSet) {
+        package init(endpoint: String, slot: Int? = nil, trial: UInt64?, failureStatuses: StatusCodeSet) {
             self.endpoint = endpoint
+            self.slot = slot
             self.trial = trial
             self.failureStatuses = failureStatuses
         }

@@ -325,7 +325,7 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
             }
         }
         let policy = forward.route.endpoint.circuitBreaker
-        switch environment.breakers.admit(forward.endpointID, policy: policy) {
+        switch environment.breakers.admit(forward.endpointID, slot: forward.route.slot, policy: policy) {
         case .allowed(let trial):
             self.forward = forward
             self.requestHead = head
@@ -340,7 +340,8 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
             connectTimeout = .seconds(Int64(forward.timeoutSeconds))
             record.upstreamStart = now
             let ticket = ProxyConnectionStateMachine.BreakerTicket(
-                endpoint: forward.endpointID, trial: trial, failureStatuses: forward.route.failureStatuses)
+                endpoint: forward.endpointID, slot: forward.route.slot, trial: trial,
+                failureStatuses: forward.route.failureStatuses)
             replayBytes = 0
             replayParts =
                 upstreams.retryPlan.replays && ProxyConnectionStateMachine.isIdempotent(head.method) ? [] : nil
@@ -544,7 +545,7 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
     private func settleBreaker(
         _ ticket: ProxyConnectionStateMachine.BreakerTicket, _ outcome: ProxyConnectionStateMachine.Outcome
     ) {
-        environment.breakers.record(ticket.endpoint, outcome, trial: ticket.trial)
+        environment.breakers.record(ticket.endpoint, slot: ticket.slot, outcome, trial: ticket.trial)
         endUpstreamTry(outcome)
     }
 
