@@ -20,6 +20,12 @@ import Testing
         #expect(try parse("0") == .int(0))
         #expect(try parse("-42") == .int(-42))
         #expect(try parse("9223372036854775807") == .int(Int.max))
+        #expect(try parse("-9223372036854775808") == .int(Int.min))
+        // Up to 18 digits are read in place; more go through the library's conversion.
+        #expect(try parse("999999999999999999") == .int(999_999_999_999_999_999))
+        #expect(try parse("-99999999999999999") == .int(-99_999_999_999_999_999))
+        #expect(try parse("1000000000000000000") == .int(1_000_000_000_000_000_000))
+        #expect(try parse("-0") == .int(0))
         #expect(try parse("1.5") == .double(1.5))
         #expect(try parse("1.0") == .double(1))
         #expect(try parse("-2e3") == .double(-2000))
