@@ -11,8 +11,10 @@ public func fuzz(_ start: UnsafePointer<UInt8>, _ count: Int) -> CInt {
 
 /// Invariants, beyond not crashing or hanging: a document the parser accepts, written back out,
 /// parses to the same tree; the typed readers on top of it (replica messages, control-plane frames,
-/// snapshots, endpoint configs) answer a value or an error.
+/// snapshots, endpoint configs) answer a value or an error; the report reader accepts a report
+/// exactly when the tree's decoder does, as the same value.
 func fuzzJSON(_ data: Data) -> CInt {
+    checkReportReader(data)
     guard let root = try? ConfigNode.parseJSON(data) else { return 0 }
     let written = JSONWriting.text(of: root.value)
     guard let again = try? ConfigNode.parseJSON(Data(written.utf8)), again == root else {
@@ -23,6 +25,19 @@ func fuzzJSON(_ data: Data) -> CInt {
     _ = try? Snapshot.validate(root)
     _ = try? EndpointConfig.validate(root)
     return 0
+}
+
+func checkReportReader(_ data: Data) {
+    let read = data.withUnsafeBytes { try? DataPlaneMessage.readReport($0) }
+    let tree = try? NodeDecoder.decode(DataPlaneMessage.self, fromJSON: data)
+    switch (read, tree) {
+    case (let report?, let tree):
+        guard tree == .report(report) else {
+            fatalError("the report reader accepted what the tree decodes as \(String(describing: tree))")
+        }
+    case (_, .report?): fatalError("the report reader refused a report the tree decodes")
+    default: break
+    }
 }
 
 /// A node tree as JSON text, keys in the tree's order.

@@ -73,12 +73,13 @@ struct ReplicaConversation: Sendable {
                         }
                     }
                     group.addTask {
-                        for try await var frame in inbound {
+                        for try await frame in inbound {
                             lastHeard.withLockedValue { $0 = clock.now }
-                            let data = Data(frame.readBytes(length: frame.readableBytes) ?? [])
                             let message: DataPlaneMessage
                             do {
-                                message = try NodeDecoder.decode(DataPlaneMessage.self, fromJSON: data)
+                                message = try frame.withUnsafeReadableBytes {
+                                    try DataPlaneMessage.decode(fromJSON: $0)
+                                }
                             } catch {
                                 logger.warning(
                                     "malformed message from a replica, closing",
