@@ -12,6 +12,33 @@ import Testing
         #expect(traffic.counters(for: "users", slot: 0) !== bySlot)
     }
 
+    @Test func theInlineCountsHaveARoomForEveryBucketClassKindAndReason() {
+        let counters = EndpointCounters(endpoint: "a")
+        #expect(counters.requestDuration.buckets.count == LatencyHistogram.upperBounds.count + 1)
+        #expect(counters.responses.count == 5)
+        #expect(counters.upstreamErrors.count == UpstreamErrorKind.allCases.count)
+        #expect(counters.retries.count == RetryReason.allCases.count)
+    }
+
+    @Test func endpointCountersAreReportedAsTheyWereCounted() {
+        let counters = EndpointCounters(endpoint: "a")
+        for status in [101, 200, 204, 503, 999] { counters.recordResponse(status: status) }
+        for seconds in [0.0001, 0.004, 0.004, 31] { counters.requestDuration.record(seconds: seconds) }
+        counters.upstreamDuration.record(seconds: 0.002)
+        counters.upstreamErrors[UpstreamErrorKind.serverError.rawValue] = 2
+        counters.retries[RetryReason.timeout.rawValue] = 3
+        let traffic = counters.traffic(endpoint: "a")
+        #expect(traffic.responses == ["1xx": 1, "2xx": 2, "5xx": 2])
+        var expected = LatencyHistogram()
+        for seconds in [0.0001, 0.004, 0.004, 31] { expected.record(seconds: seconds) }
+        #expect(traffic.requestDuration == expected)
+        #expect(traffic.upstreamDuration.buckets[LatencyHistogram.bucketIndex(seconds: 0.002)] == 1)
+        #expect(traffic.upstreamDuration.count == 1)
+        #expect(traffic.upstreamErrors == ["5xx": 2])
+        #expect(traffic.retries == ["timeout": 3])
+        #expect(traffic.retryBudgetExhausted == nil && traffic.rateLimited == nil)
+    }
+
     @Test func aSlotGivenToAnotherEndpointByANewSnapshotIsRefilled() {
         let traffic = TrafficCounters()
         let orders = traffic.counters(for: "orders", slot: 0)

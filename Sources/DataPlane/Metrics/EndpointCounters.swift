@@ -1,22 +1,26 @@
 import Shared
 
 /// One endpoint's counters on one event loop. A class so the hot path increments in place;
-/// created once per endpoint, never per request.
+/// created once per endpoint, never per request. Every count is stored inline, in the one
+/// allocation of the object: at 10,000 endpoints a request touches its endpoint's counters in
+/// one place, not in an array buffer each.
 package final class EndpointCounters {
     /// The endpoint counted.
     package let endpoint: String
     /// Responses by status class: index 0 is `1xx` ... index 4 is `5xx`.
-    package var responses = [Int](repeating: 0, count: 5)
-    package var requestDuration = LatencyHistogram()
-    package var upstreamDuration = LatencyHistogram()
+    package var responses = InlineArray<5, Int>(repeating: 0)
+    package var requestDuration = HistogramCounts()
+    package var upstreamDuration = HistogramCounts()
     /// Upstream failures by ``UpstreamErrorKind``.
-    package var upstreamErrors = [Int](repeating: 0, count: UpstreamErrorKind.allCases.count)
+    package var upstreamErrors = InlineArray<4, Int>(repeating: 0)
     /// Retries by ``RetryReason``.
-    package var retries = [Int](repeating: 0, count: RetryReason.allCases.count)
+    package var retries = InlineArray<4, Int>(repeating: 0)
     /// Retries the budget refused.
     package var retryBudgetExhausted = 0
     /// Requests the rate limit refused.
     package var rateLimited = 0
+
+    private static let statusClasses = ["1xx", "2xx", "3xx", "4xx", "5xx"]
 
     package init(endpoint: String) {
         self.endpoint = endpoint
@@ -31,22 +35,41 @@ package final class EndpointCounters {
     /// This endpoint's counters as sent in a report (only the non-zero classes and kinds).
     package func traffic(endpoint: String) -> EndpointTraffic {
         var traffic = EndpointTraffic(
-            endpoint: endpoint, requestDuration: requestDuration, upstreamDuration: upstreamDuration)
-        for (index, count) in responses.enumerated() where count > 0 {
-            traffic.responses["\(index + 1)xx"] = count
+            endpoint: endpoint, requestDuration: requestDuration.histogram,
+            upstreamDuration: upstreamDuration.histogram)
+        for index in responses.indices where responses[index] > 0 {
+            traffic.responses[Self.statusClasses[index]] = responses[index]
         }
         for kind in UpstreamErrorKind.allCases where upstreamErrors[kind.rawValue] > 0 {
             traffic.upstreamErrors[kind.label] = upstreamErrors[kind.rawValue]
         }
-        if retries.contains(where: { $0 > 0 }) {
-            traffic.retries = Dictionary(
-                uniqueKeysWithValues: RetryReason.allCases.filter { retries[$0.rawValue] > 0 }.map {
-                    ($0.label, retries[$0.rawValue])
-                })
+        let retried = RetryReason.allCases.filter { retries[$0.rawValue] > 0 }
+        if !retried.isEmpty {
+            traffic.retries = Dictionary(uniqueKeysWithValues: retried.map { ($0.label, retries[$0.rawValue]) })
         }
         if retryBudgetExhausted > 0 { traffic.retryBudgetExhausted = retryBudgetExhausted }
         if rateLimited > 0 { traffic.rateLimited = rateLimited }
         return traffic
+    }
+}
+
+/// A ``LatencyHistogram`` as counted on the hot path: its buckets inline.
+package struct HistogramCounts {
+    /// `LatencyHistogram.upperBounds.count + 1` buckets, as in ``LatencyHistogram/buckets``.
+    package var buckets = InlineArray<16, Int>(repeating: 0)
+    package var sum = 0.0
+    package var count = 0
+
+    /// Records one observation.
+    package mutating func record(seconds: Double) {
+        buckets[LatencyHistogram.bucketIndex(seconds: seconds)] += 1
+        sum += seconds
+        count += 1
+    }
+
+    /// The counts as a report carries them.
+    package var histogram: LatencyHistogram {
+        LatencyHistogram(buckets: buckets.indices.map { buckets[$0] }, sum: sum, count: count)
     }
 }
 
