@@ -8,8 +8,8 @@
 # and how long the listings take with the endpoints and versions that left (every version kept,
 # up to --snapshot-history); then wrk's requests/s through the proxy with 1 and with the largest
 # size of endpoints, with the replicas' and the control plane's CPU per request, in --proxy-rounds
-# rounds (3 by default) of one run each, whose median ratio is reported: a shared machine's
-# throughput drifts by more than the difference measured.
+# rounds (4 by default) of one run each, in alternating order, whose median ratio is reported: a
+# shared machine's throughput drifts by more than the difference measured.
 # bench/config_scale.py does the measuring.
 # Documented in docs/developer-guide/benchmarks.md.
 #
@@ -36,7 +36,7 @@ PROXY=1
 DURATION=10
 WARMUP=2
 CONNECTIONS=64
-PROXY_ROUNDS=3
+PROXY_ROUNDS=4
 THREADS=2
 OUT=""
 BUILD=1
@@ -291,7 +291,11 @@ LUA
     }
     runs=()
     for round in $(seq 1 "$PROXY_ROUNDS"); do
-        for count in 1 "$LARGEST"; do
+        # Odd rounds run 1 endpoint first, even rounds the largest size first: a machine that
+        # speeds up or slows down over the phase favours neither.
+        order="1 $LARGEST"
+        [ $((round % 2)) = 1 ] || order="$LARGEST 1"
+        for count in $order; do
             dir="$WORK/orch-proxy-$round-$count"
             mkdir -p "$dir"
             {

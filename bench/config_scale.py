@@ -751,7 +751,8 @@ def report(args):
         rounds = {}
         for p in r["runs"]:
             rounds.setdefault(p.get("round", 1), []).append(p)
-        pairs = [runs for runs in rounds.values() if len(runs) == 2 and runs[0]["rps"]]
+        pairs = [sorted(runs, key=lambda p: p["endpoints"]) for runs in rounds.values() if len(runs) == 2]
+        pairs = [pair for pair in pairs if pair[0]["rps"]]
         if pairs:
             largest = pairs[0][1]["endpoints"]
             by_rps = sorted(last["rps"] / first["rps"] for first, last in pairs)
