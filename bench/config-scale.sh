@@ -289,33 +289,52 @@ LUA
             printf "%.3f", n
         }'
     }
+    # Both gateways run side by side, only one awake at a time: the other's control plane and
+    # replicas are stopped (SIGSTOP), so that it takes no CPU, and woken (SIGCONT) for its turn.
+    # Runs alternate between them, in rounds of one run each (odd rounds 1 endpoint first, even
+    # rounds the largest size first): the machine's speed drifts over minutes by more than the
+    # difference measured, and this way both sizes see the same stretch of it.
+    declare -A GATEWAY_CP GATEWAY_REPLICAS GATEWAY_PORT GATEWAY_DIR
+    gateway_processes() { echo "${GATEWAY_CP[$1]} ${GATEWAY_REPLICAS[$1]}"; }
+    freeze() { kill -STOP $(gateway_processes "$1"); }
+    thaw() { kill -CONT $(gateway_processes "$1"); }
+    for count in 1 "$LARGEST"; do
+        dir="$WORK/orch-proxy-$count"
+        mkdir -p "$dir"
+        {
+            printf 'health_check:\n  enabled: false\nendpoints:\n'
+            awk -v n="$count" -v port="$UPSTREAM_PORT" \
+                'BEGIN { for (i = 0; i < n; i++) printf "  - name: r%d\n    url: http://127.0.0.1:%d/r%d\n", i, port, i }'
+        } >"$dir/config.yaml"
+        start_orchestrator "$dir" "$dir/config.yaml"
+        wait_for "http://127.0.0.1:$PROXY_PORT/orchestrator/r$((count - 1))/1k" 60
+        GATEWAY_CP[$count]=$CP_PID
+        GATEWAY_REPLICAS[$count]=$DATA_PLANE_PIDS
+        GATEWAY_PORT[$count]=$PROXY_PORT
+        GATEWAY_DIR[$count]=$dir
+        freeze "$count"
+    done
     runs=()
     for round in $(seq 1 "$PROXY_ROUNDS"); do
-        # Odd rounds run 1 endpoint first, even rounds the largest size first: a machine that
-        # speeds up or slows down over the phase favours neither.
         order="1 $LARGEST"
         [ $((round % 2)) = 1 ] || order="$LARGEST 1"
         for count in $order; do
-            dir="$WORK/orch-proxy-$round-$count"
-            mkdir -p "$dir"
-            {
-                printf 'health_check:\n  enabled: false\nendpoints:\n'
-                awk -v n="$count" -v port="$UPSTREAM_PORT" \
-                    'BEGIN { for (i = 0; i < n; i++) printf "  - name: r%d\n    url: http://127.0.0.1:%d/r%d\n", i, port, i }'
-            } >"$dir/config.yaml"
-            start_orchestrator "$dir" "$dir/config.yaml"
-            wait_for "http://127.0.0.1:$PROXY_PORT/orchestrator/r$((count - 1))/1k" 60
+            thaw "$count"
+            port=${GATEWAY_PORT[$count]}
             log "proxy, round $round of $PROXY_ROUNDS: $count endpoint(s), wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s"
             wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" --timeout 10s -s "$WORK/routes.lua" \
-                "http://127.0.0.1:$PROXY_PORT/" -- "$count" >/dev/null
-            replica_ticks=$(process_ticks "$DATA_PLANE_PIDS")
-            control_ticks=$(process_ticks "$CP_PID")
+                "http://127.0.0.1:$port/" -- "$count" >/dev/null
+            replica_ticks=$(process_ticks "${GATEWAY_REPLICAS[$count]}")
+            control_ticks=$(process_ticks "${GATEWAY_CP[$count]}")
             out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s --latency -s "$WORK/routes.lua" \
-                "http://127.0.0.1:$PROXY_PORT/" -- "$count")
-            replica_ticks=$(($(process_ticks "$DATA_PLANE_PIDS") - replica_ticks))
-            control_ticks=$(($(process_ticks "$CP_PID") - control_ticks))
+                "http://127.0.0.1:$port/" -- "$count")
+            replica_ticks=$(($(process_ticks "${GATEWAY_REPLICAS[$count]}") - replica_ticks))
+            control_ticks=$(($(process_ticks "${GATEWAY_CP[$count]}") - control_ticks))
+            freeze "$count"
             if echo "$out" | grep -q "Non-2xx"; then
                 echo "$out" >&2
+                thaw 1
+                thaw "$LARGEST"
                 die "the proxy answered errors with $count endpoints"
             fi
             rps=$(echo "$out" | awk '/^Requests\/sec:/ {printf "%.0f", $2}')
@@ -324,8 +343,12 @@ LUA
             errors=$(echo "$out" | awk '/Socket errors:/ {gsub(",", ""); n = $4 + $6 + $8 + $10} END {print n + 0}')
             requests=$(echo "$out" | awk '/ requests in / {print $1}')
             runs+=("$round,$count,$rps,$p50,$p99,$errors,$replica_ticks,$control_ticks,$requests")
-            stop_orchestrator "$dir"
         done
+    done
+    for count in 1 "$LARGEST"; do
+        thaw "$count"
+        CP_PID=${GATEWAY_CP[$count]}
+        stop_orchestrator "${GATEWAY_DIR[$count]}"
     done
     python3 "$ROOT/bench/config_scale.py" proxy --results "$RESULTS" \
         --wrk "-t$THREADS -c$CONNECTIONS -d${DURATION}s after ${WARMUP}s warm-up" \

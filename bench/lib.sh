@@ -74,6 +74,8 @@ build_products() { # PRODUCT...
 # lists as running; removes WORK unless KEEP is 1.
 stop_started() {
     local pid registry
+    # A process a bench stopped (SIGSTOP) acts on SIGTERM only once continued.
+    for pid in "${PIDS[@]}"; do kill -CONT "$pid" 2>/dev/null || true; done
     for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
     for pid in "${PIDS[@]}"; do
         for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
