@@ -160,4 +160,17 @@ import Testing
         let text = Timestamp.string(Date(timeIntervalSince1970: 1_795_701_758))
         #expect(text == "2026-11-26T14:02:38Z")
     }
+
+    @Test func timestampsAreWrittenAsTheISO8601FormatStyleWritesThem() {
+        var random = SystemRandomNumberGenerator()
+        let edges: [Double] = [
+            0, 0.999, 59, 86_399.5, 86_400, 951_782_400, 951_868_799, 4_107_542_400, 4_107_628_800,
+            253_402_300_799.9, 253_402_300_800, -1, -0.5, -86_401, 1e12,
+        ]
+        let dates = edges + (0..<2_000).map { _ in Double.random(in: 0..<253_402_300_800, using: &random) }
+        for seconds in dates {
+            let date = Date(timeIntervalSince1970: seconds)
+            #expect(Timestamp.string(date) == date.formatted(Date.ISO8601FormatStyle()), "\(seconds)")
+        }
+    }
 }
