@@ -91,6 +91,6 @@ package struct AccessLogEntry {
         let value = max(0, microseconds)
         appendInteger(value / 1000, to: &out)
         out.append(UInt8(ascii: "."))
-        AccessLogClock.appendDigits(Int(value % 1000), count: 3, to: &out)
+        Timestamp.appendDigits(Int(value % 1000), count: 3, to: &out)
     }
 }
