@@ -8,8 +8,9 @@
 # and how long the listings take with the endpoints and versions that left (every version kept,
 # up to --snapshot-history); then wrk's requests/s through the proxy with 1 and with the largest
 # size of endpoints, with the replicas' and the control plane's CPU per request, in --proxy-rounds
-# rounds (4 by default) of one run each, in alternating order, whose median ratio is reported: a
-# shared machine's throughput drifts by more than the difference measured.
+# rounds (4 by default): both gateways run side by side, the one not measured stopped, and runs
+# alternate between them, whose median ratio is reported: a shared machine's throughput drifts by
+# more than the difference measured.
 # bench/config_scale.py does the measuring.
 # Documented in docs/developer-guide/benchmarks.md.
 #
