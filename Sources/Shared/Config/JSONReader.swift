@@ -241,9 +241,19 @@ package struct JSONReader {
             }
         }
 
+        /// Whether `bytes` are `pattern`'s: lengths first, then the bytes in place (key names are
+        /// literals, stored contiguously), since a reader tries each of its type's names in turn.
+        private static func matches(_ bytes: UnsafeRawBufferPointer, _ pattern: String.UTF8View) -> Bool {
+            guard bytes.count == pattern.count else { return false }
+            return pattern.withContiguousStorageIfAvailable { stored in
+                for index in 0..<stored.count where stored[index] != bytes[index] { return false }
+                return true
+            } ?? bytes.elementsEqual(pattern)
+        }
+
         package static func ~= (pattern: String, key: Key) -> Bool {
             switch key.token {
-            case .raw(let bytes): bytes.elementsEqual(pattern.utf8)
+            case .raw(let bytes): matches(bytes, pattern.utf8)
             case .unescaped(let text): text == pattern
             }
         }
