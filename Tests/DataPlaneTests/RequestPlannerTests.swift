@@ -104,4 +104,30 @@ import Testing
         let body = response(#"/orchestrator/a"b\c"#)?.body
         #expect(body == #"{"detail":"No endpoint found for path: a\"b\\c"}"#)
     }
+
+    @Test func aRouteAllowsExactlyTheMethodsItsEndpointLists() throws {
+        let lists: [[String]] = [
+            ["GET"], ["GET", "POST"], ["get", "PURGE"], ["HEAD", "PUT", "DELETE", "PATCH", "OPTIONS"], ["CONNECT"], [],
+        ]
+        let methods = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "PURGE", "get", "TRACE"]
+        for list in lists {
+            let route = try #require(RouteTable([.testing("m", url: "http://backend/", methods: list)]).routes["m"])
+            for method in methods {
+                #expect(route.allows(method: method) == list.contains(method), "\(method) with \(list)")
+            }
+        }
+    }
+
+    @Test func aRouteTakesTrafficExactlyWhenItsEndpointHasNoReasonToRefuse() throws {
+        for disabled in [false, true] {
+            for status in AdminStatus.allCases {
+                for health in [EndpointHealth.unknown, .healthy, .unhealthy] {
+                    let endpoint = SnapshotEndpoint.testing(
+                        "e", url: "http://backend/", disabled: disabled, health: health, status: status)
+                    let route = try #require(RouteTable([endpoint]).routes["e"])
+                    #expect(route.takesTraffic == (RequestPlanner.unavailability(of: endpoint) == nil))
+                }
+            }
+        }
+    }
 }

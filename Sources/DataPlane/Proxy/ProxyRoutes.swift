@@ -48,7 +48,7 @@ package final class ProxyRoutes: Sendable {
     /// snapshot arrived) whose slot now holds another endpoint gets its upstreams computed afresh.
     package func upstreams(for route: RouteTable.Route) -> EndpointUpstreams {
         let slot = route.slot
-        if slot < upstreams.count, table.slots[slot] == route.endpoint.name, let known = upstreams[slot] {
+        if slot < upstreams.count, table.slots[slot] == route.name, let known = upstreams[slot] {
             return known
         }
         return EndpointUpstreams(route.endpoint.config)

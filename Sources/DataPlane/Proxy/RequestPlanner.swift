@@ -11,9 +11,9 @@ package enum RequestPlanner {
         package var rest: Substring?
         /// The client's raw query, without `?`.
         package var query: Substring?
-        package var endpointID: String { route.endpoint.name }
+        package var endpointID: String { route.name }
         /// Seconds the upstream has to deliver the response head.
-        package var timeoutSeconds: Int { route.endpoint.config.timeout }
+        package var timeoutSeconds: Int { route.timeoutSeconds }
 
         /// Origin-form request target on an upstream with base URL `url`: base path + sub-path +
         /// merged query.
@@ -52,17 +52,16 @@ package enum RequestPlanner {
         case .notFound:
             return notFound(rest)
         case .matched(let route, let subPath):
-            let endpoint = route.endpoint
-            let config = endpoint.config
-            if !config.methods.contains(method.rawValue) {
-                let allowed = config.methods.joined(separator: ", ")
+            // The route's copies first: the endpoint's own storage only for an answer.
+            if !route.allows(method: method.rawValue) {
+                let allowed = route.endpoint.config.methods.joined(separator: ", ")
                 let response = GatewayResponse.detail(
                     .methodNotAllowed, "Method \(method.rawValue) not allowed. Allowed: \(allowed)",
                     headers: [("allow", allowed)], reason: .method)
-                return .respond(response, endpointID: endpoint.name)
+                return .respond(response, endpointID: route.name)
             }
-            if let (blocked, reason) = unavailability(of: endpoint) {
-                return .respond(.detail(.serviceUnavailable, blocked, reason: reason), endpointID: endpoint.name)
+            if !route.takesTraffic, let (blocked, reason) = unavailability(of: route.endpoint) {
+                return .respond(.detail(.serviceUnavailable, blocked, reason: reason), endpointID: route.name)
             }
             return .forward(Forward(route: route, rest: subPath, query: query))
         }

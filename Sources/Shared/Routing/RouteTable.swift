@@ -3,26 +3,6 @@
 /// versioned form first (so `/v1/b/x` reaches endpoint `b` at version `v1` even if an endpoint
 /// is named `v1`).
 public struct RouteTable: Sendable {
-    /// One routable endpoint with its parsed base URL. A class, immutable: an update copies the
-    /// table's entries, one reference each.
-    public final class Route: Sendable {
-        public let endpoint: SnapshotEndpoint
-        public let url: EndpointURL
-        /// The endpoint's breaker policy's failure statuses, parsed once per snapshot.
-        public let failureStatuses: StatusCodeSet
-        /// The route's index in ``RouteTable/slots``: an index that per-endpoint state can be kept
-        /// in an array by, instead of a dictionary keyed by name. Stable across updates while the
-        /// endpoint stays; a freed slot may go to another endpoint, so users check the name.
-        public let slot: Int
-
-        public init(endpoint: SnapshotEndpoint, url: EndpointURL, slot: Int = 0) {
-            self.endpoint = endpoint
-            self.url = url
-            self.slot = slot
-            self.failureStatuses = endpoint.circuitBreaker.failureStatusSet
-        }
-    }
-
     /// The outcome of resolving a path.
     public enum Resolution: Sendable {
         /// `rest` is the raw sub-path after the endpoint's segments, without its leading `/`;
