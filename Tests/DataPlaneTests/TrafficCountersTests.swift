@@ -4,12 +4,11 @@ import TestSupport
 import Testing
 
 @Suite struct TrafficCountersTests {
-    @Test func aSlotAndAnEndpointNameFindTheSameCounters() {
+    @Test func anEndpointNameAlwaysFindsTheSameCounters() {
         let traffic = TrafficCounters()
-        let bySlot = traffic.counters(for: "orders", slot: 3)
-        #expect(traffic.counters(for: "orders", slot: 3) === bySlot)
-        #expect(traffic.counters(for: "orders") === bySlot)
-        #expect(traffic.counters(for: "users", slot: 0) !== bySlot)
+        let orders = traffic.counters(for: "orders")
+        #expect(traffic.counters(for: "orders") === orders)
+        #expect(traffic.counters(for: "users") !== orders)
     }
 
     @Test func theInlineCountsHaveARoomForEveryBucketClassKindAndReason() {
@@ -39,23 +38,50 @@ import Testing
         #expect(traffic.retryBudgetExhausted == nil && traffic.rateLimited == nil)
     }
 
-    @Test func aSlotGivenToAnotherEndpointByANewSnapshotIsRefilled() {
-        let traffic = TrafficCounters()
-        let orders = traffic.counters(for: "orders", slot: 0)
-        orders.recordResponse(status: 200)
-        // The next snapshot puts "users" first: slot 0 now means users, and orders moved.
-        let users = traffic.counters(for: "users", slot: 0)
-        #expect(users !== orders)
-        #expect(traffic.counters(for: "orders", slot: 1) === orders)
-        #expect(traffic.counters(for: "users", slot: 0) === users)
-        let report = traffic.report(pooledConnections: 0)
-        #expect(report.endpoints.count == 2)
-        #expect(report.endpoints.first { $0.endpoint == "orders" }?.responses["2xx"] == 1)
+    @Test func loopsAddUpToOneEntryPerEndpointSortedByEndpoint() {
+        let first = TrafficCounters()
+        let second = TrafficCounters()
+        first.activeConnections = 2
+        second.activeConnections = 3
+        second.openTunnels = 1
+        first.requestsByTransport[ClientTransport.http1.rawValue] = 4
+        second.requestsByTransport[ClientTransport.http1.rawValue] = 5
+        for (traffic, status, seconds) in [(first, 200, 0.004), (second, 200, 0.2), (second, 503, 0.004)] {
+            let users = traffic.counters(for: "users")
+            users.recordResponse(status: status)
+            users.requestDuration.record(seconds: seconds)
+            users.upstreamDuration.record(seconds: seconds)
+        }
+        first.counters(for: "orders").retries[RetryReason.status.rawValue] = 1
+        second.counters(for: "orders").retries[RetryReason.status.rawValue] = 2
+        second.counters(for: "orders").retries[RetryReason.timeout.rawValue] = 1
+        second.counters(for: "orders").rateLimited = 2
+        first.counters(for: "orders").upstreamErrors[UpstreamErrorKind.timeout.rawValue] = 1
+        second.counters(for: "orders").upstreamErrors[UpstreamErrorKind.timeout.rawValue] = 1
+
+        var sum = TrafficSum()
+        first.add(to: &sum, pooledConnections: 1)
+        second.add(to: &sum, pooledConnections: 6)
+        let report = sum.report
+        #expect(report.endpoints.map(\.endpoint) == ["orders", "users"])
+        #expect(report.activeConnections == 5 && report.pooledConnections == 7 && report.openTunnels == 1)
+        #expect(report.requestsByProtocol?.first { $0.protocol == "http1" && !$0.tls }?.requests == 9)
+        let orders = report.endpoints[0]
+        #expect(orders.retries == ["status": 3, "timeout": 1])
+        #expect(orders.rateLimited == 2 && orders.retryBudgetExhausted == nil)
+        #expect(orders.upstreamErrors == ["timeout": 2])
+        #expect(orders.responses.isEmpty && orders.requestDuration == LatencyHistogram())
+        let users = report.endpoints[1]
+        #expect(users.responses == ["2xx": 2, "5xx": 1])
+        var expected = LatencyHistogram()
+        for seconds in [0.004, 0.2, 0.004] { expected.record(seconds: seconds) }
+        #expect(users.requestDuration == expected && users.upstreamDuration == expected)
+        #expect(users.retries == nil)
     }
 
     @Test func requestsWithoutAnEndpointCountAsUnmatched() {
         let traffic = TrafficCounters()
-        traffic.counters(for: nil, slot: nil).recordResponse(status: 404)
+        traffic.counters(for: nil).recordResponse(status: 404)
         #expect(traffic.report(pooledConnections: 0).endpoints.map(\.endpoint) == [TrafficReport.unmatchedEndpoint])
     }
 }

@@ -45,17 +45,33 @@ package final class BreakerRegistry: Sendable {
     package func admit(_ endpoint: String, slot: Int? = nil, policy: BreakerPolicy)
         -> BreakerStateMachine<ContinuousClock.Instant>.Admission
     {
+        var cell: Cell?
+        return admit(endpoint, slot: slot, policy: policy, cell: &cell)
+    }
+
+    /// ``admit(_:slot:policy:)`` with the endpoint's cell as the caller last saw it (`nil` at
+    /// first), used when it still is the endpoint's and updated otherwise: a request then
+    /// reaches its breaker without a lookup. The caller keeps the cell with the policy it
+    /// passed (a newer policy comes with a newer route, and a new state without a cell), so a
+    /// kept cell has that policy already: `policy` is read only when the cell is looked up.
+    func admit(
+        _ endpoint: String, slot: Int?, policy: @autoclosure () -> BreakerPolicy, cell known: inout Cell?
+    ) -> BreakerStateMachine<ContinuousClock.Instant>.Admission {
         let now = ContinuousClock.now
         let (admission, changed) = cells.withLockedValue {
             cells -> (BreakerStateMachine<ContinuousClock.Instant>.Admission, String?) in
             let cell: Cell
-            if let existing = cells.cell(endpoint, slot: slot) {
+            if let current = Self.current(known, of: endpoint) {
+                cell = current
+            } else if let existing = cells.cell(endpoint, slot: slot) {
                 cell = existing
+                let policy = policy()
                 if cell.machine.policy != policy { cell.machine.update(policy: policy) }
             } else {
-                cell = Cell(name: endpoint, machine: BreakerStateMachine(policy: policy))
+                cell = Cell(name: endpoint, machine: BreakerStateMachine(policy: policy()))
                 cells.add(cell, slot: slot)
             }
+            known = cell
             let (admission, transition) = cell.machine.admit(now: now)
             if case .rejected = admission { cell.rejected += 1 }
             if transition != nil { Self.noteTransition(cell) }
@@ -70,9 +86,20 @@ package final class BreakerRegistry: Sendable {
         _ endpoint: String, slot: Int? = nil, _ outcome: BreakerStateMachine<ContinuousClock.Instant>.Outcome,
         trial: UInt64?
     ) {
+        var cell: Cell?
+        record(endpoint, slot: slot, outcome, trial: trial, cell: &cell)
+    }
+
+    /// ``record(_:slot:_:trial:)`` with the endpoint's cell as the caller last saw it, as
+    /// ``admit(_:slot:policy:cell:)`` takes it.
+    func record(
+        _ endpoint: String, slot: Int?, _ outcome: BreakerStateMachine<ContinuousClock.Instant>.Outcome,
+        trial: UInt64?, cell known: inout Cell?
+    ) {
         let now = ContinuousClock.now
         let changed = cells.withLockedValue { cells -> String? in
-            guard let cell = cells.cell(endpoint, slot: slot) else { return nil }
+            guard let cell = Self.current(known, of: endpoint) ?? cells.cell(endpoint, slot: slot) else { return nil }
+            known = cell
             switch outcome {
             case .success: cell.lastSuccess = Date()
             case .failure: cell.lastFailure = Date()
@@ -83,6 +110,13 @@ package final class BreakerRegistry: Sendable {
             return transition.map { _ in cell.machine.stateName }
         }
         if let changed { transitioned(endpoint, changed) }
+    }
+
+    /// `cell` when it is still `endpoint`'s breaker (call under the lock: the registry sets
+    /// ``Cell/forgotten`` under it).
+    private static func current(_ cell: Cell?, of endpoint: String) -> Cell? {
+        guard let cell, !cell.forgotten, cell.name == endpoint else { return nil }
+        return cell
     }
 
     /// Closes the breaker of `endpoint`, or of every endpoint when `nil` (operator reset).

@@ -34,22 +34,29 @@ package final class EndpointCounters {
 
     /// This endpoint's counters as sent in a report (only the non-zero classes and kinds).
     package func traffic(endpoint: String) -> EndpointTraffic {
-        var traffic = EndpointTraffic(
-            endpoint: endpoint, requestDuration: requestDuration.histogram,
-            upstreamDuration: upstreamDuration.histogram)
-        for index in responses.indices where responses[index] > 0 {
-            traffic.responses[Self.statusClasses[index]] = responses[index]
-        }
-        for kind in UpstreamErrorKind.allCases where upstreamErrors[kind.rawValue] > 0 {
-            traffic.upstreamErrors[kind.label] = upstreamErrors[kind.rawValue]
-        }
-        let retried = RetryReason.allCases.filter { retries[$0.rawValue] > 0 }
-        if !retried.isEmpty {
-            traffic.retries = Dictionary(uniqueKeysWithValues: retried.map { ($0.label, retries[$0.rawValue]) })
-        }
-        if retryBudgetExhausted > 0 { traffic.retryBudgetExhausted = retryBudgetExhausted }
-        if rateLimited > 0 { traffic.rateLimited = rateLimited }
+        var traffic = EndpointTraffic(endpoint: endpoint)
+        add(to: &traffic)
         return traffic
+    }
+
+    /// Adds these counters to `traffic` (another loop's of the same endpoint, or none yet).
+    package func add(to traffic: inout EndpointTraffic) {
+        for index in responses.indices where responses[index] > 0 {
+            traffic.responses[Self.statusClasses[index], default: 0] += responses[index]
+        }
+        requestDuration.add(to: &traffic.requestDuration)
+        upstreamDuration.add(to: &traffic.upstreamDuration)
+        for kind in UpstreamErrorKind.allCases where upstreamErrors[kind.rawValue] > 0 {
+            traffic.upstreamErrors[kind.label, default: 0] += upstreamErrors[kind.rawValue]
+        }
+        for reason in RetryReason.allCases where retries[reason.rawValue] > 0 {
+            traffic.retries = traffic.retries ?? [:]
+            traffic.retries![reason.label, default: 0] += retries[reason.rawValue]
+        }
+        if retryBudgetExhausted > 0 {
+            traffic.retryBudgetExhausted = (traffic.retryBudgetExhausted ?? 0) + retryBudgetExhausted
+        }
+        if rateLimited > 0 { traffic.rateLimited = (traffic.rateLimited ?? 0) + rateLimited }
     }
 }
 
@@ -67,9 +74,13 @@ package struct HistogramCounts {
         count += 1
     }
 
-    /// The counts as a report carries them.
-    package var histogram: LatencyHistogram {
-        LatencyHistogram(buckets: buckets.indices.map { buckets[$0] }, sum: sum, count: count)
+    /// Adds the counts to `histogram` (which has every bucket, as a report carries them).
+    package func add(to histogram: inout LatencyHistogram) {
+        for index in buckets.indices where index < histogram.buckets.count {
+            histogram.buckets[index] += buckets[index]
+        }
+        histogram.sum += sum
+        histogram.count += count
     }
 }
 

@@ -1,40 +1,14 @@
 import NIOCore
 import Shared
 
-/// One event loop's upstream state of every endpoint: which upstream of a pool gets the next
-/// request, the requests in flight (per upstream, and for the retry budget), and the upstreams
-/// taken out of the rotation after refusing a connection. Loop-owned, so no locks; kept by route
-/// slot like the loop's traffic counters.
-package final class BalancerTable {
-    private var slots: [EndpointBalancer?] = []
-
-    package init() {}
-
-    /// The balancer of `upstreams` (an endpoint's, at route slot `slot`); a new one when the
-    /// slot held another endpoint's or an older configuration's (requests in flight to an upstream
-    /// that stayed are carried over).
-    package func balancer(slot: Int, upstreams: EndpointUpstreams) -> EndpointBalancer {
-        if slot >= 0, slot < slots.count, let existing = slots[slot], existing.upstreams === upstreams {
-            return existing
-        }
-        let previous = slot >= 0 && slot < slots.count ? slots[slot] : nil
-        let balancer = EndpointBalancer(upstreams: upstreams, previous: previous)
-        guard slot >= 0 else { return balancer }
-        // Slots are below the snapshot's endpoint count, so the array is bounded by it.
-        if slot >= slots.count { slots.append(contentsOf: repeatElement(nil, count: slot + 1 - slots.count)) }
-        slots[slot] = balancer
-        return balancer
-    }
-}
-
-@available(*, unavailable)
-extension BalancerTable: Sendable {}
-
 /// The upstream state of one endpoint on one event loop: its pool's balancer and its retry budget
 /// (``RetryPolicy/minPerSecond`` is therefore each loop's).
 package final class EndpointBalancer {
     package typealias Instant = ContinuousClock.Instant
     package let upstreams: EndpointUpstreams
+    /// The endpoint has more than one upstream: with one, nothing here is kept per request, and
+    /// this flag answers without reaching into the upstreams.
+    package let isPool: Bool
     package private(set) var balancer: UpstreamBalancer<Instant>
     /// Until when each upstream that refused connections stays out of the rotation.
     private var ejectedUntil: [Instant?]
@@ -56,6 +30,7 @@ package final class EndpointBalancer {
 
     package init(upstreams: EndpointUpstreams, previous: EndpointBalancer?) {
         self.upstreams = upstreams
+        isPool = upstreams.isPool
         balancer = UpstreamBalancer(
             weights: upstreams.weights, policy: upstreams.policy, slowStart: upstreams.slowStart)
         ejectedUntil = Array(repeating: nil, count: upstreams.weights.count)
@@ -105,7 +80,7 @@ package final class EndpointBalancer {
         avoiding tried: UpstreamIndexSet, now: Instant, health: UpstreamHealthBoard, breakerResets: Int = 0,
         random: inout some RandomNumberGenerator
     ) -> Int {
-        guard upstreams.targets.count > 1 else { return 0 }
+        guard isPool else { return 0 }
         if health.generation != healthGeneration { applyHealth(health, now: now) }
         if breakerResets != self.breakerResets { readmitBreakerEjected(resets: breakerResets, now: now) }
         if ejectedCount > 0 { readmit(now: now) }
@@ -116,13 +91,13 @@ package final class EndpointBalancer {
 
     /// A try picked by ``pick(avoiding:random:)`` is over.
     package func finished(_ index: Int) {
-        guard upstreams.targets.count > 1 else { return }
+        guard isPool else { return }
         balancer.finished(index)
     }
 
     /// Upstream `index` refused a connection: out of the rotation for a while.
     package func refused(_ index: Int, now: Instant) {
-        guard upstreams.targets.count > 1, index < refusals.count else { return }
+        guard isPool, index < refusals.count else { return }
         refusals[index] += 1
         let doublings = min(refusals[index] - 1, 5)
         let time = min(Self.firstEjection * (1 << doublings), Self.maximumEjection)
@@ -134,7 +109,7 @@ package final class EndpointBalancer {
     /// Upstream `index`'s breaker refused a try: out of this loop's rotation until it may admit
     /// one again.
     package func breakerRejected(_ index: Int, retryAfter: Duration, now: Instant) {
-        guard upstreams.targets.count > 1, index < ejectedUntil.count else { return }
+        guard isPool, index < ejectedUntil.count else { return }
         if ejectedUntil[index] == nil { ejectedCount += 1 }
         ejectedUntil[index] = max(ejectedUntil[index] ?? now, now + retryAfter)
         breakerEjected.insert(index)
@@ -158,7 +133,7 @@ package final class EndpointBalancer {
 
     /// Upstream `index` accepted a connection.
     package func connected(_ index: Int) {
-        guard upstreams.targets.count > 1, index < refusals.count, refusals[index] > 0 else { return }
+        guard isPool, index < refusals.count, refusals[index] > 0 else { return }
         refusals[index] = 0
     }
 

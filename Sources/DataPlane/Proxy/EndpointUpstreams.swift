@@ -4,7 +4,7 @@ import Shared
 /// What the hot path needs about an endpoint's upstreams, computed once per snapshot change of
 /// the endpoint: each instance's target, the balancing, retry and rate-limit policies. Shared by
 /// every event loop; immutable but for the rate limiter's buckets, which are the replica's. Each
-/// loop keeps its own balancing state (``BalancerTable``).
+/// loop keeps its own balancing state (``EndpointBalancer``).
 package final class EndpointUpstreams: Sendable {
     /// The endpoint's name: what upstream health and breakers are kept by.
     package let endpoint: String

@@ -21,8 +21,8 @@ package final class LoopState {
     package var random = FastRandom()
     /// Responses, latencies and upstream errors per endpoint, and open client connections.
     package let traffic = TrafficCounters()
-    /// Which upstream of each pool gets the next request.
-    package let balancers = BalancerTable()
+    /// Each endpoint's upstreams, balancing and counters on this loop, by route slot.
+    package let endpoints = LoopEndpoints()
     /// This loop's batch of access-log lines; `nil` when the access log is off.
     package let accessLog: AccessLogBuffer?
 
@@ -84,6 +84,15 @@ package struct LoopStates: Sendable {
             preconditionFailure("event loop \(loop) is not part of the proxy's group")
         }
         return state.value
+    }
+
+    /// Runs `body` on every loop with that loop's state, one loop after another (each starts when
+    /// the one before has run).
+    package func forEachInTurn(_ body: @escaping @Sendable (LoopState) -> Void) async throws {
+        for loop in loops {
+            let bound = states[ObjectIdentifier(loop)]!
+            try await loop.submit { body(bound.value) }.get()
+        }
     }
 
     /// Runs `body` on every loop with that loop's state; completes when all have run.

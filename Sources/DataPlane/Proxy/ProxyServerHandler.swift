@@ -39,8 +39,9 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
     // The request in progress.
     private var requestID = ""
     private var endpointID: String?
-    /// The route slot of `endpointID` when the request was forwarded, for its counters.
-    private var endpointSlot: Int?
+    /// The endpoint's state on this loop once the request was forwarded: its counters, balancer
+    /// and upstreams.
+    private var endpointState: LoopEndpoint?
     private var upstreamHead: HTTPRequestHead?
     private var upstreamKey: UpstreamConnectionPool.Key?
     /// The request's head as the client sent it, its framing and route, for a try on another upstream.
@@ -260,6 +261,8 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
             upstream?.write(part)
             if flush { upstream?.flush() }
         case .writeResponseHead(let head, let keepAlive, let version, let settle):
+            // The breaker and the counters are reached next; the request began long ago.
+            endpointState?.prefetch()
             if let (ticket, outcome) = settle { settleBreaker(ticket, outcome) }
             writeResponseHead(head, keepAlive: keepAlive, version: version, context: context)
         case .startTunnel(let head, let settle):
@@ -300,7 +303,7 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
         rateLimitHeaders = nil
         requestID = RequestID.choose(clientValue: head?.headers.first(name: "x-request-id"), random: &loop.random)
         endpointID = nil
-        endpointSlot = nil
+        endpointState = nil
         record = RequestRecord(start: now, method: head?.method.rawValue ?? "", path: head?.uri ?? "")
     }
 
@@ -309,45 +312,44 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
         let now = self.now
         beginRequest(head, now: now)
         endpointID = forward.endpointID
-        endpointSlot = forward.route.slot
-        let upstreams = loop.routes?.upstreams(for: forward.route) ?? EndpointUpstreams(forward.route.endpoint.config)
-        if let limiter = upstreams.rateLimiter {
+        let state = loop.endpoints.state(for: forward.route, routes: loop.routes, traffic: loop.traffic)
+        state.prefetch()
+        endpointState = state
+        if let limiter = state.rateLimiter {
             let decision = limiter.admit(
                 key: limiter.key(clientIP: clientIP, headers: head.headers), now: now,
                 replicas: environment.replicaCount.value)
             rateLimitHeaders = decision.headers()
             guard decision.allowed else {
-                loop.traffic.counters(for: endpointID, slot: endpointSlot).rateLimited += 1
+                state.counters.rateLimited += 1
                 run(
                     machine.refused(
                         .detail(.tooManyRequests, "Rate limit exceeded", reason: .rateLimited), now: now))
                 return
             }
         }
-        let policy = forward.route.endpoint.circuitBreaker
-        switch environment.breakers.admit(forward.endpointID, slot: forward.route.slot, policy: policy) {
+        switch environment.breakers.admit(
+            forward.endpointID, slot: forward.route.slot, policy: forward.route.circuitBreaker, cell: &state.breaker)
+        {
         case .allowed(let trial):
             self.forward = forward
             self.requestHead = head
             self.framing = framing
-            let balancer = loop.balancers.balancer(slot: forward.route.slot, upstreams: upstreams)
+            let balancer = state.balancer
             self.balancer = balancer
             balancer.requestStarted()
             triedUpstreams = UpstreamIndexSet()
             retries = 0
             queued.removeAll(keepingCapacity: true)
-            prepareTry(upstreams)
+            prepareTry()
             connectTimeout = .seconds(Int64(forward.timeoutSeconds))
             record.upstreamStart = now
             let ticket = ProxyConnectionStateMachine.BreakerTicket(
                 endpoint: forward.endpointID, slot: forward.route.slot, trial: trial,
                 failureStatuses: forward.route.failureStatuses)
             replayBytes = 0
-            replayParts =
-                upstreams.retryPlan.replays && ProxyConnectionStateMachine.isIdempotent(head.method) ? [] : nil
-            run(
-                machine.breakerAdmitted(
-                    ticket, retries: upstreams.retry.attempts, plan: upstreams.retryPlan, now: now))
+            replayParts = state.replays && ProxyConnectionStateMachine.isIdempotent(head.method) ? [] : nil
+            run(machine.breakerAdmitted(ticket, retries: state.retryAttempts, plan: state.retryPlan, now: now))
         case .rejected(let retryAfter):
             run(machine.breakerRejected(retryAfter: retryAfter, now: now))
         }
@@ -355,16 +357,16 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
 
     /// Picks the upstream of the next try (another than those tried, when the pool has one) and
     /// queues the request head for it: each upstream has its own `Host` and base path.
-    private func prepareTry(_ upstreams: EndpointUpstreams) {
+    private func prepareTry() {
         guard let forward, let requestHead else { return }
         var index = 0
-        if let balancer, balancer.upstreams.isPool {
-            index = pickUpstream(balancer, policy: forward.route.endpoint.circuitBreaker)
+        if let balancer, balancer.isPool {
+            index = pickUpstream(balancer, policy: forward.route.circuitBreaker)
         }
         upstreamIndex = index
         triedUpstreams.insert(index)
         // Validated snapshots have parsed URLs only; the route's own URL stands in otherwise.
-        let target = index < upstreams.targets.count ? upstreams.targets[index] : UpstreamTarget(forward.route.url)
+        let target = endpointState?.target(index) ?? UpstreamTarget(forward.route.url)
         let upstreamHead = HeaderRewriter.upstreamHead(
             for: requestHead, framing: framing, target: forward.target(on: target.url),
             context: .init(
@@ -437,7 +439,7 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
         }
         countRetry(failure == .overloaded ? .overloaded : .connect)
         retries += 1
-        prepareTry(balancer.upstreams)
+        prepareTry()
         obtainUpstream(allowPooled: true)
     }
 
@@ -467,14 +469,17 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
             upstream.close()
         }
         queued.removeAll(keepingCapacity: true)
-        prepareTry(balancer.upstreams)
+        prepareTry()
         queued.append(contentsOf: replayParts)
         obtainUpstream(allowPooled: true)
     }
 
+    /// The counters of the request's endpoint (or of requests without one).
+    private var endpointCounters: EndpointCounters { endpointState?.counters ?? loop.traffic.counters(for: endpointID) }
+
     /// Counts a retry for `reason`, or one the budget refused (`nil`).
     private func countRetry(_ reason: RetryReason?) {
-        let counters = loop.traffic.counters(for: endpointID, slot: endpointSlot)
+        let counters = endpointCounters
         if let reason {
             counters.retries[reason.rawValue] += 1
         } else {
@@ -545,7 +550,12 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
     private func settleBreaker(
         _ ticket: ProxyConnectionStateMachine.BreakerTicket, _ outcome: ProxyConnectionStateMachine.Outcome
     ) {
-        environment.breakers.record(ticket.endpoint, slot: ticket.slot, outcome, trial: ticket.trial)
+        if let state = endpointState, endpointID == ticket.endpoint {
+            environment.breakers.record(
+                ticket.endpoint, slot: ticket.slot, outcome, trial: ticket.trial, cell: &state.breaker)
+        } else {
+            environment.breakers.record(ticket.endpoint, slot: ticket.slot, outcome, trial: ticket.trial)
+        }
         endUpstreamTry(outcome)
     }
 
@@ -556,7 +566,7 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
             attach(pooled, reused: true)
             return
         }
-        let limits = balancer?.upstreams.limits ?? .defaults
+        let limits = endpointState?.limits ?? .defaults
         guard loop.pool.mayConnect(key, max: limits.maxConnections) else {
             waitForConnection(key, limits: limits)
             return
@@ -628,7 +638,7 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
     private func countUpstreamError(_ kind: UpstreamErrorKind) {
         guard record.upstreamStart != nil, !record.upstreamFailed else { return }
         record.upstreamFailed = true
-        loop.traffic.counters(for: endpointID, slot: endpointSlot).upstreamErrors[kind.rawValue] += 1
+        endpointCounters.upstreamErrors[kind.rawValue] += 1
     }
 
     // MARK: Responses
@@ -667,7 +677,7 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
         record.upstreamStatus = Int(head.status.code)
         record.status = Int(head.status.code)
         if head.status.code >= 500 {
-            loop.traffic.counters(for: endpointID, slot: endpointSlot).upstreamErrors[
+            endpointCounters.upstreamErrors[
                 UpstreamErrorKind.serverError.rawValue] += 1
         }
         var clientHead = HeaderRewriter.clientHead(
@@ -745,7 +755,10 @@ package final class ProxyServerHandler: ChannelDuplexHandler, TimedConnection {
 
     /// Counts the response just completed and writes its access-log line.
     private func recordCompleted(now: NIODeadline) {
-        let counters = loop.traffic.counters(for: endpointID, slot: endpointSlot)
+        let counters = endpointCounters
+        // Let go of the endpoint's state now, while it is in cache, not when the next request
+        // on this connection begins.
+        endpointState = nil
         counters.recordResponse(status: record.status)
         loop.traffic.requestsByTransport[transport.rawValue] += 1
         let duration = (now - record.start).nanoseconds

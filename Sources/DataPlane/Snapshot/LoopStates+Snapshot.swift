@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import NIOCore
 import Shared
 import Synchronization
@@ -36,10 +37,11 @@ extension LoopStates {
     /// Responses completed by all loops since start.
     /// Every loop's traffic counters summed, with the writer's dropped access-log lines.
     package func traffic(accessLog: AccessLogWriter?) async throws -> TrafficReport {
-        let reports = try await forEach { state in
-            state.traffic.report(pooledConnections: state.pool.idleCount)
-        }.get()
-        var merged = TrafficReport.merging(reports)
+        let sum = NIOLockedValueBox(TrafficSum())
+        try await forEachInTurn { state in
+            sum.withLockedValue { state.traffic.add(to: &$0, pooledConnections: state.pool.idleCount) }
+        }
+        var merged = sum.withLockedValue { $0.report }
         merged.accessLogDropped = accessLog?.dropped
         return merged
     }
