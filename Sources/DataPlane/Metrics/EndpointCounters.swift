@@ -32,14 +32,8 @@ package final class EndpointCounters {
         responses[index] += 1
     }
 
-    /// This endpoint's counters as sent in a report (only the non-zero classes and kinds).
-    package func traffic(endpoint: String) -> EndpointTraffic {
-        var traffic = EndpointTraffic(endpoint: endpoint)
-        add(to: &traffic)
-        return traffic
-    }
-
-    /// Adds these counters to `traffic` (another loop's of the same endpoint, or none yet).
+    /// Adds these counters to `traffic` (another loop's of the same endpoint, or none yet): only
+    /// the non-zero classes and kinds, as a report carries them.
     package func add(to traffic: inout EndpointTraffic) {
         for index in responses.indices where responses[index] > 0 {
             traffic.responses[Self.statusClasses[index], default: 0] += responses[index]

@@ -23,13 +23,6 @@ package final class TrafficCounters {
         return counters
     }
 
-    /// A copy of this loop's counters, with `pooledConnections` idle upstream connections.
-    package func report(pooledConnections: Int) -> TrafficReport {
-        var sum = TrafficSum()
-        add(to: &sum, pooledConnections: pooledConnections)
-        return sum.report
-    }
-
     /// Adds this loop's counters, with `pooledConnections` idle upstream connections, to `sum`.
     package func add(to sum: inout TrafficSum, pooledConnections: Int) {
         for (name, counters) in endpoints {
