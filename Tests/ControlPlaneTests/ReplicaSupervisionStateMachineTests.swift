@@ -339,8 +339,11 @@ import Testing
     @Test func aRolloutScalesUpThenDown() throws {
         var harness = Harness(replicas: 1)
         harness.started([101])
+        #expect(harness.machine.plannedReplicaCount == 1)
         _ = try harness.requestRollout(replicas: 2)
         #expect(harness.machine.rollout.total == 2)
+        // Replicas started from now on share the machine with the rollout's count.
+        #expect(harness.machine.plannedReplicaCount == 2)
         _ = harness.handle(.spawned(generation: 2, pid: 201))
         _ = harness.handle(.replicaReadiness(pid: 201, ready: true, version: 1))
         #expect(
@@ -357,9 +360,12 @@ import Testing
             ])
         #expect(harness.machine.replicas.count == 2)
 
+        #expect(harness.machine.plannedReplicaCount == 2)
+
         // Down to one: slot 1 is replaced, slot 2 drained and removed.
         _ = try harness.requestRollout(replicas: 1)
         #expect(harness.machine.rollout.total == 2)
+        #expect(harness.machine.plannedReplicaCount == 1)
         _ = harness.handle(.spawned(generation: 4, pid: 301))
         _ = harness.handle(.replicaReadiness(pid: 301, ready: true, version: 1))
         #expect(
@@ -375,6 +381,7 @@ import Testing
             ])
         #expect(harness.machine.replicas.map(\.pid) == [301])
         #expect(harness.machine.rollout.steps.last == .init(slot: 2, oldPid: 202, newPid: nil))
+        #expect(harness.machine.plannedReplicaCount == 1)
     }
 
     @Test func aNewReplicaThatCannotBeStartedFailsTheRollout() throws {

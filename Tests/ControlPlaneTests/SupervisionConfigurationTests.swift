@@ -31,6 +31,19 @@ import Testing
             ])
     }
 
+    @Test func replicasGetTheirShareOfEventLoopsUnlessTheEnvironmentNamesACount() {
+        let parent = ["PATH": "/usr/bin"]
+        #expect(configuration.environment(from: parent, slot: 1, eventLoops: 3)["ORCH_EVENT_LOOPS"] == "3")
+        #expect(configuration.environment(from: parent, slot: 1)["ORCH_EVENT_LOOPS"] == nil)
+        for given in ["1", "4", "auto"] {
+            let environment = configuration.environment(
+                from: parent.merging(["ORCH_EVENT_LOOPS": given]) { $1 }, slot: 1, eventLoops: 3)
+            #expect(environment["ORCH_EVENT_LOOPS"] == given)
+        }
+        let empty = configuration.environment(from: ["ORCH_EVENT_LOOPS": ""], slot: 1, eventLoops: 2)
+        #expect(empty["ORCH_EVENT_LOOPS"] == "2")
+    }
+
     @Test func wholeSecondsArePrintedWithoutAFraction() {
         #expect(Duration.seconds(30).secondsText == "30")
         #expect(Duration.milliseconds(100).secondsText == "0.1")

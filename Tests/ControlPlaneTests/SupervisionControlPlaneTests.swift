@@ -1,6 +1,8 @@
 import AdminAPI
 import Foundation
+import NIOCore
 import NIOHTTP1
+import Shared
 import TestSupport
 import Testing
 
@@ -43,6 +45,22 @@ import Testing
         }
     }
 
+    @Test func twoReplicasShareTheMachinesCoresBetweenTheirEventLoops() async throws {
+        try await withSupervisingControlPlane(replicas: 2) { control, _ in
+            let entries = try await waitForReplicaFile(control) { $0.count == 2 }
+            defer { for entry in entries where isAlive(entry.pid) { kill(entry.pid, SIGKILL) } }
+            let expected = ProcessLayout.eventLoops(cores: System.coreCount, sharedBy: 2)
+            for entry in entries {
+                // A replica starts its event loops before it connects; wait for them all the same.
+                let loops = try await eventually("replica \(entry.pid)'s event loops", timeout: 60) { () -> Int? in
+                    let count = eventLoopThreads(of: entry.pid)
+                    return count >= expected ? count : nil
+                }
+                #expect(loops == expected)
+            }
+        }
+    }
+
     @Test func sigtermStopsEveryReplica() async throws {
         try await withSupervisingControlPlane(replicas: 2) { control, _ in
             let entries = try await waitForReplicaFile(control) { $0.count == 2 }
@@ -58,6 +76,16 @@ import Testing
             #expect(try ReplicaRegistryFile.read(from: replicaFile(control)).isEmpty)
         }
     }
+}
+
+/// The event loop threads (`NIO-ELT-*`) process `pid` runs now.
+func eventLoopThreads(of pid: pid_t) -> Int {
+    let tasks = "/proc/\(pid)/task"
+    let threads = (try? FileManager.default.contentsOfDirectory(atPath: tasks)) ?? []
+    return threads.filter { thread in
+        let name = (try? String(contentsOfFile: "\(tasks)/\(thread)/comm", encoding: .utf8)) ?? ""
+        return name.hasPrefix("NIO-ELT-")
+    }.count
 }
 
 func replicaFile(_ control: ControlPlaneHarness) -> URL {

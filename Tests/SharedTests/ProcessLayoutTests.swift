@@ -30,4 +30,15 @@ struct ProcessLayoutTests {
         #expect(ProcessLayout.automaticEventLoops(cores: 2) == 2)
         #expect(ProcessLayout.automaticEventLoops(cores: 0) == 1)
     }
+
+    @Test("supervised replicas share the cores: rounded up, at least one loop each")
+    func replicasShareTheCores() {
+        #expect(ProcessLayout.eventLoops(cores: 2, sharedBy: 1) == 2)
+        #expect(ProcessLayout.eventLoops(cores: 2, sharedBy: 2) == 1)
+        #expect(ProcessLayout.eventLoops(cores: 8, sharedBy: 2) == 4)
+        #expect(ProcessLayout.eventLoops(cores: 4, sharedBy: 3) == 2)
+        #expect(ProcessLayout.eventLoops(cores: 2, sharedBy: 4) == 1)
+        #expect(ProcessLayout.eventLoops(cores: 0, sharedBy: 2) == 1)
+        #expect(ProcessLayout.eventLoops(cores: 4, sharedBy: 0) == 4)
+    }
 }

@@ -132,9 +132,15 @@ extension ReplicaSupervisor {
         /// starts). Variables that would make a replica bind its own socket or share an id are
         /// removed, and so are the control plane's own secrets (``controlPlaneOnlyVariables``):
         /// a replica never needs the admin token.
-        func environment(from parent: [String: String], slot: Int) -> [String: String] {
+        ///
+        /// With `eventLoops`, a replica started without `ORCH_EVENT_LOOPS` in `parent` gets that
+        /// many event loops (``ProcessLayout/eventLoops(cores:sharedBy:)``).
+        func environment(from parent: [String: String], slot: Int, eventLoops: Int? = nil) -> [String: String] {
             var environment = parent
             environment["ORCH_REPLICA_SLOT"] = String(slot)
+            if let eventLoops, (parent["ORCH_EVENT_LOOPS"] ?? "").isEmpty {
+                environment["ORCH_EVENT_LOOPS"] = String(eventLoops)
+            }
             for key in [
                 "LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES", "ORCH_LISTEN", "ORCH_LISTEN_TLS", "ORCH_REPLICA_ID",
             ] + Self.controlPlaneOnlyVariables {

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOCore
 import ServiceLifecycle
 import Shared
 import Synchronization
@@ -185,12 +186,15 @@ package final class ReplicaSupervisor: Service, Sendable {
     private func execute(_ action: Machine.Action, in group: inout DiscardingTaskGroup) async {
         switch action {
         case .spawn(let slot, let generation, let sockets):
+            let replicas = state.withLock { $0.machine.plannedReplicaCount }
+            let environment = configuration.environment(
+                from: ProcessInfo.processInfo.environment, slot: slot,
+                eventLoops: replicas > 1 ? ProcessLayout.eventLoops(cores: System.coreCount, sharedBy: replicas) : nil)
             do {
                 let pid = try ProcessSpawner.spawn(
                     .init(
                         executable: configuration.executable.path, arguments: configuration.arguments,
-                        environment: configuration.environment(from: ProcessInfo.processInfo.environment, slot: slot),
-                        inheritedSockets: sockets, outputPath: configuration.outputPath))
+                        environment: environment, inheritedSockets: sockets, outputPath: configuration.outputPath))
                 handle(.spawned(generation: generation, pid: pid))
             } catch {
                 handle(.spawnFailed(generation: generation, error: error))
