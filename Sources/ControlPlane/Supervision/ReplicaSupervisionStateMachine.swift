@@ -200,11 +200,11 @@ struct ReplicaSupervisionStateMachine<Instant: InstantProtocol>: Sendable where 
     private(set) var rollout = RolloutStatus()
     private var plan: Plan?
     private(set) var listenSocket: Int32
+    private(set) var tlsListenSocket: Int32?
 
     /// The replicas the machine keeps running once a rollout in progress is done: what a replica
     /// started now shares the machine with.
     var plannedReplicaCount: Int { plan?.target ?? slots.count }
-    private(set) var tlsListenSocket: Int32?
 
     init(settings: Settings) {
         self.settings = settings
