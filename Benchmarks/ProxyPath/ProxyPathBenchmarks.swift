@@ -35,4 +35,17 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("pipelined-16xGET-1KiB") { benchmark in
         try ProxyPathScenario.pipelined16.run(benchmark)
     }
+    // A thousand exchanges per iteration, on a proxy that each iteration builds and sends one
+    // request per endpoint before it measures (outside the measured region). Compare the two
+    // with each other only: the others measure one exchange per iteration.
+    let spread = Benchmark.Configuration(
+        warmupIterations: 1, scalingFactor: .kilo, maxDuration: .seconds(10), maxIterations: 20)
+    let routes1 = ProxyPathScenario.getSpread(over: 1)
+    Benchmark("GET-1KiB-routes1", configuration: spread) { benchmark in
+        try routes1.run(benchmark)
+    }
+    let routes10k = ProxyPathScenario.getSpread(over: 10_000)
+    Benchmark("GET-1KiB-routes10k", configuration: spread) { benchmark in
+        try routes10k.run(benchmark)
+    }
 }

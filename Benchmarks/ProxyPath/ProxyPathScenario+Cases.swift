@@ -1,4 +1,5 @@
 import DataPlaneTesting
+import NIOCore
 import Shared
 
 extension ProxyPathScenario {
@@ -51,4 +52,28 @@ extension ProxyPathScenario {
     static let pipelined16 = ProxyPathScenario(
         request: get, count: 16, upstreamResponse: response1KiB, upstreamRequestLine: "GET /api/1k HTTP/1.1",
         status: 200)
+
+    /// GETs spread over `count` endpoints (`r0`, `r1`, …, each its own base path on one upstream
+    /// host), each endpoint once per `count` exchanges, in a fixed shuffled order: what
+    /// `bench/proxy.sh`'s routes10k and `bench/config-scale.sh`'s proxy phase send. With 10,000
+    /// against 1, the cost of a large table whose endpoints' state is seldom in cache.
+    static func getSpread(over count: Int) -> ProxyPathScenario {
+        var order = Array(0..<count)
+        // A fixed permutation (a linear congruential generator's Fisher–Yates), the same every run.
+        var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for index in stride(from: count - 1, to: 0, by: -1) {
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            order.swapAt(index, Int((seed >> 33) % UInt64(index + 1)))
+        }
+        var scenario = ProxyPathScenario(
+            request: "GET /orchestrator/r\(order[0])/1k HTTP/1.1\r\nHost: gw\r\n\r\n", upstreamResponse: response1KiB,
+            upstreamRequestLine: "GET /r\(order[0])/1k HTTP/1.1", status: 200)
+        scenario.clientBytes = order.map {
+            ByteBuffer(string: "GET /orchestrator/r\($0)/1k HTTP/1.1\r\nHost: gw\r\n\r\n")
+        }
+        scenario.endpoints = (0..<count).map {
+            EmbeddedProxy.endpoint("r\($0)", url: "http://upstream.test:8080/r\($0)", methods: ["GET"])
+        }
+        return scenario
+    }
 }
