@@ -43,6 +43,20 @@ import Testing
         #expect(rates["a"]?.requests == 27)
     }
 
+    @Test func eachEndpointIsComparedWithItsOwnEarlierCountsWhateverTheOrderOfTheReports() {
+        let names = (0..<2_000).map { "e\($0)" }
+        let samples = [
+            Self.sample(0, ["r1": names.map { Self.traffic($0, ok: 10) }]),
+            // Reversed, and one endpoint more, which counts from zero.
+            Self.sample(5, ["r1": (names + ["new"]).reversed().map { Self.traffic($0, ok: $0 == "e7" ? 13 : 12) }]),
+        ]
+        let rates = TrafficWindow.rates(samples).endpoints
+        #expect(rates.count == 2_001)
+        #expect(rates["e0"]?.requests == 2)
+        #expect(rates["e7"]?.requests == 3)
+        #expect(rates["new"]?.requests == 12)
+    }
+
     @Test func noRatesWithoutTwoSamplesOrTraffic() {
         #expect(TrafficWindow.rates([]).endpoints.isEmpty)
         #expect(TrafficWindow.rates([Self.sample(0, ["r1": [Self.traffic("a", ok: 3)]])]).endpoints.isEmpty)

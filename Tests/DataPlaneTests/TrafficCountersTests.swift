@@ -99,4 +99,21 @@ import Testing
         #expect(new.upstreams(for: a).targets[0].authority == "a.internal:81")
         #expect(new.upstreams(for: b).targets[0].authority == "b.internal:82")
     }
+
+    @Test func breakerTransitionsFillTheirEndpointsEntriesAndAddOnesForEndpointsWithoutTraffic() {
+        func breaker(_ endpoint: String, transitions: Int) -> BreakerReport {
+            BreakerReport(
+                endpoint: endpoint, state: "closed", failureCount: 0, lastFailureTime: nil, lastSuccessTime: nil,
+                stateChangedTime: "2026-01-01T00:00:00Z", halfOpenCalls: 0, rejected: 0, transitions: transitions,
+                failureThreshold: 5, resetTimeout: 30, halfOpenMaxCalls: 1)
+        }
+        var report = TrafficReport()
+        report.endpoints = (0..<3).map { EndpointTraffic(endpoint: "e\($0)") }
+        let filled = report.withBreakerTransitions([
+            breaker("e2", transitions: 4), breaker("e0", transitions: 0), breaker("idle", transitions: 1),
+        ])
+        #expect(filled.endpoints.map(\.endpoint) == ["e0", "e1", "e2", "idle"])
+        #expect(filled.endpoints.map(\.breakerTransitions) == [0, 0, 4, 1])
+        #expect(report.withBreakerTransitions([breaker("e1", transitions: 0)]) == report)
+    }
 }

@@ -65,8 +65,15 @@ extension TrafficReport {
     /// The report with each endpoint's breaker transitions filled in from the breakers' own counts.
     package func withBreakerTransitions(_ breakers: [BreakerReport]) -> TrafficReport {
         var report = self
-        for breaker in breakers where breaker.transitions > 0 {
-            if let index = report.endpoints.firstIndex(where: { $0.endpoint == breaker.endpoint }) {
+        let transitioned = breakers.filter { $0.transitions > 0 }
+        guard !transitioned.isEmpty else { return report }
+        // By name, once: with an upstream shared by thousands of endpoints, thousands of breakers
+        // may have transitions, and a search of the list for each would cost their product.
+        let indices = Dictionary(
+            report.endpoints.indices.map { (report.endpoints[$0].endpoint, $0) },
+            uniquingKeysWith: { first, _ in first })
+        for breaker in transitioned {
+            if let index = indices[breaker.endpoint] {
                 report.endpoints[index].breakerTransitions = breaker.transitions
             } else {
                 report.endpoints.append(
