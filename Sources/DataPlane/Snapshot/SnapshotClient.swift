@@ -201,16 +201,22 @@ package struct SnapshotClient: Service {
                         guard changed || now - last >= interval else { continue }
                         last = now
                         let trafficDue = lastTraffic.map { now - $0 >= trafficEvery } ?? true
-                        var report = ReplicaReport(
-                            requests: try await states.requestsServed(), draining: drain.isDraining)
-                        if changed || trafficDue { report.breakers = breakers.reports() }
-                        if trafficDue {
-                            lastTraffic = now
-                            let traffic = try await states.traffic(accessLog: accessLog)
-                            report.traffic = traffic.withBreakerTransitions(report.breakers ?? [])
-                            trafficEvery = Self.trafficInterval(interval, endpoints: traffic.endpoints.count)
+                        var reportedEndpoints = 0
+                        do {
+                            var report = ReplicaReport(
+                                requests: try await states.requestsServed(), draining: drain.isDraining)
+                            if changed || trafficDue { report.breakers = breakers.reports() }
+                            if trafficDue {
+                                lastTraffic = now
+                                let traffic = try await states.traffic(accessLog: accessLog)
+                                report.traffic = traffic.withBreakerTransitions(report.breakers ?? [])
+                                reportedEndpoints = traffic.endpoints.count
+                                trafficEvery = Self.trafficInterval(interval, endpoints: reportedEndpoints)
+                            }
+                            try await outbound.write(Self.frame(.report(report)))
                         }
-                        try await outbound.write(Self.frame(.report(report)))
+                        // The report is gone (its scope ended): what building it took goes back.
+                        if FreedMemory.worthReleasing(afterReportOf: reportedEndpoints) { FreedMemory.release() }
                     }
                 }
                 for try await frame in inbound {
