@@ -177,8 +177,7 @@ package final class GatewayMetrics: Sendable {
             defer { state.lastTraffic[id] = report }
             guard let slot = slotOf[id], liveSlots.contains(slot) else { continue }
             let previous = state.lastTraffic[id]
-            let before = Dictionary(
-                (previous?.endpoints ?? []).map { ($0.endpoint, $0) }, uniquingKeysWith: { first, _ in first })
+            let before = previous?.endpointsByName ?? [:]
             for traffic in report.endpoints where routed.contains(traffic.endpoint) {
                 add(traffic, since: before[traffic.endpoint], slot: slot, &state)
             }

@@ -12,8 +12,7 @@ package enum TrafficWindow {
                 let before = previous.reports[replica]
                 // By name, once per report: a search of the list for each endpoint would cost the
                 // square of the endpoints (10,000 of them: 50 million comparisons a sample).
-                let earlierByName = Dictionary(
-                    (before?.endpoints ?? []).map { ($0.endpoint, $0) }, uniquingKeysWith: { first, _ in first })
+                let earlierByName = before?.endpointsByName ?? [:]
                 for traffic in report.endpoints where traffic.endpoint != TrafficReport.unmatchedEndpoint {
                     // A replica absent from the previous sample just started: all its counts are new.
                     deltas[traffic.endpoint, default: TrafficDelta()].add(

@@ -44,6 +44,14 @@ public struct TrafficReport: Sendable, Equatable, Codable {
     }
 }
 
+extension TrafficReport {
+    /// Each endpoint's entry by its name (the first, should a name repeat): what comparing one
+    /// report with an earlier one looks entries up in, instead of searching the list for each.
+    public var endpointsByName: [String: EndpointTraffic] {
+        Dictionary(endpoints.map { ($0.endpoint, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+}
+
 /// Cumulative responses of one replica to clients of one protocol, over TLS or not.
 public struct ProtocolTraffic: Sendable, Equatable, Codable {
     /// `http1` or `h2`.
