@@ -1,4 +1,5 @@
 import Foundation
+import Shared
 
 #if canImport(Glibc)
     import Glibc
@@ -13,10 +14,7 @@ package enum ProcessExitWatch {
     private typealias PidfdOpen = @convention(c) (pid_t, UInt32) -> Int32
 
     /// glibc 2.36 exports `pidfd_open` without a header to import it from.
-    private static let pidfdOpen: PidfdOpen? = {
-        guard let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, "pidfd_open") else { return nil }
-        return unsafeBitCast(symbol, to: PidfdOpen.self)
-    }()
+    private static let pidfdOpen = cLibraryFunction("pidfd_open", as: PidfdOpen.self)
 
     /// Blocks the calling thread until `pid` has exited (or is a zombie).
     package static func blockUntilExited(_ pid: pid_t) {

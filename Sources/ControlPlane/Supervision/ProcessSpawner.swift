@@ -1,3 +1,5 @@
+import Shared
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -104,14 +106,9 @@ package enum ProcessSpawner {
 
     /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34+), which Swift does not import;
     /// without it the child still gets only close-on-exec-free descriptors.
-    private static let closeFrom:
-        (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, Int32) -> Int32)? = {
-            guard let handle = dlopen(nil, RTLD_NOW),
-                let symbol = dlsym(handle, "posix_spawn_file_actions_addclosefrom_np")
-            else { return nil }
-            return unsafeBitCast(
-                symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, Int32) -> Int32).self)
-        }()
+    private static let closeFrom = cLibraryFunction(
+        "posix_spawn_file_actions_addclosefrom_np",
+        as: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, Int32) -> Int32).self)
 }
 
 /// A NULL-terminated array of C strings for `argv`/`envp`.

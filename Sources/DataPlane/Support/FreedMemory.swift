@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
+import Shared
 
 /// Gives the memory the allocator holds freed back to the system.
 ///
@@ -13,14 +11,7 @@ package enum FreedMemory {
     private typealias MallocTrim = @convention(c) (Int) -> Int32
 
     /// glibc's `malloc_trim`, which its module map does not export; `nil` on other C libraries.
-    private static let mallocTrim: MallocTrim? = {
-        #if canImport(Glibc)
-            guard let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, "malloc_trim") else { return nil }
-            return unsafeBitCast(symbol, to: MallocTrim.self)
-        #else
-            return nil
-        #endif
-    }()
+    private static let mallocTrim = cLibraryFunction("malloc_trim", as: MallocTrim.self)
 
     /// Whether the C library has `malloc_trim` (glibc does).
     package static var isAvailable: Bool { mallocTrim != nil }
